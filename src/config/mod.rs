@@ -1,0 +1,342 @@
+//! Loading the desired state from YAML: files and directories, merged kind by kind, checked
+//! against the model's rules, with every problem placed at its file, line, column and path.
+//!
+//! Invariant: only `yaml.rs` knows the YAML library. The rules themselves live in
+//! `model::rules`; this module only finds where in the files they point.
+
+pub mod yaml;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::model::desired::Duplicate;
+use crate::model::rules::{self, Severity};
+use crate::model::{DesiredState, Kind};
+
+/// One problem, placed in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub file: PathBuf,
+    /// 1-based; 0 when the position is unknown.
+    pub line: usize,
+    pub column: usize,
+    /// The path of the node in the file (`rooms[3].category`); empty for the whole file.
+    pub path: String,
+    pub message: String,
+    pub help: Option<String>,
+    /// The text of the line the position is on, for display.
+    pub source_line: Option<String>,
+}
+
+/// Everything a validation found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Sorted by file, line, column.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files that were read, in load order.
+    pub files: Vec<PathBuf>,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+    fn count(&self, s: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == s).count()
+    }
+}
+
+/// A configuration that loaded and passed every rule (it may carry warnings).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub state: DesiredState,
+    pub report: Report,
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no .yaml or .yml files under {}", path.display())]
+    NoFiles { path: PathBuf },
+    #[error("the configuration is not valid: {} found", count_text(.0))]
+    Invalid(Report),
+}
+
+fn count_text(r: &Report) -> String {
+    crate::plural(r.errors(), "error")
+}
+
+/// Loads and validates the configuration at these paths (files, or directories read
+/// recursively in sorted order).
+///
+/// # Errors
+/// `Io`/`NoFiles` when the files cannot be read; `Invalid` with every problem found, sorted,
+/// when anything is wrong.
+pub fn load(inputs: &[PathBuf]) -> Result<Loaded, ConfigError> {
+    let files = collect_files(inputs)?;
+    let mut texts = Vec::with_capacity(files.len());
+    for f in &files {
+        let text = std::fs::read_to_string(f).map_err(|source| ConfigError::Io {
+            path: f.clone(),
+            source,
+        })?;
+        texts.push(text);
+    }
+    load_texts(files, texts)
+}
+
+/// Loads and validates configuration texts already in memory (`files` name them in messages).
+pub fn load_texts(files: Vec<PathBuf>, texts: Vec<String>) -> Result<Loaded, ConfigError> {
+    let mut docs = Vec::with_capacity(texts.len());
+    let mut diagnostics = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        match yaml::parse_document(text) {
+            Ok(doc) => docs.push((i, doc)),
+            Err(errors) => diagnostics.extend(place_raw(&files[i], text, errors)),
+        }
+    }
+    if !diagnostics.is_empty() {
+        // References across files cannot be judged while some files are unreadable.
+        return Err(ConfigError::Invalid(finish(diagnostics, files)));
+    }
+    let (state, dups) = DesiredState::from_documents(docs);
+    let violations = rules::validate(&state);
+    if violations.is_empty() && dups.is_empty() {
+        return Ok(Loaded {
+            state,
+            report: Report {
+                diagnostics,
+                files,
+            },
+        });
+    }
+    let diagnostics = place_violations(&state, &files, &texts, violations, dups);
+    let report = finish(diagnostics, files);
+    if report.errors() > 0 {
+        Err(ConfigError::Invalid(report))
+    } else {
+        Ok(Loaded { state, report })
+    }
+}
+
+fn finish(mut diagnostics: Vec<Diagnostic>, files: Vec<PathBuf>) -> Report {
+    let order: HashMap<&PathBuf, usize> = files.iter().enumerate().map(|(i, f)| (f, i)).collect();
+    diagnostics.sort_by(|a, b| {
+        (order.get(&a.file), a.line, a.column, a.severity, &a.path, &a.message).cmp(&(
+            order.get(&b.file),
+            b.line,
+            b.column,
+            b.severity,
+            &b.path,
+            &b.message,
+        ))
+    });
+    diagnostics.dedup();
+    Report { diagnostics, files }
+}
+
+/// The files named by the inputs: files as given, directories walked for `*.yaml`/`*.yml`.
+pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
+    let mut out = Vec::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input).map_err(|source| ConfigError::Io {
+            path: input.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(input, &mut found)?;
+            found.sort();
+            if found.is_empty() {
+                return Err(ConfigError::NoFiles { path: input.clone() });
+            }
+            out.extend(found);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
+    let io = |source| ConfigError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with('.') {
+            continue; // Hidden files and folders (.git) are not configuration.
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Places a file's syntax and type errors.
+fn place_raw(file: &Path, text: &str, errors: Vec<yaml::RawError>) -> Vec<Diagnostic> {
+    let paths: HashSet<String> = errors.iter().map(|e| e.path.clone()).collect();
+    let found = yaml::locate(text, &paths);
+    errors
+        .into_iter()
+        .map(|e| {
+            let mark = e.mark.or_else(|| {
+                let l = found.get(&e.path)?;
+                if e.at_key {
+                    l.key.or(l.value)
+                } else {
+                    l.value.or(l.key)
+                }
+            });
+            diagnostic(file, text, mark, Severity::Error, e.path, e.message, e.help)
+        })
+        .collect()
+}
+
+fn diagnostic(
+    file: &Path,
+    text: &str,
+    mark: Option<yaml::Mark>,
+    severity: Severity,
+    path: String,
+    message: String,
+    help: Option<String>,
+) -> Diagnostic {
+    let (line, column) = mark.map_or((0, 0), |m| (m.line, m.column));
+    let source_line = (line > 0)
+        .then(|| text.lines().nth(line - 1).map(str::to_string))
+        .flatten();
+    Diagnostic {
+        severity,
+        file: file.to_path_buf(),
+        line,
+        column,
+        path,
+        message,
+        help,
+        source_line,
+    }
+}
+
+/// Places rule violations and duplicates: finds which file and list index declared each object
+/// named, then where that path is in the file.
+fn place_violations(
+    state: &DesiredState,
+    files: &[PathBuf],
+    texts: &[String],
+    violations: Vec<rules::Violation>,
+    dups: Vec<Duplicate<usize>>,
+) -> Vec<Diagnostic> {
+    // Where each object was first declared. Rebuilt only on this (rare) path, so loading a
+    // valid configuration keeps no such table.
+    let wanted: HashSet<Kind> = violations
+        .iter()
+        .map(|v| v.kind)
+        .chain(dups.iter().map(|d| d.kind))
+        .collect();
+    let mut origin: HashMap<(Kind, String), (usize, usize)> = HashMap::new();
+    for (file, text) in texts.iter().enumerate() {
+        let Ok(doc) = yaml::parse_document(text) else { continue };
+        for (kind, index, id) in state.identities(&doc) {
+            if wanted.contains(&kind) {
+                origin.entry((kind, id)).or_insert((file, index));
+            }
+        }
+    }
+    struct Pending {
+        file: usize,
+        path: String,
+        severity: Severity,
+        message: String,
+        help: Option<String>,
+        /// Another place the message refers to (the first declaration of a duplicate).
+        also: Option<(usize, String)>,
+    }
+    let mut pending = Vec::new();
+    for v in violations {
+        let Some(&(file, index)) = origin.get(&(v.kind, v.identity.clone())) else {
+            continue;
+        };
+        let mut path = format!("{}[{index}]", v.kind.key());
+        if let Some(f) = &v.field {
+            path.push('.');
+            path.push_str(f);
+        }
+        pending.push(Pending {
+            file,
+            path,
+            severity: v.severity,
+            message: v.message,
+            help: v.help,
+            also: None,
+        });
+    }
+    for d in dups {
+        let first = origin.get(&(d.kind, d.identity.clone())).copied();
+        pending.push(Pending {
+            file: d.origin,
+            path: format!("{}[{}]", d.kind.key(), d.index),
+            severity: Severity::Error,
+            message: format!("{} `{}` is declared more than once", d.kind.noun(), d.identity),
+            help: None,
+            also: first.map(|(f, i)| (f, format!("{}[{i}]", d.kind.key()))),
+        });
+    }
+    let mut per_file: HashMap<usize, HashSet<String>> = HashMap::new();
+    for p in &pending {
+        per_file.entry(p.file).or_default().insert(p.path.clone());
+        if let Some((f, path)) = &p.also {
+            per_file.entry(*f).or_default().insert(path.clone());
+        }
+    }
+    let located: HashMap<usize, HashMap<String, yaml::Located>> = per_file
+        .into_iter()
+        .map(|(f, paths)| (f, yaml::locate(&texts[f], &paths)))
+        .collect();
+    let mark_of = |file: usize, path: &str| {
+        // A path that is not in the text (a defaulted field) falls back to its object.
+        let mut p = path.to_string();
+        loop {
+            if let Some(l) = located.get(&file).and_then(|m| m.get(&p)) {
+                if let Some(m) = l.value.or(l.key) {
+                    return Some(m);
+                }
+            }
+            let cut = p.rfind(['.', '['])?;
+            p.truncate(cut);
+        }
+    };
+    pending
+        .into_iter()
+        .map(|p| {
+            let mut help = p.help;
+            if let Some((f, path)) = &p.also {
+                if let Some(m) = mark_of(*f, path) {
+                    help = Some(format!(
+                        "first declared at {}:{}:{}",
+                        files[*f].display(),
+                        m.line,
+                        m.column
+                    ));
+                }
+            }
+            let mark = mark_of(p.file, &p.path);
+            diagnostic(&files[p.file], &texts[p.file], mark, p.severity, p.path, p.message, help)
+        })
+        .collect()
+}

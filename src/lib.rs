@@ -1,0 +1,17 @@
+//! pchat: Persistent Chat configuration as code.
+//!
+//! Module map (arrows point at what is used): `config → model`, `render → model`,
+//! `cli → everything`. `model` is pure: no I/O, no YAML parser, no terminal.
+
+pub mod model;
+pub mod suggest;
+pub mod config;
+
+/// `3 errors`, `1 error`: counts in messages are always spelt out in full.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

@@ -1,0 +1,27 @@
+//! Add-ins (`Get/New/Set/Remove-CsPersistentChatAddin`): web pages shown beside a room.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::lifecycle::Lifecycle;
+
+/// A Persistent Chat add-in. Identity `POOL_FQDN\NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Addin {
+    /// The add-in's name, unique within its pool; rooms name it in `addin`.
+    pub name: String,
+    /// The pool the add-in lives in; may be left out when exactly one pool is declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_chat_pool_fqdn: Option<String>,
+    /// The absolute http or https URL of the add-in's page.
+    pub url: String,
+    /// How pchat's apply treats this object.
+    #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
+    pub lifecycle: Lifecycle,
+}
+
+impl Addin {
+    pub const FIELDS: &'static [&'static str] =
+        &["name", "persistentChatPoolFqdn", "url", "lifecycle"];
+}

@@ -1,0 +1,29 @@
+//! Endpoints (`Get/New/Remove-CsPersistentChatEndpoint`): contact objects that let users reach a
+//! pool by SIP URI. There is no `Set-`: a change is a Remove and a New.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::lifecycle::Lifecycle;
+
+/// A Persistent Chat endpoint. Identity: its SIP address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Endpoint {
+    /// The endpoint's SIP URI, unique (`sip:chat@litwareinc.com`).
+    pub sip_address: String,
+    /// The pool the endpoint reaches; may be left out when exactly one pool is declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_chat_pool_fqdn: Option<String>,
+    /// The name users see for the contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// How pchat's apply treats this object.
+    #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
+    pub lifecycle: Lifecycle,
+}
+
+impl Endpoint {
+    pub const FIELDS: &'static [&'static str] =
+        &["sipAddress", "persistentChatPoolFqdn", "displayName", "lifecycle"];
+}

@@ -1,0 +1,179 @@
+//! Checks of the textual formats the service uses: FQDN, SIP URI, distinguished name, absolute
+//! http(s) URL. Each returns `Err(reason)` so the caller can say what is wrong, not only that.
+
+/// A fully qualified domain name: at least two dot-separated labels of letters, digits and
+/// hyphens, each 1–63 characters, not starting or ending with a hyphen, 253 characters at most.
+pub fn check_fqdn(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("it is empty".into());
+    }
+    if s.len() > 253 {
+        return Err("it is longer than 253 characters".into());
+    }
+    let labels: Vec<&str> = s.split('.').collect();
+    if labels.len() < 2 {
+        return Err("a fully qualified name has at least two labels (host.domain)".into());
+    }
+    for label in labels {
+        if label.is_empty() {
+            return Err("it has an empty label".into());
+        }
+        if label.len() > 63 {
+            return Err(format!("label `{label}` is longer than 63 characters"));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!("label `{label}` contains `{c}`"));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("label `{label}` starts or ends with a hyphen"));
+        }
+    }
+    Ok(())
+}
+
+/// A SIP URI of a user: `sip:user@domain` (the scheme in any case).
+pub fn check_sip_uri(s: &str) -> Result<(), String> {
+    let rest = match s.get(..4) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("sip:") => &s[4..],
+        _ => return Err("a SIP URI starts with `sip:`".into()),
+    };
+    let (user, host) = rest
+        .rsplit_once('@')
+        .ok_or_else(|| "a SIP URI has the form `sip:user@domain`".to_string())?;
+    if user.is_empty() {
+        return Err("the user part is empty".into());
+    }
+    if let Some(c) = user
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '@'))
+    {
+        return Err(format!("the user part contains {c:?}"));
+    }
+    check_fqdn(host).map_err(|e| format!("the domain `{host}` is not valid: {e}"))
+}
+
+/// An LDAP distinguished name: comma-separated `attribute=value` pairs (`\,` escapes a comma).
+pub fn check_dn(s: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        return Err("it is empty".into());
+    }
+    for rdn in split_dn(s) {
+        let (attr, value) = rdn
+            .split_once('=')
+            .ok_or_else(|| format!("`{}` is not of the form `attribute=value`", rdn.trim()))?;
+        let attr = attr.trim();
+        if attr.is_empty() || !attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(format!("`{attr}` is not an attribute name"));
+        }
+        if value.trim().is_empty() {
+            return Err(format!("attribute `{attr}` has an empty value"));
+        }
+    }
+    Ok(())
+}
+
+/// Splits a DN into its relative names at unescaped commas.
+pub fn split_dn(s: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            ',' if !escaped => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => escaped = false,
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+/// An absolute `http://` or `https://` URL with a host.
+pub fn check_http_url(s: &str) -> Result<(), String> {
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &s[8..]
+    } else if lower.starts_with("http://") {
+        &s[7..]
+    } else {
+        return Err("an absolute URL starting with `http://` or `https://` is expected".into());
+    };
+    if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("it contains {c:?}"));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match hostport.rsplit_once(':') {
+        Some((h, port)) if !h.ends_with(']') || hostport.starts_with('[') => {
+            if port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) || port.len() > 5 {
+                return Err(format!("the port `{port}` is not a number"));
+            }
+            h
+        }
+        _ => hostport,
+    };
+    if host.is_empty() {
+        return Err("the URL has no host".into());
+    }
+    if host.starts_with('[') {
+        return Ok(()); // An IPv6 literal; its inside is left to the client.
+    }
+    if host.contains('.') {
+        check_fqdn(host).map_err(|e| format!("the host `{host}` is not valid: {e}"))
+    } else if host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Ok(()) // A single-label intranet host such as `http://chatweb/` is legal.
+    } else {
+        Err(format!("the host `{host}` is not valid"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fqdns() {
+        assert!(check_fqdn("atl-pchat-001.litwareinc.com").is_ok());
+        assert!(check_fqdn("localhost").is_err());
+        assert!(check_fqdn("a..b").is_err());
+        assert!(check_fqdn("-a.b").is_err());
+        assert!(check_fqdn("a_b.com").is_err());
+        assert!(check_fqdn(&format!("{}.com", "a".repeat(64))).is_err());
+    }
+
+    #[test]
+    fn sip_uris() {
+        assert!(check_sip_uri("sip:kim@litwareinc.com").is_ok());
+        assert!(check_sip_uri("SIP:kim@litwareinc.com").is_ok());
+        assert!(check_sip_uri("kim@litwareinc.com").is_err());
+        assert!(check_sip_uri("sip:@litwareinc.com").is_err());
+        assert!(check_sip_uri("sip:kim").is_err());
+        assert!(check_sip_uri("sip:k m@litwareinc.com").is_err());
+    }
+
+    #[test]
+    fn dns() {
+        assert!(check_dn("CN=Chat Support,OU=IT,DC=litwareinc,DC=com").is_ok());
+        assert!(check_dn(r"CN=Smith\, Kim,OU=IT,DC=litwareinc,DC=com").is_ok());
+        assert!(check_dn("OU=IT,,DC=com").is_err());
+        assert!(check_dn("IT").is_err());
+        assert_eq!(split_dn(r"CN=a\,b,DC=c").len(), 2);
+    }
+
+    #[test]
+    fn urls() {
+        assert!(check_http_url("https://apps.litwareinc.com/chat/addin?x=1").is_ok());
+        assert!(check_http_url("http://chatweb:8080/").is_ok());
+        assert!(check_http_url("ftp://x.com/").is_err());
+        assert!(check_http_url("/relative").is_err());
+        assert!(check_http_url("https:///nohost").is_err());
+        assert!(check_http_url("https://x.com:port/").is_err());
+        assert!(check_http_url("https://a b.com/").is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! Per-object metadata for the reconciler: `lifecycle.protect` and `lifecycle.ignoreChanges`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// How pchat's apply treats this object beyond its fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Lifecycle {
+    /// Never remove this object: a plan that would remove it is refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protect: bool,
+    /// Fields whose drift is reported but never reverted by an apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_changes: Vec<String>,
+}
+
+impl Lifecycle {
+    pub fn is_default(&self) -> bool {
+        *self == Lifecycle::default()
+    }
+}
