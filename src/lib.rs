@@ -15,3 +15,7 @@ pub fn plural(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+pub mod cli;
+pub mod render;
+pub mod schema;
+pub mod synth;

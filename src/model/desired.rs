@@ -98,16 +98,14 @@ impl DesiredState {
                 p.identity()
             ));
             absorb!(state.categories, Kind::Category, origin, dups, categories, |c| {
-                c.persistent_chat_pool_fqdn =
-                    state.resolve_pool(c.persistent_chat_pool_fqdn.as_deref());
+                state.settle_pool(&mut c.persistent_chat_pool_fqdn);
                 ObjectId::new(
                     c.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
                     c.name.clone(),
                 )
             });
             absorb!(state.addins, Kind::Addin, origin, dups, addins, |a| {
-                a.persistent_chat_pool_fqdn =
-                    state.resolve_pool(a.persistent_chat_pool_fqdn.as_deref());
+                state.settle_pool(&mut a.persistent_chat_pool_fqdn);
                 ObjectId::new(
                     a.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
                     a.name.clone(),
@@ -136,8 +134,7 @@ impl DesiredState {
                 c.identity.clone()
             });
             absorb!(state.endpoints, Kind::Endpoint, origin, dups, endpoints, |e| {
-                e.persistent_chat_pool_fqdn =
-                    state.resolve_pool(e.persistent_chat_pool_fqdn.as_deref());
+                state.settle_pool(&mut e.persistent_chat_pool_fqdn);
                 norm(&e.sip_address)
             });
             absorb!(state.states, Kind::State, origin, dups, states, |s| {
@@ -152,7 +149,11 @@ impl DesiredState {
         }
         for (origin, doc_rooms) in rooms {
             absorb!(state.rooms, Kind::Room, origin, dups, doc_rooms, |r| {
-                r.persistent_chat_pool_fqdn = state.room_pool(&r);
+                if r.persistent_chat_pool_fqdn.is_some() || state.pools.len() <= 1 {
+                    state.settle_pool(&mut r.persistent_chat_pool_fqdn);
+                } else {
+                    r.persistent_chat_pool_fqdn = state.room_pool(&r);
+                }
                 ObjectId::new(
                     r.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
                     r.name.clone(),
@@ -281,9 +282,25 @@ impl DesiredState {
 
     /// The declared pool of that name, as declared.
     pub fn declared_pool(&self, fqdn: &str) -> Option<&str> {
+        // Pools are few; a scan avoids lower-casing a string for every object.
         self.pools
-            .get(&fqdn.to_ascii_lowercase())
+            .values()
+            .find(|p| p.fqdn.eq_ignore_ascii_case(fqdn))
             .map(|p| p.fqdn.as_str())
+    }
+
+    /// Resolves an object's pool field in place, allocating only when it changes.
+    fn settle_pool(&self, field: &mut Option<String>) {
+        match field {
+            Some(g) => {
+                if let Some(d) = self.declared_pool(g) {
+                    if d != g {
+                        *g = d.to_string();
+                    }
+                }
+            }
+            None => *field = self.resolve_pool(None),
+        }
     }
 
     fn canonical_scope(&self, scope: &Scope) -> Scope {

@@ -168,9 +168,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Checks that each entry of a principal list is a principal; warns of repeats.
-    fn principal_list(&mut self, at: At<'_>, field: &str, list: &'a [String]) {
-        let mut seen: HashSet<usize> = HashSet::new();
+    /// Checks that each entry of a principal list is a principal; warns of repeats. Returns the
+    /// interned id of each valid entry, with its index in the list.
+    fn principal_list(&mut self, at: At<'_>, field: &str, list: &'a [String]) -> Vec<(usize, u32)> {
+        let mut ids: Vec<(usize, u32)> = Vec::with_capacity(list.len());
         for (i, p) in list.iter().enumerate() {
             match self.principals.info(p) {
                 Err(why) => self.error(
@@ -179,8 +180,8 @@ impl<'a> Checker<'a> {
                     format!("`{p}` is not a valid principal: {why}"),
                     None,
                 ),
-                Ok(idx) => {
-                    if !seen.insert(idx) {
+                Ok(id) => {
+                    if ids.iter().any(|&(_, seen)| seen == id) {
                         self.warn(
                             at,
                             Some(format!("{field}[{i}]")),
@@ -188,9 +189,11 @@ impl<'a> Checker<'a> {
                             None,
                         );
                     }
+                    ids.push((i, id));
                 }
             }
         }
+        ids
     }
 
     fn pools(&mut self) {
@@ -279,7 +282,7 @@ impl<'a> Checker<'a> {
                     None,
                 );
             } else {
-                self.principal_list(at, "members", &self.state.principals[key].members);
+                self.principal_list(at, "members", &p.members);
             }
         }
     }
@@ -289,9 +292,13 @@ impl<'a> Checker<'a> {
             let at = At { kind: Kind::Category, identity: id };
             self.name(at, &c.name);
             self.pool_ref(at, "persistentChatPoolFqdn", c.persistent_chat_pool_fqdn.as_deref());
-            self.principal_list(at, "allowedMembers", &c.allowed_members);
-            self.principal_list(at, "deniedMembers", &c.denied_members);
-            self.principal_list(at, "creators", &c.creators);
+            for (field, list) in [
+                ("allowedMembers", &c.allowed_members),
+                ("deniedMembers", &c.denied_members),
+                ("creators", &c.creators),
+            ] {
+                self.principal_list(at, field, list);
+            }
             self.lifecycle(at, &c.lifecycle);
         }
     }
@@ -315,8 +322,8 @@ impl<'a> Checker<'a> {
             frames.insert(
                 (id.pool.as_str(), id.name.as_str()),
                 Frame {
-                    allowed: c.allowed_members.iter().filter_map(|p| self.principals.key(p)).collect(),
-                    denied: c.denied_members.iter().filter_map(|p| self.principals.key(p)).collect(),
+                    allowed: c.allowed_members.iter().filter_map(|p| self.principals.id_of(p)).collect(),
+                    denied: c.denied_members.iter().filter_map(|p| self.principals.id_of(p)).collect(),
                 },
             );
         }
@@ -405,9 +412,9 @@ impl<'a> Checker<'a> {
                 ("managers", &r.managers),
                 ("presenters", &r.presenters),
             ] {
-                self.principal_list(at, field, list);
+                let ids = self.principal_list(at, field, list);
                 if let Some(frame) = frame {
-                    self.membership(at, field, list, &r.category, frame);
+                    self.membership(at, field, list, &ids, &r.category, frame);
                 }
             }
             self.lifecycle(at, &r.lifecycle);
@@ -417,13 +424,21 @@ impl<'a> Checker<'a> {
     /// Every entry must be allowed by the category: in `allowedMembers` directly or through a
     /// group or OU, and not denied. Entries the directory does not know are judged only by
     /// direct listing, since their groups cannot be known.
-    fn membership(&mut self, at: At<'_>, field: &str, list: &'a [String], category: &str, frame: &Frame) {
-        for (i, p) in list.iter().enumerate() {
-            let Ok(idx) = self.principals.info(p) else { continue };
-            let info = &self.principals.infos[idx];
+    fn membership(
+        &mut self,
+        at: At<'_>,
+        field: &str,
+        list: &[String],
+        ids: &[(usize, u32)],
+        category: &str,
+        frame: &Frame,
+    ) {
+        for &(i, id) in ids {
+            let Some(info) = &self.principals.infos[id as usize] else { continue };
             let denied = info.containers.iter().any(|k| frame.denied.contains(k));
             let allowed = info.containers.iter().any(|k| frame.allowed.contains(k));
             let declared = info.declared;
+            let p = &list[i];
             if denied {
                 self.error(
                     at,
@@ -665,58 +680,98 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// A category's allowed and denied principals, by key.
+/// A category's allowed and denied principals, by interned id. Lists are short, so a linear
+/// scan of integers beats hashing.
 struct Frame {
-    allowed: HashSet<String>,
-    denied: HashSet<String>,
+    allowed: Vec<u32>,
+    denied: Vec<u32>,
 }
 
-/// What is known of one principal reference, computed once however often it is listed.
+/// What is known of one principal, computed once however often it is listed.
 struct Info {
-    containers: Vec<String>,
+    /// Interned ids of every key that stands for it (see `Directory::containers`).
+    containers: Vec<u32>,
     declared: bool,
 }
 
-/// A cache from principal text to what the directory says of it.
+/// A cache from principal text to what the directory says of it. Keys are interned as
+/// integers so that membership checks over hundreds of thousands of entries compare numbers.
 struct Principals<'a> {
     dir: Directory,
-    by_text: HashMap<&'a str, Result<usize, String>>,
-    infos: Vec<Info>,
-    by_key: HashMap<String, usize>,
+    by_text: HashMap<&'a str, Result<u32, String>, FastHash>,
+    ids: HashMap<String, u32, FastHash>,
+    /// Indexed by id; `None` for keys interned only as containers.
+    infos: Vec<Option<Info>>,
+}
+
+/// FNV-1a: the keys are the configuration's own text, hashed in-process, so a cheap hash is
+/// safe, and it is several times faster than the default on short strings.
+#[derive(Default, Clone, Copy)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 impl<'a> Principals<'a> {
     fn new(state: &'a DesiredState) -> Self {
         Principals {
             dir: Directory::new(state.principals.values()),
-            by_text: HashMap::new(),
+            by_text: HashMap::default(),
+            ids: HashMap::default(),
             infos: Vec::new(),
-            by_key: HashMap::new(),
         }
     }
 
-    fn key(&mut self, text: &'a str) -> Option<String> {
-        principal_key(text).ok().map(|(_, k)| k)
+    fn intern(&mut self, key: String) -> u32 {
+        let next = self.ids.len() as u32;
+        *self.ids.entry(key).or_insert(next)
     }
 
-    /// The index of the principal's info, or why the text is not a principal.
-    fn info(&mut self, text: &'a str) -> Result<usize, String> {
+    /// The interned id of a principal's key, if the text is a principal.
+    fn id_of(&mut self, text: &'a str) -> Option<u32> {
+        self.info(text).ok()
+    }
+
+    /// The interned id of the principal (its info is then in `infos`), or why the text is not
+    /// a principal.
+    fn info(&mut self, text: &'a str) -> Result<u32, String> {
         if let Some(r) = self.by_text.get(text) {
             return r.clone();
         }
         let r = principal_key(text).map(|(_, key)| {
-            if let Some(&i) = self.by_key.get(&key) {
-                return i;
+            let id = self.intern(key.clone());
+            if self.infos.get(id as usize).is_none_or(Option::is_none) {
+                let declared = self.dir.is_declared(&key);
+                let containers = if declared {
+                    let keys = self.dir.containers(&key);
+                    keys.into_iter().map(|k| self.intern(k)).collect()
+                } else {
+                    vec![id]
+                };
+                if self.infos.len() <= id as usize {
+                    self.infos.resize_with(id as usize + 1, || None);
+                }
+                self.infos[id as usize] = Some(Info { containers, declared });
             }
-            let declared = self.dir.is_declared(&key);
-            let containers = if declared {
-                self.dir.containers(&key)
-            } else {
-                vec![key.clone()]
-            };
-            self.infos.push(Info { containers, declared });
-            self.by_key.insert(key, self.infos.len() - 1);
-            self.infos.len() - 1
+            id
         });
         self.by_text.insert(text, r.clone());
         r

@@ -1,0 +1,74 @@
+//! Load benchmark: bare deserialization of a synthetic configuration versus pchat's full
+//! load + validate of the same file.
+//!
+//! `cargo run --release --example bench_load -- [ROOMS] [ITERATIONS]` (defaults 100000 and 3).
+//! Prints one table; the figures are the best of the iterations.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use pchat::config;
+use pchat::synth::{self, SynthOptions};
+
+fn best<T>(iterations: usize, mut f: impl FnMut() -> T) -> Duration {
+    (0..iterations)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let rooms: usize = args.next().map_or(100_000, |a| a.parse().expect("ROOMS is a number"));
+    let iterations: usize = args.next().map_or(3, |a| a.parse().expect("ITERATIONS is a number"));
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path: PathBuf = dir.path().join("synthetic.yaml");
+    let t = Instant::now();
+    let doc = synth::document(SynthOptions {
+        rooms,
+        ..SynthOptions::default()
+    });
+    let text = config::yaml::to_string(&doc);
+    std::fs::write(&path, &text).expect("write the synthetic file");
+    let generated = t.elapsed();
+    let mb = text.len() as f64 / 1e6;
+    let members: usize = doc.rooms.iter().map(|r| r.members.len()).sum();
+
+    let bare = best(iterations, || config::yaml::parse_document(&text).expect("parses"));
+    let full = best(iterations, || {
+        let loaded = config::load(std::slice::from_ref(&path)).expect("valid");
+        assert_eq!(loaded.state.rooms.len(), rooms);
+        assert_eq!(loaded.report.warnings(), 0);
+        loaded
+    });
+
+    let rate = |d: Duration| mb / d.as_secs_f64();
+    println!(
+        "synthetic configuration: {rooms} rooms, {members} members, {} categories, {mb:.1} MB (generated in {:.2} s)",
+        doc.categories.len(),
+        generated.as_secs_f64()
+    );
+    println!("| step | time (s) | MB/s |");
+    println!("|---|---:|---:|");
+    println!(
+        "| bare serde_yaml deserialization into Document | {:.3} | {:.1} |",
+        bare.as_secs_f64(),
+        rate(bare)
+    );
+    println!(
+        "| pchat load + validate (read, parse, merge, rules) | {:.3} | {:.1} |",
+        full.as_secs_f64(),
+        rate(full)
+    );
+    let overhead = (full.as_secs_f64() / bare.as_secs_f64() - 1.0) * 100.0;
+    println!("validation overhead: {overhead:.1}% over bare deserialization (target <= 25%)");
+    println!(
+        "load + validate of {rooms} rooms: {:.3} s (target for 100k rooms: under 3 s)",
+        full.as_secs_f64()
+    );
+}

@@ -1,0 +1,34 @@
+//! `pchat validate PATH…`
+
+use super::{Context, Format, Output, Outcome};
+use crate::config::{self, ConfigError};
+use crate::render::diagnostics;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Configuration files or directories (read recursively, in sorted order)
+    #[arg(required = true)]
+    pub paths: Vec<std::path::PathBuf>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
+    let (report, outcome) = match config::load(&args.paths) {
+        Ok(loaded) => {
+            tracing::info!(rooms = loaded.state.rooms.len(), "configuration loaded");
+            (loaded.report, Outcome::Success)
+        }
+        Err(ConfigError::Invalid(report)) => (report, Outcome::Failed),
+        Err(e) => {
+            ctx.error(out, &e);
+            return Outcome::Failed;
+        }
+    };
+    out.stdout.push_str(&match args.format {
+        Format::Text => diagnostics::text(&report, ctx.stdout_style),
+        Format::Json => diagnostics::json(&report),
+    });
+    outcome
+}

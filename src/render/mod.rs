@@ -1,0 +1,5 @@
+//! Turning results into text for people and JSON for machines. The only place, with `cli`,
+//! that knows about terminals and colours.
+
+pub mod diagnostics;
+pub mod style;
