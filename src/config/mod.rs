@@ -299,9 +299,9 @@ fn place_violations(
     }
     let mut per_file: HashMap<usize, HashSet<String>> = HashMap::new();
     for p in &pending {
-        per_file.entry(p.file).or_default().insert(p.path.clone());
+        per_file.entry(p.file).or_default().extend(with_ancestors(&p.path));
         if let Some((f, path)) = &p.also {
-            per_file.entry(*f).or_default().insert(path.clone());
+            per_file.entry(*f).or_default().extend(with_ancestors(path));
         }
     }
     let located: HashMap<usize, HashMap<String, yaml::Located>> = per_file
@@ -339,4 +339,16 @@ fn place_violations(
             diagnostic(&files[p.file], &texts[p.file], mark, p.severity, p.path, p.message, help)
         })
         .collect()
+}
+
+/// A path and every path above it (`rooms[3].members[1]`, `rooms[3].members`, `rooms[3]`,
+/// `rooms`): a field left out of the file is reported at the nearest thing that is there.
+fn with_ancestors(path: &str) -> Vec<String> {
+    let mut out = vec![path.to_string()];
+    let mut p = path;
+    while let Some(cut) = p.rfind(['.', '[']) {
+        p = &p[..cut];
+        out.push(p.to_string());
+    }
+    out
 }

@@ -61,6 +61,9 @@ pub fn check_dn(s: &str) -> Result<(), String> {
         return Err("it is empty".into());
     }
     for rdn in split_dn(s) {
+        if rdn.trim().is_empty() {
+            return Err("it has an empty part between two commas".into());
+        }
         let (attr, value) = rdn
             .split_once('=')
             .ok_or_else(|| format!("`{}` is not of the form `attribute=value`", rdn.trim()))?;

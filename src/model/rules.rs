@@ -181,6 +181,21 @@ impl<'a> Checker<'a> {
                     None,
                 ),
                 Ok(id) => {
+                    if !p.starts_with(['s', 'S']) && crate::model::format::split_dn(p).len() == 1 {
+                        // `[OU=Sales,DC=x,DC=com]` is four entries to YAML; single-part DNs
+                        // are almost always the pieces of such a split.
+                        self.error(
+                            at,
+                            format!("{field}[{i}]"),
+                            format!("`{p}` is only one part of a distinguished name"),
+                            Some(
+                                "a DN has several parts (`CN=…,OU=…,DC=…`): inside `[…]` quote it, \
+                                 or YAML splits it at the commas"
+                                    .into(),
+                            ),
+                        );
+                        continue;
+                    }
                     if ids.iter().any(|&(_, seen)| seen == id) {
                         self.warn(
                             at,
