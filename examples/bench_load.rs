@@ -23,8 +23,12 @@ fn best<T>(iterations: usize, mut f: impl FnMut() -> T) -> Duration {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let rooms: usize = args.next().map_or(100_000, |a| a.parse().expect("ROOMS is a number"));
-    let iterations: usize = args.next().map_or(3, |a| a.parse().expect("ITERATIONS is a number"));
+    let rooms: usize = args
+        .next()
+        .map_or(100_000, |a| a.parse().expect("ROOMS is a number"));
+    let iterations: usize = args
+        .next()
+        .map_or(3, |a| a.parse().expect("ITERATIONS is a number"));
 
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path: PathBuf = dir.path().join("synthetic.yaml");
@@ -39,7 +43,9 @@ fn main() {
     let mb = text.len() as f64 / 1e6;
     let members: usize = doc.rooms.iter().map(|r| r.members.len()).sum();
 
-    let bare = best(iterations, || config::yaml::parse_document(&text).expect("parses"));
+    let bare = best(iterations, || {
+        config::yaml::parse_document(&text).expect("parses")
+    });
     let full = best(iterations, || {
         let loaded = config::load(std::slice::from_ref(&path)).expect("valid");
         assert_eq!(loaded.state.rooms.len(), rooms);

@@ -3,9 +3,9 @@
 //! Module map (arrows point at what is used): `config → model`, `render → model`,
 //! `cli → everything`. `model` is pure: no I/O, no YAML parser, no terminal.
 
+pub mod config;
 pub mod model;
 pub mod suggest;
-pub mod config;
 
 /// `3 errors`, `1 error`: counts in messages are always spelt out in full.
 pub fn plural(n: usize, noun: &str) -> String {

@@ -32,8 +32,8 @@ pub fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -60,7 +60,10 @@ mod tests {
         assert_eq!(nearest("privcay", fields), Some("privacy"));
         assert_eq!(nearest("Members", fields), Some("members"));
         assert_eq!(nearest("colour", fields), None);
-        assert_eq!(nearest("closd", ["Open", "Closed", "Secret"]), Some("Closed"));
+        assert_eq!(
+            nearest("closd", ["Open", "Closed", "Secret"]),
+            Some("Closed")
+        );
     }
 
     #[test]

@@ -162,9 +162,19 @@ pub fn document(o: SynthOptions) -> Document {
                     .iter()
                     .map(|&k| sip(k))
                     .collect(),
-                managers: picks.iter().skip(o.members_per_room).take(1).map(|&k| sip(k)).collect(),
+                managers: picks
+                    .iter()
+                    .skip(o.members_per_room)
+                    .take(1)
+                    .map(|&k| sip(k))
+                    .collect(),
                 presenters: if auditorium {
-                    picks.iter().skip(o.members_per_room + 1).take(1).map(|&k| sip(k)).collect()
+                    picks
+                        .iter()
+                        .skip(o.members_per_room + 1)
+                        .take(1)
+                        .map(|&k| sip(k))
+                        .collect()
                 } else {
                     vec![]
                 },
@@ -205,7 +215,8 @@ pub fn document(o: SynthOptions) -> Document {
     let mut configurations = vec![PersistentChatConfiguration::defaults(Scope::Global)];
     for p in 0..2 {
         let mut c = ComplianceConfiguration::defaults(Scope::Service(pool_fqdn(p)));
-        c.adapter_type = "Microsoft.Rtc.Internal.Chat.Server.Compliance.XmlAdapter,compliance".into();
+        c.adapter_type =
+            "Microsoft.Rtc.Internal.Chat.Server.Compliance.XmlAdapter,compliance".into();
         c.adapter_output_directory = format!("\\\\fs01\\compliance\\pool{p}");
         compliance_configurations.push(c);
         let mut k = PersistentChatConfiguration::defaults(Scope::Service(pool_fqdn(p)));

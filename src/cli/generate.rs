@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::schema::WriteError;
-use super::{Context, Output, Outcome};
+use super::{Context, Outcome, Output};
 use crate::synth::{self, SynthOptions};
 
 #[derive(Debug, clap::Args)]
@@ -38,7 +38,13 @@ pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
         None => out.stdout.push_str(&text),
         Some(path) => {
             if let Err(e) = std::fs::write(path, text) {
-                ctx.error(out, &WriteError { path: path.clone(), source: e });
+                ctx.error(
+                    out,
+                    &WriteError {
+                        path: path.clone(),
+                        source: e,
+                    },
+                );
                 return Outcome::Failed;
             }
         }

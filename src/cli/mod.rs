@@ -6,8 +6,8 @@ mod generate;
 mod schema;
 mod validate;
 
-use std::io::{IsTerminal, Write};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
 
 use crate::render::style::{ColorChoice, Style};
 pub use exit::Outcome;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{Context, Output, Outcome};
+use super::{Context, Outcome, Output};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,7 +17,13 @@ pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
         None => out.stdout.push_str(&schema),
         Some(path) => {
             if let Err(e) = std::fs::write(path, schema) {
-                ctx.error(out, &WriteError { path: path.clone(), source: e });
+                ctx.error(
+                    out,
+                    &WriteError {
+                        path: path.clone(),
+                        source: e,
+                    },
+                );
                 return Outcome::Failed;
             }
         }

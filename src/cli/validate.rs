@@ -1,6 +1,6 @@
 //! `pchat validate PATH…`
 
-use super::{Context, Format, Output, Outcome};
+use super::{Context, Format, Outcome, Output};
 use crate::config::{self, ConfigError};
 use crate::render::diagnostics;
 

@@ -114,10 +114,7 @@ pub fn load_texts(files: Vec<PathBuf>, texts: Vec<String>) -> Result<Loaded, Con
     if violations.is_empty() && dups.is_empty() {
         return Ok(Loaded {
             state,
-            report: Report {
-                diagnostics,
-                files,
-            },
+            report: Report { diagnostics, files },
         });
     }
     let diagnostics = place_violations(&state, &files, &texts, violations, dups);
@@ -132,14 +129,22 @@ pub fn load_texts(files: Vec<PathBuf>, texts: Vec<String>) -> Result<Loaded, Con
 fn finish(mut diagnostics: Vec<Diagnostic>, files: Vec<PathBuf>) -> Report {
     let order: HashMap<&PathBuf, usize> = files.iter().enumerate().map(|(i, f)| (f, i)).collect();
     diagnostics.sort_by(|a, b| {
-        (order.get(&a.file), a.line, a.column, a.severity, &a.path, &a.message).cmp(&(
-            order.get(&b.file),
-            b.line,
-            b.column,
-            b.severity,
-            &b.path,
-            &b.message,
-        ))
+        (
+            order.get(&a.file),
+            a.line,
+            a.column,
+            a.severity,
+            &a.path,
+            &a.message,
+        )
+            .cmp(&(
+                order.get(&b.file),
+                b.line,
+                b.column,
+                b.severity,
+                &b.path,
+                &b.message,
+            ))
     });
     diagnostics.dedup();
     Report { diagnostics, files }
@@ -158,7 +163,9 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
             walk(input, &mut found)?;
             found.sort();
             if found.is_empty() {
-                return Err(ConfigError::NoFiles { path: input.clone() });
+                return Err(ConfigError::NoFiles {
+                    path: input.clone(),
+                });
             }
             out.extend(found);
         } else {
@@ -175,13 +182,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
     };
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name.starts_with('.') {
             continue; // Hidden files and folders (.git) are not configuration.
         }
         if path.is_dir() {
             walk(&path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             out.push(path);
         }
     }
@@ -203,7 +216,13 @@ fn place_raw(file: &Path, text: &str, errors: Vec<yaml::RawError>) -> Vec<Diagno
                     l.value.or(l.key)
                 }
             });
-            diagnostic(file, text, mark, Severity::Error, e.path, e.message, e.help)
+            // The whole document is `.`, as serde_path_to_error writes it.
+            let path = if e.path.is_empty() {
+                ".".to_string()
+            } else {
+                e.path
+            };
+            diagnostic(file, text, mark, Severity::Error, path, e.message, e.help)
         })
         .collect()
 }
@@ -251,7 +270,9 @@ fn place_violations(
         .collect();
     let mut origin: HashMap<(Kind, String), (usize, usize)> = HashMap::new();
     for (file, text) in texts.iter().enumerate() {
-        let Ok(doc) = yaml::parse_document(text) else { continue };
+        let Ok(doc) = yaml::parse_document(text) else {
+            continue;
+        };
         for (kind, index, id) in state.identities(&doc) {
             if wanted.contains(&kind) {
                 origin.entry((kind, id)).or_insert((file, index));
@@ -292,14 +313,21 @@ fn place_violations(
             file: d.origin,
             path: format!("{}[{}]", d.kind.key(), d.index),
             severity: Severity::Error,
-            message: format!("{} `{}` is declared more than once", d.kind.noun(), d.identity),
+            message: format!(
+                "{} `{}` is declared more than once",
+                d.kind.noun(),
+                d.identity
+            ),
             help: None,
             also: first.map(|(f, i)| (f, format!("{}[{i}]", d.kind.key()))),
         });
     }
     let mut per_file: HashMap<usize, HashSet<String>> = HashMap::new();
     for p in &pending {
-        per_file.entry(p.file).or_default().extend(with_ancestors(&p.path));
+        per_file
+            .entry(p.file)
+            .or_default()
+            .extend(with_ancestors(&p.path));
         if let Some((f, path)) = &p.also {
             per_file.entry(*f).or_default().extend(with_ancestors(path));
         }
@@ -336,7 +364,15 @@ fn place_violations(
                 }
             }
             let mark = mark_of(p.file, &p.path);
-            diagnostic(&files[p.file], &texts[p.file], mark, p.severity, p.path, p.message, help)
+            diagnostic(
+                &files[p.file],
+                &texts[p.file],
+                mark,
+                p.severity,
+                p.path,
+                p.message,
+                help,
+            )
         })
         .collect()
 }

@@ -49,7 +49,11 @@ fn collect_errors(text: &str, first: &serde_yaml::Error) -> Vec<RawError> {
     let value: serde_yaml::Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         // Not even well-formed YAML: the parser's own error is all there is.
-        Err(e) => return vec![from_error(&e, "")],
+        Err(e) => {
+            let mut raw = from_error(&e, "");
+            raw.path = path_at_syntax_error(text);
+            return vec![raw];
+        }
     };
     let mut errors = Vec::new();
     match &value {
@@ -59,7 +63,10 @@ fn collect_errors(text: &str, first: &serde_yaml::Error) -> Vec<RawError> {
                 let Some(key) = key.as_str() else {
                     errors.push(RawError {
                         path: String::new(),
-                        message: format!("a top-level key must be a kind name, not {}", describe(key)),
+                        message: format!(
+                            "a top-level key must be a kind name, not {}",
+                            describe(key)
+                        ),
                         help: None,
                         mark: None,
                         at_key: false,
@@ -91,7 +98,11 @@ fn collect_errors(text: &str, first: &serde_yaml::Error) -> Vec<RawError> {
                     }
                     other => errors.push(RawError {
                         path: key.to_string(),
-                        message: format!("`{key}` must be a list of {}s, not {}", kind.noun(), describe(other)),
+                        message: format!(
+                            "`{key}` must be a list of {}s, not {}",
+                            kind.noun(),
+                            describe(other)
+                        ),
                         help: None,
                         mark: None,
                         at_key: false,
@@ -242,8 +253,12 @@ fn strip_positions(s: &str) -> String {
 /// Rewrites serde's messages about unknown names into ours, with a suggestion.
 fn explain(message: String) -> (String, Option<String>, bool) {
     for (lead, what) in [("unknown field `", "field"), ("unknown variant `", "value")] {
-        let Some(rest) = message.strip_prefix(lead) else { continue };
-        let Some((word, tail)) = rest.split_once('`') else { continue };
+        let Some(rest) = message.strip_prefix(lead) else {
+            continue;
+        };
+        let Some((word, tail)) = rest.split_once('`') else {
+            continue;
+        };
         let expected = backticked(tail);
         let hint = nearest(word, expected.iter().map(String::as_str));
         let list = expected
@@ -267,6 +282,10 @@ fn explain(message: String) -> (String, Option<String>, bool) {
             )
         };
     }
+    // Rust type names mean nothing to someone writing YAML.
+    let message = message
+        .replace("expected u32", "expected a whole number of 0 or more")
+        .replace("expected a boolean", "expected `true` or `false`");
     (message, None, false)
 }
 
@@ -283,28 +302,59 @@ fn backticked(s: &str) -> Vec<String> {
 /// present are absent from the result. One pass over the file, whatever the number of paths.
 pub fn locate(text: &str, paths: &HashSet<String>) -> HashMap<String, Located> {
     let mut found: HashMap<String, Located> = HashMap::new();
-    let mut parser = match events::Parser::new(text) {
-        Some(p) => p,
-        None => return found,
+    // A malformed tail leaves the positions found before it useful, so the result is ignored.
+    let _ = walk(text, |path, is_key, mark| {
+        if paths.contains(path) {
+            let l = found.entry(path.to_string()).or_default();
+            if is_key {
+                l.key.get_or_insert(mark);
+            } else {
+                l.value.get_or_insert(mark);
+            }
+        }
+    });
+    found
+}
+
+/// The path of the innermost list or map open where the YAML stops being well formed (`.` for
+/// the top level), so a syntax error can say where in the structure it is.
+pub fn path_at_syntax_error(text: &str) -> String {
+    match walk(text, |_, _, _| {}) {
+        Err(path) if !path.is_empty() => path,
+        _ => ".".to_string(),
+    }
+}
+
+/// Walks every node of the first document, calling `visit(path, is_key, mark)` for each key and
+/// each value. Returns `Err(path of the innermost open collection)` if the YAML is malformed.
+fn walk(text: &str, mut visit: impl FnMut(&str, bool, Mark)) -> Result<(), String> {
+    let Some(mut parser) = events::Parser::new(text) else {
+        return Err(String::new());
     };
     enum Frame {
         Seq { path: String, next: usize },
         Map { path: String, key: Option<String> },
     }
+    // A key that is itself a list or map: nothing inside it is addressable.
+    const COMPLEX: &str = "\u{0}complex";
     let mut stack: Vec<Frame> = Vec::new();
-    // The path a node at this point would have, and whether it is a key.
-    fn place(stack: &mut [Frame]) -> (Option<String>, bool) {
+    // The path a node starting here has, and whether it is a key.
+    fn place(stack: &mut [Frame]) -> (String, bool) {
         match stack.last_mut() {
-            None => (Some(String::new()), false),
+            None => (String::new(), false),
             Some(Frame::Seq { path, next }) => {
                 let p = format!("{path}[{next}]");
                 *next += 1;
-                (Some(p), false)
+                (p, false)
             }
-            Some(Frame::Map { path, key: None }) => (Some(path.clone()), true),
+            Some(Frame::Map { path, key: None }) => (path.clone(), true),
             Some(Frame::Map { path, key: Some(k) }) => {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                (Some(p), false)
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                (p, false)
             }
         }
     }
@@ -314,7 +364,22 @@ pub fn locate(text: &str, paths: &HashSet<String>) -> HashMap<String, Located> {
             *key = None;
         }
     }
-    while let Some(event) = parser.next() {
+    fn set_key(stack: &mut [Frame], k: String) {
+        if let Some(Frame::Map { key, .. }) = stack.last_mut() {
+            *key = Some(k);
+        }
+    }
+    loop {
+        let event = match parser.next() {
+            Ok(Some(e)) => e,
+            Ok(None) => return Ok(()),
+            Err(()) => {
+                return Err(match stack.last() {
+                    Some(Frame::Seq { path, .. } | Frame::Map { path, .. }) => path.clone(),
+                    None => String::new(),
+                })
+            }
+        };
         let mark = Mark {
             line: event.line + 1,
             column: event.column + 1,
@@ -323,46 +388,36 @@ pub fn locate(text: &str, paths: &HashSet<String>) -> HashMap<String, Located> {
             events::Kind::Scalar(value) => {
                 let (path, is_key) = place(&mut stack);
                 if is_key {
-                    let parent = path.unwrap_or_default();
-                    let p = if parent.is_empty() { value.clone() } else { format!("{parent}.{value}") };
-                    if paths.contains(&p) {
-                        found.entry(p).or_default().key = Some(mark);
-                    }
-                    if let Some(Frame::Map { key, .. }) = stack.last_mut() {
-                        *key = Some(value);
-                    }
+                    let p = if path.is_empty() {
+                        value.clone()
+                    } else {
+                        format!("{path}.{value}")
+                    };
+                    visit(&p, true, mark);
+                    set_key(&mut stack, value);
                 } else {
-                    if let Some(p) = path.filter(|p| paths.contains(p)) {
-                        found.entry(p).or_default().value = Some(mark);
-                    }
+                    visit(&path, false, mark);
                     value_done(&mut stack);
                 }
             }
             events::Kind::Alias => {
                 let (path, is_key) = place(&mut stack);
                 if is_key {
-                    if let Some(Frame::Map { key, .. }) = stack.last_mut() {
-                        *key = Some("*alias".into());
-                    }
+                    set_key(&mut stack, COMPLEX.into());
                 } else {
-                    if let Some(p) = path.filter(|p| paths.contains(p)) {
-                        found.entry(p).or_default().value = Some(mark);
-                    }
+                    visit(&path, false, mark);
                     value_done(&mut stack);
                 }
             }
             events::Kind::SequenceStart | events::Kind::MappingStart => {
                 let (path, is_key) = place(&mut stack);
-                // A complex key gets a name no path can match; its contents are not addressable.
-                let path = if is_key { "\u{0}complex".to_string() } else { path.unwrap_or_default() };
-                if !is_key && paths.contains(&path) {
-                    found.entry(path.clone()).or_default().value = Some(mark);
-                }
-                if is_key {
-                    if let Some(Frame::Map { key, .. }) = stack.last_mut() {
-                        *key = Some("\u{0}complex".into());
-                    }
-                }
+                let path = if is_key {
+                    set_key(&mut stack, COMPLEX.into());
+                    COMPLEX.to_string()
+                } else {
+                    visit(&path, false, mark);
+                    path
+                };
                 stack.push(if matches!(event.kind, events::Kind::SequenceStart) {
                     Frame::Seq { path, next: 0 }
                 } else {
@@ -373,10 +428,10 @@ pub fn locate(text: &str, paths: &HashSet<String>) -> HashMap<String, Located> {
                 stack.pop();
                 value_done(&mut stack);
             }
+            events::Kind::DocumentEnd => return Ok(()),
             events::Kind::Other => {}
         }
     }
-    found
 }
 
 /// The position of a node: of its key (for a map entry) and of its value.
@@ -390,7 +445,7 @@ pub struct Located {
 /// agree with the ones in serde_yaml's errors.
 mod events {
     use std::mem::MaybeUninit;
-    use unsafe_libyaml as sys;
+    use unsafe_libyaml as unsafe_yaml;
 
     pub enum Kind {
         Scalar(String),
@@ -399,6 +454,7 @@ mod events {
         SequenceEnd,
         MappingStart,
         MappingEnd,
+        DocumentEnd,
         Other,
     }
 
@@ -411,7 +467,7 @@ mod events {
 
     pub struct Parser<'a> {
         // Boxed so its address stays put: libyaml keeps pointers into the parser struct.
-        sys: Box<MaybeUninit<sys::yaml_parser_t>>,
+        sys: Box<MaybeUninit<unsafe_yaml::yaml_parser_t>>,
         _input: &'a [u8],
         done: bool,
     }
@@ -419,16 +475,16 @@ mod events {
     impl<'a> Parser<'a> {
         pub fn new(text: &'a str) -> Option<Self> {
             let input = text.as_bytes();
-            let mut boxed = Box::new(MaybeUninit::<sys::yaml_parser_t>::zeroed());
+            let mut boxed = Box::new(MaybeUninit::<unsafe_yaml::yaml_parser_t>::zeroed());
             // SAFETY: the parser is initialized in place and lives in a Box that is not moved;
             // the input outlives it because the struct borrows it for 'a.
             unsafe {
                 let p = boxed.as_mut_ptr();
-                if sys::yaml_parser_initialize(p).fail {
+                if unsafe_yaml::yaml_parser_initialize(p).fail {
                     return None;
                 }
-                sys::yaml_parser_set_encoding(p, sys::YAML_UTF8_ENCODING);
-                sys::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as u64);
+                unsafe_yaml::yaml_parser_set_encoding(p, unsafe_yaml::YAML_UTF8_ENCODING);
+                unsafe_yaml::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as u64);
             }
             Some(Parser {
                 sys: boxed,
@@ -437,33 +493,34 @@ mod events {
             })
         }
 
-        /// The next event, or None at the end of the stream or at a syntax error.
-        pub fn next(&mut self) -> Option<Event> {
+        /// The next event; `Ok(None)` at the end of the stream, `Err` at a syntax error.
+        pub fn next(&mut self) -> Result<Option<Event>, ()> {
             if self.done {
-                return None;
+                return Ok(None);
             }
-            let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
+            let mut event = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
             // SAFETY: the parser was initialized in `new`; each event is deleted after its
             // fields are copied out.
             unsafe {
                 let p = self.sys.as_mut_ptr();
-                if sys::yaml_parser_parse(p, event.as_mut_ptr()).fail {
+                if unsafe_yaml::yaml_parser_parse(p, event.as_mut_ptr()).fail {
                     self.done = true;
-                    return None;
+                    return Err(());
                 }
                 let e = &*event.as_ptr();
                 let kind = match e.type_ {
-                    sys::YAML_SCALAR_EVENT => {
+                    unsafe_yaml::YAML_SCALAR_EVENT => {
                         let s = e.data.scalar;
                         let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
                         Kind::Scalar(String::from_utf8_lossy(bytes).into_owned())
                     }
-                    sys::YAML_ALIAS_EVENT => Kind::Alias,
-                    sys::YAML_SEQUENCE_START_EVENT => Kind::SequenceStart,
-                    sys::YAML_SEQUENCE_END_EVENT => Kind::SequenceEnd,
-                    sys::YAML_MAPPING_START_EVENT => Kind::MappingStart,
-                    sys::YAML_MAPPING_END_EVENT => Kind::MappingEnd,
-                    sys::YAML_STREAM_END_EVENT => {
+                    unsafe_yaml::YAML_ALIAS_EVENT => Kind::Alias,
+                    unsafe_yaml::YAML_SEQUENCE_START_EVENT => Kind::SequenceStart,
+                    unsafe_yaml::YAML_SEQUENCE_END_EVENT => Kind::SequenceEnd,
+                    unsafe_yaml::YAML_MAPPING_START_EVENT => Kind::MappingStart,
+                    unsafe_yaml::YAML_MAPPING_END_EVENT => Kind::MappingEnd,
+                    unsafe_yaml::YAML_DOCUMENT_END_EVENT => Kind::DocumentEnd,
+                    unsafe_yaml::YAML_STREAM_END_EVENT => {
                         self.done = true;
                         Kind::Other
                     }
@@ -474,8 +531,8 @@ mod events {
                     line: e.start_mark.line as usize,
                     column: e.start_mark.column as usize,
                 };
-                sys::yaml_event_delete(event.as_mut_ptr());
-                Some(out)
+                unsafe_yaml::yaml_event_delete(event.as_mut_ptr());
+                Ok(Some(out))
             }
         }
     }
@@ -483,7 +540,7 @@ mod events {
     impl Drop for Parser<'_> {
         fn drop(&mut self) {
             // SAFETY: initialized in `new` (a failed initialization returns before a Parser exists).
-            unsafe { sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
+            unsafe { unsafe_yaml::yaml_parser_delete(self.sys.as_mut_ptr()) }
         }
     }
 }
@@ -501,12 +558,33 @@ mod tests {
         let text = "rooms:\n  - name: a\n    category: Sales\n  - name: b\n    members: [sip:x@y.com, sip:z@y.com]\n";
         let found = locate(
             text,
-            &set(&["rooms[0].category", "rooms[1]", "rooms[1].members[1]", "rooms", "rooms[9]"]),
+            &set(&[
+                "rooms[0].category",
+                "rooms[1]",
+                "rooms[1].members[1]",
+                "rooms",
+                "rooms[9]",
+            ]),
         );
-        assert_eq!(found["rooms[0].category"].key, Some(Mark { line: 3, column: 5 }));
-        assert_eq!(found["rooms[0].category"].value, Some(Mark { line: 3, column: 15 }));
+        assert_eq!(
+            found["rooms[0].category"].key,
+            Some(Mark { line: 3, column: 5 })
+        );
+        assert_eq!(
+            found["rooms[0].category"].value,
+            Some(Mark {
+                line: 3,
+                column: 15
+            })
+        );
         assert_eq!(found["rooms[1]"].value, Some(Mark { line: 4, column: 5 }));
-        assert_eq!(found["rooms[1].members[1]"].value, Some(Mark { line: 5, column: 28 }));
+        assert_eq!(
+            found["rooms[1].members[1]"].value,
+            Some(Mark {
+                line: 5,
+                column: 28
+            })
+        );
         assert_eq!(found["rooms"].key, Some(Mark { line: 1, column: 1 }));
         assert!(!found.contains_key("rooms[9]"));
     }
@@ -515,6 +593,11 @@ mod tests {
     fn locate_survives_broken_yaml() {
         let found = locate("rooms: [\n", &set(&["rooms"]));
         assert_eq!(found["rooms"].key, Some(Mark { line: 1, column: 1 }));
+        assert_eq!(
+            path_at_syntax_error("rooms:\n  - name: a\n    members: [x\n"),
+            "rooms[0].members"
+        );
+        assert_eq!(path_at_syntax_error("a: b\n c: d\n"), ".");
     }
 
     #[test]
@@ -535,7 +618,11 @@ mod tests {
         assert_eq!(errs[0].help.as_deref(), Some("did you mean `privacy`?"));
         assert!(errs[0].at_key);
         assert_eq!(errs[1].help.as_deref(), Some("did you mean `Closed`?"));
-        assert!(errs[1].message.contains("`Open`, `Closed`, `Secret`"), "{}", errs[1].message);
+        assert!(
+            errs[1].message.contains("`Open`, `Closed`, `Secret`"),
+            "{}",
+            errs[1].message
+        );
         assert_eq!(errs[2].message, "missing field `category`");
     }
 }

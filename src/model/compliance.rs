@@ -33,7 +33,10 @@ pub struct ComplianceConfiguration {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub adapter_output_directory: String,
     /// How often compliance data is written, `[d.]hh:mm:ss`, 1 minute to 30 days (default `00:15:00`).
-    #[serde(default = "default_run_interval", skip_serializing_if = "is_default_run_interval")]
+    #[serde(
+        default = "default_run_interval",
+        skip_serializing_if = "is_default_run_interval"
+    )]
     pub run_interval: TimeSpan,
     /// Write one output file per chat room.
     #[serde(default, skip_serializing_if = "is_false")]

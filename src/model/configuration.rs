@@ -22,11 +22,17 @@ pub struct PersistentChatConfiguration {
     /// `global` (always exists), `site:NAME` or `service:PersistentChatServer:POOL_FQDN`.
     pub identity: Scope,
     /// Messages shown when a user joins a room, 1 to 500 (default 30).
-    #[serde(default = "default_chat_history", skip_serializing_if = "is_default_chat_history")]
+    #[serde(
+        default = "default_chat_history",
+        skip_serializing_if = "is_default_chat_history"
+    )]
     #[schemars(range(min = 1, max = 500))]
     pub default_chat_history: u32,
     /// Above this many participants the room's participant list stops updating (default 75).
-    #[serde(default = "default_participant_update_limit", skip_serializing_if = "is_default_pul")]
+    #[serde(
+        default = "default_participant_update_limit",
+        skip_serializing_if = "is_default_pul"
+    )]
     pub participant_update_limit: u32,
     /// The largest file users may upload, in kilobytes (default 20000).
     #[serde(

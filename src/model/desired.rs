@@ -94,16 +94,28 @@ impl DesiredState {
                 states,
                 active_servers,
             } = doc;
-            absorb!(state.principals, Kind::Principal, origin, dups, principals, |p| norm(
-                p.identity()
-            ));
-            absorb!(state.categories, Kind::Category, origin, dups, categories, |c| {
-                state.settle_pool(&mut c.persistent_chat_pool_fqdn);
-                ObjectId::new(
-                    c.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
-                    c.name.clone(),
-                )
-            });
+            absorb!(
+                state.principals,
+                Kind::Principal,
+                origin,
+                dups,
+                principals,
+                |p| norm(p.identity())
+            );
+            absorb!(
+                state.categories,
+                Kind::Category,
+                origin,
+                dups,
+                categories,
+                |c| {
+                    state.settle_pool(&mut c.persistent_chat_pool_fqdn);
+                    ObjectId::new(
+                        c.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
+                        c.name.clone(),
+                    )
+                }
+            );
             absorb!(state.addins, Kind::Addin, origin, dups, addins, |a| {
                 state.settle_pool(&mut a.persistent_chat_pool_fqdn);
                 ObjectId::new(
@@ -115,9 +127,14 @@ impl DesiredState {
                 p.identity = state.canonical_scope(&p.identity);
                 p.identity.clone()
             });
-            absorb!(state.policy_grants, Kind::PolicyGrant, origin, dups, policy_grants, |g| {
-                norm(&g.identity)
-            });
+            absorb!(
+                state.policy_grants,
+                Kind::PolicyGrant,
+                origin,
+                dups,
+                policy_grants,
+                |g| { norm(&g.identity) }
+            );
             absorb!(
                 state.compliance_configurations,
                 Kind::ComplianceConfiguration,
@@ -129,22 +146,43 @@ impl DesiredState {
                     c.identity.clone()
                 }
             );
-            absorb!(state.configurations, Kind::Configuration, origin, dups, configurations, |c| {
-                c.identity = state.canonical_scope(&c.identity);
-                c.identity.clone()
-            });
-            absorb!(state.endpoints, Kind::Endpoint, origin, dups, endpoints, |e| {
-                state.settle_pool(&mut e.persistent_chat_pool_fqdn);
-                norm(&e.sip_address)
-            });
+            absorb!(
+                state.configurations,
+                Kind::Configuration,
+                origin,
+                dups,
+                configurations,
+                |c| {
+                    c.identity = state.canonical_scope(&c.identity);
+                    c.identity.clone()
+                }
+            );
+            absorb!(
+                state.endpoints,
+                Kind::Endpoint,
+                origin,
+                dups,
+                endpoints,
+                |e| {
+                    state.settle_pool(&mut e.persistent_chat_pool_fqdn);
+                    norm(&e.sip_address)
+                }
+            );
             absorb!(state.states, Kind::State, origin, dups, states, |s| {
                 s.identity = state.canonical_service(&s.identity);
                 s.identity.clone()
             });
-            absorb!(state.active_servers, Kind::ActiveServers, origin, dups, active_servers, |a| {
-                a.identity = state.canonical_service(&a.identity);
-                a.identity.clone()
-            });
+            absorb!(
+                state.active_servers,
+                Kind::ActiveServers,
+                origin,
+                dups,
+                active_servers,
+                |a| {
+                    a.identity = state.canonical_service(&a.identity);
+                    a.identity.clone()
+                }
+            );
             rooms.push((origin, doc_rooms));
         }
         for (origin, doc_rooms) in rooms {
@@ -173,7 +211,10 @@ impl DesiredState {
         };
         push(
             Kind::Pool,
-            doc.pools.iter().map(|p| p.fqdn.to_ascii_lowercase()).collect(),
+            doc.pools
+                .iter()
+                .map(|p| p.fqdn.to_ascii_lowercase())
+                .collect(),
         );
         push(
             Kind::Principal,
@@ -201,8 +242,7 @@ impl DesiredState {
             doc.rooms
                 .iter()
                 .map(|r| {
-                    ObjectId::new(self.room_pool(r).unwrap_or_default(), r.name.clone())
-                        .to_string()
+                    ObjectId::new(self.room_pool(r).unwrap_or_default(), r.name.clone()).to_string()
                 })
                 .collect(),
         );
@@ -215,7 +255,10 @@ impl DesiredState {
         );
         push(
             Kind::PolicyGrant,
-            doc.policy_grants.iter().map(|g| norm(&g.identity)).collect(),
+            doc.policy_grants
+                .iter()
+                .map(|g| norm(&g.identity))
+                .collect(),
         );
         push(
             Kind::ComplianceConfiguration,

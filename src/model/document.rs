@@ -13,51 +13,99 @@ use super::*;
 #[schemars(title = "pchat configuration")]
 pub struct Document {
     /// Persistent Chat server pools (topology; not managed by the cmdlets).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<Pool>>")]
     pub pools: Vec<Pool>,
     /// The directory: users, groups and organisational units that lists may name.
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<Principal>>")]
     pub principals: Vec<Principal>,
     /// Categories (`New-CsPersistentChatCategory`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<Category>>")]
     pub categories: Vec<Category>,
     /// Add-ins (`New-CsPersistentChatAddin`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<Addin>>")]
     pub addins: Vec<Addin>,
     /// Rooms (`New-CsPersistentChatRoom`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<Room>>")]
     pub rooms: Vec<Room>,
     /// Policies (`New-CsPersistentChatPolicy`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<PersistentChatPolicy>>")]
     pub policies: Vec<PersistentChatPolicy>,
     /// Grants of `tag:` policies to users (`Grant-CsPersistentChatPolicy`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<PolicyGrant>>")]
     pub policy_grants: Vec<PolicyGrant>,
     /// Compliance configurations (`New-CsPersistentChatComplianceConfiguration`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<ComplianceConfiguration>>")]
     pub compliance_configurations: Vec<ComplianceConfiguration>,
     /// Service configurations (`New-CsPersistentChatConfiguration`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<PersistentChatConfiguration>>")]
     pub configurations: Vec<PersistentChatConfiguration>,
     /// Endpoints (`New-CsPersistentChatEndpoint`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<Endpoint>>")]
     pub endpoints: Vec<Endpoint>,
     /// Pool states (`Set-CsPersistentChatState`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<PersistentChatState>>")]
     pub states: Vec<PersistentChatState>,
     /// Active servers of pools (`Set-CsPersistentChatActiveServer`).
-    #[serde(default, deserialize_with = "list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(with = "Option<Vec<ActiveServers>>")]
     pub active_servers: Vec<ActiveServers>,
 }

@@ -24,6 +24,10 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub const FIELDS: &'static [&'static str] =
-        &["sipAddress", "persistentChatPoolFqdn", "displayName", "lifecycle"];
+    pub const FIELDS: &'static [&'static str] = &[
+        "sipAddress",
+        "persistentChatPoolFqdn",
+        "displayName",
+        "lifecycle",
+    ];
 }

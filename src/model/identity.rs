@@ -216,7 +216,10 @@ mod tests {
 
     #[test]
     fn bad_scopes_are_refused_with_a_hint() {
-        assert!("Global".parse::<Scope>().unwrap_err().contains("did you mean `global`"));
+        assert!("Global"
+            .parse::<Scope>()
+            .unwrap_err()
+            .contains("did you mean `global`"));
         assert!("site:".parse::<Scope>().is_err());
         assert!("service:pool.example.com".parse::<Scope>().is_err());
         assert!("region:x".parse::<Scope>().is_err());
@@ -225,7 +228,9 @@ mod tests {
     #[test]
     fn service_ids_accept_both_spellings() {
         let a: ServiceId = "PersistentChatServer:p.example.com".parse().unwrap();
-        let b: ServiceId = "service:PersistentChatServer:p.example.com".parse().unwrap();
+        let b: ServiceId = "service:PersistentChatServer:p.example.com"
+            .parse()
+            .unwrap();
         assert_eq!(a, b);
         assert_eq!(a.to_string(), "PersistentChatServer:p.example.com");
         assert!("p.example.com".parse::<ServiceId>().is_err());

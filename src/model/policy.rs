@@ -26,8 +26,12 @@ pub struct PersistentChatPolicy {
 }
 
 impl PersistentChatPolicy {
-    pub const FIELDS: &'static [&'static str] =
-        &["identity", "enablePersistentChat", "description", "lifecycle"];
+    pub const FIELDS: &'static [&'static str] = &[
+        "identity",
+        "enablePersistentChat",
+        "description",
+        "lifecycle",
+    ];
 
     /// The policy every scope has before anything is set: what removing a `global` one resets to.
     pub fn defaults(identity: Scope) -> Self {

@@ -89,9 +89,11 @@ pub fn principal_key(s: &str) -> Result<(RefKind, String), String> {
         check_dn(s)?;
         return Ok((RefKind::Dn, dn_key(s)));
     }
-    Err("a principal is a SIP URI (`sip:user@domain`) or a distinguished name \
+    Err(
+        "a principal is a SIP URI (`sip:user@domain`) or a distinguished name \
          (`CN=…,OU=…,DC=…`)"
-        .into())
+            .into(),
+    )
 }
 
 /// The comparison key of a DN known to be well formed.
@@ -275,7 +277,10 @@ mod tests {
         let dir = Directory::new(&[
             user("sip:kim@l.com", "CN=Kim,OU=Sales,OU=Staff,DC=l,DC=com"),
             group("CN=Inner,OU=Groups,DC=l,DC=com", &["sip:kim@l.com"]),
-            group("CN=Outer,OU=Groups,DC=l,DC=com", &["CN=Inner,OU=Groups,DC=l,DC=com"]),
+            group(
+                "CN=Outer,OU=Groups,DC=l,DC=com",
+                &["CN=Inner,OU=Groups,DC=l,DC=com"],
+            ),
         ]);
         let c = dir.containers("sip:kim@l.com");
         for expected in [
@@ -285,10 +290,16 @@ mod tests {
             "OU=Sales,OU=Staff,DC=l,DC=com",
             "OU=Staff,DC=l,DC=com",
         ] {
-            assert!(c.iter().any(|k| k == expected), "{expected} missing from {c:?}");
+            assert!(
+                c.iter().any(|k| k == expected),
+                "{expected} missing from {c:?}"
+            );
         }
         assert_eq!(dir.expand("OU=Staff,DC=l,DC=com"), vec!["sip:kim@l.com"]);
-        assert_eq!(dir.expand("CN=Outer,OU=Groups,DC=l,DC=com"), vec!["sip:kim@l.com"]);
+        assert_eq!(
+            dir.expand("CN=Outer,OU=Groups,DC=l,DC=com"),
+            vec!["sip:kim@l.com"]
+        );
     }
 
     #[test]

@@ -96,7 +96,13 @@ impl<'a> Checker<'a> {
         });
     }
 
-    fn error(&mut self, at: At<'_>, field: impl Into<String>, message: String, help: Option<String>) {
+    fn error(
+        &mut self,
+        at: At<'_>,
+        field: impl Into<String>,
+        message: String,
+        help: Option<String>,
+    ) {
         self.push(Severity::Error, at, Some(field.into()), message, help);
     }
 
@@ -112,13 +118,27 @@ impl<'a> Checker<'a> {
                 self.error(
                     at,
                     field,
-                    format!("`{f}` is part of the {}'s identity and cannot be ignored", at.kind),
+                    format!(
+                        "`{f}` is part of the {}'s identity and cannot be ignored",
+                        at.kind
+                    ),
                     None,
                 );
             } else if f == "lifecycle" || !fields.contains(&f.as_str()) {
                 let help = did_you_mean(f, fields.iter().copied().filter(|n| *n != "lifecycle"))
-                    .or_else(|| Some(format!("the fields of a {} are: {}", at.kind, fields.join(", "))));
-                self.error(at, field, format!("`{f}` is not a field of a {}", at.kind), help);
+                    .or_else(|| {
+                        Some(format!(
+                            "the fields of a {} are: {}",
+                            at.kind,
+                            fields.join(", ")
+                        ))
+                    });
+                self.error(
+                    at,
+                    field,
+                    format!("`{f}` is not a field of a {}", at.kind),
+                    help,
+                );
             }
         }
     }
@@ -130,7 +150,9 @@ impl<'a> Checker<'a> {
             self.error(
                 at,
                 "name",
-                format!("the name `{name}` contains `\\`, which separates pool and name in identities"),
+                format!(
+                    "the name `{name}` contains `\\`, which separates pool and name in identities"
+                ),
                 None,
             );
         }
@@ -213,9 +235,17 @@ impl<'a> Checker<'a> {
 
     fn pools(&mut self) {
         for (key, pool) in &self.state.pools {
-            let at = At { kind: Kind::Pool, identity: key };
+            let at = At {
+                kind: Kind::Pool,
+                identity: key,
+            };
             if let Err(why) = check_fqdn(&pool.fqdn) {
-                self.error(at, "fqdn", format!("`{}` is not an FQDN: {why}", pool.fqdn), None);
+                self.error(
+                    at,
+                    "fqdn",
+                    format!("`{}` is not an FQDN: {why}", pool.fqdn),
+                    None,
+                );
             }
             if pool.site.as_deref().is_some_and(|s| s.trim().is_empty()) {
                 self.error(at, "site", "the site is empty".into(), None);
@@ -223,9 +253,19 @@ impl<'a> Checker<'a> {
             let mut seen = HashSet::new();
             for (i, s) in pool.servers.iter().enumerate() {
                 if let Err(why) = check_fqdn(s) {
-                    self.error(at, format!("servers[{i}]"), format!("`{s}` is not an FQDN: {why}"), None);
+                    self.error(
+                        at,
+                        format!("servers[{i}]"),
+                        format!("`{s}` is not an FQDN: {why}"),
+                        None,
+                    );
                 } else if !seen.insert(s.to_ascii_lowercase()) {
-                    self.error(at, format!("servers[{i}]"), format!("server `{s}` is listed twice"), None);
+                    self.error(
+                        at,
+                        format!("servers[{i}]"),
+                        format!("server `{s}` is listed twice"),
+                        None,
+                    );
                 }
             }
         }
@@ -233,18 +273,23 @@ impl<'a> Checker<'a> {
 
     fn principals_(&mut self) {
         for (key, p) in &self.state.principals {
-            let at = At { kind: Kind::Principal, identity: key };
+            let at = At {
+                kind: Kind::Principal,
+                identity: key,
+            };
             match p.principal_type {
                 PrincipalType::User => match &p.sip_address {
-                    None => self.error(
-                        at,
-                        "sipAddress",
-                        "a user needs a `sipAddress`".into(),
-                        None,
-                    ),
+                    None => {
+                        self.error(at, "sipAddress", "a user needs a `sipAddress`".into(), None)
+                    }
                     Some(sip) => {
                         if let Err(why) = check_sip_uri(sip) {
-                            self.error(at, "sipAddress", format!("`{sip}` is not a SIP URI: {why}"), None);
+                            self.error(
+                                at,
+                                "sipAddress",
+                                format!("`{sip}` is not a SIP URI: {why}"),
+                                None,
+                            );
                         }
                     }
                 },
@@ -253,7 +298,10 @@ impl<'a> Checker<'a> {
                         self.error(
                             at,
                             "sipAddress",
-                            format!("only users have a `sipAddress`, not a {:?}", p.principal_type),
+                            format!(
+                                "only users have a `sipAddress`, not a {:?}",
+                                p.principal_type
+                            ),
                             None,
                         );
                     }
@@ -304,9 +352,16 @@ impl<'a> Checker<'a> {
 
     fn categories(&mut self) {
         for (id, c) in &self.state.categories {
-            let at = At { kind: Kind::Category, identity: id };
+            let at = At {
+                kind: Kind::Category,
+                identity: id,
+            };
             self.name(at, &c.name);
-            self.pool_ref(at, "persistentChatPoolFqdn", c.persistent_chat_pool_fqdn.as_deref());
+            self.pool_ref(
+                at,
+                "persistentChatPoolFqdn",
+                c.persistent_chat_pool_fqdn.as_deref(),
+            );
             for (field, list) in [
                 ("allowedMembers", &c.allowed_members),
                 ("deniedMembers", &c.denied_members),
@@ -320,11 +375,23 @@ impl<'a> Checker<'a> {
 
     fn addins(&mut self) {
         for (id, a) in &self.state.addins {
-            let at = At { kind: Kind::Addin, identity: id };
+            let at = At {
+                kind: Kind::Addin,
+                identity: id,
+            };
             self.name(at, &a.name);
-            self.pool_ref(at, "persistentChatPoolFqdn", a.persistent_chat_pool_fqdn.as_deref());
+            self.pool_ref(
+                at,
+                "persistentChatPoolFqdn",
+                a.persistent_chat_pool_fqdn.as_deref(),
+            );
             if let Err(why) = check_http_url(&a.url) {
-                self.error(at, "url", format!("`{}` is not a valid URL: {why}", a.url), None);
+                self.error(
+                    at,
+                    "url",
+                    format!("`{}` is not a valid URL: {why}", a.url),
+                    None,
+                );
             }
             self.lifecycle(at, &a.lifecycle);
         }
@@ -337,8 +404,16 @@ impl<'a> Checker<'a> {
             frames.insert(
                 (id.pool.as_str(), id.name.as_str()),
                 Frame {
-                    allowed: c.allowed_members.iter().filter_map(|p| self.principals.id_of(p)).collect(),
-                    denied: c.denied_members.iter().filter_map(|p| self.principals.id_of(p)).collect(),
+                    allowed: c
+                        .allowed_members
+                        .iter()
+                        .filter_map(|p| self.principals.id_of(p))
+                        .collect(),
+                    denied: c
+                        .denied_members
+                        .iter()
+                        .filter_map(|p| self.principals.id_of(p))
+                        .collect(),
                 },
             );
         }
@@ -349,7 +424,10 @@ impl<'a> Checker<'a> {
             .map(|id| (id.pool.as_str(), id.name.as_str()))
             .collect();
         for (id, r) in &self.state.rooms {
-            let at = At { kind: Kind::Room, identity: id };
+            let at = At {
+                kind: Kind::Room,
+                identity: id,
+            };
             self.name(at, &r.name);
             let pool_ok = if r.persistent_chat_pool_fqdn.is_none() && self.state.pools.len() > 1 {
                 self.error(
@@ -365,7 +443,11 @@ impl<'a> Checker<'a> {
                 );
                 false
             } else {
-                self.pool_ref(at, "persistentChatPoolFqdn", r.persistent_chat_pool_fqdn.as_deref())
+                self.pool_ref(
+                    at,
+                    "persistentChatPoolFqdn",
+                    r.persistent_chat_pool_fqdn.as_deref(),
+                )
             };
             let frame = if pool_ok {
                 let frame = frames.get(&(id.pool.as_str(), r.category.as_str()));
@@ -381,7 +463,10 @@ impl<'a> Checker<'a> {
                     self.error(
                         at,
                         "category",
-                        format!("category `{}` does not exist in pool `{}`", r.category, id.pool),
+                        format!(
+                            "category `{}` does not exist in pool `{}`",
+                            r.category, id.pool
+                        ),
                         help,
                     );
                 }
@@ -449,7 +534,9 @@ impl<'a> Checker<'a> {
         frame: &Frame,
     ) {
         for &(i, id) in ids {
-            let Some(info) = &self.principals.infos[id as usize] else { continue };
+            let Some(info) = &self.principals.infos[id as usize] else {
+                continue;
+            };
             let denied = info.containers.iter().any(|k| frame.denied.contains(k));
             let allowed = info.containers.iter().any(|k| frame.allowed.contains(k));
             let declared = info.declared;
@@ -480,7 +567,12 @@ impl<'a> Checker<'a> {
 
     fn site(&mut self, at: At<'_>, scope: &Scope) {
         let Scope::Site(site) = scope else { return };
-        let sites: Vec<&str> = self.state.pools.values().filter_map(|p| p.site.as_deref()).collect();
+        let sites: Vec<&str> = self
+            .state
+            .pools
+            .values()
+            .filter_map(|p| p.site.as_deref())
+            .collect();
         if !sites.is_empty() && !sites.iter().any(|s| s.eq_ignore_ascii_case(site)) {
             let help = did_you_mean(site, sites.iter().copied());
             self.warn(
@@ -494,7 +586,10 @@ impl<'a> Checker<'a> {
 
     fn policies(&mut self) {
         for (scope, p) in &self.state.policies {
-            let at = At { kind: Kind::Policy, identity: scope };
+            let at = At {
+                kind: Kind::Policy,
+                identity: scope,
+            };
             if let Scope::Service(_) = scope {
                 self.error(
                     at,
@@ -519,7 +614,10 @@ impl<'a> Checker<'a> {
             })
             .collect();
         for (key, g) in &self.state.policy_grants {
-            let at = At { kind: Kind::PolicyGrant, identity: key };
+            let at = At {
+                kind: Kind::PolicyGrant,
+                identity: key,
+            };
             if let Err(why) = check_sip_uri(&g.identity) {
                 self.error(
                     at,
@@ -545,7 +643,10 @@ impl<'a> Checker<'a> {
     fn compliance(&mut self) {
         let mut dirs: HashMap<String, String> = HashMap::new();
         for (scope, c) in &self.state.compliance_configurations {
-            let at = At { kind: Kind::ComplianceConfiguration, identity: scope };
+            let at = At {
+                kind: Kind::ComplianceConfiguration,
+                identity: scope,
+            };
             if let Scope::Tag(_) = scope {
                 self.error(
                     at,
@@ -571,7 +672,10 @@ impl<'a> Checker<'a> {
                 );
             }
             if !c.adapter_output_directory.is_empty() {
-                let norm = c.adapter_output_directory.trim_end_matches(['\\', '/']).to_lowercase();
+                let norm = c
+                    .adapter_output_directory
+                    .trim_end_matches(['\\', '/'])
+                    .to_lowercase();
                 if let Some(other) = dirs.get(&norm) {
                     self.error(
                         at,
@@ -602,7 +706,10 @@ impl<'a> Checker<'a> {
 
     fn configurations(&mut self) {
         for (scope, c) in &self.state.configurations {
-            let at = At { kind: Kind::Configuration, identity: scope };
+            let at = At {
+                kind: Kind::Configuration,
+                identity: scope,
+            };
             if let Scope::Tag(_) = scope {
                 self.error(
                     at,
@@ -630,7 +737,12 @@ impl<'a> Checker<'a> {
             }
             if let Some(url) = &c.room_management_url {
                 if let Err(why) = check_http_url(url) {
-                    self.error(at, "roomManagementUrl", format!("`{url}` is not a valid URL: {why}"), None);
+                    self.error(
+                        at,
+                        "roomManagementUrl",
+                        format!("`{url}` is not a valid URL: {why}"),
+                        None,
+                    );
                 }
             }
             self.lifecycle(at, &c.lifecycle);
@@ -639,18 +751,33 @@ impl<'a> Checker<'a> {
 
     fn endpoints(&mut self) {
         for (key, e) in &self.state.endpoints {
-            let at = At { kind: Kind::Endpoint, identity: key };
+            let at = At {
+                kind: Kind::Endpoint,
+                identity: key,
+            };
             if let Err(why) = check_sip_uri(&e.sip_address) {
-                self.error(at, "sipAddress", format!("`{}` is not a SIP URI: {why}", e.sip_address), None);
+                self.error(
+                    at,
+                    "sipAddress",
+                    format!("`{}` is not a SIP URI: {why}", e.sip_address),
+                    None,
+                );
             }
-            self.pool_ref(at, "persistentChatPoolFqdn", e.persistent_chat_pool_fqdn.as_deref());
+            self.pool_ref(
+                at,
+                "persistentChatPoolFqdn",
+                e.persistent_chat_pool_fqdn.as_deref(),
+            );
             self.lifecycle(at, &e.lifecycle);
         }
     }
 
     fn states(&mut self) {
         for (id, s) in &self.state.states {
-            let at = At { kind: Kind::State, identity: id };
+            let at = At {
+                kind: Kind::State,
+                identity: id,
+            };
             self.pool_ref(at, "identity", Some(&id.pool));
             self.lifecycle(at, &s.lifecycle);
         }
@@ -658,7 +785,10 @@ impl<'a> Checker<'a> {
 
     fn active_servers(&mut self) {
         for (id, a) in &self.state.active_servers {
-            let at = At { kind: Kind::ActiveServers, identity: id };
+            let at = At {
+                kind: Kind::ActiveServers,
+                identity: id,
+            };
             if self.pool_ref(at, "identity", Some(&id.pool)) {
                 let pool = &self.state.pools[&id.pool.to_ascii_lowercase()];
                 if pool.servers.is_empty() {
@@ -784,7 +914,10 @@ impl<'a> Principals<'a> {
                 if self.infos.len() <= id as usize {
                     self.infos.resize_with(id as usize + 1, || None);
                 }
-                self.infos[id as usize] = Some(Info { containers, declared });
+                self.infos[id as usize] = Some(Info {
+                    containers,
+                    declared,
+                });
             }
             id
         });

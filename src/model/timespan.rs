@@ -104,18 +104,33 @@ mod tests {
 
     #[test]
     fn parses_and_prints_canonically() {
-        for (text, secs) in [("00:15:00", 900), ("1.00:00:00", 86_400), ("30.00:00:00", 2_592_000)]
-        {
+        for (text, secs) in [
+            ("00:15:00", 900),
+            ("1.00:00:00", 86_400),
+            ("30.00:00:00", 2_592_000),
+        ] {
             let t: TimeSpan = text.parse().unwrap();
             assert_eq!(t.as_secs(), secs);
             assert_eq!(t.to_string(), text);
         }
-        assert_eq!("0:01:00".parse::<TimeSpan>().unwrap().to_string(), "00:01:00");
+        assert_eq!(
+            "0:01:00".parse::<TimeSpan>().unwrap().to_string(),
+            "00:01:00"
+        );
     }
 
     #[test]
     fn refuses_malformed_text() {
-        for bad in ["15", "00:15", "24:00:00", "00:60:00", "00:00:5", "x.00:00:00", "-1:00:00", ""] {
+        for bad in [
+            "15",
+            "00:15",
+            "24:00:00",
+            "00:60:00",
+            "00:00:5",
+            "x.00:00:00",
+            "-1:00:00",
+            "",
+        ] {
             assert!(bad.parse::<TimeSpan>().is_err(), "{bad} should fail");
         }
     }

@@ -53,7 +53,10 @@ fn block(out: &mut String, d: &Diagnostic, style: Style) {
     if let Some(src) = &d.source_line {
         let bar = style.blue("|");
         out.push_str(&format!("{pad} {bar}\n"));
-        out.push_str(&format!("{} {bar} {src}\n", style.blue(&d.line.to_string())));
+        out.push_str(&format!(
+            "{} {bar} {src}\n",
+            style.blue(&d.line.to_string())
+        ));
         // Columns count characters, as the parser does.
         let caret_pad: String = src
             .chars()
@@ -81,9 +84,17 @@ pub fn summary(report: &Report, style: Style) -> String {
         } else {
             String::new()
         };
-        format!("{}: {}{warnings} in {files}", style.red("error"), plural(e, "error"))
+        format!(
+            "{}: {}{warnings} in {files}",
+            style.red("error"),
+            plural(e, "error")
+        )
     } else if w > 0 {
-        format!("{}: {files} valid, {}", style.green("ok"), plural(w, "warning"))
+        format!(
+            "{}: {files} valid, {}",
+            style.green("ok"),
+            plural(w, "warning")
+        )
     } else {
         format!("{}: {files} valid", style.green("ok"))
     }
@@ -118,7 +129,11 @@ pub fn json(report: &Report) -> String {
         valid: report.errors() == 0,
         errors: report.errors(),
         warnings: report.warnings(),
-        files: report.files.iter().map(|f| f.display().to_string()).collect(),
+        files: report
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
         diagnostics: report
             .diagnostics
             .iter()

@@ -1,0 +1,263 @@
+//! `pchat validate` end to end.
+
+use std::path::Path;
+
+use crate::common::{assert_snapshot, pchat, pchat_in, root};
+
+#[test]
+fn litware_is_valid() {
+    let run = pchat(&["validate", "--color", "never", "examples/litware"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "ok: 9 files valid\n");
+}
+
+/// Every broken example fails with exit 1 and exactly its recorded output, which names
+/// file:line:column and the path of the mistake.
+#[test]
+fn every_invalid_example_fails_with_its_expected_report() {
+    let dir = root().join("examples/invalid");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "only {} invalid examples", files.len());
+    for file in files {
+        let rel = format!(
+            "examples/invalid/{}",
+            file.file_name().unwrap().to_string_lossy()
+        );
+        let run = pchat(&["validate", "--color", "never", &rel]);
+        assert_eq!(run.code, 1, "{rel} should be invalid:\n{}", run.stdout);
+        let located = format!("--> {rel}:");
+        assert!(
+            run.stdout.contains(&located),
+            "{rel}: no file:line:column in\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains(" ("),
+            "{rel}: no path in\n{}",
+            run.stdout
+        );
+        assert_snapshot(&file.with_extension("expected"), &run.stdout);
+    }
+}
+
+#[test]
+fn unknown_names_get_the_nearest_suggestion() {
+    let cases = [
+        ("unknown-field.yaml", "did you mean `privacy`?"),
+        ("unknown-kind.yaml", "did you mean `rooms`?"),
+        ("bad-privacy.yaml", "did you mean `Closed`?"),
+        ("bad-room-type.yaml", "did you mean `Auditorium`?"),
+        ("dangling-category.yaml", "did you mean `Sales`?"),
+        (
+            "ignore-changes-unknown-field.yaml",
+            "did you mean `description`?",
+        ),
+    ];
+    for (file, hint) in cases {
+        let run = pchat(&["validate", &format!("examples/invalid/{file}")]);
+        assert!(
+            run.stdout.contains(hint),
+            "{file}: expected `{hint}` in\n{}",
+            run.stdout
+        );
+    }
+    // Enum errors list every allowed value.
+    let run = pchat(&["validate", "examples/invalid/bad-privacy.yaml"]);
+    assert!(run
+        .stdout
+        .contains("expected one of `Open`, `Closed`, `Secret`"));
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const POOL: &str = "pools:\n  - fqdn: p.example.com\n";
+
+#[test]
+fn all_errors_are_reported_sorted_across_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "cfg/a.yaml",
+        &format!("{POOL}categories:\n  - name: C\n"),
+    );
+    // Two type errors in one file, and a rule error in another: all three are reported.
+    write(
+        tmp.path(),
+        "cfg/b.yaml",
+        "rooms:\n  - name: R1\n    category: C\n    privacy: Opn\n  - name: R2\n    category: C\n    typ: Normal\n",
+    );
+    write(
+        tmp.path(),
+        "cfg/sub/c.yaml",
+        "rooms:\n  - name: R3\n    category: Nope\n",
+    );
+    let run = pchat_in(tmp.path(), &["validate", "--color", "never", "cfg"]);
+    assert_eq!(run.code, 1);
+    // Type errors in one file stop the cross-file checks (the file cannot be read whole).
+    let b1 = run
+        .stdout
+        .find("cfg/b.yaml:4:14 (rooms[0].privacy)")
+        .expect("first error");
+    let b2 = run
+        .stdout
+        .find("cfg/b.yaml:7:5 (rooms[1].typ)")
+        .expect("second error");
+    assert!(b1 < b2, "errors are sorted by position:\n{}", run.stdout);
+    assert!(
+        run.stdout.ends_with("error: 2 errors in 3 files\n"),
+        "{}",
+        run.stdout
+    );
+
+    // Fix the type errors: now the rule error of the third file is reported.
+    write(
+        tmp.path(),
+        "cfg/b.yaml",
+        "rooms:\n  - name: R1\n    category: C\n",
+    );
+    let run = pchat_in(tmp.path(), &["validate", "--color", "never", "cfg"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("cfg/sub/c.yaml:3:15 (rooms[0].category)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn duplicates_across_files_name_both_places() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "a.yaml",
+        &format!("{POOL}categories:\n  - name: C\n"),
+    );
+    write(
+        tmp.path(),
+        "b.yaml",
+        "categories:\n  - name: X\n  - name: C\n",
+    );
+    let run = pchat_in(tmp.path(), &["validate", "--color", "never", "."]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("category `p.example.com\\C` is declared more than once"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("--> ./b.yaml:3:5 (categories[1])"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("first declared at ./a.yaml:4:5"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn warnings_are_shown_but_do_not_fail() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "a.yaml",
+        &format!("{POOL}categories:\n  - name: C\nrooms:\n  - name: Stage\n    category: C\n    type: Auditorium\n"),
+    );
+    let run = pchat_in(tmp.path(), &["validate", "--color", "never", "a.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("warning: an Auditorium room without presenters"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("--> a.yaml:6:5 (rooms[0].presenters)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("ok: 1 file valid, 1 warning\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn json_format_for_machines() {
+    let run = pchat(&[
+        "validate",
+        "--format",
+        "json",
+        "examples/invalid/dangling-category.yaml",
+    ]);
+    assert_eq!(run.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["errors"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "examples/invalid/dangling-category.yaml");
+    assert_eq!(d["line"], 14);
+    assert_eq!(d["column"], 15);
+    assert_eq!(d["path"], "rooms[0].category");
+    assert_eq!(d["help"], "did you mean `Sales`?");
+
+    let run = pchat(&["validate", "--format", "json", "examples/litware"]);
+    assert_eq!(run.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["files"].as_array().unwrap().len(), 9);
+}
+
+#[test]
+fn missing_paths_and_empty_directories_are_clear_errors() {
+    let run = pchat(&["validate", "no/such/dir"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("cannot read no/such/dir"),
+        "{}",
+        run.stderr
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let run = pchat_in(tmp.path(), &["validate", "."]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("no .yaml or .yml files under ."),
+        "{}",
+        run.stderr
+    );
+    let run = pchat(&["validate"]);
+    assert_eq!(run.code, 1, "a usage error exits 1");
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let always = pchat(&[
+        "validate",
+        "--color",
+        "always",
+        "examples/invalid/dangling-category.yaml",
+    ]);
+    assert!(
+        always.stdout.contains("\x1b[1;31merror\x1b[0m"),
+        "{:?}",
+        always.stdout
+    );
+    // Not a terminal under test: `auto` is plain.
+    let auto = pchat(&["validate", "examples/invalid/dangling-category.yaml"]);
+    assert!(!auto.stdout.contains('\x1b'));
+}

@@ -1,0 +1,16 @@
+//! The one integration-test binary (one link step instead of one per file). Where tests go:
+//! - `cli_validate`: `pchat validate` end to end, against `examples/`;
+//! - `roundtrip`: load → serialize → load of the examples;
+//! - `schema`: the committed JSON Schema is current and correct;
+//! - `no_panic`: property tests feeding random and mutated YAML to the loader;
+//! - `synth`: the synthetic configuration generator;
+//! - `tidy`: rules about the source tree itself.
+
+mod common;
+
+mod cli_validate;
+mod no_panic;
+mod roundtrip;
+mod schema;
+mod synth;
+mod tidy;
