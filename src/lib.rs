@@ -18,4 +18,5 @@ pub fn plural(n: usize, noun: &str) -> String {
 pub mod cli;
 pub mod render;
 pub mod schema;
+pub mod store;
 pub mod synth;

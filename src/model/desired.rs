@@ -379,6 +379,27 @@ impl DesiredState {
         }
     }
 
+    /// The state without per-object lifecycle metadata: what a live store holds, since
+    /// `lifecycle` guides the reconciler and is not part of the service's objects.
+    pub fn without_lifecycle(mut self) -> Self {
+        fn clear<K, V>(map: &mut BTreeMap<K, V>, f: impl Fn(&mut V) -> &mut Lifecycle) {
+            for v in map.values_mut() {
+                *f(v) = Lifecycle::default();
+            }
+        }
+        clear(&mut self.categories, |v| &mut v.lifecycle);
+        clear(&mut self.addins, |v| &mut v.lifecycle);
+        clear(&mut self.rooms, |v| &mut v.lifecycle);
+        clear(&mut self.policies, |v| &mut v.lifecycle);
+        clear(&mut self.policy_grants, |v| &mut v.lifecycle);
+        clear(&mut self.compliance_configurations, |v| &mut v.lifecycle);
+        clear(&mut self.configurations, |v| &mut v.lifecycle);
+        clear(&mut self.endpoints, |v| &mut v.lifecycle);
+        clear(&mut self.states, |v| &mut v.lifecycle);
+        clear(&mut self.active_servers, |v| &mut v.lifecycle);
+        self
+    }
+
     /// How many objects of a kind the state holds.
     pub fn count(&self, kind: Kind) -> usize {
         match kind {

@@ -60,6 +60,9 @@ pub fn check_dn(s: &str) -> Result<(), String> {
     if s.trim().is_empty() {
         return Err("it is empty".into());
     }
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(format!("it contains the control character {c:?}"));
+    }
     for rdn in split_dn(s) {
         if rdn.trim().is_empty() {
             return Err("it has an empty part between two commas".into());

@@ -12,5 +12,6 @@ mod cli_validate;
 mod no_panic;
 mod roundtrip;
 mod schema;
+mod store;
 mod synth;
 mod tidy;

@@ -1,0 +1,448 @@
+//! The live store: the Persistent Chat service's management database, on SQLite (embedded, the
+//! default) or PostgreSQL (shared), through sqlx. Only this module writes SQL.
+//!
+//! Every write runs in one transaction that holds the store's writer lock (SQLite
+//! `BEGIN IMMEDIATE`, PostgreSQL an advisory lock) and bumps the store revision on commit.
+//! The same SQL text serves both backends where the dialects agree; the `on_backend!` macro
+//! expands one body for each.
+
+mod read;
+mod url;
+mod write;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::error::BoxDynError;
+
+use crate::model::DesiredState;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use url::{mask, StoreUrl, DEFAULT_STORE};
+pub use write::RoomRef;
+
+/// The schema version this pchat writes; a store with a higher one is refused.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The advisory lock key that serializes PostgreSQL writers ("pchat" in ASCII).
+const PG_LOCK_KEY: i64 = 0x0070_6368_6174;
+
+/// How long a writer waits for the lock unless told otherwise.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the store at {}: {reason}", path.display())]
+    Create { path: PathBuf, reason: String },
+    #[error("cannot connect to the store {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error(
+        "the store {url} was written by a newer pchat (schema version {found}; this pchat knows \
+         up to {SCHEMA_VERSION}): upgrade pchat to use it"
+    )]
+    TooNew { url: String, found: i64 },
+    #[error("cannot migrate the store {url}: {source}")]
+    Migrate {
+        url: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("another pchat is writing to the store{holder}; gave up after {} s (see --lock-timeout)", waited.as_secs_f64())]
+    LockTimeout { holder: String, waited: Duration },
+    #[error("the store query failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether the failure is a refusal for safety (exit 3) rather than an error (exit 1).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, StoreError::LockTimeout { .. })
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open store.
+pub struct Store {
+    backend: Backend,
+    url: StoreUrl,
+    lock_timeout: Duration,
+}
+
+/// A transaction on either backend. Reads see one consistent snapshot; writes hold the lock.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs one body against whichever backend a transaction or pool is on; `$c` is the connection
+/// (or pool) with its concrete type in each arm.
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                #[allow(dead_code)]
+                type Db = sqlx::Sqlite;
+                let $c: &mut sqlx::SqliteConnection = &mut *t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                #[allow(dead_code)]
+                type Db = sqlx::Postgres;
+                let $c: &mut sqlx::PgConnection = &mut *t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+#[derive(Debug)]
+struct Embedded(&'static [(i64, &'static str, &'static str)]);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|&(version, description, sql)| {
+                    Migration::new(
+                        version,
+                        description.into(),
+                        MigrationType::Simple,
+                        sql.into(),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// The migrations, embedded in the binary: one folder per backend.
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/postgres/0001_init.sql"),
+)];
+
+/// How this process names itself to PostgreSQL, so a waiting writer can say who holds the lock.
+fn holder_name() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("pchat (user {user}, pid {})", std::process::id())
+}
+
+impl Store {
+    /// Opens the store at `url`, creating an SQLite file and its schema on first use and
+    /// migrating an older schema.
+    ///
+    /// # Errors
+    /// `Create` when the SQLite file cannot be made, `Connect` when the server is unreachable,
+    /// `TooNew` when a newer pchat wrote the store.
+    pub async fn open(url: &StoreUrl, lock_timeout: Duration) -> Result<Store> {
+        let backend = match url {
+            StoreUrl::Sqlite(path) => Backend::Sqlite(open_sqlite(path, lock_timeout).await?),
+            StoreUrl::Postgres(u) => {
+                let opts = PgConnectOptions::from_str(u)
+                    .map_err(|e| StoreError::Connect {
+                        url: url.to_string(),
+                        reason: e.to_string(),
+                    })?
+                    .application_name(&holder_name());
+                let pool = PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| StoreError::Connect {
+                        url: url.to_string(),
+                        reason: e.to_string(),
+                    })?;
+                Backend::Postgres(pool)
+            }
+        };
+        let store = Store {
+            backend,
+            url: url.clone(),
+            lock_timeout,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn url(&self) -> &StoreUrl {
+        &self.url
+    }
+
+    /// The schema version recorded in the store, if it has one yet.
+    async fn recorded_version(&self) -> Option<i64> {
+        let sql = "SELECT schema_version FROM meta WHERE id = 1";
+        match &self.backend {
+            Backend::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.ok(),
+            Backend::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.ok(),
+        }
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        if let Some(found) = self.recorded_version().await {
+            if found > SCHEMA_VERSION {
+                return Err(StoreError::TooNew {
+                    url: self.url.to_string(),
+                    found,
+                });
+            }
+            if found == SCHEMA_VERSION {
+                return Ok(());
+            }
+        }
+        let source = match &self.backend {
+            Backend::Sqlite(_) => Embedded(SQLITE_MIGRATIONS),
+            Backend::Postgres(_) => Embedded(POSTGRES_MIGRATIONS),
+        };
+        let migrator = Migrator::new(source)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                url: self.url.to_string(),
+                source,
+            })?;
+        let run = match &self.backend {
+            Backend::Sqlite(p) => migrator.run(p).await,
+            Backend::Postgres(p) => migrator.run(p).await,
+        };
+        match run {
+            Ok(()) => Ok(()),
+            // Two processes creating the same new SQLite file race; the loser finds it done.
+            Err(_) if self.recorded_version().await == Some(SCHEMA_VERSION) => Ok(()),
+            Err(source) => Err(StoreError::Migrate {
+                url: self.url.to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// A read transaction: one consistent view of the store.
+    pub async fn read(&self) -> Result<Tx> {
+        Ok(match &self.backend {
+            Backend::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Backend::Postgres(p) => {
+                let mut t = p.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *t)
+                    .await?;
+                Tx::Postgres(t)
+            }
+        })
+    }
+
+    /// A write transaction holding the store's writer lock. Commit it with [`Tx::commit_write`];
+    /// dropping it rolls everything back.
+    ///
+    /// # Errors
+    /// `LockTimeout` when another writer holds the lock longer than the lock timeout.
+    pub async fn write(&self) -> Result<Tx> {
+        let waited = self.lock_timeout;
+        match &self.backend {
+            Backend::Sqlite(p) => match p.begin_with("BEGIN IMMEDIATE").await {
+                Ok(t) => Ok(Tx::Sqlite(t)),
+                Err(e) if is_sqlite_busy(&e) => Err(StoreError::LockTimeout {
+                    holder: String::new(),
+                    waited,
+                }),
+                Err(e) => Err(e.into()),
+            },
+            Backend::Postgres(p) => {
+                let mut t = p.begin().await?;
+                sqlx::query(&format!(
+                    "SET LOCAL lock_timeout = '{}ms'",
+                    self.lock_timeout.as_millis().max(1)
+                ))
+                .execute(&mut *t)
+                .await?;
+                let locked = sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_LOCK_KEY)
+                    .execute(&mut *t)
+                    .await;
+                match locked {
+                    Ok(_) => {
+                        sqlx::query("SET LOCAL lock_timeout = 0")
+                            .execute(&mut *t)
+                            .await?;
+                        Ok(Tx::Postgres(t))
+                    }
+                    Err(e) if is_pg_lock_timeout(&e) => {
+                        drop(t);
+                        let holder = self.pg_lock_holder(p).await.unwrap_or_default();
+                        Err(StoreError::LockTimeout { holder, waited })
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+
+    /// Who holds the PostgreSQL writer lock, as ` (held by …)`.
+    async fn pg_lock_holder(&self, pool: &PgPool) -> Option<String> {
+        let row: Option<(String, i32)> = sqlx::query_as(
+            "SELECT a.application_name::text, a.pid FROM pg_locks l \
+             JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted \
+             AND ((l.classid::bigint << 32) | l.objid::bigint) = $1 LIMIT 1",
+        )
+        .bind(PG_LOCK_KEY)
+        .fetch_optional(pool)
+        .await
+        .ok()?;
+        row.map(|(app, pid)| format!(" (held by {app}, server pid {pid})"))
+    }
+
+    /// The whole live state and the revision it is at, read consistently. The rooms' lists
+    /// (the bulk of the rows) are read on a second connection alongside the rest; a write
+    /// landing between the two reads is noticed by the revision and the read is redone.
+    pub async fn snapshot(&self) -> Result<(DesiredState, i64)> {
+        loop {
+            let mut a = self.read().await?;
+            let mut b = self.read().await?;
+            // A task of its own, so a multi-threaded runtime decodes both result sets at once.
+            let lists = tokio::spawn(async move {
+                let rev = b.revision().await?;
+                let lists = b.read_room_lists().await?;
+                b.finish().await?;
+                Ok::<_, StoreError>((rev, lists))
+            });
+            let rev_a = a.revision().await?;
+            let (mut state, ids) = a.read_state_but_room_lists().await?;
+            a.finish().await?;
+            let (rev_b, lists) = lists.await.map_err(|e| {
+                StoreError::Query(sqlx::Error::Protocol(format!("reading task failed: {e}")))
+            })??;
+            if rev_a == rev_b {
+                read::attach_room_lists(&mut state, &ids, lists);
+                return Ok((state, rev_a));
+            }
+        }
+    }
+
+    /// Closes the connections; waits for them to finish.
+    pub async fn close(self) {
+        match self.backend {
+            Backend::Sqlite(p) => p.close().await,
+            Backend::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+async fn open_sqlite(path: &Path, lock_timeout: Duration) -> Result<SqlitePool> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(StoreError::Create {
+            path: path.to_path_buf(),
+            reason: format!("the directory {} does not exist", parent.display()),
+        });
+    }
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(lock_timeout);
+    SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(opts)
+        .await
+        .map_err(|e| StoreError::Create {
+            path: path.to_path_buf(),
+            reason: match &e {
+                sqlx::Error::Database(d) if d.code().as_deref() == Some("14") => {
+                    format!(
+                        "the file cannot be opened or created in {} (is it writable?)",
+                        parent.display()
+                    )
+                }
+                other => other.to_string(),
+            },
+        })
+}
+
+fn is_sqlite_busy(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("5" | "6" | "517")))
+}
+
+fn is_pg_lock_timeout(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03"))
+}
+
+impl Tx {
+    /// Commits a write: bumps the store revision and returns it.
+    pub async fn commit_write(mut self) -> Result<i64> {
+        let revision: i64 = on_tx!(&mut self, |c| {
+            sqlx::query_scalar(
+                "UPDATE meta SET revision = revision + 1 WHERE id = 1 RETURNING revision",
+            )
+            .fetch_one(&mut *c)
+            .await?
+        });
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(revision)
+    }
+
+    /// Sets the recorded schema version, as a newer pchat would have: lets tests check that such
+    /// a store is refused.
+    #[doc(hidden)]
+    pub async fn force_schema_version_for_tests(&mut self, version: i64) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query("UPDATE meta SET schema_version = $1 WHERE id = 1")
+                .bind(version)
+                .execute(&mut *c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Ends a read transaction.
+    pub async fn finish(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// The store revision as this transaction sees it.
+    pub async fn revision(&mut self) -> Result<i64> {
+        Ok(on_tx!(self, |c| {
+            sqlx::query_scalar("SELECT revision FROM meta WHERE id = 1")
+                .fetch_one(&mut *c)
+                .await?
+        }))
+    }
+}

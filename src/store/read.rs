@@ -1,0 +1,476 @@
+//! Reading the store into the model: the live state as a [`DesiredState`], in one transaction.
+
+use std::collections::HashMap;
+
+use super::{on_tx, Result, Tx};
+use crate::model::principal::principal_key;
+use crate::model::*;
+
+/// Text forms of the model's enums in the store, and back.
+pub(super) mod codec {
+    use crate::model::*;
+
+    pub fn room_type(t: RoomType) -> &'static str {
+        match t {
+            RoomType::Normal => "Normal",
+            RoomType::Auditorium => "Auditorium",
+        }
+    }
+    pub fn parse_room_type(s: &str) -> RoomType {
+        if s == "Auditorium" {
+            RoomType::Auditorium
+        } else {
+            RoomType::Normal
+        }
+    }
+    pub fn privacy(p: Privacy) -> &'static str {
+        match p {
+            Privacy::Open => "Open",
+            Privacy::Closed => "Closed",
+            Privacy::Secret => "Secret",
+        }
+    }
+    pub fn parse_privacy(s: &str) -> Privacy {
+        match s {
+            "Open" => Privacy::Open,
+            "Secret" => Privacy::Secret,
+            _ => Privacy::Closed,
+        }
+    }
+    pub fn parse_invitations(s: &str) -> RoomInvitations {
+        if s == "False" {
+            RoomInvitations::False
+        } else {
+            RoomInvitations::Inherit
+        }
+    }
+    pub fn pool_state(s: PoolState) -> &'static str {
+        match s {
+            PoolState::Normal => "Normal",
+            PoolState::FailedOver => "FailedOver",
+        }
+    }
+    pub fn parse_pool_state(s: &str) -> PoolState {
+        if s == "FailedOver" {
+            PoolState::FailedOver
+        } else {
+            PoolState::Normal
+        }
+    }
+    pub fn principal_type(t: PrincipalType) -> &'static str {
+        match t {
+            PrincipalType::User => "User",
+            PrincipalType::Group => "Group",
+            PrincipalType::OrganizationalUnit => "OrganizationalUnit",
+        }
+    }
+    pub fn parse_principal_type(s: &str) -> PrincipalType {
+        match s {
+            "Group" => PrincipalType::Group,
+            "OrganizationalUnit" => PrincipalType::OrganizationalUnit,
+            _ => PrincipalType::User,
+        }
+    }
+}
+
+use codec::*;
+
+type PrincipalRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+type CategoryRow = (i64, String, String, String, bool, bool, bool);
+type RoomRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    bool,
+);
+type ComplianceRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    bool,
+    bool,
+    bool,
+    bool,
+    String,
+);
+
+fn scope(s: &str) -> Scope {
+    // The store only ever holds identities pchat wrote; anything else reads as a site.
+    s.parse().unwrap_or_else(|_| Scope::Site(s.to_string()))
+}
+
+impl Tx {
+    /// Reads every object in the store.
+    pub async fn read_state(&mut self) -> Result<DesiredState> {
+        let (mut s, ids) = self.read_state_but_room_lists().await?;
+        let lists = self.read_room_lists().await?;
+        attach_room_lists(&mut s, &ids, lists);
+        Ok(s)
+    }
+
+    /// Each room's members, managers and presenters, in room-id order. Aggregated in SQL, so
+    /// the result is one row per room rather than one per entry: the per-row cost dominates.
+    pub(super) async fn read_room_lists(&mut self) -> Result<Vec<RoomLists>> {
+        let agg = match self {
+            Tx::Sqlite(_) => "group_concat(principal, char(30) ORDER BY position)",
+            Tx::Postgres(_) => "string_agg(principal, chr(30) ORDER BY position)",
+        };
+        let sql = format!(
+            "SELECT room_id, {agg} FILTER (WHERE role = 'member'), \
+             {agg} FILTER (WHERE role = 'manager'), {agg} FILTER (WHERE role = 'presenter') \
+             FROM room_principals GROUP BY room_id ORDER BY room_id"
+        );
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+            .fetch_all(&mut *c)
+            .await?))
+    }
+
+    /// Everything but the rooms' lists, and the room ids in id order with their identities.
+    pub(super) async fn read_state_but_room_lists(
+        &mut self,
+    ) -> Result<(DesiredState, Vec<(i64, ObjectId)>)> {
+        let mut s = DesiredState::default();
+        let ids: Vec<(i64, ObjectId)>;
+        on_tx!(self, |c| {
+            let pools: Vec<(String, Option<String>)> =
+                sqlx::query_as("SELECT fqdn, site FROM pools ORDER BY fqdn")
+                    .fetch_all(&mut *c)
+                    .await?;
+            let servers: Vec<(String, String)> =
+                sqlx::query_as("SELECT pool, server FROM pool_servers ORDER BY pool, position")
+                    .fetch_all(&mut *c)
+                    .await?;
+            for (fqdn, site) in pools {
+                s.pools.insert(
+                    fqdn.to_ascii_lowercase(),
+                    Pool {
+                        fqdn,
+                        site,
+                        servers: vec![],
+                    },
+                );
+            }
+            for (pool, server) in servers {
+                if let Some(p) = s.pools.get_mut(&pool.to_ascii_lowercase()) {
+                    p.servers.push(server);
+                }
+            }
+
+            let principals: Vec<PrincipalRow> = sqlx::query_as(
+                "SELECT principal_key, principal_type, sip_address, distinguished_name, \
+                     display_name, enabled FROM principals",
+            )
+            .fetch_all(&mut *c)
+            .await?;
+            for (key, t, sip, dn, display, enabled) in principals {
+                s.principals.insert(
+                    key,
+                    Principal {
+                        principal_type: parse_principal_type(&t),
+                        sip_address: sip,
+                        distinguished_name: dn,
+                        display_name: display,
+                        enabled,
+                        members: vec![],
+                    },
+                );
+            }
+            let members: Vec<(String, String)> = sqlx::query_as(
+                "SELECT principal_key, member FROM principal_members ORDER BY principal_key, position",
+            )
+            .fetch_all(&mut *c)
+            .await?;
+            for (key, m) in members {
+                if let Some(p) = s.principals.get_mut(&key) {
+                    p.members.push(m);
+                }
+            }
+
+            let categories: Vec<CategoryRow> = sqlx::query_as(
+                "SELECT id, pool, name, description, invitations, file_upload, chat_history \
+                 FROM categories",
+            )
+            .fetch_all(&mut *c)
+            .await?;
+            let mut category_ids = HashMap::with_capacity(categories.len());
+            for (id, pool, name, description, invitations, file_upload, chat_history) in categories
+            {
+                let key = ObjectId::new(pool.clone(), name.clone());
+                category_ids.insert(id, key.clone());
+                s.categories.insert(
+                    key,
+                    Category {
+                        name,
+                        persistent_chat_pool_fqdn: Some(pool),
+                        description,
+                        allowed_members: vec![],
+                        denied_members: vec![],
+                        creators: vec![],
+                        invitations,
+                        file_upload,
+                        chat_history,
+                        lifecycle: Lifecycle::default(),
+                    },
+                );
+            }
+            let lists: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT category_id, role, principal FROM category_principals \
+                 ORDER BY category_id, role, position",
+            )
+            .fetch_all(&mut *c)
+            .await?;
+            for (id, role, principal) in lists {
+                let Some(cat) = category_ids.get(&id).and_then(|k| s.categories.get_mut(k)) else {
+                    continue;
+                };
+                match role.as_str() {
+                    "allowed" => cat.allowed_members.push(principal),
+                    "denied" => cat.denied_members.push(principal),
+                    _ => cat.creators.push(principal),
+                }
+            }
+
+            let addins: Vec<(String, String, String)> =
+                sqlx::query_as("SELECT pool, name, url FROM addins")
+                    .fetch_all(&mut *c)
+                    .await?;
+            for (pool, name, url) in addins {
+                s.addins.insert(
+                    ObjectId::new(pool.clone(), name.clone()),
+                    Addin {
+                        name,
+                        persistent_chat_pool_fqdn: Some(pool),
+                        url,
+                        lifecycle: Lifecycle::default(),
+                    },
+                );
+            }
+
+            let rooms: Vec<RoomRow> = sqlx::query_as(
+                "SELECT r.id, r.pool, r.name, c.name, r.description, r.room_type, r.privacy, \
+                 a.name, r.invitations, r.disabled \
+                 FROM rooms r JOIN categories c ON c.id = r.category_id \
+                 LEFT JOIN addins a ON a.id = r.addin_id ORDER BY r.id",
+            )
+            .fetch_all(&mut *c)
+            .await?;
+            let mut room_keys: Vec<(i64, ObjectId)> = Vec::with_capacity(rooms.len());
+            let mut built: Vec<Room> = Vec::with_capacity(rooms.len());
+            for (id, pool, name, category, description, t, privacy, addin, inv, disabled) in rooms {
+                room_keys.push((id, ObjectId::new(pool.clone(), name.clone())));
+                built.push(Room {
+                    name,
+                    persistent_chat_pool_fqdn: Some(pool),
+                    category,
+                    description,
+                    room_type: parse_room_type(&t),
+                    privacy: parse_privacy(&privacy),
+                    addin,
+                    invitations: parse_invitations(&inv),
+                    disabled,
+                    members: vec![],
+                    managers: vec![],
+                    presenters: vec![],
+                    lifecycle: Lifecycle::default(),
+                });
+            }
+            s.rooms = room_keys
+                .iter()
+                .map(|(_, k)| k.clone())
+                .zip(built)
+                .collect();
+            ids = room_keys;
+
+            let policies: Vec<(String, bool, String)> = sqlx::query_as(
+                "SELECT identity, enable_persistent_chat, description FROM policies",
+            )
+            .fetch_all(&mut *c)
+            .await?;
+            for (identity, enable, description) in policies {
+                let identity = scope(&identity);
+                s.policies.insert(
+                    identity.clone(),
+                    PersistentChatPolicy {
+                        identity,
+                        enable_persistent_chat: enable,
+                        description,
+                        lifecycle: Lifecycle::default(),
+                    },
+                );
+            }
+            let grants: Vec<(String, String, String)> =
+                sqlx::query_as("SELECT user_key, identity, policy FROM policy_grants")
+                    .fetch_all(&mut *c)
+                    .await?;
+            for (key, identity, policy) in grants {
+                s.policy_grants.insert(
+                    key,
+                    PolicyGrant {
+                        identity,
+                        policy_name: policy.strip_prefix("tag:").unwrap_or(&policy).to_string(),
+                        lifecycle: Lifecycle::default(),
+                    },
+                );
+            }
+
+            let compliance: Vec<ComplianceRow> = sqlx::query_as(
+                "SELECT identity, adapter_type, adapter_name, adapter_output_directory, \
+                 run_interval_seconds, one_chat_room_per_output_file, add_chat_room_details, \
+                 add_user_details, create_file_attachments_manifest, custom_configuration \
+                 FROM compliance_configurations",
+            )
+            .fetch_all(&mut *c)
+            .await?;
+            for (identity, at, an, dir, secs, one, room, user, manifest, custom) in compliance {
+                let identity = scope(&identity);
+                s.compliance_configurations.insert(
+                    identity.clone(),
+                    ComplianceConfiguration {
+                        identity,
+                        adapter_type: at,
+                        adapter_name: an,
+                        adapter_output_directory: dir,
+                        run_interval: TimeSpan::from_secs(secs.max(0) as u64),
+                        one_chat_room_per_output_file: one,
+                        add_chat_room_details: room,
+                        add_user_details: user,
+                        create_file_attachments_manifest: manifest,
+                        custom_configuration: custom,
+                        lifecycle: Lifecycle::default(),
+                    },
+                );
+            }
+            let configurations: Vec<(String, i64, i64, i64, Option<String>)> = sqlx::query_as(
+                "SELECT identity, default_chat_history, participant_update_limit, \
+                 max_file_size_kb, room_management_url FROM configurations",
+            )
+            .fetch_all(&mut *c)
+            .await?;
+            for (identity, history, limit, max_kb, url) in configurations {
+                let identity = scope(&identity);
+                s.configurations.insert(
+                    identity.clone(),
+                    PersistentChatConfiguration {
+                        identity,
+                        default_chat_history: history as u32,
+                        participant_update_limit: limit as u32,
+                        max_file_size_kb: max_kb as u32,
+                        room_management_url: url,
+                        lifecycle: Lifecycle::default(),
+                    },
+                );
+            }
+
+            let endpoints: Vec<(String, String, String, Option<String>)> =
+                sqlx::query_as("SELECT sip_key, sip_address, pool, display_name FROM endpoints")
+                    .fetch_all(&mut *c)
+                    .await?;
+            for (key, sip, pool, display) in endpoints {
+                s.endpoints.insert(
+                    key,
+                    Endpoint {
+                        sip_address: sip,
+                        persistent_chat_pool_fqdn: Some(pool),
+                        display_name: display,
+                        lifecycle: Lifecycle::default(),
+                    },
+                );
+            }
+
+            let states: Vec<(String, String)> =
+                sqlx::query_as("SELECT pool, pool_state FROM states")
+                    .fetch_all(&mut *c)
+                    .await?;
+            for (pool, state) in states {
+                let id = ServiceId { pool };
+                s.states.insert(
+                    id.clone(),
+                    PersistentChatState {
+                        identity: id,
+                        pool_state: parse_pool_state(&state),
+                        lifecycle: Lifecycle::default(),
+                    },
+                );
+            }
+            let active: Vec<(String, String)> =
+                sqlx::query_as("SELECT pool, server FROM active_servers ORDER BY pool, position")
+                    .fetch_all(&mut *c)
+                    .await?;
+            // Every pool has an active-server list, empty or not, as the service has.
+            for p in s.pools.values() {
+                let id = ServiceId {
+                    pool: p.fqdn.clone(),
+                };
+                s.active_servers.insert(
+                    id.clone(),
+                    ActiveServers {
+                        identity: id,
+                        active_servers: vec![],
+                        lifecycle: Lifecycle::default(),
+                    },
+                );
+            }
+            for (pool, server) in active {
+                if let Some(a) = s.active_servers.get_mut(&ServiceId { pool }) {
+                    a.active_servers.push(server);
+                }
+            }
+        });
+        Ok((s, ids))
+    }
+}
+
+/// One room's lists as the store aggregates them: entries joined by U+001E (principals never
+/// hold control characters).
+pub(super) type RoomLists = (i64, Option<String>, Option<String>, Option<String>);
+
+fn split_list(joined: Option<String>) -> Vec<String> {
+    match joined {
+        Some(j) if !j.is_empty() => j.split('\u{1e}').map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Puts the lists (in room-id order) on their rooms; `ids` pairs room ids, ascending, with
+/// identities.
+pub(super) fn attach_room_lists(
+    s: &mut DesiredState,
+    ids: &[(i64, ObjectId)],
+    lists: Vec<RoomLists>,
+) {
+    // Both sides are in room-id order: a merge, not a search per room.
+    let mut i = 0;
+    for (room_id, members, managers, presenters) in lists {
+        while i < ids.len() && ids[i].0 < room_id {
+            i += 1;
+        }
+        if i == ids.len() || ids[i].0 != room_id {
+            continue;
+        }
+        if let Some(r) = s.rooms.get_mut(&ids[i].1) {
+            r.members = split_list(members);
+            r.managers = split_list(managers);
+            r.presenters = split_list(presenters);
+        }
+    }
+}
+
+/// The key the store files a principal under (its normalized identity), or the text itself.
+pub(super) fn key_of(text: &str) -> String {
+    principal_key(text).map_or_else(|_| text.to_string(), |(_, k)| k)
+}

@@ -1,0 +1,621 @@
+//! Writing model objects into the store. Large inserts go in multi-row statements, chunked
+//! under both backends' bind-parameter limits. Callers hold a write transaction.
+
+use std::collections::HashMap;
+
+use sqlx::QueryBuilder;
+
+use super::read::{codec::*, key_of};
+use super::{on_tx, Result, Tx};
+use crate::model::*;
+
+/// Binds per statement: under SQLite's 32766 and PostgreSQL's 65535.
+const MAX_BINDS: usize = 30_000;
+
+/// A room's id and identity, as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRef {
+    pub id: i64,
+    pub identity: ObjectId,
+}
+
+fn pool_of(field: &Option<String>) -> &str {
+    field.as_deref().unwrap_or_default()
+}
+
+/// Rows of a principal list: (owner id, role, position, principal).
+fn list_rows<'a>(
+    id: i64,
+    role: &'static str,
+    list: &'a [String],
+) -> impl Iterator<Item = (i64, &'static str, i64, &'a str)> {
+    list.iter()
+        .enumerate()
+        .map(move |(i, p)| (id, role, i as i64, p.as_str()))
+}
+
+impl Tx {
+    async fn next_id(&mut self, table: &str) -> Result<i64> {
+        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
+        Ok(on_tx!(self, |c| sqlx::query_scalar(&sql)
+            .fetch_one(&mut *c)
+            .await?))
+    }
+
+    async fn insert_lists(
+        &mut self,
+        table: &str,
+        owner: &str,
+        rows: &[(i64, &'static str, i64, &str)],
+    ) -> Result<()> {
+        if let Tx::Postgres(t) = self {
+            // Arrays through UNNEST: one small statement per 100k rows instead of a huge one
+            // per 7.5k that the server must parse and plan.
+            for chunk in rows.chunks(100_000) {
+                let ids: Vec<i64> = chunk.iter().map(|r| r.0).collect();
+                let roles: Vec<&str> = chunk.iter().map(|r| r.1).collect();
+                let positions: Vec<i64> = chunk.iter().map(|r| r.2).collect();
+                let principals: Vec<&str> = chunk.iter().map(|r| r.3).collect();
+                sqlx::query(&format!(
+                    "INSERT INTO {table} ({owner}, role, position, principal) \
+                     SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[])"
+                ))
+                .bind(ids)
+                .bind(roles)
+                .bind(positions)
+                .bind(principals)
+                .execute(&mut **t)
+                .await?;
+            }
+            return Ok(());
+        }
+        for chunk in rows.chunks(MAX_BINDS / 4) {
+            let head = format!("INSERT INTO {table} ({owner}, role, position, principal) ");
+            on_tx!(self, |c| {
+                let mut qb = QueryBuilder::<Db>::new(head);
+                qb.push_values(chunk, |mut b, &(id, role, pos, p)| {
+                    b.push_bind(id).push_bind(role).push_bind(pos).push_bind(p);
+                });
+                qb.build().execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+    async fn simple(&mut self, sql: &str, args: &[&str]) -> Result<u64> {
+        Ok(on_tx!(self, |c| {
+            let mut q = sqlx::query::<Db>(sql);
+            for a in args {
+                q = q.bind(*a);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        }))
+    }
+
+    /// Adds pools with their servers, a `Normal` state, and every server active.
+    pub async fn insert_pools(&mut self, pools: &[Pool]) -> Result<()> {
+        for p in pools {
+            on_tx!(self, |c| {
+                sqlx::query("INSERT INTO pools (fqdn, site) VALUES ($1, $2)")
+                    .bind(&p.fqdn)
+                    .bind(&p.site)
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("INSERT INTO states (pool, pool_state) VALUES ($1, 'Normal')")
+                    .bind(&p.fqdn)
+                    .execute(&mut *c)
+                    .await?;
+                for (i, s) in p.servers.iter().enumerate() {
+                    for table in ["pool_servers", "active_servers"] {
+                        sqlx::query(&format!(
+                            "INSERT INTO {table} (pool, position, server) VALUES ($1, $2, $3)"
+                        ))
+                        .bind(&p.fqdn)
+                        .bind(i as i64)
+                        .bind(s)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds or replaces directory principals.
+    pub async fn upsert_principals(&mut self, principals: &[Principal]) -> Result<()> {
+        for p in principals {
+            let key = key_of(p.identity());
+            self.simple("DELETE FROM principals WHERE principal_key = $1", &[&key])
+                .await?;
+        }
+        self.insert_principals(principals).await
+    }
+
+    /// Adds directory principals that are not in the store yet, in bulk.
+    pub async fn insert_principals(&mut self, principals: &[Principal]) -> Result<()> {
+        let keyed: Vec<(String, &Principal)> = principals
+            .iter()
+            .map(|p| (key_of(p.identity()), p))
+            .collect();
+        for chunk in keyed.chunks(MAX_BINDS / 6) {
+            on_tx!(self, |c| {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "INSERT INTO principals (principal_key, principal_type, sip_address, \
+                     distinguished_name, display_name, enabled) ",
+                );
+                qb.push_values(chunk, |mut b, (key, p)| {
+                    b.push_bind(key.as_str())
+                        .push_bind(principal_type(p.principal_type))
+                        .push_bind(p.sip_address.as_deref())
+                        .push_bind(p.distinguished_name.as_deref())
+                        .push_bind(p.display_name.as_deref())
+                        .push_bind(p.enabled);
+                });
+                qb.build().execute(&mut *c).await?;
+            });
+        }
+        let members: Vec<(&str, i64, &str)> = keyed
+            .iter()
+            .flat_map(|(key, p)| {
+                p.members
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, m)| (key.as_str(), i as i64, m.as_str()))
+            })
+            .collect();
+        for chunk in members.chunks(MAX_BINDS / 3) {
+            on_tx!(self, |c| {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "INSERT INTO principal_members (principal_key, position, member) ",
+                );
+                qb.push_values(chunk, |mut b, &(key, i, m)| {
+                    b.push_bind(key).push_bind(i).push_bind(m);
+                });
+                qb.build().execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+    /// Adds categories with their principal lists.
+    pub async fn insert_categories(&mut self, categories: &[Category]) -> Result<()> {
+        let first = self.next_id("categories").await?;
+        for chunk in categories.chunks(MAX_BINDS / 7).enumerate() {
+            let (n, chunk) = chunk;
+            let base = first + (n * (MAX_BINDS / 7)) as i64;
+            on_tx!(self, |c| {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "INSERT INTO categories (id, pool, name, description, invitations, file_upload, chat_history) ",
+                );
+                qb.push_values(chunk.iter().enumerate(), |mut b, (i, cat)| {
+                    b.push_bind(base + i as i64)
+                        .push_bind(pool_of(&cat.persistent_chat_pool_fqdn))
+                        .push_bind(&cat.name)
+                        .push_bind(&cat.description)
+                        .push_bind(cat.invitations)
+                        .push_bind(cat.file_upload)
+                        .push_bind(cat.chat_history);
+                });
+                qb.build().execute(&mut *c).await?;
+            });
+        }
+        let rows: Vec<_> = categories
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let id = first + i as i64;
+                list_rows(id, "allowed", &c.allowed_members)
+                    .chain(list_rows(id, "denied", &c.denied_members))
+                    .chain(list_rows(id, "creator", &c.creators))
+            })
+            .collect();
+        self.insert_lists("category_principals", "category_id", &rows)
+            .await
+    }
+
+    /// Replaces a category's fields and lists; its rooms stay.
+    pub async fn update_category(&mut self, id: &ObjectId, cat: &Category) -> Result<()> {
+        let row: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
+                "UPDATE categories SET description = $3, invitations = $4, file_upload = $5, \
+                 chat_history = $6 WHERE pool = $1 AND name = $2 RETURNING id",
+            )
+            .bind(&id.pool)
+            .bind(&id.name)
+            .bind(&cat.description)
+            .bind(cat.invitations)
+            .bind(cat.file_upload)
+            .bind(cat.chat_history)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        on_tx!(self, |c| {
+            sqlx::query("DELETE FROM category_principals WHERE category_id = $1")
+                .bind(row)
+                .execute(&mut *c)
+                .await?;
+        });
+        let rows: Vec<_> = list_rows(row, "allowed", &cat.allowed_members)
+            .chain(list_rows(row, "denied", &cat.denied_members))
+            .chain(list_rows(row, "creator", &cat.creators))
+            .collect();
+        self.insert_lists("category_principals", "category_id", &rows)
+            .await
+    }
+
+    pub async fn delete_category(&mut self, id: &ObjectId) -> Result<u64> {
+        self.simple(
+            "DELETE FROM categories WHERE pool = $1 AND name = $2",
+            &[&id.pool, &id.name],
+        )
+        .await
+    }
+
+    pub async fn insert_addins(&mut self, addins: &[Addin]) -> Result<()> {
+        let first = self.next_id("addins").await?;
+        for (i, a) in addins.iter().enumerate() {
+            on_tx!(self, |c| {
+                sqlx::query("INSERT INTO addins (id, pool, name, url) VALUES ($1, $2, $3, $4)")
+                    .bind(first + i as i64)
+                    .bind(pool_of(&a.persistent_chat_pool_fqdn))
+                    .bind(&a.name)
+                    .bind(&a.url)
+                    .execute(&mut *c)
+                    .await?;
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn update_addin(&mut self, id: &ObjectId, a: &Addin) -> Result<u64> {
+        self.simple(
+            "UPDATE addins SET url = $3 WHERE pool = $1 AND name = $2",
+            &[&id.pool, &id.name, &a.url],
+        )
+        .await
+    }
+
+    /// Removes an add-in, detaching it from the rooms that show it.
+    pub async fn delete_addin(&mut self, id: &ObjectId) -> Result<u64> {
+        self.simple(
+            "UPDATE rooms SET addin_id = NULL WHERE addin_id = \
+             (SELECT id FROM addins WHERE pool = $1 AND name = $2)",
+            &[&id.pool, &id.name],
+        )
+        .await?;
+        self.simple(
+            "DELETE FROM addins WHERE pool = $1 AND name = $2",
+            &[&id.pool, &id.name],
+        )
+        .await
+    }
+
+    /// Ids of the named objects of a pool-scoped table, for references.
+    async fn ids(&mut self, table: &str) -> Result<HashMap<(String, String), i64>> {
+        let sql = format!("SELECT id, pool, name FROM {table}");
+        let rows: Vec<(i64, String, String)> =
+            on_tx!(self, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+        Ok(rows.into_iter().map(|(id, p, n)| ((p, n), id)).collect())
+    }
+
+    /// Adds rooms with their lists; their categories and add-ins must be in the store.
+    pub async fn insert_rooms(&mut self, rooms: &[Room]) -> Result<Vec<RoomRef>> {
+        let categories = self.ids("categories").await?;
+        let addins = self.ids("addins").await?;
+        let first = self.next_id("rooms").await?;
+        let lookup = |map: &HashMap<(String, String), i64>, pool: &str, name: &str| {
+            map.get(&(pool.to_string(), name.to_string())).copied()
+        };
+        let mut refs = Vec::with_capacity(rooms.len());
+        let mut resolved = Vec::with_capacity(rooms.len());
+        for (i, r) in rooms.iter().enumerate() {
+            let pool = pool_of(&r.persistent_chat_pool_fqdn);
+            // A missing category fails the insert on the foreign key: id 0 never exists.
+            let category = lookup(&categories, pool, &r.category).unwrap_or(0);
+            let addin = r
+                .addin
+                .as_deref()
+                .map(|a| lookup(&addins, pool, a).unwrap_or(0));
+            let id = first + i as i64;
+            refs.push(RoomRef {
+                id,
+                identity: ObjectId::new(pool, r.name.clone()),
+            });
+            resolved.push((id, category, addin, r));
+        }
+        for chunk in resolved.chunks(MAX_BINDS / 10) {
+            on_tx!(self, |c| {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "INSERT INTO rooms (id, pool, name, category_id, description, room_type, \
+                     privacy, addin_id, invitations, disabled) ",
+                );
+                qb.push_values(chunk, |mut b, &(id, category, addin, r)| {
+                    b.push_bind(id)
+                        .push_bind(pool_of(&r.persistent_chat_pool_fqdn))
+                        .push_bind(&r.name)
+                        .push_bind(category)
+                        .push_bind(&r.description)
+                        .push_bind(room_type(r.room_type))
+                        .push_bind(privacy(r.privacy))
+                        .push_bind(addin)
+                        .push_bind(r.invitations.as_str())
+                        .push_bind(r.disabled);
+                });
+                qb.build().execute(&mut *c).await?;
+            });
+        }
+        let rows: Vec<_> = resolved
+            .iter()
+            .flat_map(|&(id, _, _, r)| {
+                list_rows(id, "member", &r.members)
+                    .chain(list_rows(id, "manager", &r.managers))
+                    .chain(list_rows(id, "presenter", &r.presenters))
+            })
+            .collect();
+        self.insert_lists("room_principals", "room_id", &rows)
+            .await?;
+        Ok(refs)
+    }
+
+    /// Replaces a room's fields and lists (a changed category or add-in is looked up by name).
+    pub async fn update_room(&mut self, id: &ObjectId, r: &Room) -> Result<()> {
+        let row: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
+                "UPDATE rooms SET category_id = COALESCE((SELECT id FROM categories WHERE pool = $1 AND name = $3), 0), \
+                 description = $4, room_type = $5, privacy = $6, \
+                 addin_id = (SELECT id FROM addins WHERE pool = $1 AND name = $7), \
+                 invitations = $8, disabled = $9 WHERE pool = $1 AND name = $2 RETURNING id",
+            )
+            .bind(&id.pool)
+            .bind(&id.name)
+            .bind(&r.category)
+            .bind(&r.description)
+            .bind(room_type(r.room_type))
+            .bind(privacy(r.privacy))
+            .bind(&r.addin)
+            .bind(r.invitations.as_str())
+            .bind(r.disabled)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        on_tx!(self, |c| {
+            sqlx::query("DELETE FROM room_principals WHERE room_id = $1")
+                .bind(row)
+                .execute(&mut *c)
+                .await?;
+        });
+        let rows: Vec<_> = list_rows(row, "member", &r.members)
+            .chain(list_rows(row, "manager", &r.managers))
+            .chain(list_rows(row, "presenter", &r.presenters))
+            .collect();
+        self.insert_lists("room_principals", "room_id", &rows).await
+    }
+
+    pub async fn delete_room(&mut self, id: &ObjectId) -> Result<u64> {
+        self.simple(
+            "DELETE FROM rooms WHERE pool = $1 AND name = $2",
+            &[&id.pool, &id.name],
+        )
+        .await
+    }
+
+    pub async fn upsert_policy(&mut self, p: &PersistentChatPolicy) -> Result<()> {
+        let identity = p.identity.to_string();
+        on_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO policies (identity, enable_persistent_chat, description) VALUES ($1, $2, $3) \
+                 ON CONFLICT (identity) DO UPDATE SET enable_persistent_chat = excluded.enable_persistent_chat, \
+                 description = excluded.description",
+            )
+            .bind(&identity)
+            .bind(p.enable_persistent_chat)
+            .bind(&p.description)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Removes a policy; the global one is reset to its defaults instead.
+    pub async fn delete_policy(&mut self, scope: &Scope) -> Result<u64> {
+        if *scope == Scope::Global {
+            self.upsert_policy(&PersistentChatPolicy::defaults(Scope::Global))
+                .await?;
+            return Ok(1);
+        }
+        self.simple(
+            "DELETE FROM policies WHERE identity = $1",
+            &[&scope.to_string()],
+        )
+        .await
+    }
+
+    pub async fn upsert_grant(&mut self, g: &PolicyGrant) -> Result<()> {
+        let key = key_of(&g.identity);
+        let policy = format!("tag:{}", g.policy_name);
+        self.simple("DELETE FROM policy_grants WHERE user_key = $1", &[&key])
+            .await?;
+        self.simple(
+            "INSERT INTO policy_grants (user_key, identity, policy) VALUES ($1, $2, $3)",
+            &[&key, &g.identity, &policy],
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_grant(&mut self, user: &str) -> Result<u64> {
+        self.simple(
+            "DELETE FROM policy_grants WHERE user_key = $1",
+            &[&key_of(user)],
+        )
+        .await
+    }
+
+    pub async fn upsert_compliance(&mut self, x: &ComplianceConfiguration) -> Result<()> {
+        let identity = x.identity.to_string();
+        self.simple(
+            "DELETE FROM compliance_configurations WHERE identity = $1",
+            &[&identity],
+        )
+        .await?;
+        on_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO compliance_configurations (identity, adapter_type, adapter_name, \
+                 adapter_output_directory, run_interval_seconds, one_chat_room_per_output_file, \
+                 add_chat_room_details, add_user_details, create_file_attachments_manifest, \
+                 custom_configuration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&identity)
+            .bind(&x.adapter_type)
+            .bind(&x.adapter_name)
+            .bind(&x.adapter_output_directory)
+            .bind(x.run_interval.as_secs() as i64)
+            .bind(x.one_chat_room_per_output_file)
+            .bind(x.add_chat_room_details)
+            .bind(x.add_user_details)
+            .bind(x.create_file_attachments_manifest)
+            .bind(&x.custom_configuration)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Removes a compliance configuration; the global one is reset to its defaults instead.
+    pub async fn delete_compliance(&mut self, scope: &Scope) -> Result<u64> {
+        if *scope == Scope::Global {
+            self.upsert_compliance(&ComplianceConfiguration::defaults(Scope::Global))
+                .await?;
+            return Ok(1);
+        }
+        self.simple(
+            "DELETE FROM compliance_configurations WHERE identity = $1",
+            &[&scope.to_string()],
+        )
+        .await
+    }
+
+    pub async fn upsert_configuration(&mut self, x: &PersistentChatConfiguration) -> Result<()> {
+        let identity = x.identity.to_string();
+        self.simple(
+            "DELETE FROM configurations WHERE identity = $1",
+            &[&identity],
+        )
+        .await?;
+        on_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO configurations (identity, default_chat_history, participant_update_limit, \
+                 max_file_size_kb, room_management_url) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&identity)
+            .bind(i64::from(x.default_chat_history))
+            .bind(i64::from(x.participant_update_limit))
+            .bind(i64::from(x.max_file_size_kb))
+            .bind(&x.room_management_url)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Removes a configuration; the global one is reset to its defaults instead.
+    pub async fn delete_configuration(&mut self, scope: &Scope) -> Result<u64> {
+        if *scope == Scope::Global {
+            self.upsert_configuration(&PersistentChatConfiguration::defaults(Scope::Global))
+                .await?;
+            return Ok(1);
+        }
+        self.simple(
+            "DELETE FROM configurations WHERE identity = $1",
+            &[&scope.to_string()],
+        )
+        .await
+    }
+
+    pub async fn insert_endpoint(&mut self, e: &Endpoint, is_default: bool) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO endpoints (sip_key, sip_address, pool, display_name, is_default) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(key_of(&e.sip_address))
+            .bind(&e.sip_address)
+            .bind(pool_of(&e.persistent_chat_pool_fqdn))
+            .bind(&e.display_name)
+            .bind(is_default)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_endpoint(&mut self, sip: &str) -> Result<u64> {
+        self.simple("DELETE FROM endpoints WHERE sip_key = $1", &[&key_of(sip)])
+            .await
+    }
+
+    pub async fn set_state(&mut self, s: &PersistentChatState) -> Result<u64> {
+        self.simple(
+            "UPDATE states SET pool_state = $2 WHERE pool = $1",
+            &[&s.identity.pool, pool_state(s.pool_state)],
+        )
+        .await
+    }
+
+    pub async fn set_active_servers(&mut self, a: &ActiveServers) -> Result<()> {
+        self.simple(
+            "DELETE FROM active_servers WHERE pool = $1",
+            &[&a.identity.pool],
+        )
+        .await?;
+        for (i, s) in a.active_servers.iter().enumerate() {
+            on_tx!(self, |c| {
+                sqlx::query(
+                    "INSERT INTO active_servers (pool, position, server) VALUES ($1, $2, $3)",
+                )
+                .bind(&a.identity.pool)
+                .bind(i as i64)
+                .bind(s)
+                .execute(&mut *c)
+                .await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes a whole state into an empty store (import, seeding, benchmarks): pools, the
+    /// directory, then each kind parents first.
+    pub async fn insert_state(&mut self, s: &DesiredState) -> Result<()> {
+        let pools: Vec<Pool> = s.pools.values().cloned().collect();
+        self.insert_pools(&pools).await?;
+        let principals: Vec<Principal> = s.principals.values().cloned().collect();
+        self.insert_principals(&principals).await?;
+        let categories: Vec<Category> = s.categories.values().cloned().collect();
+        self.insert_categories(&categories).await?;
+        let addins: Vec<Addin> = s.addins.values().cloned().collect();
+        self.insert_addins(&addins).await?;
+        let rooms: Vec<Room> = s.rooms.values().cloned().collect();
+        self.insert_rooms(&rooms).await?;
+        for p in s.policies.values() {
+            self.upsert_policy(p).await?;
+        }
+        for g in s.policy_grants.values() {
+            self.upsert_grant(g).await?;
+        }
+        for c in s.compliance_configurations.values() {
+            self.upsert_compliance(c).await?;
+        }
+        for c in s.configurations.values() {
+            self.upsert_configuration(c).await?;
+        }
+        for e in s.endpoints.values() {
+            self.insert_endpoint(e, false).await?;
+        }
+        for st in s.states.values() {
+            self.set_state(st).await?;
+        }
+        for a in s.active_servers.values() {
+            self.set_active_servers(a).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! The store on both backends: creation, migration guards, round trips, revisions, the lock.
+
+use std::time::Duration;
+
+use pchat::config;
+use pchat::model::{DesiredState, Scope};
+use pchat::store::{Store, StoreError, DEFAULT_LOCK_TIMEOUT};
+
+use crate::common::db::{Backend, TestStore, BACKENDS};
+use crate::common::root;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn litware() -> DesiredState {
+    config::load(&[root().join("examples/litware")])
+        .unwrap()
+        .state
+}
+
+#[test]
+fn a_new_store_holds_the_global_settings_only() {
+    for backend in BACKENDS {
+        let t = TestStore::new(backend);
+        rt().block_on(async {
+            let store = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
+                .await
+                .unwrap();
+            let (state, revision) = store.snapshot().await.unwrap();
+            assert_eq!(revision, 0, "{backend:?}");
+            assert_eq!(state.rooms.len(), 0);
+            assert_eq!(state.policies.keys().collect::<Vec<_>>(), [&Scope::Global]);
+            assert!(state.compliance_configurations.contains_key(&Scope::Global));
+            assert_eq!(
+                state.configurations[&Scope::Global].default_chat_history,
+                30
+            );
+            store.close().await;
+        });
+    }
+}
+
+#[test]
+fn litware_round_trips_through_the_store_and_each_write_bumps_the_revision() {
+    for backend in BACKENDS {
+        let t = TestStore::new(backend);
+        rt().block_on(async {
+            let store = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
+                .await
+                .unwrap();
+            let desired = litware();
+            let mut tx = store.write().await.unwrap();
+            tx.insert_state(&desired).await.unwrap();
+            assert_eq!(tx.commit_write().await.unwrap(), 1);
+            let (live, revision) = store.snapshot().await.unwrap();
+            assert_eq!(revision, 1);
+            assert_eq!(live, desired.clone().without_lifecycle(), "{backend:?}");
+
+            // A change, then a rollback: the revision moves only for what commits.
+            let room = live.rooms.keys().next().unwrap().clone();
+            let mut tx = store.write().await.unwrap();
+            tx.delete_room(&room).await.unwrap();
+            drop(tx);
+            let (after, revision) = store.snapshot().await.unwrap();
+            assert_eq!(revision, 1);
+            assert!(after.rooms.contains_key(&room));
+            let mut tx = store.write().await.unwrap();
+            assert_eq!(tx.delete_room(&room).await.unwrap(), 1);
+            assert_eq!(tx.commit_write().await.unwrap(), 2);
+            let (after, _) = store.snapshot().await.unwrap();
+            assert!(!after.rooms.contains_key(&room));
+            store.close().await;
+        });
+    }
+}
+
+#[test]
+fn a_store_from_a_newer_pchat_is_refused() {
+    for backend in BACKENDS {
+        let t = TestStore::new(backend);
+        rt().block_on(async {
+            let store = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
+                .await
+                .unwrap();
+            let mut tx = store.write().await.unwrap();
+            tx.force_schema_version_for_tests(99).await.unwrap();
+            tx.commit_write().await.unwrap();
+            store.close().await;
+            let err = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
+                .await
+                .err()
+                .unwrap();
+            assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+            assert!(err.to_string().contains("upgrade pchat"), "{err}");
+        });
+    }
+}
+
+#[test]
+fn a_second_writer_waits_then_gives_up() {
+    for backend in BACKENDS {
+        let t = TestStore::new(backend);
+        rt().block_on(async {
+            let short = Duration::from_millis(300);
+            let first = Store::open(&t.store_url(), short).await.unwrap();
+            let second = Store::open(&t.store_url(), short).await.unwrap();
+            let held = first.write().await.unwrap();
+            let err = second.write().await.err().expect("the lock is held");
+            assert!(err.is_refusal(), "{err}");
+            assert!(
+                err.to_string().contains("another pchat is writing"),
+                "{err}"
+            );
+            if backend == Backend::Postgres {
+                assert!(err.to_string().contains("held by pchat (user"), "{err}");
+            }
+            drop(held);
+            // Once released, the second writer gets it.
+            let tx = second.write().await.unwrap();
+            tx.commit_write().await.unwrap();
+        });
+    }
+}
+
+#[test]
+fn a_missing_directory_is_a_clear_error() {
+    let url = "sqlite:///no/such/dir/pchat.db".parse().unwrap();
+    let err = rt()
+        .block_on(Store::open(&url, DEFAULT_LOCK_TIMEOUT))
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "cannot create the store at /no/such/dir/pchat.db: the directory /no/such/dir does not exist"
+    );
+    // A directory where nothing can be created, even by root.
+    let url = "sqlite:///proc/pchat.db".parse().unwrap();
+    let err = rt()
+        .block_on(Store::open(&url, DEFAULT_LOCK_TIMEOUT))
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("cannot create the store at /proc/pchat.db:"),
+        "{err}"
+    );
+}
