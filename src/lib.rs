@@ -4,7 +4,9 @@
 //! `cli → everything`. `model` is pure: no I/O, no YAML parser, no terminal.
 
 pub mod config;
+pub mod imperative;
 pub mod model;
+pub mod ops;
 pub mod suggest;
 
 /// `3 errors`, `1 error`: counts in messages are always spelt out in full.

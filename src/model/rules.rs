@@ -25,7 +25,7 @@ pub enum Severity {
 }
 
 /// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Violation {
     pub severity: Severity,
     pub kind: Kind,
@@ -58,6 +58,29 @@ pub fn validate(state: &DesiredState) -> Vec<Violation> {
     c.states();
     c.active_servers();
     c.out
+}
+
+/// Whether a category admits a principal into its rooms: `Some(true)` allowed, `Some(false)`
+/// denied or not allowed, `None` when the directory cannot tell (an undeclared principal that
+/// is not listed directly).
+pub fn category_admits(state: &DesiredState, category: &ObjectId, principal: &str) -> Option<bool> {
+    let c = state.categories.get(category)?;
+    let mut p = Principals::new(state);
+    let allowed: Vec<u32> = c
+        .allowed_members
+        .iter()
+        .filter_map(|x| p.id_of(x))
+        .collect();
+    let denied: Vec<u32> = c.denied_members.iter().filter_map(|x| p.id_of(x)).collect();
+    let id = p.info(principal).ok()?;
+    let info = p.infos[id as usize].as_ref()?;
+    if info.containers.iter().any(|k| denied.contains(k)) {
+        return Some(false);
+    }
+    if info.containers.iter().any(|k| allowed.contains(k)) {
+        return Some(true);
+    }
+    info.declared.then_some(false)
 }
 
 struct Checker<'a> {

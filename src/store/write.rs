@@ -619,3 +619,82 @@ impl Tx {
         Ok(())
     }
 }
+
+impl Tx {
+    /// Writes the objects an operation touched, as they now are in `state`.
+    pub async fn persist(
+        &mut self,
+        state: &DesiredState,
+        touched: &[crate::ops::Touched],
+    ) -> Result<()> {
+        use crate::ops::{Effect, Touched};
+        for t in touched {
+            match t {
+                Touched::Category(id, Effect::Created) => {
+                    self.insert_categories(std::slice::from_ref(&state.categories[id]))
+                        .await?
+                }
+                Touched::Category(id, Effect::Updated) => {
+                    self.update_category(id, &state.categories[id]).await?
+                }
+                Touched::Category(id, Effect::Removed) => {
+                    self.delete_category(id).await?;
+                }
+                Touched::Room(id, Effect::Created) => {
+                    self.insert_rooms(std::slice::from_ref(&state.rooms[id]))
+                        .await?;
+                }
+                Touched::Room(id, Effect::Updated) => {
+                    self.update_room(id, &state.rooms[id]).await?
+                }
+                Touched::Room(id, Effect::Removed) => {
+                    self.delete_room(id).await?;
+                }
+                Touched::Addin(id, Effect::Created) => {
+                    self.insert_addins(std::slice::from_ref(&state.addins[id]))
+                        .await?
+                }
+                Touched::Addin(id, Effect::Updated) => {
+                    self.update_addin(id, &state.addins[id]).await?;
+                }
+                Touched::Addin(id, Effect::Removed) => {
+                    self.delete_addin(id).await?;
+                }
+                Touched::Policy(s, Effect::Removed) => {
+                    self.delete_policy(s).await?;
+                }
+                Touched::Policy(s, _) => self.upsert_policy(&state.policies[s]).await?,
+                Touched::Grant(key, Effect::Removed) => {
+                    self.delete_grant(key).await?;
+                }
+                Touched::Grant(key, _) => self.upsert_grant(&state.policy_grants[key]).await?,
+                Touched::ComplianceConfiguration(s, Effect::Removed) => {
+                    self.delete_compliance(s).await?;
+                }
+                Touched::ComplianceConfiguration(s, _) => {
+                    self.upsert_compliance(&state.compliance_configurations[s])
+                        .await?
+                }
+                Touched::Configuration(s, Effect::Removed) => {
+                    self.delete_configuration(s).await?;
+                }
+                Touched::Configuration(s, _) => {
+                    self.upsert_configuration(&state.configurations[s]).await?
+                }
+                Touched::Endpoint(key, Effect::Removed) => {
+                    self.delete_endpoint(key).await?;
+                }
+                Touched::Endpoint(key, _) => {
+                    self.insert_endpoint(&state.endpoints[key], false).await?
+                }
+                Touched::State(id) => {
+                    self.set_state(&state.states[id]).await?;
+                }
+                Touched::ActiveServers(id) => {
+                    self.set_active_servers(&state.active_servers[id]).await?
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,229 @@
+//! Operations: one value per cmdlet call (`Set-CsPersistentChatRoom -Identity … -Members
+//! @{Add=…}`), and what each does to a [`DesiredState`]. The imperative commands run them one at
+//! a time; the planner will emit them. Pure: no I/O, so the semantics are tested without a store.
+//!
+//! [`apply`] changes the state and says which objects it touched; it refuses what the service
+//! would refuse (unknown identity, duplicate, a category that still has rooms, …). The rules of
+//! `model::rules` then judge the new state: [`check`] refuses only violations the change added.
+
+mod apply;
+
+pub use apply::{apply, check, Effect, Refusal, Touched};
+
+use crate::model::*;
+
+/// A change to a list parameter: `-Members $Null`, `@(…)`, or `@{Add=…; Remove=…}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListChange {
+    /// Replace the whole list (`Some(vec![])` empties it, as `$Null` does).
+    pub replace: Option<Vec<String>>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+impl ListChange {
+    pub fn is_empty(&self) -> bool {
+        self.replace.is_none() && self.add.is_empty() && self.remove.is_empty()
+    }
+
+    /// Applies the change; entries compare as principals (case of the `sip:` scheme and host and
+    /// of DN attribute names ignored) and are not added twice.
+    pub fn apply_to(&self, list: &mut Vec<String>) {
+        let key = |s: &str| principal::principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k);
+        if let Some(r) = &self.replace {
+            list.clone_from(r);
+        }
+        let removed: Vec<String> = self.remove.iter().map(|s| key(s)).collect();
+        list.retain(|e| !removed.contains(&key(e)));
+        for a in &self.add {
+            if !list.iter().any(|e| key(e) == key(a)) {
+                list.push(a.clone());
+            }
+        }
+    }
+}
+
+/// Parameters a `New-` or `Set-` of a compliance configuration may carry (unset: unchanged, or the
+/// default for `New-`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComplianceParams {
+    pub adapter_type: Option<String>,
+    pub adapter_name: Option<String>,
+    pub adapter_output_directory: Option<String>,
+    pub run_interval: Option<TimeSpan>,
+    pub one_chat_room_per_output_file: Option<bool>,
+    pub add_chat_room_details: Option<bool>,
+    pub add_user_details: Option<bool>,
+    pub create_file_attachments_manifest: Option<bool>,
+    pub custom_configuration: Option<String>,
+}
+
+/// Parameters a `New-` or `Set-` of a configuration may carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigurationParams {
+    pub default_chat_history: Option<u32>,
+    pub participant_update_limit: Option<u32>,
+    pub max_file_size_kb: Option<u32>,
+    /// `Some(None)` clears it.
+    pub room_management_url: Option<Option<String>>,
+}
+
+/// One cmdlet call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    NewCategory {
+        pool: Option<String>,
+        name: String,
+        description: String,
+        enable_invitations: bool,
+        enable_file_upload: bool,
+        remove_chat_history: bool,
+    },
+    SetCategory {
+        identity: ObjectId,
+        description: Option<String>,
+        invitations: Option<bool>,
+        file_upload: Option<bool>,
+        chat_history: Option<bool>,
+        allowed_members: ListChange,
+        denied_members: ListChange,
+        creators: ListChange,
+    },
+    RemoveCategory {
+        identity: ObjectId,
+    },
+    NewRoom {
+        pool: Option<String>,
+        name: String,
+        category: String,
+        description: String,
+        room_type: RoomType,
+        privacy: Privacy,
+        addin: Option<String>,
+        invitations: RoomInvitations,
+        disabled: bool,
+    },
+    SetRoom {
+        identity: ObjectId,
+        category: Option<String>,
+        description: Option<String>,
+        room_type: Option<RoomType>,
+        privacy: Option<Privacy>,
+        /// `Some(None)` detaches the add-in.
+        addin: Option<Option<String>>,
+        invitations: Option<RoomInvitations>,
+        disabled: Option<bool>,
+        members: ListChange,
+        managers: ListChange,
+        presenters: ListChange,
+    },
+    RemoveRoom {
+        identity: ObjectId,
+    },
+    NewAddin {
+        pool: Option<String>,
+        name: String,
+        url: String,
+    },
+    SetAddin {
+        identity: ObjectId,
+        url: Option<String>,
+    },
+    RemoveAddin {
+        identity: ObjectId,
+        force: bool,
+    },
+    NewPolicy {
+        identity: Scope,
+        enable_persistent_chat: bool,
+        description: String,
+    },
+    SetPolicy {
+        identity: Scope,
+        enable_persistent_chat: Option<bool>,
+        description: Option<String>,
+    },
+    RemovePolicy {
+        identity: Scope,
+        force: bool,
+    },
+    /// `Grant-CsPersistentChatPolicy -Identity USER -PolicyName NAME` (`None`: `$Null`).
+    GrantPolicy {
+        user: String,
+        policy_name: Option<String>,
+    },
+    NewComplianceConfiguration {
+        identity: Scope,
+        params: ComplianceParams,
+    },
+    SetComplianceConfiguration {
+        identity: Scope,
+        params: ComplianceParams,
+    },
+    RemoveComplianceConfiguration {
+        identity: Scope,
+    },
+    NewConfiguration {
+        identity: Scope,
+        params: ConfigurationParams,
+    },
+    SetConfiguration {
+        identity: Scope,
+        params: ConfigurationParams,
+    },
+    RemoveConfiguration {
+        identity: Scope,
+    },
+    NewEndpoint {
+        sip_address: String,
+        pool: Option<String>,
+        display_name: Option<String>,
+    },
+    RemoveEndpoint {
+        sip_address: String,
+    },
+    SetState {
+        identity: ServiceId,
+        pool_state: PoolState,
+    },
+    SetActiveServer {
+        identity: ServiceId,
+        active_servers: ListChange,
+        /// `-Swap`: the active servers become inactive and the inactive ones active.
+        swap: bool,
+    },
+}
+
+impl Operation {
+    /// The cmdlet this operation is a call of.
+    pub fn cmdlet(&self) -> &'static str {
+        use Operation::*;
+        match self {
+            NewCategory { .. } => "New-CsPersistentChatCategory",
+            SetCategory { .. } => "Set-CsPersistentChatCategory",
+            RemoveCategory { .. } => "Remove-CsPersistentChatCategory",
+            NewRoom { .. } => "New-CsPersistentChatRoom",
+            SetRoom { .. } => "Set-CsPersistentChatRoom",
+            RemoveRoom { .. } => "Remove-CsPersistentChatRoom",
+            NewAddin { .. } => "New-CsPersistentChatAddin",
+            SetAddin { .. } => "Set-CsPersistentChatAddin",
+            RemoveAddin { .. } => "Remove-CsPersistentChatAddin",
+            NewPolicy { .. } => "New-CsPersistentChatPolicy",
+            SetPolicy { .. } => "Set-CsPersistentChatPolicy",
+            RemovePolicy { .. } => "Remove-CsPersistentChatPolicy",
+            GrantPolicy { .. } => "Grant-CsPersistentChatPolicy",
+            NewComplianceConfiguration { .. } => "New-CsPersistentChatComplianceConfiguration",
+            SetComplianceConfiguration { .. } => "Set-CsPersistentChatComplianceConfiguration",
+            RemoveComplianceConfiguration { .. } => {
+                "Remove-CsPersistentChatComplianceConfiguration"
+            }
+            NewConfiguration { .. } => "New-CsPersistentChatConfiguration",
+            SetConfiguration { .. } => "Set-CsPersistentChatConfiguration",
+            RemoveConfiguration { .. } => "Remove-CsPersistentChatConfiguration",
+            NewEndpoint { .. } => "New-CsPersistentChatEndpoint",
+            RemoveEndpoint { .. } => "Remove-CsPersistentChatEndpoint",
+            SetState { .. } => "Set-CsPersistentChatState",
+            SetActiveServer { .. } => "Set-CsPersistentChatActiveServer",
+        }
+    }
+}
