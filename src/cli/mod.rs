@@ -1,9 +1,17 @@
 //! The command line: argument definitions and the mapping from each command to one library
 //! call and one output. Behaviour lives in the library; this module only wires it.
 
+mod addin;
+mod args;
+mod category;
 pub mod exit;
 mod generate;
+mod policy;
+mod room;
 mod schema;
+mod settings;
+mod store_cmd;
+mod topology;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -25,6 +33,13 @@ pub struct Cli {
     /// When to use colours (NO_COLOR is honoured under `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// The live store: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`
+    #[arg(long, global = true, env = "PCHAT_STORE", default_value = crate::store::DEFAULT_STORE,
+          value_parser = store_cmd::parse_store, hide_env_values = true)]
+    pub store: crate::store::StoreUrl,
+    /// How long a write waits for another writer (`30s`, `500ms`, `2m`)
+    #[arg(long, global = true, default_value = "30s", value_parser = store_cmd::parse_duration)]
+    pub lock_timeout: std::time::Duration,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -52,6 +67,36 @@ pub enum Command {
     /// Write a synthetic configuration for benchmarks
     #[command(hide = true)]
     Generate(generate::Args),
+    /// Rooms (Get/New/Set/Remove-CsPersistentChatRoom)
+    #[command(subcommand)]
+    Room(room::RoomCommand),
+    /// Categories (Get/New/Set/Remove-CsPersistentChatCategory)
+    #[command(subcommand)]
+    Category(category::CategoryCommand),
+    /// Add-ins (Get/New/Set/Remove-CsPersistentChatAddin)
+    #[command(subcommand)]
+    Addin(addin::AddinCommand),
+    /// Policies and their grants (Get/New/Set/Remove/Grant-CsPersistentChatPolicy)
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+    /// Compliance configurations (…-CsPersistentChatComplianceConfiguration)
+    #[command(subcommand)]
+    Compliance(settings::ComplianceCommand),
+    /// Service configurations (…-CsPersistentChatConfiguration)
+    #[command(subcommand)]
+    Configuration(settings::ConfigurationCommand),
+    /// Endpoints (Get/New/Remove-CsPersistentChatEndpoint)
+    #[command(subcommand)]
+    Endpoint(topology::EndpointCommand),
+    /// Pool state (Get/Set-CsPersistentChatState)
+    #[command(subcommand)]
+    State(topology::StateCommand),
+    /// Active servers (Set-CsPersistentChatActiveServer)
+    #[command(subcommand)]
+    ActiveServer(topology::ActiveServerCommand),
+    /// Pools known to the store (topology)
+    #[command(subcommand)]
+    Pool(topology::PoolCommand),
 }
 
 /// What a command hands back to be printed: stdout text, stderr text, and the outcome.
@@ -87,12 +132,24 @@ pub fn main() -> Outcome {
     let ctx = Context {
         stdout_style: style(std::io::stdout().is_terminal()),
         stderr_style: style(std::io::stderr().is_terminal()),
+        store: cli.store.clone(),
+        lock_timeout: cli.lock_timeout,
     };
     let mut out = Output::default();
     let outcome = match &cli.command {
         Command::Validate(a) => validate::run(a, &ctx, &mut out),
         Command::Schema(a) => schema::run(a, &ctx, &mut out),
         Command::Generate(a) => generate::run(a, &ctx, &mut out),
+        Command::Room(c) => room::run(c, &ctx, &mut out),
+        Command::Category(c) => category::run(c, &ctx, &mut out),
+        Command::Addin(c) => addin::run(c, &ctx, &mut out),
+        Command::Policy(c) => policy::run(c, &ctx, &mut out),
+        Command::Compliance(c) => settings::run_compliance(c, &ctx, &mut out),
+        Command::Configuration(c) => settings::run_configuration(c, &ctx, &mut out),
+        Command::Endpoint(c) => topology::run_endpoint(c, &ctx, &mut out),
+        Command::State(c) => topology::run_state(c, &ctx, &mut out),
+        Command::ActiveServer(c) => topology::run_active_server(c, &ctx, &mut out),
+        Command::Pool(c) => topology::run_pool(c, &ctx, &mut out),
     };
     // A closed pipe (`pchat … | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());
@@ -104,6 +161,8 @@ pub fn main() -> Outcome {
 pub struct Context {
     pub stdout_style: Style,
     pub stderr_style: Style,
+    pub store: crate::store::StoreUrl,
+    pub lock_timeout: std::time::Duration,
 }
 
 impl Context {

@@ -545,6 +545,11 @@ mod events {
     }
 }
 
+/// Writes any serializable value as YAML (for `get --format yaml`).
+pub fn to_yaml<T: serde::Serialize>(value: &T) -> String {
+    serde_yaml::to_string(value).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,9 +22,7 @@ pub fn postgres_admin_url() -> String {
 /// A store made for one test.
 pub struct TestStore {
     pub url: String,
-    /// A directory of the test's own, to run `pchat` in; holds the SQLite file (and keeps
-    /// it alive for the test's duration).
-    #[allow(dead_code)]
+    /// A directory of the test's own, to run `pchat` in; holds the SQLite file.
     pub dir: tempfile::TempDir,
     pg_database: Option<String>,
 }

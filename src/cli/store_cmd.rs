@@ -1,0 +1,256 @@
+//! What the store commands share: the runtime, opening the store, running a cmdlet and
+//! reporting it, and printing `get` results as a table, JSON or YAML.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{Context, Outcome, Output};
+use crate::imperative;
+use crate::ops::{Effect, Operation, Touched};
+use crate::store::{Store, StoreError, StoreUrl};
+
+/// Output format of `get` commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GetFormat {
+    Table,
+    Json,
+    Yaml,
+}
+
+/// Runs an async body on a runtime made for this command.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(f)
+}
+
+/// Opens the store the user named.
+pub async fn open(ctx: &Context) -> Result<Store, StoreError> {
+    Store::open(&ctx.store, ctx.lock_timeout).await
+}
+
+/// Reports a store failure; a lock timeout is a safety refusal (exit 3).
+pub fn store_failed(ctx: &Context, out: &mut Output, e: &StoreError) -> Outcome {
+    ctx.error(out, e);
+    if e.is_refusal() {
+        Outcome::Refused
+    } else {
+        Outcome::Failed
+    }
+}
+
+fn describe(t: &Touched) -> String {
+    let (what, effect) = match t {
+        Touched::Category(id, e) => (format!("category `{id}`"), e),
+        Touched::Room(id, e) => (format!("room `{id}`"), e),
+        Touched::Addin(id, e) => (format!("add-in `{id}`"), e),
+        Touched::Policy(s, e) => (format!("policy `{s}`"), e),
+        Touched::Grant(u, e) => (format!("policy grant of `{u}`"), e),
+        Touched::ComplianceConfiguration(s, e) => (format!("compliance configuration `{s}`"), e),
+        Touched::Configuration(s, e) => (format!("configuration `{s}`"), e),
+        Touched::Endpoint(s, e) => (format!("endpoint `{s}`"), e),
+        Touched::State(id) => (format!("state `{id}`"), &Effect::Updated),
+        Touched::ActiveServers(id) => {
+            (format!("active servers of `{}`", id.pool), &Effect::Updated)
+        }
+    };
+    let verb = match effect {
+        Effect::Created => "created",
+        Effect::Updated => "changed",
+        Effect::Removed => "removed",
+    };
+    format!("{verb} {what}")
+}
+
+/// Runs one cmdlet and reports it: a line per changed object on stdout, warnings on stderr.
+pub fn run_cmdlet(ctx: &Context, out: &mut Output, op: Operation) -> Outcome {
+    let result = block_on(async {
+        let store = open(ctx).await?;
+        let done = imperative::run(&store, &op).await;
+        store.close().await;
+        done
+    });
+    match result {
+        Ok(done) => {
+            if done.touched.is_empty() {
+                out.stdout
+                    .push_str(&format!("{}: nothing to change\n", op.cmdlet()));
+            }
+            for t in &done.touched {
+                out.stdout.push_str(&format!(
+                    "{}: {} (store revision {})\n",
+                    op.cmdlet(),
+                    describe(t),
+                    done.revision
+                ));
+            }
+            for w in &done.warnings {
+                out.stderr.push_str(&format!(
+                    "{}: {} `{}`: {}\n",
+                    ctx.stderr_style.yellow("warning"),
+                    w.kind,
+                    w.identity,
+                    w.message
+                ));
+            }
+            Outcome::Success
+        }
+        Err(e) => {
+            ctx.error(out, &e);
+            if e.is_safety_refusal() {
+                Outcome::Refused
+            } else {
+                Outcome::Failed
+            }
+        }
+    }
+}
+
+/// Reads the live state for a `get`.
+pub fn read_state(ctx: &Context) -> Result<crate::model::DesiredState, StoreError> {
+    block_on(async {
+        let store = open(ctx).await?;
+        let (state, _) = store.snapshot().await?;
+        store.close().await;
+        Ok(state)
+    })
+}
+
+/// A table column: its header and how to show an object in it.
+pub type Column<'a, T> = (&'a str, &'a dyn Fn(&T) -> String);
+
+/// Prints objects: a table of `columns` (header, value per object), or the objects as JSON/YAML.
+pub fn print<T: Serialize>(
+    out: &mut Output,
+    format: GetFormat,
+    items: &[&T],
+    columns: &[Column<'_, T>],
+) {
+    match format {
+        GetFormat::Json => {
+            let mut s = serde_json::to_string_pretty(items).expect("objects serialize");
+            s.push('\n');
+            out.stdout.push_str(&s);
+        }
+        GetFormat::Yaml => out.stdout.push_str(&crate::config::yaml::to_yaml(&items)),
+        GetFormat::Table => {
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|item| columns.iter().map(|(_, f)| f(item)).collect())
+                .collect();
+            out.stdout
+                .push_str(&table(columns.iter().map(|(h, _)| *h).collect(), rows));
+        }
+    }
+}
+
+/// A plain text table: a header, a rule, one line per row, columns padded to their widths.
+pub fn table(headers: Vec<&str>, rows: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  ", w = w));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.clone());
+    out.push_str(&line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    ));
+    for r in &rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    if rows.is_empty() {
+        out.push_str("(none)\n");
+    }
+    out
+}
+
+/// A list for a table cell: `a, b` (or empty).
+pub fn joined(list: &[String]) -> String {
+    list.join(", ")
+}
+
+/// Parses `--lock-timeout` values: `30`, `30s`, `500ms`, `2m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (n, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)")),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses a store URL argument.
+pub fn parse_store(s: &str) -> Result<StoreUrl, String> {
+    s.parse()
+}
+
+/// `*` matches any run of characters (as the cmdlets' -Filter does), without regard to case.
+pub fn wildcard(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == t[ti] || p[pi] == '?') {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_and_durations() {
+        assert!(wildcard("Sales*", "Sales Leads"));
+        assert!(wildcard("*leads", "Sales Leads"));
+        assert!(!wildcard("Sales", "Sales Leads"));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
+        assert!(parse_duration("soon").is_err());
+    }
+}

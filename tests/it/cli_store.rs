@@ -1,0 +1,701 @@
+//! The imperative commands end to end, through the binary, on both backends: for every kind
+//! new → get → set → get → remove → get, and every refusal exits 1 with a clear message and
+//! leaves the store exactly as it was.
+
+use pchat::model::DesiredState;
+use pchat::store::{Store, DEFAULT_LOCK_TIMEOUT};
+
+use crate::common::db::{TestStore, BACKENDS};
+use crate::common::{pchat_in, Run};
+
+const POOL: &str = "atl-pchat-001.litwareinc.com";
+
+struct Env {
+    t: TestStore,
+}
+
+impl Env {
+    fn new(backend: crate::common::db::Backend) -> Env {
+        let env = Env {
+            t: TestStore::new(backend),
+        };
+        env.ok(&[
+            "pool",
+            "add",
+            "--fqdn",
+            POOL,
+            "--site",
+            "Atlanta",
+            "--servers",
+            "atl-a.litwareinc.com,atl-b.litwareinc.com",
+        ]);
+        env
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--store", self.t.url.as_str(), "--color", "never"];
+        all.extend_from_slice(args);
+        pchat_in(self.t.dir.path(), &all)
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        assert_eq!(
+            run.code, 0,
+            "{args:?} failed:\n{}{}",
+            run.stdout, run.stderr
+        );
+        run.stdout
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--format", "json"]);
+        serde_json::from_str(&self.ok(&all)).expect("get prints JSON")
+    }
+
+    fn dump(&self) -> (DesiredState, i64) {
+        let url = self.t.store_url();
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let store = Store::open(&url, DEFAULT_LOCK_TIMEOUT).await.unwrap();
+                let s = store.snapshot().await.unwrap();
+                store.close().await;
+                s
+            })
+    }
+
+    /// The command is refused: exit 1, the message on stderr, and the store unchanged.
+    #[track_caller]
+    fn refused(&self, args: &[&str], message: &str) {
+        let before = self.dump();
+        let run = self.run(args);
+        assert_eq!(
+            run.code, 1,
+            "{args:?} should be refused:\n{}{}",
+            run.stdout, run.stderr
+        );
+        assert!(
+            run.stderr.contains(message),
+            "{args:?}: expected `{message}` in\n{}",
+            run.stderr
+        );
+        assert_eq!(
+            self.dump(),
+            before,
+            "{args:?} changed the store although refused"
+        );
+    }
+}
+
+fn id(name: &str) -> String {
+    format!("{POOL}\\{name}")
+}
+
+#[test]
+fn categories() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        e.ok(&[
+            "category",
+            "new",
+            "--name",
+            "Sales",
+            "--description",
+            "Deals",
+            "--enable-file-upload",
+        ]);
+        let got = e.json(&["category", "get", "--identity", &id("Sales")]);
+        assert_eq!(got[0]["description"], "Deals");
+        assert_eq!(got[0]["fileUpload"], true);
+        e.ok(&[
+            "category",
+            "set",
+            "--identity",
+            &id("Sales"),
+            "--allowed-members-add",
+            "OU=Sales,DC=litwareinc,DC=com",
+            "--chat-history",
+            "false",
+        ]);
+        let got = e.json(&["category", "get"]);
+        assert_eq!(got[0]["allowedMembers"][0], "OU=Sales,DC=litwareinc,DC=com");
+        assert_eq!(got[0]["chatHistory"], false);
+
+        e.refused(
+            &["category", "new", "--name", "Sales"],
+            "category `atl-pchat-001.litwareinc.com\\Sales` already exists",
+        );
+        e.refused(
+            &[
+                "category",
+                "set",
+                "--identity",
+                &id("Sale"),
+                "--description",
+                "x",
+            ],
+            "did you mean `atl-pchat-001.litwareinc.com\\Sales`?",
+        );
+        e.refused(
+            &[
+                "category",
+                "new",
+                "--name",
+                "X",
+                "--persistent-chat-pool-fqdn",
+                "nope.litwareinc.com",
+            ],
+            "pool `nope.litwareinc.com` does not exist",
+        );
+        e.refused(
+            &[
+                "category",
+                "set",
+                "--identity",
+                &id("Sales"),
+                "--allowed-members-add",
+                "OU=Sales",
+            ],
+            "is only one part of a distinguished name",
+        );
+        e.ok(&["room", "new", "--name", "Leads", "--category", "Sales"]);
+        e.refused(
+            &["category", "remove", "--identity", &id("Sales")],
+            "still has 1 room",
+        );
+        e.ok(&["room", "remove", "--identity", &id("Leads")]);
+        e.ok(&["category", "remove", "--identity", &id("Sales")]);
+        assert_eq!(e.json(&["category", "get"]), serde_json::json!([]));
+    }
+}
+
+#[test]
+fn rooms() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        e.ok(&["category", "new", "--name", "Sales"]);
+        e.ok(&["category", "new", "--name", "Legal"]);
+        e.refused(
+            &["room", "new", "--name", "Leads", "--category", "Salse"],
+            "category `Salse` does not exist in pool",
+        );
+        e.refused(
+            &[
+                "room",
+                "new",
+                "--name",
+                "Leads",
+                "--category",
+                "Sales",
+                "--privacy",
+                "Hidden",
+            ],
+            "expected one of Open, Closed, Secret",
+        );
+        e.ok(&[
+            "room",
+            "new",
+            "--name",
+            "Leads",
+            "--category",
+            "Sales",
+            "--privacy",
+            "open",
+            "--description",
+            "Hot leads",
+        ]);
+        let got = e.json(&["room", "get", "--identity", &id("Leads")]);
+        assert_eq!(got[0]["privacy"], "Open");
+        assert_eq!(got[0]["description"], "Hot leads");
+
+        e.refused(
+            &[
+                "room",
+                "set",
+                "--identity",
+                &id("Leads"),
+                "--presenters-add",
+                "sip:kim@litwareinc.com",
+            ],
+            "a Normal room has no presenters",
+        );
+        e.refused(
+            &[
+                "room",
+                "set",
+                "--identity",
+                &id("Leads"),
+                "--members-add",
+                "kim@litwareinc.com",
+            ],
+            "is not a valid principal",
+        );
+        e.ok(&[
+            "room",
+            "set",
+            "--identity",
+            &id("Leads"),
+            "--type",
+            "Auditorium",
+            "--presenters-add",
+            "sip:kim@litwareinc.com",
+            "--members",
+            "sip:ana@litwareinc.com;sip:ben@litwareinc.com",
+            "--managers-add",
+            "sip:kim@litwareinc.com",
+        ]);
+        e.ok(&[
+            "room",
+            "set",
+            "--identity",
+            &id("Leads"),
+            "--members-remove",
+            "SIP:ana@LITWAREINC.com",
+            "--members-add",
+            "sip:ben@litwareinc.com",
+        ]);
+        let got = e.json(&["room", "get", "--member", "sip:ben@litwareinc.com"]);
+        assert_eq!(got[0]["type"], "Auditorium");
+        assert_eq!(
+            got[0]["members"],
+            serde_json::json!(["sip:ben@litwareinc.com"])
+        );
+        assert_eq!(
+            got[0]["presenters"],
+            serde_json::json!(["sip:kim@litwareinc.com"])
+        );
+        // Filters follow the cmdlet's: by category, privacy, type, disabled, wildcard name.
+        e.ok(&[
+            "room",
+            "new",
+            "--name",
+            "Contracts",
+            "--category",
+            "Legal",
+            "--privacy",
+            "Secret",
+            "--disabled",
+        ]);
+        assert_eq!(
+            e.json(&["room", "get", "--category", "Legal"])
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            e.json(&["room", "get", "--privacy", "Secret"])[0]["name"],
+            "Contracts"
+        );
+        assert_eq!(
+            e.json(&["room", "get", "--disabled", "true"])[0]["name"],
+            "Contracts"
+        );
+        assert_eq!(
+            e.json(&["room", "get", "--type", "Auditorium"])[0]["name"],
+            "Leads"
+        );
+        assert_eq!(
+            e.json(&["room", "get", "--filter", "Con*"])[0]["name"],
+            "Contracts"
+        );
+        assert_eq!(
+            e.json(&["room", "get", "--manager", "sip:kim@litwareinc.com"])[0]["name"],
+            "Leads"
+        );
+
+        e.refused(
+            &["room", "remove", "--identity", &id("Lead")],
+            "did you mean `atl-pchat-001.litwareinc.com\\Leads`?",
+        );
+        e.ok(&["room", "remove", "--identity", &id("Leads")]);
+        assert_eq!(
+            e.json(&["room", "get", "--identity", &id("Leads")]),
+            serde_json::json!([])
+        );
+    }
+}
+
+#[test]
+fn addins() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        e.refused(
+            &[
+                "addin",
+                "new",
+                "--name",
+                "Dash",
+                "--url",
+                "ftp://x.litwareinc.com/",
+            ],
+            "is not a valid URL",
+        );
+        e.ok(&[
+            "addin",
+            "new",
+            "--name",
+            "Dash",
+            "--url",
+            "https://apps.litwareinc.com/dash",
+        ]);
+        e.ok(&[
+            "addin",
+            "set",
+            "--identity",
+            &id("Dash"),
+            "--url",
+            "https://apps.litwareinc.com/v2",
+        ]);
+        assert_eq!(
+            e.json(&["addin", "get"])[0]["url"],
+            "https://apps.litwareinc.com/v2"
+        );
+        e.ok(&["category", "new", "--name", "Sales"]);
+        e.refused(
+            &[
+                "room",
+                "new",
+                "--name",
+                "R",
+                "--category",
+                "Sales",
+                "--addin",
+                "Dsh",
+            ],
+            "did you mean `Dash`?",
+        );
+        e.ok(&[
+            "room",
+            "new",
+            "--name",
+            "R",
+            "--category",
+            "Sales",
+            "--addin",
+            "Dash",
+        ]);
+        e.refused(
+            &["addin", "remove", "--identity", &id("Dash")],
+            "is shown in 1 room; removing it detaches it from them; pass --force",
+        );
+        let out = e.ok(&["addin", "remove", "--identity", &id("Dash"), "--force"]);
+        assert!(out.contains("changed room"), "{out}");
+        assert_eq!(e.json(&["addin", "get"]), serde_json::json!([]));
+        assert!(e.json(&["room", "get"])[0].get("addin").is_none());
+    }
+}
+
+#[test]
+fn policies_and_grants() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        e.refused(
+            &["policy", "new", "--identity", "global"],
+            "policy `global` already exists",
+        );
+        e.refused(
+            &[
+                "policy",
+                "new",
+                "--identity",
+                "service:PersistentChatServer:atl-pchat-001.litwareinc.com",
+            ],
+            "a policy's identity is",
+        );
+        e.ok(&[
+            "policy",
+            "new",
+            "--identity",
+            "tag:ChatEnabled",
+            "--enable-persistent-chat",
+        ]);
+        e.ok(&[
+            "policy",
+            "set",
+            "--identity",
+            "global",
+            "--enable-persistent-chat",
+            "true",
+            "--description",
+            "on",
+        ]);
+        e.refused(
+            &[
+                "policy",
+                "grant",
+                "--identity",
+                "sip:kim@litwareinc.com",
+                "--policy-name",
+                "ChatEnabld",
+            ],
+            "did you mean `tag:ChatEnabled`?",
+        );
+        e.ok(&[
+            "policy",
+            "grant",
+            "--identity",
+            "sip:kim@litwareinc.com",
+            "--policy-name",
+            "ChatEnabled",
+        ]);
+        e.refused(
+            &["policy", "remove", "--identity", "tag:ChatEnabled"],
+            "is granted to 1 user",
+        );
+        e.ok(&[
+            "policy",
+            "remove",
+            "--identity",
+            "tag:ChatEnabled",
+            "--force",
+        ]);
+        e.ok(&["policy", "remove", "--identity", "global"]);
+        let got = e.json(&["policy", "get"]);
+        assert_eq!(
+            got,
+            serde_json::json!([{"identity": "global"}]),
+            "global reset to defaults"
+        );
+        let (state, _) = e.dump();
+        assert!(state.policy_grants.is_empty());
+    }
+}
+
+#[test]
+fn compliance_and_configuration() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        let service = format!("service:PersistentChatServer:{POOL}");
+        e.ok(&[
+            "compliance",
+            "new",
+            "--identity",
+            &service,
+            "--adapter-type",
+            "XmlAdapter",
+            "--adapter-output-directory",
+            "\\\\fs\\c",
+        ]);
+        e.refused(
+            &[
+                "compliance",
+                "set",
+                "--identity",
+                &service,
+                "--run-interval",
+                "00:00:10",
+            ],
+            "runInterval must be between",
+        );
+        e.ok(&[
+            "compliance",
+            "set",
+            "--identity",
+            &service,
+            "--run-interval",
+            "1.00:00:00",
+        ]);
+        assert_eq!(
+            e.json(&["compliance", "get", "--identity", &service])[0]["runInterval"],
+            "1.00:00:00"
+        );
+        e.refused(
+            &[
+                "compliance",
+                "new",
+                "--identity",
+                "service:PersistentChatServer:dub.litwareinc.com",
+            ],
+            "pool `dub.litwareinc.com` is not declared",
+        );
+        e.ok(&["compliance", "remove", "--identity", &service]);
+        e.ok(&[
+            "compliance",
+            "set",
+            "--identity",
+            "global",
+            "--adapter-name",
+            "x",
+        ]);
+        e.ok(&["compliance", "remove", "--identity", "global"]);
+        assert_eq!(
+            e.json(&["compliance", "get"]),
+            serde_json::json!([{"identity": "global"}])
+        );
+
+        e.ok(&[
+            "configuration",
+            "new",
+            "--identity",
+            "site:Atlanta",
+            "--default-chat-history",
+            "50",
+        ]);
+        e.refused(
+            &[
+                "configuration",
+                "set",
+                "--identity",
+                "site:Atlanta",
+                "--default-chat-history",
+                "501",
+            ],
+            "defaultChatHistory must be between 1 and 500, not 501",
+        );
+        e.refused(
+            &[
+                "configuration",
+                "set",
+                "--identity",
+                "site:Atlanta",
+                "--room-management-url",
+                "chatweb",
+            ],
+            "is not a valid URL",
+        );
+        e.ok(&[
+            "configuration",
+            "set",
+            "--identity",
+            "site:Atlanta",
+            "--room-management-url",
+            "https://chatweb.litwareinc.com/",
+        ]);
+        assert_eq!(
+            e.json(&["configuration", "get", "--identity", "site:Atlanta"])[0]
+                ["defaultChatHistory"],
+            50
+        );
+        e.ok(&["configuration", "remove", "--identity", "site:Atlanta"]);
+        assert_eq!(
+            e.json(&["configuration", "get"]).as_array().unwrap().len(),
+            1
+        );
+    }
+}
+
+#[test]
+fn endpoints_states_and_active_servers() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        e.refused(
+            &["endpoint", "new", "--sip-address", "chat@litwareinc.com"],
+            "is not a SIP URI",
+        );
+        e.ok(&[
+            "endpoint",
+            "new",
+            "--sip-address",
+            "sip:chat@litwareinc.com",
+            "--display-name",
+            "Chat",
+        ]);
+        e.refused(
+            &[
+                "endpoint",
+                "new",
+                "--sip-address",
+                "SIP:chat@LitwareInc.com",
+            ],
+            "already exists",
+        );
+        assert_eq!(e.json(&["endpoint", "get"])[0]["displayName"], "Chat");
+        e.ok(&[
+            "endpoint",
+            "remove",
+            "--identity",
+            "sip:chat@litwareinc.com",
+        ]);
+        assert_eq!(e.json(&["endpoint", "get"]), serde_json::json!([]));
+
+        assert_eq!(
+            e.json(&["state", "get"])[0]["identity"],
+            format!("PersistentChatServer:{POOL}")
+        );
+        e.ok(&[
+            "state",
+            "set",
+            "--identity",
+            &format!("PersistentChatServer:{POOL}"),
+            "--pool-state",
+            "FailedOver",
+        ]);
+        assert_eq!(e.json(&["state", "get"])[0]["poolState"], "FailedOver");
+        e.refused(
+            &[
+                "state",
+                "set",
+                "--identity",
+                "PersistentChatServer:dub.litwareinc.com",
+                "--pool-state",
+                "Normal",
+            ],
+            "does not exist",
+        );
+
+        e.refused(
+            &[
+                "active-server",
+                "set",
+                "--identity",
+                POOL,
+                "--active-servers-add",
+                "atl-c.litwareinc.com",
+            ],
+            "is not a server of pool",
+        );
+        e.ok(&[
+            "active-server",
+            "set",
+            "--identity",
+            POOL,
+            "--active-servers",
+            "atl-a.litwareinc.com",
+        ]);
+        e.ok(&["active-server", "set", "--identity", POOL, "--swap"]);
+        assert_eq!(
+            e.json(&["active-server", "get"])[0]["activeServers"],
+            serde_json::json!(["atl-b.litwareinc.com"])
+        );
+        e.ok(&[
+            "active-server",
+            "set",
+            "--identity",
+            POOL,
+            "--clear-active-servers",
+        ]);
+        assert_eq!(
+            e.json(&["active-server", "get"])[0]["activeServers"],
+            serde_json::json!([])
+        );
+    }
+}
+
+#[test]
+fn a_fresh_directory_gets_a_store_on_first_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = pchat_in(dir.path(), &["room", "get"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("Identity"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("(none)\n"), "{}", run.stdout);
+    assert!(dir.path().join("pchat.db").exists());
+    // A missing parent directory is a clear error, not a panic.
+    let run = pchat_in(
+        dir.path(),
+        &["--store", "sqlite://missing/dir/x.db", "room", "get"],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("the directory missing/dir does not exist"),
+        "{}",
+        run.stderr
+    );
+}
