@@ -699,3 +699,80 @@ fn a_fresh_directory_gets_a_store_on_first_use() {
         run.stderr
     );
 }
+
+#[test]
+fn concurrent_writers_never_interleave() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        e.ok(&["category", "new", "--name", "Sales"]);
+        let (_, start) = e.dump();
+        const EACH: usize = 12;
+        std::thread::scope(|s| {
+            for w in 0..2 {
+                let e = &e;
+                s.spawn(move || {
+                    for i in 0..EACH {
+                        let name = format!("W{w}-{i:02}");
+                        e.ok(&["room", "new", "--name", &name, "--category", "Sales"]);
+                        e.ok(&[
+                            "room",
+                            "set",
+                            "--identity",
+                            &id(&name),
+                            "--description",
+                            &format!("by writer {w}"),
+                        ]);
+                    }
+                });
+            }
+        });
+        let (state, end) = e.dump();
+        assert_eq!(
+            end - start,
+            2 * 2 * EACH as i64,
+            "{b:?}: one revision per write"
+        );
+        assert_eq!(state.rooms.len(), 2 * EACH);
+        for (id, r) in &state.rooms {
+            let w = &id.name[1..2];
+            assert_eq!(r.description, format!("by writer {w}"), "{b:?}: {id}");
+        }
+    }
+}
+
+#[test]
+fn a_writer_that_cannot_get_the_lock_exits_3() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        let url = e.t.store_url();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        // Dropping a held transaction hands its connection back through the runtime.
+        let _enter = rt.enter();
+        let store = rt
+            .block_on(Store::open(&url, DEFAULT_LOCK_TIMEOUT))
+            .unwrap();
+        let held = rt.block_on(store.write()).unwrap();
+        let before = e.dump();
+        let run = e.run(&[
+            "--lock-timeout",
+            "300ms",
+            "category",
+            "new",
+            "--name",
+            "Sales",
+        ]);
+        assert_eq!(run.code, 3, "{b:?}:\n{}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("another pchat is writing to the store"),
+            "{}",
+            run.stderr
+        );
+        drop(held);
+        assert_eq!(e.dump(), before);
+        e.ok(&["category", "new", "--name", "Sales"]);
+    }
+}
