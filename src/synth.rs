@@ -79,6 +79,7 @@ pub fn document(o: SynthOptions) -> Document {
             sip_address: Some(user_sip(i)),
             distinguished_name: Some(format!("CN=User {i:05},{}", dept_ou(i % DEPARTMENTS))),
             display_name: Some(format!("User {i:05}")),
+            site: Some(format!("Site{}", i % 2 + 1)),
             enabled: true,
             members: vec![],
         });
@@ -89,6 +90,7 @@ pub fn document(o: SynthOptions) -> Document {
             sip_address: None,
             distinguished_name: Some(dept_ou(d)),
             display_name: None,
+            site: None,
             enabled: true,
             members: vec![],
         });
@@ -97,6 +99,7 @@ pub fn document(o: SynthOptions) -> Document {
             sip_address: None,
             distinguished_name: Some(team_group(d)),
             display_name: Some(format!("Team {d:02}")),
+            site: None,
             enabled: true,
             // Users of the next department: a category allowing this group admits them too.
             members: (0..5)

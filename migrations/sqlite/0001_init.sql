@@ -36,6 +36,7 @@ CREATE TABLE principals (
     sip_address TEXT,
     distinguished_name TEXT,
     display_name TEXT,
+    site TEXT,
     enabled BOOLEAN NOT NULL
 );
 CREATE TABLE principal_members (

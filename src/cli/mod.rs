@@ -7,6 +7,7 @@ mod category;
 pub mod exit;
 mod generate;
 mod policy;
+mod principal;
 mod room;
 mod schema;
 mod settings;
@@ -97,6 +98,9 @@ pub enum Command {
     /// Pools known to the store (topology)
     #[command(subcommand)]
     Pool(topology::PoolCommand),
+    /// The directory: import, find, eligibility, effective policy
+    #[command(subcommand)]
+    Principal(principal::PrincipalCommand),
 }
 
 /// What a command hands back to be printed: stdout text, stderr text, and the outcome.
@@ -150,6 +154,7 @@ pub fn main() -> Outcome {
         Command::State(c) => topology::run_state(c, &ctx, &mut out),
         Command::ActiveServer(c) => topology::run_active_server(c, &ctx, &mut out),
         Command::Pool(c) => topology::run_pool(c, &ctx, &mut out),
+        Command::Principal(c) => principal::run(c, &ctx, &mut out),
     };
     // A closed pipe (`pchat … | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());

@@ -4,6 +4,7 @@
 //! Invariant: only `yaml.rs` knows the YAML library. The rules themselves live in
 //! `model::rules`; this module only finds where in the files they point.
 
+pub mod directory;
 pub mod yaml;
 
 use std::collections::{HashMap, HashSet};

@@ -5,6 +5,7 @@
 //! Invariant: no I/O here, and no sqlx, tokio, clap, serde_yaml or terminal code. Types derive
 //! serde and schemars so loaders and the schema generator can use them, nothing more.
 
+pub mod access;
 pub mod active_server;
 pub mod addin;
 pub mod category;

@@ -36,6 +36,9 @@ pub struct Principal {
     /// The name shown for the principal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The site a user is homed in: its `site:` policy applies unless a tag policy is granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
     /// Whether the account is enabled.
     #[serde(default = "yes", skip_serializing_if = "super::is_true")]
     pub enabled: bool,
@@ -50,6 +53,7 @@ impl Principal {
         "sipAddress",
         "distinguishedName",
         "displayName",
+        "site",
         "enabled",
         "members",
     ];
@@ -245,6 +249,7 @@ mod tests {
             sip_address: Some(sip.into()),
             distinguished_name: Some(dn.into()),
             display_name: None,
+            site: None,
             enabled: true,
             members: vec![],
         }
@@ -256,6 +261,7 @@ mod tests {
             sip_address: None,
             distinguished_name: Some(dn.into()),
             display_name: None,
+            site: None,
             enabled: true,
             members: members.iter().map(|s| s.to_string()).collect(),
         }

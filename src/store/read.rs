@@ -81,6 +81,7 @@ type PrincipalRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
     bool,
 );
 type CategoryRow = (i64, String, String, String, bool, bool, bool);
@@ -173,11 +174,11 @@ impl Tx {
 
             let principals: Vec<PrincipalRow> = sqlx::query_as(
                 "SELECT principal_key, principal_type, sip_address, distinguished_name, \
-                     display_name, enabled FROM principals",
+                     display_name, site, enabled FROM principals",
             )
             .fetch_all(&mut *c)
             .await?;
-            for (key, t, sip, dn, display, enabled) in principals {
+            for (key, t, sip, dn, display, site, enabled) in principals {
                 s.principals.insert(
                     key,
                     Principal {
@@ -185,6 +186,7 @@ impl Tx {
                         sip_address: sip,
                         distinguished_name: dn,
                         display_name: display,
+                        site,
                         enabled,
                         members: vec![],
                     },

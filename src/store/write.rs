@@ -137,11 +137,11 @@ impl Tx {
             .iter()
             .map(|p| (key_of(p.identity()), p))
             .collect();
-        for chunk in keyed.chunks(MAX_BINDS / 6) {
+        for chunk in keyed.chunks(MAX_BINDS / 7) {
             on_tx!(self, |c| {
                 let mut qb = QueryBuilder::<Db>::new(
                     "INSERT INTO principals (principal_key, principal_type, sip_address, \
-                     distinguished_name, display_name, enabled) ",
+                     distinguished_name, display_name, site, enabled) ",
                 );
                 qb.push_values(chunk, |mut b, (key, p)| {
                     b.push_bind(key.as_str())
@@ -149,6 +149,7 @@ impl Tx {
                         .push_bind(p.sip_address.as_deref())
                         .push_bind(p.distinguished_name.as_deref())
                         .push_bind(p.display_name.as_deref())
+                        .push_bind(p.site.as_deref())
                         .push_bind(p.enabled);
                 });
                 qb.build().execute(&mut *c).await?;

@@ -8,14 +8,14 @@ use pchat::store::{Store, DEFAULT_LOCK_TIMEOUT};
 use crate::common::db::{TestStore, BACKENDS};
 use crate::common::{pchat_in, Run};
 
-const POOL: &str = "atl-pchat-001.litwareinc.com";
+pub const POOL: &str = "atl-pchat-001.litwareinc.com";
 
-struct Env {
-    t: TestStore,
+pub struct Env {
+    pub t: TestStore,
 }
 
 impl Env {
-    fn new(backend: crate::common::db::Backend) -> Env {
+    pub fn new(backend: crate::common::db::Backend) -> Env {
         let env = Env {
             t: TestStore::new(backend),
         };
@@ -32,14 +32,14 @@ impl Env {
         env
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub fn run(&self, args: &[&str]) -> Run {
         let mut all = vec!["--store", self.t.url.as_str(), "--color", "never"];
         all.extend_from_slice(args);
         pchat_in(self.t.dir.path(), &all)
     }
 
     #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
+    pub fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);
         assert_eq!(
             run.code, 0,
@@ -49,13 +49,13 @@ impl Env {
         run.stdout
     }
 
-    fn json(&self, args: &[&str]) -> serde_json::Value {
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let mut all = args.to_vec();
         all.extend_from_slice(&["--format", "json"]);
         serde_json::from_str(&self.ok(&all)).expect("get prints JSON")
     }
 
-    fn dump(&self) -> (DesiredState, i64) {
+    pub fn dump(&self) -> (DesiredState, i64) {
         let url = self.t.store_url();
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -72,7 +72,7 @@ impl Env {
 
     /// The command is refused: exit 1, the message on stderr, and the store unchanged.
     #[track_caller]
-    fn refused(&self, args: &[&str], message: &str) {
+    pub fn refused(&self, args: &[&str], message: &str) {
         let before = self.dump();
         let run = self.run(args);
         assert_eq!(
@@ -93,7 +93,7 @@ impl Env {
     }
 }
 
-fn id(name: &str) -> String {
+pub fn id(name: &str) -> String {
     format!("{POOL}\\{name}")
 }
 

@@ -1,0 +1,278 @@
+//! `pchat principal import|get|eligible|policy`: the directory (Get-CsAdPrincipal), who may be
+//! on a category's or room's lists (Get-CsPersistentChatEligiblePrincipal), and each user's
+//! effective Persistent Chat policy.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::args;
+use super::store_cmd::{self, GetFormat};
+use super::{Context, Outcome, Output};
+use crate::model::access;
+use crate::model::principal::principal_key;
+use crate::model::*;
+
+#[derive(Debug, Subcommand)]
+pub enum PrincipalCommand {
+    /// Load users, groups and OUs from a .csv, .ldif or .yaml file (existing ones are replaced)
+    Import(ImportArgs),
+    /// Find directory principals (Get-CsAdPrincipal)
+    Get(GetArgs),
+    /// Who may be on a category's or room's lists, groups and OUs expanded
+    /// (Get-CsPersistentChatEligiblePrincipal)
+    Eligible(EligibleArgs),
+    /// Each user's effective Persistent Chat policy: grant, else site, else global
+    Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// A SIP URI or distinguished name
+    #[arg(long)]
+    pub identity: Option<String>,
+    /// SIP URI, DN or display name matching this pattern (`*` and `?` wildcards)
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Only principals under this organizational unit
+    #[arg(long)]
+    pub ou: Option<String>,
+    /// At most this many results
+    #[arg(long)]
+    pub result_size: Option<usize>,
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct EligibleArgs {
+    /// The category, `POOL_FQDN\NAME`
+    #[arg(long, value_parser = args::object_id, required_unless_present = "room", conflicts_with = "room")]
+    pub category: Option<ObjectId>,
+    /// The room, `POOL_FQDN\NAME` (its category decides)
+    #[arg(long, value_parser = args::object_id)]
+    pub room: Option<ObjectId>,
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// One user's SIP URI
+    #[arg(long)]
+    pub identity: Option<String>,
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+}
+
+fn key(s: &str) -> String {
+    principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserRow {
+    sip_address: String,
+    display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enable_persistent_chat: Option<bool>,
+}
+
+pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
+    match cmd {
+        PrincipalCommand::Import(a) => import(a, ctx, out),
+        PrincipalCommand::Get(a) => {
+            let state = match store_cmd::read_state(ctx) {
+                Ok(s) => s,
+                Err(e) => return store_cmd::store_failed(ctx, out, &e),
+            };
+            let ou = a.ou.as_deref().map(key);
+            let items: Vec<&Principal> = state
+                .principals
+                .iter()
+                .filter(|(k, p)| {
+                    a.identity.as_ref().is_none_or(|i| {
+                        let i = key(i);
+                        **k == i || p.distinguished_name.as_deref().map(key) == Some(i)
+                    }) && a.filter.as_ref().is_none_or(|f| {
+                        [
+                            p.sip_address.as_deref(),
+                            p.distinguished_name.as_deref(),
+                            p.display_name.as_deref(),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .any(|t| store_cmd::wildcard(f, t))
+                    }) && ou.as_ref().is_none_or(|ou| {
+                        p.distinguished_name
+                            .as_deref()
+                            .map(key)
+                            .is_some_and(|dn| dn.ends_with(&format!(",{ou}")))
+                    })
+                })
+                .map(|(_, p)| p)
+                .take(a.result_size.unwrap_or(usize::MAX))
+                .collect();
+            store_cmd::print(
+                out,
+                a.format,
+                &items,
+                &[
+                    ("Type", &|p: &Principal| format!("{:?}", p.principal_type)),
+                    ("Identity", &|p: &Principal| p.identity().to_string()),
+                    ("DisplayName", &|p: &Principal| {
+                        p.display_name.clone().unwrap_or_default()
+                    }),
+                    ("Enabled", &|p: &Principal| p.enabled.to_string()),
+                ],
+            );
+            Outcome::Success
+        }
+        PrincipalCommand::Eligible(a) => {
+            let state = match store_cmd::read_state(ctx) {
+                Ok(s) => s,
+                Err(e) => return store_cmd::store_failed(ctx, out, &e),
+            };
+            let (users, what) = match (&a.category, &a.room) {
+                (Some(c), _) => (
+                    access::eligible_for_category(&state, c),
+                    format!("category `{c}`"),
+                ),
+                (_, Some(r)) => (access::eligible_for_room(&state, r), format!("room `{r}`")),
+                (None, None) => unreachable!("clap requires one of them"),
+            };
+            let Some(users) = users else {
+                out.stderr.push_str(&format!(
+                    "{}: {what} does not exist\n",
+                    ctx.stderr_style.red("error")
+                ));
+                return Outcome::Failed;
+            };
+            let rows: Vec<UserRow> = users
+                .iter()
+                .map(|u| UserRow {
+                    sip_address: state
+                        .principals
+                        .get(u)
+                        .and_then(|p| p.sip_address.clone())
+                        .unwrap_or_else(|| u.clone()),
+                    display_name: state.principals.get(u).and_then(|p| p.display_name.clone()),
+                    policy: None,
+                    enable_persistent_chat: None,
+                })
+                .collect();
+            let refs: Vec<&UserRow> = rows.iter().collect();
+            store_cmd::print(
+                out,
+                a.format,
+                &refs,
+                &[
+                    ("SipAddress", &|r: &UserRow| r.sip_address.clone()),
+                    ("DisplayName", &|r: &UserRow| {
+                        r.display_name.clone().unwrap_or_default()
+                    }),
+                ],
+            );
+            Outcome::Success
+        }
+        PrincipalCommand::Policy(a) => {
+            let state = match store_cmd::read_state(ctx) {
+                Ok(s) => s,
+                Err(e) => return store_cmd::store_failed(ctx, out, &e),
+            };
+            let users: Vec<String> = match &a.identity {
+                Some(u) => vec![u.clone()],
+                None => state
+                    .principals
+                    .values()
+                    .filter(|p| p.principal_type == PrincipalType::User)
+                    .filter_map(|p| p.sip_address.clone())
+                    .collect(),
+            };
+            let rows: Vec<UserRow> = users
+                .iter()
+                .map(|u| {
+                    let e = access::effective_policy(&state, u);
+                    UserRow {
+                        sip_address: u.clone(),
+                        display_name: state
+                            .principals
+                            .get(&key(u))
+                            .and_then(|p| p.display_name.clone()),
+                        policy: Some(e.identity.to_string()),
+                        enable_persistent_chat: Some(e.enable_persistent_chat),
+                    }
+                })
+                .collect();
+            let refs: Vec<&UserRow> = rows.iter().collect();
+            store_cmd::print(
+                out,
+                a.format,
+                &refs,
+                &[
+                    ("SipAddress", &|r: &UserRow| r.sip_address.clone()),
+                    ("Policy", &|r: &UserRow| {
+                        r.policy.clone().unwrap_or_default()
+                    }),
+                    ("EnablePersistentChat", &|r: &UserRow| {
+                        r.enable_persistent_chat.unwrap_or_default().to_string()
+                    }),
+                ],
+            );
+            Outcome::Success
+        }
+    }
+}
+
+fn import(a: &ImportArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let principals = match crate::config::directory::read(&a.file) {
+        Ok(p) => p,
+        Err(e) => {
+            ctx.error(out, &e);
+            return Outcome::Failed;
+        }
+    };
+    let result = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let mut tx = store.write().await?;
+        let mut state = tx.read_state().await?;
+        let before = rules::validate(&state);
+        for p in &principals {
+            state.principals.insert(key(p.identity()), p.clone());
+        }
+        if let Err(refusal) = crate::ops::check(&before, &state) {
+            tx.finish().await?;
+            return Ok(Err(refusal));
+        }
+        tx.upsert_principals(&principals).await?;
+        let revision = tx.commit_write().await?;
+        store.close().await;
+        Ok::<_, crate::store::StoreError>(Ok(revision))
+    });
+    match result {
+        Ok(Ok(revision)) => {
+            out.stdout.push_str(&format!(
+                "imported {} (store revision {revision})\n",
+                crate::plural(principals.len(), "principal")
+            ));
+            Outcome::Success
+        }
+        Ok(Err(refusal)) => {
+            out.stderr.push_str(&format!(
+                "{}: {} was not imported:\n{refusal}\n",
+                ctx.stderr_style.red("error"),
+                a.file.display()
+            ));
+            Outcome::Failed
+        }
+        Err(e) => store_cmd::store_failed(ctx, out, &e),
+    }
+}
