@@ -6,6 +6,7 @@ mod args;
 mod category;
 pub mod exit;
 mod generate;
+mod message;
 mod policy;
 mod principal;
 mod room;
@@ -101,6 +102,9 @@ pub enum Command {
     /// The directory: import, find, eligibility, effective policy
     #[command(subcommand)]
     Principal(principal::PrincipalCommand),
+    /// Room messages (Remove/Test-CsPersistentChatMessage)
+    #[command(subcommand)]
+    Message(message::MessageCommand),
 }
 
 /// What a command hands back to be printed: stdout text, stderr text, and the outcome.
@@ -155,6 +159,7 @@ pub fn main() -> Outcome {
         Command::ActiveServer(c) => topology::run_active_server(c, &ctx, &mut out),
         Command::Pool(c) => topology::run_pool(c, &ctx, &mut out),
         Command::Principal(c) => principal::run(c, &ctx, &mut out),
+        Command::Message(c) => message::run(c, &ctx, &mut out),
     };
     // A closed pipe (`pchat … | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());

@@ -19,6 +19,8 @@ pub enum RoomCommand {
     Set(SetArgs),
     /// Remove a room and its messages (Remove-CsPersistentChatRoom)
     Remove(RemoveArgs),
+    /// Delete a room's messages posted on or before a date (Clear-CsPersistentChatRoom)
+    Clear(super::message::ClearArgs),
 }
 
 #[derive(Debug, Args)]
@@ -248,6 +250,7 @@ pub fn run(cmd: &RoomCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 ),
             },
         ),
+        RoomCommand::Clear(a) => super::message::clear(a, ctx, out),
         RoomCommand::Remove(a) => store_cmd::run_cmdlet(
             ctx,
             out,

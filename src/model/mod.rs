@@ -17,6 +17,7 @@ pub mod endpoint;
 pub mod format;
 pub mod identity;
 pub mod lifecycle;
+pub mod message;
 pub mod policy;
 pub mod pool;
 pub mod principal;

@@ -1,0 +1,411 @@
+//! `pchat message post|get|remove|test` and `pchat room clear`: room content
+//! (Remove-CsPersistentChatMessage, Test-CsPersistentChatMessage, Clear-CsPersistentChatRoom),
+//! plus `post` and `get` so a store can have content to manage.
+
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+
+use super::args;
+use super::store_cmd::{self, GetFormat};
+use super::{Context, Outcome, Output};
+use crate::model::access;
+use crate::model::message::{
+    self, format_time, parse_time, DayEnd, MatchClause, Message, MessageFilter,
+};
+use crate::model::principal::principal_key;
+use crate::model::*;
+use crate::store::StoreError;
+
+#[derive(Debug, Subcommand)]
+pub enum MessageCommand {
+    /// Post a message to a room
+    Post(PostArgs),
+    /// List a room's messages
+    Get(GetArgs),
+    /// Remove or replace messages (Remove-CsPersistentChatMessage)
+    Remove(RemoveArgs),
+    /// Prove the service works: two users post and read a message (Test-CsPersistentChatMessage)
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PostArgs {
+    #[arg(long, value_parser = args::object_id)]
+    pub room: ObjectId,
+    /// The sender's SIP URI
+    #[arg(long)]
+    pub from: String,
+    /// When it was posted (UTC; default now)
+    #[arg(long)]
+    pub at: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[arg(long, value_parser = args::object_id)]
+    pub room: ObjectId,
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The room
+    #[arg(long, value_parser = args::object_id)]
+    pub identity: ObjectId,
+    /// Only messages from this user
+    #[arg(long)]
+    pub user_uri: Option<String>,
+    /// Posted on or after (UTC date or date-time)
+    #[arg(long)]
+    pub start_date: Option<String>,
+    /// Posted on or before (a bare date includes that whole day)
+    #[arg(long)]
+    pub end_date: Option<String>,
+    /// Keywords the message must contain (see --match-clause)
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// All: every keyword; Or: any keyword; Exact: the filter as one phrase
+    #[arg(long, value_parser = match_clause, default_value = "All")]
+    pub match_clause: MatchClause,
+    #[arg(long)]
+    pub case_sensitive: bool,
+    /// Delete the messages instead of replacing their text
+    #[arg(long, conflicts_with = "replace_message")]
+    pub remove: bool,
+    /// The text that replaces them (default: the service's notice)
+    #[arg(long)]
+    pub replace_message: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClearArgs {
+    #[arg(long, value_parser = args::object_id)]
+    pub identity: ObjectId,
+    /// Delete messages posted on or before this date (a bare date includes that whole day)
+    #[arg(long)]
+    pub end_date: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The room to test in
+    #[arg(long, value_parser = args::object_id)]
+    pub room: ObjectId,
+    #[arg(long)]
+    pub sender_sip_address: String,
+    #[arg(long)]
+    pub receiver_sip_address: String,
+}
+
+fn match_clause(s: &str) -> Result<MatchClause, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "all" => Ok(MatchClause::All),
+        "or" => Ok(MatchClause::Or),
+        "exact" => Ok(MatchClause::Exact),
+        _ => Err("expected one of All, Or, Exact".into()),
+    }
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+fn fail(ctx: &Context, out: &mut Output, message: &str) -> Outcome {
+    out.stderr
+        .push_str(&format!("{}: {message}\n", ctx.stderr_style.red("error")));
+    Outcome::Failed
+}
+
+fn date(s: &Option<String>, end: DayEnd) -> Result<Option<i64>, String> {
+    s.as_deref().map(|d| parse_time(d, end)).transpose()
+}
+
+/// Selects messages of a room with a filter and deletes or replaces them, in one write.
+fn act_on(
+    ctx: &Context,
+    out: &mut Output,
+    cmdlet: &str,
+    room: &ObjectId,
+    filter: MessageFilter,
+    replace: Option<String>,
+) -> Outcome {
+    let result = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let mut tx = store.write().await?;
+        let Some(messages) = tx.messages(Some(room), None).await? else {
+            tx.finish().await?;
+            return Ok(None);
+        };
+        let ids: Vec<i64> = messages
+            .iter()
+            .filter(|m| filter.matches(m))
+            .map(|m| m.id)
+            .collect();
+        let n = match &replace {
+            None => tx.delete_messages(&ids).await?,
+            Some(text) => tx.replace_messages(&ids, text).await?,
+        };
+        let revision = tx.commit_write().await?;
+        store.close().await;
+        Ok::<_, StoreError>(Some((n, revision)))
+    });
+    match result {
+        Ok(Some((n, revision))) => {
+            let verb = if replace.is_some() {
+                "replaced"
+            } else {
+                "removed"
+            };
+            out.stdout.push_str(&format!(
+                "{cmdlet}: {verb} {} in room `{room}` (store revision {revision})\n",
+                crate::plural(n as usize, "message")
+            ));
+            Outcome::Success
+        }
+        Ok(None) => fail(
+            ctx,
+            out,
+            &format!("{cmdlet} refused: room `{room}` does not exist"),
+        ),
+        Err(e) => store_cmd::store_failed(ctx, out, &e),
+    }
+}
+
+pub fn clear(a: &ClearArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let end = match parse_time(&a.end_date, DayEnd::End) {
+        Ok(t) => t,
+        Err(e) => return fail(ctx, out, &e),
+    };
+    let filter = MessageFilter {
+        end: Some(end),
+        ..MessageFilter::default()
+    };
+    act_on(
+        ctx,
+        out,
+        "Clear-CsPersistentChatRoom",
+        &a.identity,
+        filter,
+        None,
+    )
+}
+
+pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
+    match cmd {
+        MessageCommand::Post(a) => {
+            let at = match &a.at {
+                Some(s) => match parse_time(s, DayEnd::Start) {
+                    Ok(t) => t,
+                    Err(e) => return fail(ctx, out, &e),
+                },
+                None => now_micros(),
+            };
+            if !matches!(principal_key(&a.from), Ok((principal::RefKind::Sip, _))) {
+                return fail(ctx, out, &format!("`{}` is not a SIP URI", a.from));
+            }
+            let result = store_cmd::block_on(async {
+                let store = store_cmd::open(ctx).await?;
+                let mut tx = store.write().await?;
+                let id = tx.post_message(&a.room, &a.from, at, &a.text).await?;
+                if id.is_some() {
+                    tx.commit_write().await?;
+                }
+                store.close().await;
+                Ok::<_, StoreError>(id)
+            });
+            match result {
+                Ok(Some(id)) => {
+                    out.stdout.push_str(&format!(
+                        "posted message {id} to room `{}` at {}\n",
+                        a.room,
+                        format_time(at)
+                    ));
+                    Outcome::Success
+                }
+                Ok(None) => fail(ctx, out, &format!("room `{}` does not exist", a.room)),
+                Err(e) => store_cmd::store_failed(ctx, out, &e),
+            }
+        }
+        MessageCommand::Get(a) => {
+            let result = store_cmd::block_on(async {
+                let store = store_cmd::open(ctx).await?;
+                let mut tx = store.read().await?;
+                let m = tx.messages(Some(&a.room), None).await?;
+                tx.finish().await?;
+                store.close().await;
+                Ok::<_, StoreError>(m)
+            });
+            match result {
+                Ok(Some(messages)) => {
+                    let refs: Vec<&Message> = messages.iter().collect();
+                    store_cmd::print(
+                        out,
+                        a.format,
+                        &refs,
+                        &[
+                            ("Id", &|m: &Message| m.id.to_string()),
+                            ("PostedAt", &|m: &Message| format_time(m.posted_at)),
+                            ("Sender", &|m: &Message| m.sender.clone()),
+                            ("Text", &|m: &Message| m.body.clone()),
+                        ],
+                    );
+                    Outcome::Success
+                }
+                Ok(None) => fail(ctx, out, &format!("room `{}` does not exist", a.room)),
+                Err(e) => store_cmd::store_failed(ctx, out, &e),
+            }
+        }
+        MessageCommand::Remove(a) => {
+            let (start, end) = match (
+                date(&a.start_date, DayEnd::Start),
+                date(&a.end_date, DayEnd::End),
+            ) {
+                (Ok(s), Ok(e)) => (s, e),
+                (Err(e), _) | (_, Err(e)) => return fail(ctx, out, &e),
+            };
+            let filter = MessageFilter {
+                user_uri: a.user_uri.clone(),
+                start,
+                end,
+                filter: a.filter.clone(),
+                match_clause: a.match_clause,
+                case_sensitive: a.case_sensitive,
+            };
+            let replace = if a.remove {
+                None
+            } else {
+                Some(
+                    a.replace_message
+                        .clone()
+                        .unwrap_or_else(|| message::REPLACED_TEXT.to_string()),
+                )
+            };
+            act_on(
+                ctx,
+                out,
+                "Remove-CsPersistentChatMessage",
+                &a.identity,
+                filter,
+                replace,
+            )
+        }
+        MessageCommand::Test(a) => test(a, ctx, out),
+    }
+}
+
+/// Why a test user cannot take part, if they cannot.
+fn unfit(
+    state: &DesiredState,
+    room: &ObjectId,
+    r: &Room,
+    user: &str,
+    role: &str,
+) -> Option<String> {
+    let key = match principal_key(user) {
+        Ok((principal::RefKind::Sip, k)) => k,
+        _ => return Some(format!("the {role} `{user}` is not a SIP URI")),
+    };
+    let Some(p) = state.principals.get(&key) else {
+        return Some(format!(
+            "the {role} `{user}` is not in the directory (import it with `pchat principal import`)"
+        ));
+    };
+    if !p.enabled {
+        return Some(format!("the {role} `{user}` is disabled in the directory"));
+    }
+    let policy = access::effective_policy(state, user);
+    if !policy.enable_persistent_chat {
+        return Some(format!("the {role} `{user}` may not use Persistent Chat: policy `{}` has enablePersistentChat false", policy.identity));
+    }
+    let eligible = access::eligible_for_room(state, room).unwrap_or_default();
+    if !eligible.contains(&key) {
+        return Some(format!("the {role} `{user}` is not eligible for room `{room}`: its category `{}` does not admit them", r.category));
+    }
+    let listed = |l: &[String]| {
+        l.iter()
+            .any(|m| principal_key(m).is_ok_and(|(_, k)| k == key))
+    };
+    if r.privacy != Privacy::Open
+        && !r.members.is_empty()
+        && !listed(&r.members)
+        && !listed(&r.managers)
+        && !listed(&r.presenters)
+    {
+        return Some(format!(
+            "the {role} `{user}` is not a member of the {:?} room `{room}`",
+            r.privacy
+        ));
+    }
+    if role == "sender" && r.room_type == RoomType::Auditorium && !listed(&r.presenters) {
+        return Some(format!(
+            "the sender `{user}` is not a presenter of the auditorium room `{room}`"
+        ));
+    }
+    None
+}
+
+fn test(a: &TestArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let started = Instant::now();
+    let result = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let mut tx = store.write().await?;
+        let state = tx.read_state().await?;
+        let verdict = match state.rooms.get(&a.room) {
+            None => Err(format!("room `{}` does not exist", a.room)),
+            Some(r) if r.disabled => Err(format!("room `{}` is disabled", a.room)),
+            Some(r) => match unfit(&state, &a.room, r, &a.sender_sip_address, "sender")
+                .or_else(|| unfit(&state, &a.room, r, &a.receiver_sip_address, "receiver"))
+            {
+                Some(why) => Err(why),
+                None => Ok(()),
+            },
+        };
+        if let Err(why) = verdict {
+            tx.finish().await?;
+            return Ok(Err(why));
+        }
+        // Post, read back as the receiver would, and take the probe away again: the test leaves
+        // no trace in the room.
+        let nonce = format!("pchat test message {}", now_micros());
+        let posted = Instant::now();
+        let id = tx
+            .post_message(&a.room, &a.sender_sip_address, now_micros(), &nonce)
+            .await?;
+        let seen = tx
+            .messages(Some(&a.room), None)
+            .await?
+            .unwrap_or_default()
+            .iter()
+            .any(|m| Some(m.id) == id && m.body == nonce);
+        let latency = posted.elapsed();
+        tx.finish().await?;
+        store.close().await;
+        Ok::<_, StoreError>(if seen {
+            Ok(latency)
+        } else {
+            Err("the receiver could not read the message back".to_string())
+        })
+    });
+    match result {
+        Ok(Ok(latency)) => {
+            out.stdout.push_str(&format!(
+                "Test-CsPersistentChatMessage: Success (room `{}`, latency {:.1} ms, total {:.1} ms)\n",
+                a.room,
+                latency.as_secs_f64() * 1000.0,
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+            Outcome::Success
+        }
+        Ok(Err(why)) => {
+            out.stdout
+                .push_str(&format!("Test-CsPersistentChatMessage: Failure: {why}\n"));
+            Outcome::Failed
+        }
+        Err(e) => store_cmd::store_failed(ctx, out, &e),
+    }
+}

@@ -1,0 +1,279 @@
+//! Room messages: data, not configuration (never planned, never pruned). The filters of
+//! `Remove-CsPersistentChatMessage` and `Clear-CsPersistentChatRoom`, and the UTC timestamps
+//! they compare, as microseconds since 1970-01-01.
+
+use serde::Serialize;
+
+use super::identity::ObjectId;
+
+/// The text that replaces a message when neither `-Remove` nor `-ReplaceMessage` is given.
+pub const REPLACED_TEXT: &str = "This message was replaced by the Persistent Chat administrator.";
+
+/// A posted message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: i64,
+    #[serde(serialize_with = "as_text")]
+    pub room: ObjectId,
+    pub sender: String,
+    /// Microseconds since 1970-01-01 UTC.
+    #[serde(serialize_with = "as_time")]
+    pub posted_at: i64,
+    pub body: String,
+}
+
+fn as_text<S: serde::Serializer>(id: &ObjectId, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(id)
+}
+
+fn as_time<S: serde::Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_time(*t))
+}
+
+/// How `-Filter` keywords must occur in a message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MatchClause {
+    /// Every keyword occurs.
+    #[default]
+    All,
+    /// At least one keyword occurs.
+    Or,
+    /// The filter text occurs as it is, as one phrase.
+    Exact,
+}
+
+/// Which messages of a room an administrator means.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageFilter {
+    /// Only messages from this user (compared without regard to the case of scheme and host).
+    pub user_uri: Option<String>,
+    /// Posted at or after (microseconds).
+    pub start: Option<i64>,
+    /// Posted at or before (microseconds).
+    pub end: Option<i64>,
+    pub filter: Option<String>,
+    pub match_clause: MatchClause,
+    pub case_sensitive: bool,
+}
+
+impl MessageFilter {
+    pub fn matches(&self, m: &Message) -> bool {
+        let key =
+            |s: &str| super::principal::principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k);
+        if let Some(u) = &self.user_uri {
+            if key(u) != key(&m.sender) {
+                return false;
+            }
+        }
+        if self.start.is_some_and(|s| m.posted_at < s) || self.end.is_some_and(|e| m.posted_at > e)
+        {
+            return false;
+        }
+        let Some(filter) = &self.filter else {
+            return true;
+        };
+        let (body, filter) = if self.case_sensitive {
+            (m.body.clone(), filter.clone())
+        } else {
+            (m.body.to_lowercase(), filter.to_lowercase())
+        };
+        match self.match_clause {
+            MatchClause::Exact => body.contains(filter.as_str()),
+            MatchClause::All => filter.split_whitespace().all(|w| body.contains(w)),
+            MatchClause::Or => filter.split_whitespace().any(|w| body.contains(w)),
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// Which end of a day a bare date means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayEnd {
+    /// 00:00:00 (for start dates).
+    Start,
+    /// The last microsecond of the day (for end dates: "on or before that date").
+    End,
+}
+
+/// Parses a UTC date or date-time: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][Z]` (a space may stand
+/// for the `T`). A bare date means the start or the end of that day.
+pub fn parse_time(s: &str, bare: DayEnd) -> Result<i64, String> {
+    let bad = || format!("`{s}` is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)");
+    let t = s.trim().trim_end_matches('Z');
+    let (date, time) = match t.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (t, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts[..] else {
+        return Err(bad());
+    };
+    let num = |p: &str, lo: i64, hi: i64| -> Result<i64, String> {
+        let n: i64 = p.parse().map_err(|_| bad())?;
+        if (lo..=hi).contains(&n) && !p.is_empty() {
+            Ok(n)
+        } else {
+            Err(bad())
+        }
+    };
+    let (y, m, d) = (num(y, 1, 9999)?, num(m, 1, 12)?, num(d, 1, 31)?);
+    let days = days_from_civil(y, m, d);
+    if civil_from_days(days) != (y, m, d) {
+        return Err(format!(
+            "`{s}` is not a date: there is no day {d} in month {m} of {y}"
+        ));
+    }
+    let base = days * MICROS_PER_DAY;
+    match time {
+        None => Ok(match bare {
+            DayEnd::Start => base,
+            DayEnd::End => base + MICROS_PER_DAY - 1,
+        }),
+        Some(clock) => {
+            let parts: Vec<&str> = clock.split(':').collect();
+            let (h, mi, sec) = match parts[..] {
+                [h, mi] => (num(h, 0, 23)?, num(mi, 0, 59)?, 0),
+                [h, mi, sec] => (num(h, 0, 23)?, num(mi, 0, 59)?, num(sec, 0, 59)?),
+                _ => return Err(bad()),
+            };
+            Ok(base + ((h * 60 + mi) * 60 + sec) * 1_000_000)
+        }
+    }
+}
+
+/// `2026-01-31T10:00:00Z` (microseconds shown only when there are any).
+pub fn format_time(t: i64) -> String {
+    let days = t.div_euclid(MICROS_PER_DAY);
+    let rest = t.rem_euclid(MICROS_PER_DAY);
+    let (y, m, d) = civil_from_days(days);
+    let secs = rest / 1_000_000;
+    let micros = rest % 1_000_000;
+    let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if micros == 0 {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}Z")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(sender: &str, at: &str, body: &str) -> Message {
+        Message {
+            id: 1,
+            room: ObjectId::new("p.l.com", "R"),
+            sender: sender.into(),
+            posted_at: parse_time(at, DayEnd::Start).unwrap(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn times_round_trip_and_bare_dates_cover_the_day() {
+        let t = parse_time("2026-01-31T10:20:30Z", DayEnd::Start).unwrap();
+        assert_eq!(format_time(t), "2026-01-31T10:20:30Z");
+        assert_eq!(parse_time("1970-01-01", DayEnd::Start), Ok(0));
+        assert_eq!(
+            parse_time("1970-01-01", DayEnd::End),
+            Ok(MICROS_PER_DAY - 1)
+        );
+        assert_eq!(
+            parse_time("2024-02-29 00:00", DayEnd::Start)
+                .map(format_time)
+                .unwrap(),
+            "2024-02-29T00:00:00Z"
+        );
+        assert!(parse_time("2025-02-29", DayEnd::Start)
+            .unwrap_err()
+            .contains("no day 29"));
+        assert!(parse_time("31/01/2026", DayEnd::Start).is_err());
+    }
+
+    #[test]
+    fn filters_by_user_dates_and_keywords() {
+        let m = msg(
+            "sip:Kim@Litware.com",
+            "2026-01-31T12:00:00",
+            "Quarterly Budget review at noon",
+        );
+        let f = |x: MessageFilter| x.matches(&m);
+        assert!(f(MessageFilter {
+            user_uri: Some("SIP:Kim@litware.COM".into()),
+            ..Default::default()
+        }));
+        assert!(
+            !f(MessageFilter {
+                user_uri: Some("sip:kim@litware.com".into()),
+                ..Default::default()
+            }),
+            "the user part keeps its case"
+        );
+        let day = |d: &str, e| parse_time(d, e).ok();
+        assert!(
+            f(MessageFilter {
+                end: day("2026-01-31", DayEnd::End),
+                ..Default::default()
+            }),
+            "on the end date counts"
+        );
+        assert!(!f(MessageFilter {
+            end: day("2026-01-30", DayEnd::End),
+            ..Default::default()
+        }));
+        assert!(
+            f(MessageFilter {
+                start: day("2026-01-31T12:00:00", DayEnd::Start),
+                ..Default::default()
+            }),
+            "the start instant counts"
+        );
+        assert!(!f(MessageFilter {
+            start: day("2026-01-31T12:00:01", DayEnd::Start),
+            ..Default::default()
+        }));
+        let kw = |text: &str, clause, case_sensitive| MessageFilter {
+            filter: Some(text.into()),
+            match_clause: clause,
+            case_sensitive,
+            ..Default::default()
+        };
+        assert!(f(kw("budget noon", MatchClause::All, false)));
+        assert!(!f(kw("budget lunch", MatchClause::All, false)));
+        assert!(f(kw("budget lunch", MatchClause::Or, false)));
+        assert!(!f(kw("lunch dinner", MatchClause::Or, false)));
+        assert!(f(kw("budget review", MatchClause::Exact, false)));
+        assert!(!f(kw("review budget", MatchClause::Exact, false)));
+        assert!(
+            !f(kw("budget", MatchClause::All, true)),
+            "case-sensitive: `Budget` is not `budget`"
+        );
+        assert!(f(kw("Budget", MatchClause::All, true)));
+    }
+}

@@ -1,0 +1,136 @@
+//! Room messages in the store: posting, listing, removing and replacing.
+
+use super::{on_tx, Result, Tx};
+use crate::model::message::Message;
+use crate::model::ObjectId;
+
+impl Tx {
+    async fn room_id(&mut self, room: &ObjectId) -> Result<Option<i64>> {
+        Ok(on_tx!(self, |c| {
+            sqlx::query_scalar("SELECT id FROM rooms WHERE pool = $1 AND name = $2")
+                .bind(&room.pool)
+                .bind(&room.name)
+                .fetch_optional(&mut *c)
+                .await?
+        }))
+    }
+
+    /// Posts a message; `None` when the room does not exist.
+    pub async fn post_message(
+        &mut self,
+        room: &ObjectId,
+        sender: &str,
+        posted_at: i64,
+        body: &str,
+    ) -> Result<Option<i64>> {
+        let Some(room_id) = self.room_id(room).await? else {
+            return Ok(None);
+        };
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM messages")
+                .fetch_one(&mut *c)
+                .await?
+        });
+        on_tx!(self, |c| {
+            sqlx::query("INSERT INTO messages (id, room_id, sender, posted_at, body) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(room_id)
+                .bind(sender)
+                .bind(posted_at)
+                .bind(body)
+                .execute(&mut *c)
+                .await?;
+        });
+        Ok(Some(id))
+    }
+
+    /// A room's messages, oldest first; `None` when the room does not exist. `rooms` limits the
+    /// rooms when `room` is `None` (every room's messages otherwise).
+    pub async fn messages(
+        &mut self,
+        room: Option<&ObjectId>,
+        since: Option<i64>,
+    ) -> Result<Option<Vec<Message>>> {
+        let room_id = match room {
+            Some(r) => match self.room_id(r).await? {
+                Some(id) => Some(id),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        let rows: Vec<(i64, String, String, String, i64, String)> = on_tx!(self, |c| {
+            sqlx::query_as(
+                "SELECT m.id, r.pool, r.name, m.sender, m.posted_at, m.body FROM messages m \
+                 JOIN rooms r ON r.id = m.room_id \
+                 WHERE ($1 IS NULL OR m.room_id = $1) AND ($2 IS NULL OR m.posted_at >= $2) \
+                 ORDER BY m.posted_at, m.id",
+            )
+            .bind(room_id)
+            .bind(since)
+            .fetch_all(&mut *c)
+            .await?
+        });
+        Ok(Some(
+            rows.into_iter()
+                .map(|(id, pool, name, sender, posted_at, body)| Message {
+                    id,
+                    room: ObjectId::new(pool, name),
+                    sender,
+                    posted_at,
+                    body,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Deletes messages by id.
+    pub async fn delete_messages(&mut self, ids: &[i64]) -> Result<u64> {
+        let mut n = 0;
+        for id in ids {
+            n += on_tx!(self, |c| {
+                sqlx::query("DELETE FROM messages WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+            });
+        }
+        Ok(n)
+    }
+
+    /// Replaces the text of messages by id.
+    pub async fn replace_messages(&mut self, ids: &[i64], text: &str) -> Result<u64> {
+        let mut n = 0;
+        for id in ids {
+            n += on_tx!(self, |c| {
+                sqlx::query("UPDATE messages SET body = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(text)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+            });
+        }
+        Ok(n)
+    }
+
+    /// Inserts messages as they are (ids included), for imports.
+    pub async fn insert_messages(&mut self, messages: &[Message]) -> Result<()> {
+        for m in messages {
+            let Some(room_id) = self.room_id(&m.room).await? else {
+                continue;
+            };
+            on_tx!(self, |c| {
+                sqlx::query("INSERT INTO messages (id, room_id, sender, posted_at, body) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(m.id)
+                    .bind(room_id)
+                    .bind(&m.sender)
+                    .bind(m.posted_at)
+                    .bind(&m.body)
+                    .execute(&mut *c)
+                    .await?;
+            });
+        }
+        Ok(())
+    }
+}
