@@ -4,6 +4,7 @@
 //! `cli → everything`. `model` is pure: no I/O, no YAML parser, no terminal.
 
 pub mod config;
+pub mod data;
 pub mod imperative;
 pub mod model;
 pub mod ops;

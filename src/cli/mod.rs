@@ -4,6 +4,7 @@
 mod addin;
 mod args;
 mod category;
+mod data;
 pub mod exit;
 mod generate;
 mod message;
@@ -105,6 +106,9 @@ pub enum Command {
     /// Room messages (Remove/Test-CsPersistentChatMessage)
     #[command(subcommand)]
     Message(message::MessageCommand),
+    /// Export and import of the store's data (Export/Import-CsPersistentChatData)
+    #[command(subcommand)]
+    Data(data::DataCommand),
 }
 
 /// What a command hands back to be printed: stdout text, stderr text, and the outcome.
@@ -160,6 +164,7 @@ pub fn main() -> Outcome {
         Command::Pool(c) => topology::run_pool(c, &ctx, &mut out),
         Command::Principal(c) => principal::run(c, &ctx, &mut out),
         Command::Message(c) => message::run(c, &ctx, &mut out),
+        Command::Data(c) => data::run(c, &ctx, &mut out),
     };
     // A closed pipe (`pchat … | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());

@@ -1,0 +1,561 @@
+//! `Export-CsPersistentChatData` and `Import-CsPersistentChatData`: the store's data as a zip
+//! archive, and back.
+//!
+//! # Format (version 1)
+//! A zip of UTF-8 JSON files, written deterministically (sorted content, fixed entry times),
+//! so exporting what was imported gives the same archive:
+//! - `manifest.json`: `{"format": "pchat-data", "version": 1, "level": …, "scope": […],
+//!   "startDate": …}`;
+//! - one file per kind, named by its YAML key (`rooms.json`, `policyGrants.json`, …), each a
+//!   list of objects exactly as configuration files write them;
+//! - `messages.json`: `[{"id", "room": "POOL\\NAME", "sender", "postedAt" (microseconds since
+//!   1970 UTC), "body"}]`.
+//!
+//! Levels choose the files: `User` (principals, policies, grants), `Category` (pools,
+//! categories), `RoomDirectory` (also add-ins and rooms), `Content` (also messages: they need
+//! their rooms), `All` (everything). `--scope` keeps only some categories with their rooms and
+//! messages; `--start-date` keeps messages posted from then on.
+
+use std::collections::BTreeSet;
+use std::io::{Cursor, Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::message::Message;
+use crate::model::*;
+use crate::store::{Store, StoreError};
+
+/// The archive format this pchat writes and reads.
+pub const FORMAT: &str = "pchat-data";
+pub const VERSION: u32 = 1;
+
+/// How much to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Level {
+    All,
+    User,
+    Category,
+    RoomDirectory,
+    Content,
+}
+
+impl Level {
+    /// The kinds (by YAML key) a level holds, plus `messages`.
+    fn files(self) -> &'static [&'static str] {
+        match self {
+            Level::User => &["principals", "policies", "policyGrants"],
+            Level::Category => &["pools", "categories"],
+            Level::RoomDirectory => &["pools", "categories", "addins", "rooms"],
+            Level::Content => &["pools", "categories", "addins", "rooms", "messages"],
+            Level::All => &[
+                "pools",
+                "principals",
+                "categories",
+                "addins",
+                "rooms",
+                "policies",
+                "policyGrants",
+                "complianceConfigurations",
+                "configurations",
+                "endpoints",
+                "states",
+                "activeServers",
+                "messages",
+            ],
+        }
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportOptions {
+    pub level: Level,
+    /// Category names or `POOL\NAME` identities; empty: all.
+    pub scope: Vec<String>,
+    /// Only messages posted at or after (microseconds).
+    pub start_date: Option<i64>,
+    /// Disable the exported rooms afterwards (categories have no disabled state).
+    pub disable_exported_nodes: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Manifest {
+    format: String,
+    version: u32,
+    level: Level,
+    scope: Vec<String>,
+    start_date: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MessageRecord {
+    id: i64,
+    room: String,
+    sender: String,
+    posted_at: i64,
+    body: String,
+}
+
+/// Why an archive could not be written or read, or an import was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the archive is not a pchat data export: {0}")]
+    Format(String),
+    #[error(
+        "{count} objects of the archive already exist in the store (first: {first}); pass \
+         --force to overwrite them"
+    )]
+    Exists { count: usize, first: String },
+    #[error("the import would break the store's rules:\n{0}")]
+    Refused(crate::ops::Refusal),
+}
+
+/// What an import brought in.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub objects: usize,
+    pub messages: usize,
+    pub revision: i64,
+}
+
+fn in_scope(scope: &[String], id: &ObjectId) -> bool {
+    scope.is_empty() || scope.iter().any(|s| *s == id.name || *s == id.to_string())
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(value).expect("data serializes");
+    v.push(b'\n');
+    v
+}
+
+/// Exports the store's data as a zip archive (in memory).
+///
+/// # Errors
+/// Store failures; the writer lock when `disable_exported_nodes` is set.
+pub async fn export(store: &Store, opts: &ExportOptions) -> Result<Vec<u8>, DataError> {
+    let mut tx = store.write().await?;
+    let state = tx.read_state().await?;
+    let messages = tx
+        .messages(None, opts.start_date)
+        .await?
+        .unwrap_or_default();
+    let files = opts.level.files();
+    let wanted = |k: &str| files.contains(&k);
+    let categories: Vec<&Category> = state
+        .categories
+        .iter()
+        .filter(|(id, _)| in_scope(&opts.scope, id))
+        .map(|(_, c)| c)
+        .collect();
+    let room_ids: BTreeSet<&ObjectId> = state
+        .rooms
+        .iter()
+        .filter(|(id, r)| {
+            in_scope(
+                &opts.scope,
+                &ObjectId::new(id.pool.clone(), r.category.clone()),
+            )
+        })
+        .map(|(id, _)| id)
+        .collect();
+    let mut entries: Vec<(String, Vec<u8>)> = vec![(
+        "manifest.json".into(),
+        json(&Manifest {
+            format: FORMAT.into(),
+            version: VERSION,
+            level: opts.level,
+            scope: opts.scope.clone(),
+            start_date: opts.start_date,
+        }),
+    )];
+    let mut add = |name: &str, bytes: Vec<u8>| {
+        if wanted(name) {
+            entries.push((format!("{name}.json"), bytes));
+        }
+    };
+    add("pools", json(&state.pools.values().collect::<Vec<_>>()));
+    add(
+        "principals",
+        json(&state.principals.values().collect::<Vec<_>>()),
+    );
+    add("categories", json(&categories));
+    add("addins", json(&state.addins.values().collect::<Vec<_>>()));
+    add(
+        "rooms",
+        json(
+            &room_ids
+                .iter()
+                .map(|id| &state.rooms[*id])
+                .collect::<Vec<_>>(),
+        ),
+    );
+    add(
+        "policies",
+        json(&state.policies.values().collect::<Vec<_>>()),
+    );
+    add(
+        "policyGrants",
+        json(&state.policy_grants.values().collect::<Vec<_>>()),
+    );
+    add(
+        "complianceConfigurations",
+        json(&state.compliance_configurations.values().collect::<Vec<_>>()),
+    );
+    add(
+        "configurations",
+        json(&state.configurations.values().collect::<Vec<_>>()),
+    );
+    add(
+        "endpoints",
+        json(&state.endpoints.values().collect::<Vec<_>>()),
+    );
+    add("states", json(&state.states.values().collect::<Vec<_>>()));
+    add(
+        "activeServers",
+        json(&state.active_servers.values().collect::<Vec<_>>()),
+    );
+    let records: Vec<MessageRecord> = messages
+        .iter()
+        .filter(|m| room_ids.contains(&m.room))
+        .map(|m| MessageRecord {
+            id: m.id,
+            room: m.room.to_string(),
+            sender: m.sender.clone(),
+            posted_at: m.posted_at,
+            body: m.body.clone(),
+        })
+        .collect();
+    add("messages", json(&records));
+
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    // A fixed time makes the archive a function of its content.
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for (name, bytes) in &entries {
+        zip.start_file(name.as_str(), options)
+            .and_then(|()| zip.write_all(bytes).map_err(Into::into))
+            .map_err(|e| DataError::Format(format!("cannot write {name}: {e}")))?;
+    }
+    let bytes = zip
+        .finish()
+        .map_err(|e| DataError::Format(format!("cannot finish the archive: {e}")))?
+        .into_inner();
+
+    let touches_rooms = wanted("rooms");
+    if opts.disable_exported_nodes && touches_rooms && !room_ids.is_empty() {
+        for id in &room_ids {
+            let mut r = state.rooms[*id].clone();
+            r.disabled = true;
+            tx.update_room(id, &r).await?;
+        }
+        tx.commit_write().await?;
+    } else {
+        tx.finish().await?;
+    }
+    Ok(bytes)
+}
+
+/// Reads an archive's entries.
+pub fn entries(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, DataError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| DataError::Format(format!("not a zip archive ({e})")))?;
+    let mut out = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip
+            .by_index(i)
+            .map_err(|e| DataError::Format(e.to_string()))?;
+        let name = f
+            .name()
+            .map_err(|e| DataError::Format(e.to_string()))?
+            .to_string();
+        let mut content = Vec::new();
+        f.read_to_end(&mut content)
+            .map_err(|e| DataError::Format(format!("{name}: {e}")))?;
+        out.push((name, content));
+    }
+    Ok(out)
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(
+    files: &[(String, Vec<u8>)],
+    name: &str,
+) -> Result<Vec<T>, DataError> {
+    match files.iter().find(|(n, _)| n == &format!("{name}.json")) {
+        None => Ok(Vec::new()),
+        Some((n, bytes)) => {
+            serde_json::from_slice(bytes).map_err(|e| DataError::Format(format!("{n}: {e}")))
+        }
+    }
+}
+
+/// Imports an archive. Objects that already exist are refused unless `force`; the global
+/// settings, pool states and active servers always exist and are simply set.
+///
+/// # Errors
+/// `Format` for a foreign or broken archive, `Exists` for conflicts without `force`, `Refused`
+/// when the result would break the model's rules. Nothing is written then.
+pub async fn import(store: &Store, bytes: &[u8], force: bool) -> Result<ImportSummary, DataError> {
+    let files = entries(bytes)?;
+    let manifest: Manifest = files
+        .iter()
+        .find(|(n, _)| n == "manifest.json")
+        .ok_or_else(|| DataError::Format("it has no manifest.json".into()))
+        .and_then(|(_, b)| {
+            serde_json::from_slice(b).map_err(|e| DataError::Format(format!("manifest.json: {e}")))
+        })?;
+    if manifest.format != FORMAT || manifest.version != VERSION {
+        return Err(DataError::Format(format!(
+            "format `{}` version {}, this pchat reads `{FORMAT}` version {VERSION}",
+            manifest.format, manifest.version
+        )));
+    }
+    let doc = Document {
+        pools: parse(&files, "pools")?,
+        principals: parse(&files, "principals")?,
+        categories: parse(&files, "categories")?,
+        addins: parse(&files, "addins")?,
+        rooms: parse(&files, "rooms")?,
+        policies: parse(&files, "policies")?,
+        policy_grants: parse(&files, "policyGrants")?,
+        compliance_configurations: parse(&files, "complianceConfigurations")?,
+        configurations: parse(&files, "configurations")?,
+        endpoints: parse(&files, "endpoints")?,
+        states: parse(&files, "states")?,
+        active_servers: parse(&files, "activeServers")?,
+    };
+    let records: Vec<MessageRecord> = parse(&files, "messages")?;
+    let messages: Vec<Message> = records
+        .into_iter()
+        .map(|r| {
+            let room: ObjectId = r.room.parse().map_err(DataError::Format)?;
+            Ok(Message {
+                id: r.id,
+                room,
+                sender: r.sender,
+                posted_at: r.posted_at,
+                body: r.body,
+            })
+        })
+        .collect::<Result<_, DataError>>()?;
+
+    let mut tx = store.write().await?;
+    let state = tx.read_state().await?;
+    let before = rules::validate(&state);
+    let (incoming, _) = DesiredState::from_documents(vec![(0, doc)]);
+
+    // Conflicts: objects that exist and are not singletons.
+    let mut conflicts: Vec<String> = Vec::new();
+    let exists = |present: bool, what: String, conflicts: &mut Vec<String>| {
+        if present {
+            conflicts.push(what);
+        }
+    };
+    for k in incoming.principals.keys() {
+        exists(
+            state.principals.contains_key(k),
+            format!("principal `{k}`"),
+            &mut conflicts,
+        );
+    }
+    for k in incoming.categories.keys() {
+        exists(
+            state.categories.contains_key(k),
+            format!("category `{k}`"),
+            &mut conflicts,
+        );
+    }
+    for k in incoming.addins.keys() {
+        exists(
+            state.addins.contains_key(k),
+            format!("add-in `{k}`"),
+            &mut conflicts,
+        );
+    }
+    for k in incoming.rooms.keys() {
+        exists(
+            state.rooms.contains_key(k),
+            format!("room `{k}`"),
+            &mut conflicts,
+        );
+    }
+    for k in incoming.policies.keys().filter(|k| **k != Scope::Global) {
+        exists(
+            state.policies.contains_key(k),
+            format!("policy `{k}`"),
+            &mut conflicts,
+        );
+    }
+    for k in incoming.policy_grants.keys() {
+        exists(
+            state.policy_grants.contains_key(k),
+            format!("policy grant of `{k}`"),
+            &mut conflicts,
+        );
+    }
+    for k in incoming
+        .compliance_configurations
+        .keys()
+        .filter(|k| **k != Scope::Global)
+    {
+        exists(
+            state.compliance_configurations.contains_key(k),
+            format!("compliance configuration `{k}`"),
+            &mut conflicts,
+        );
+    }
+    for k in incoming
+        .configurations
+        .keys()
+        .filter(|k| **k != Scope::Global)
+    {
+        exists(
+            state.configurations.contains_key(k),
+            format!("configuration `{k}`"),
+            &mut conflicts,
+        );
+    }
+    for k in incoming.endpoints.keys() {
+        exists(
+            state.endpoints.contains_key(k),
+            format!("endpoint `{k}`"),
+            &mut conflicts,
+        );
+    }
+    let existing_messages: BTreeSet<i64> = tx
+        .messages(None, None)
+        .await?
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    for m in &messages {
+        exists(
+            existing_messages.contains(&m.id),
+            format!("message {}", m.id),
+            &mut conflicts,
+        );
+    }
+    if !conflicts.is_empty() && !force {
+        tx.finish().await?;
+        return Err(DataError::Exists {
+            count: conflicts.len(),
+            first: conflicts[0].clone(),
+        });
+    }
+
+    // Judge the merged state by the model's rules before writing anything.
+    let mut merged = state.clone();
+    merged.pools.extend(incoming.pools.clone());
+    merged.principals.extend(incoming.principals.clone());
+    merged.categories.extend(incoming.categories.clone());
+    merged.addins.extend(incoming.addins.clone());
+    merged.rooms.extend(incoming.rooms.clone());
+    merged.policies.extend(incoming.policies.clone());
+    merged.policy_grants.extend(incoming.policy_grants.clone());
+    merged
+        .compliance_configurations
+        .extend(incoming.compliance_configurations.clone());
+    merged
+        .configurations
+        .extend(incoming.configurations.clone());
+    merged.endpoints.extend(incoming.endpoints.clone());
+    merged.states.extend(incoming.states.clone());
+    merged
+        .active_servers
+        .extend(incoming.active_servers.clone());
+    if let Err(refusal) = crate::ops::check(&before, &merged) {
+        tx.finish().await?;
+        return Err(DataError::Refused(refusal));
+    }
+
+    let new_pools: Vec<Pool> = incoming
+        .pools
+        .iter()
+        .filter(|(k, _)| !state.pools.contains_key(*k))
+        .map(|(_, p)| p.clone())
+        .collect();
+    tx.insert_pools(&new_pools).await?;
+    let principals: Vec<Principal> = incoming.principals.values().cloned().collect();
+    tx.upsert_principals(&principals).await?;
+    let (new, old): (Vec<_>, Vec<_>) = incoming
+        .categories
+        .iter()
+        .partition(|(k, _)| !state.categories.contains_key(*k));
+    tx.insert_categories(&new.into_iter().map(|(_, c)| c.clone()).collect::<Vec<_>>())
+        .await?;
+    for (k, c) in old {
+        tx.update_category(k, c).await?;
+    }
+    let (new, old): (Vec<_>, Vec<_>) = incoming
+        .addins
+        .iter()
+        .partition(|(k, _)| !state.addins.contains_key(*k));
+    tx.insert_addins(&new.into_iter().map(|(_, a)| a.clone()).collect::<Vec<_>>())
+        .await?;
+    for (k, a) in old {
+        tx.update_addin(k, a).await?;
+    }
+    let (new, old): (Vec<_>, Vec<_>) = incoming
+        .rooms
+        .iter()
+        .partition(|(k, _)| !state.rooms.contains_key(*k));
+    tx.insert_rooms(&new.into_iter().map(|(_, r)| r.clone()).collect::<Vec<_>>())
+        .await?;
+    for (k, r) in old {
+        tx.update_room(k, r).await?;
+    }
+    for p in incoming.policies.values() {
+        tx.upsert_policy(p).await?;
+    }
+    for g in incoming.policy_grants.values() {
+        tx.upsert_grant(g).await?;
+    }
+    for c in incoming.compliance_configurations.values() {
+        tx.upsert_compliance(c).await?;
+    }
+    for c in incoming.configurations.values() {
+        tx.upsert_configuration(c).await?;
+    }
+    for (k, e) in &incoming.endpoints {
+        if state.endpoints.contains_key(k) {
+            tx.delete_endpoint(k).await?;
+        }
+        tx.insert_endpoint(e, false).await?;
+    }
+    for s in incoming.states.values() {
+        tx.set_state(s).await?;
+    }
+    for a in incoming.active_servers.values() {
+        tx.set_active_servers(a).await?;
+    }
+    let replaced: Vec<i64> = messages
+        .iter()
+        .map(|m| m.id)
+        .filter(|id| existing_messages.contains(id))
+        .collect();
+    tx.delete_messages(&replaced).await?;
+    tx.insert_messages(&messages).await?;
+    let revision = tx.commit_write().await?;
+    let objects = incoming.pools.len()
+        + incoming.principals.len()
+        + incoming.categories.len()
+        + incoming.addins.len()
+        + incoming.rooms.len()
+        + incoming.policies.len()
+        + incoming.policy_grants.len()
+        + incoming.compliance_configurations.len()
+        + incoming.configurations.len()
+        + incoming.endpoints.len()
+        + incoming.states.len()
+        + incoming.active_servers.len();
+    Ok(ImportSummary {
+        objects,
+        messages: messages.len(),
+        revision,
+    })
+}
