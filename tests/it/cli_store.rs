@@ -776,3 +776,39 @@ fn a_writer_that_cannot_get_the_lock_exits_3() {
         e.ok(&["category", "new", "--name", "Sales"]);
     }
 }
+
+#[test]
+fn a_newer_store_is_refused_and_endpoints_have_no_set() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        let run = e.run(&["endpoint", "set", "--identity", "sip:chat@litwareinc.com"]);
+        assert_eq!(run.code, 1);
+        assert!(
+            run.stderr.contains("unrecognized subcommand 'set'"),
+            "{}",
+            run.stderr
+        );
+
+        let url = e.t.store_url();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let store = Store::open(&url, DEFAULT_LOCK_TIMEOUT).await.unwrap();
+            let mut tx = store.write().await.unwrap();
+            tx.force_schema_version_for_tests(2).await.unwrap();
+            tx.commit_write().await.unwrap();
+            store.close().await;
+        });
+        let run = e.run(&["room", "get"]);
+        assert_eq!(run.code, 1);
+        assert!(
+            run.stderr.contains("was written by a newer pchat (schema version 2; this pchat knows up to 1): upgrade pchat"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("password"), "{}", run.stderr);
+    }
+}
