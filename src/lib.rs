@@ -3,11 +3,13 @@
 //! Module map (arrows point at what is used): `config → model`, `render → model`,
 //! `cli → everything`. `model` is pure: no I/O, no YAML parser, no terminal.
 
+pub mod apply;
 pub mod config;
 pub mod data;
 pub mod imperative;
 pub mod model;
 pub mod ops;
+pub mod plan;
 pub mod suggest;
 
 /// `3 errors`, `1 error`: counts in messages are always spelt out in full.

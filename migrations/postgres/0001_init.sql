@@ -148,10 +148,12 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_room_time ON messages (room_id, posted_at);
 
--- Objects the declarative apply manages (created by it, or taken over by `pchat adopt`).
+-- Objects the declarative apply manages (created by it, or taken over by `pchat adopt`), and
+-- whether their configuration protects them from removal (remembered for when it is gone).
 CREATE TABLE ownership (
     kind TEXT NOT NULL,
     identity TEXT NOT NULL,
+    protected BOOLEAN NOT NULL DEFAULT FALSE,
     since_revision BIGINT NOT NULL,
     PRIMARY KEY (kind, identity)
 );

@@ -10,6 +10,7 @@ mod generate;
 mod message;
 mod policy;
 mod principal;
+mod reconcile;
 mod room;
 mod schema;
 mod settings;
@@ -67,6 +68,14 @@ pub enum Command {
     Validate(validate::Args),
     /// Print or write the JSON Schema of configuration files
     Schema(schema::Args),
+    /// Show the operations that would make the live store match the configuration
+    Plan(reconcile::PlanArgs),
+    /// Carry out the plan, all or nothing, in one transaction
+    Apply(reconcile::ApplyArgs),
+    /// Tell whether the live store has moved away from the configuration (exit 2 if so)
+    Drift(reconcile::DriftArgs),
+    /// List the recorded applies
+    History(reconcile::HistoryArgs),
     /// Write a synthetic configuration for benchmarks
     #[command(hide = true)]
     Generate(generate::Args),
@@ -151,6 +160,10 @@ pub fn main() -> Outcome {
     let outcome = match &cli.command {
         Command::Validate(a) => validate::run(a, &ctx, &mut out),
         Command::Schema(a) => schema::run(a, &ctx, &mut out),
+        Command::Plan(a) => reconcile::plan_cmd(a, &ctx, &mut out),
+        Command::Apply(a) => reconcile::apply_cmd(a, &ctx, &mut out),
+        Command::Drift(a) => reconcile::drift_cmd(a, &ctx, &mut out),
+        Command::History(a) => reconcile::history_cmd(a, &ctx, &mut out),
         Command::Generate(a) => generate::run(a, &ctx, &mut out),
         Command::Room(c) => room::run(c, &ctx, &mut out),
         Command::Category(c) => category::run(c, &ctx, &mut out),

@@ -45,6 +45,8 @@ pub fn store_failed(ctx: &Context, out: &mut Output, e: &StoreError) -> Outcome 
 
 fn describe(t: &Touched) -> String {
     let (what, effect) = match t {
+        Touched::Pool(p, e) => (format!("pool `{p}`"), e),
+        Touched::Principal(p, e) => (format!("principal `{p}`"), e),
         Touched::Category(id, e) => (format!("category `{id}`"), e),
         Touched::Room(id, e) => (format!("room `{id}`"), e),
         Touched::Addin(id, e) => (format!("add-in `{id}`"), e),

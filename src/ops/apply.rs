@@ -18,6 +18,8 @@ pub enum Effect {
 /// An object an operation changed, by kind and identity (store keys for grants and endpoints).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Touched {
+    Pool(String, Effect),
+    Principal(String, Effect),
     Category(ObjectId, Effect),
     Room(ObjectId, Effect),
     Addin(ObjectId, Effect),
@@ -123,6 +125,59 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
     use Effect::*;
     use Operation::*;
     match op {
+        SetPool { pool } => {
+            let key = pool.fqdn.to_ascii_lowercase();
+            let effect = if state.pools.contains_key(&key) {
+                Updated
+            } else {
+                Created
+            };
+            state.pools.insert(key.clone(), pool.clone());
+            if effect == Created {
+                let id = ServiceId {
+                    pool: pool.fqdn.clone(),
+                };
+                state
+                    .states
+                    .entry(id.clone())
+                    .or_insert_with(|| PersistentChatState {
+                        identity: id.clone(),
+                        pool_state: PoolState::Normal,
+                        lifecycle: Lifecycle::default(),
+                    });
+                state
+                    .active_servers
+                    .entry(id.clone())
+                    .or_insert_with(|| ActiveServers {
+                        identity: id,
+                        active_servers: pool.servers.clone(),
+                        lifecycle: Lifecycle::default(),
+                    });
+            }
+            Ok(vec![Touched::Pool(key, effect)])
+        }
+        SetPrincipal { principal } => {
+            let key = principal_key(principal.identity())
+                .map_or_else(|_| principal.identity().to_string(), |(_, k)| k);
+            let effect = if state.principals.contains_key(&key) {
+                Updated
+            } else {
+                Created
+            };
+            state.principals.insert(key.clone(), principal.clone());
+            Ok(vec![Touched::Principal(key, effect)])
+        }
+        RemovePrincipal { key } => {
+            if state.principals.remove(key).is_none() {
+                let known: Vec<String> = state.principals.keys().cloned().collect();
+                return Err(not_found(
+                    Kind::Principal,
+                    key,
+                    known.iter().map(String::as_str),
+                ));
+            }
+            Ok(vec![Touched::Principal(key.clone(), Removed)])
+        }
         NewCategory {
             pool,
             name,

@@ -68,9 +68,21 @@ pub struct ConfigurationParams {
     pub room_management_url: Option<Option<String>>,
 }
 
-/// One cmdlet call.
+/// One cmdlet call (or, for topology and the directory, which no cmdlet manages, a pchat step).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
+    /// Declares a pool, or updates its site and servers (topology; no cmdlet).
+    SetPool {
+        pool: Pool,
+    },
+    /// Adds or replaces a directory principal (the stand-in for Active Directory; no cmdlet).
+    SetPrincipal {
+        principal: Principal,
+    },
+    /// Removes a directory principal (no cmdlet).
+    RemovePrincipal {
+        key: String,
+    },
     NewCategory {
         pool: Option<String>,
         name: String,
@@ -195,10 +207,23 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Whether this is a call of a service cmdlet (rather than a topology or directory step).
+    pub fn is_cmdlet(&self) -> bool {
+        !matches!(
+            self,
+            Operation::SetPool { .. }
+                | Operation::SetPrincipal { .. }
+                | Operation::RemovePrincipal { .. }
+        )
+    }
+
     /// The cmdlet this operation is a call of.
     pub fn cmdlet(&self) -> &'static str {
         use Operation::*;
         match self {
+            SetPool { .. } => "pchat: set pool",
+            SetPrincipal { .. } => "pchat: set principal",
+            RemovePrincipal { .. } => "pchat: remove principal",
             NewCategory { .. } => "New-CsPersistentChatCategory",
             SetCategory { .. } => "Set-CsPersistentChatCategory",
             RemoveCategory { .. } => "Remove-CsPersistentChatCategory",

@@ -2,4 +2,5 @@
 //! that knows about terminals and colours.
 
 pub mod diagnostics;
+pub mod plan;
 pub mod style;

@@ -7,6 +7,7 @@
 //! expands one body for each.
 
 mod messages;
+mod ownership;
 mod read;
 mod url;
 mod write;
@@ -26,6 +27,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use ownership::ApplyRecord;
 pub use url::{mask, StoreUrl, DEFAULT_STORE};
 pub use write::RoomRef;
 

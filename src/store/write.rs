@@ -121,6 +121,33 @@ impl Tx {
         Ok(())
     }
 
+    /// Changes a pool's site and servers (its state and active servers stay).
+    pub async fn update_pool(&mut self, p: &Pool) -> Result<()> {
+        let site = p.site.clone().unwrap_or_default();
+        on_tx!(self, |c| {
+            sqlx::query("UPDATE pools SET site = $2 WHERE fqdn = $1")
+                .bind(&p.fqdn)
+                .bind(p.site.as_ref().map(|_| site.as_str()))
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("DELETE FROM pool_servers WHERE pool = $1")
+                .bind(&p.fqdn)
+                .execute(&mut *c)
+                .await?;
+            for (i, s) in p.servers.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO pool_servers (pool, position, server) VALUES ($1, $2, $3)",
+                )
+                .bind(&p.fqdn)
+                .bind(i as i64)
+                .bind(s)
+                .execute(&mut *c)
+                .await?;
+            }
+        });
+        Ok(())
+    }
+
     /// Adds or replaces directory principals.
     pub async fn upsert_principals(&mut self, principals: &[Principal]) -> Result<()> {
         for p in principals {
@@ -631,6 +658,19 @@ impl Tx {
         use crate::ops::{Effect, Touched};
         for t in touched {
             match t {
+                Touched::Pool(key, Effect::Created) => {
+                    self.insert_pools(std::slice::from_ref(&state.pools[key]))
+                        .await?
+                }
+                Touched::Pool(key, _) => self.update_pool(&state.pools[key]).await?,
+                Touched::Principal(key, Effect::Removed) => {
+                    self.simple("DELETE FROM principals WHERE principal_key = $1", &[key])
+                        .await?;
+                }
+                Touched::Principal(key, _) => {
+                    self.upsert_principals(std::slice::from_ref(&state.principals[key]))
+                        .await?
+                }
                 Touched::Category(id, Effect::Created) => {
                     self.insert_categories(std::slice::from_ref(&state.categories[id]))
                         .await?

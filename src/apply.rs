@@ -1,0 +1,204 @@
+//! Applying a plan: every operation in one store transaction under the writer lock, or none.
+//!
+//! # Guarantees
+//! - All or nothing: the operations, the ownership records and the audit row commit together;
+//!   any failure (or a killed process, or a lost connection) leaves the store as it was.
+//! - A plan made against another store revision is refused (stale plan).
+//!
+//! # Errors
+//! `Stale` and `Refused` are refusals for safety (exit 3); `Failed` and `Violations` mean the
+//! plan cannot be carried out (exit 1); `Store` is the store's own failure.
+
+use crate::model::rules;
+use crate::model::DesiredState;
+use crate::ops;
+use crate::plan::{self, Action, Live, Plan, Threshold};
+use crate::store::{ApplyRecord, Store, StoreError};
+
+/// How to apply.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// Override the safety threshold (never `protect`).
+    pub force: bool,
+    pub threshold: Threshold,
+    pub actor: String,
+    pub git_commit: Option<String>,
+    pub config_digest: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stale plan: the store changed since this plan was made (revision {planned}, now {current}); plan again")]
+    Stale { planned: i64, current: i64 },
+    #[error("apply refused:\n{}", .0.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n"))]
+    Refused(Vec<plan::Refusal>),
+    #[error("{cmdlet} {identity} failed: {refusal}")]
+    Failed {
+        cmdlet: &'static str,
+        identity: String,
+        refusal: ops::Refusal,
+    },
+    #[error("the applied state would break the rules: {0}")]
+    Violations(ops::Refusal),
+}
+
+impl ApplyError {
+    /// Whether this is a refusal for safety (exit 3).
+    pub fn is_safety_refusal(&self) -> bool {
+        match self {
+            ApplyError::Stale { .. } | ApplyError::Refused(_) => true,
+            ApplyError::Store(e) => e.is_refusal(),
+            ApplyError::Failed { .. } | ApplyError::Violations(_) => false,
+        }
+    }
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub revision: i64,
+    pub operations: usize,
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// Applies `plan` (made from `desired`) to the store.
+pub async fn apply(
+    store: &Store,
+    desired: &DesiredState,
+    plan: &Plan,
+    opts: &ApplyOptions,
+) -> Result<Applied, ApplyError> {
+    let mut tx = store.write().await?;
+    let current = tx.revision().await?;
+    if current != plan.revision {
+        return Err(ApplyError::Stale {
+            planned: plan.revision,
+            current,
+        });
+    }
+    let managed = tx.ownership().await?;
+    let mut state = tx.read_state().await?;
+    let live = Live {
+        state: &state,
+        managed: &managed,
+        revision: current,
+    };
+    let refusals = plan.refusals(live, opts.threshold, opts.force);
+    if !refusals.is_empty() {
+        return Err(ApplyError::Refused(refusals));
+    }
+    let before = rules::validate(&state);
+    let mut lines = Vec::new();
+    for change in &plan.changes {
+        for op in &change.operations {
+            let touched = ops::apply(&mut state, op).map_err(|refusal| ApplyError::Failed {
+                cmdlet: op.cmdlet(),
+                identity: change.identity.clone(),
+                refusal,
+            })?;
+            tx.persist(&state, &touched).await?;
+            lines.push(format!("{} {}", op.cmdlet(), change.identity));
+        }
+    }
+    ops::check(&before, &state).map_err(ApplyError::Violations)?;
+    let revision = current + 1;
+    let protected = protected_set(desired);
+    let protected = |c: &plan::Change| protected.contains(&(c.kind, c.identity.clone()));
+    for change in &plan.changes {
+        match change.action {
+            Action::Delete => tx.unset_managed(change.kind, &change.identity).await?,
+            Action::Create | Action::Replace => {
+                tx.set_managed(change.kind, &change.identity, protected(change), revision)
+                    .await?
+            }
+            // Singletons become managed when pchat sets them, so dropping them later resets them.
+            Action::Update if change.managed || singleton(change) => {
+                tx.set_managed(change.kind, &change.identity, protected(change), revision)
+                    .await?
+            }
+            Action::Update => {}
+        }
+    }
+    tx.record_apply(&ApplyRecord {
+        id: 0,
+        applied_at: now_micros(),
+        actor: opts.actor.clone(),
+        git_commit: opts.git_commit.clone(),
+        config_digest: opts.config_digest.clone(),
+        revision,
+        operation_count: lines.len() as i64,
+        operations: lines.join("\n"),
+    })
+    .await?;
+    let committed = tx.commit_write().await?;
+    Ok(Applied {
+        revision: committed,
+        operations: lines.len(),
+    })
+}
+
+fn singleton(c: &plan::Change) -> bool {
+    use crate::model::Kind;
+    matches!(c.kind, Kind::State | Kind::ActiveServers | Kind::Pool)
+        || (matches!(
+            c.kind,
+            Kind::Policy | Kind::ComplianceConfiguration | Kind::Configuration
+        ) && c.identity == "global")
+}
+
+/// The objects the configuration protects, by kind and identity (built once: they are few,
+/// the changes may be many).
+fn protected_set(
+    desired: &DesiredState,
+) -> std::collections::HashSet<(crate::model::Kind, String)> {
+    use crate::model::Kind;
+    let mut out = std::collections::HashSet::new();
+    let mut add = |kind, id: String, protect: bool| {
+        if protect {
+            out.insert((kind, id));
+        }
+    };
+    desired
+        .categories
+        .iter()
+        .for_each(|(k, v)| add(Kind::Category, k.to_string(), v.lifecycle.protect));
+    desired
+        .rooms
+        .iter()
+        .for_each(|(k, v)| add(Kind::Room, k.to_string(), v.lifecycle.protect));
+    desired
+        .addins
+        .iter()
+        .for_each(|(k, v)| add(Kind::Addin, k.to_string(), v.lifecycle.protect));
+    desired
+        .policies
+        .iter()
+        .for_each(|(k, v)| add(Kind::Policy, k.to_string(), v.lifecycle.protect));
+    desired
+        .policy_grants
+        .iter()
+        .for_each(|(k, v)| add(Kind::PolicyGrant, k.clone(), v.lifecycle.protect));
+    desired.compliance_configurations.iter().for_each(|(k, v)| {
+        add(
+            Kind::ComplianceConfiguration,
+            k.to_string(),
+            v.lifecycle.protect,
+        )
+    });
+    desired
+        .configurations
+        .iter()
+        .for_each(|(k, v)| add(Kind::Configuration, k.to_string(), v.lifecycle.protect));
+    desired
+        .endpoints
+        .iter()
+        .for_each(|(k, v)| add(Kind::Endpoint, k.clone(), v.lifecycle.protect));
+    out
+}

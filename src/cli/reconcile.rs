@@ -1,0 +1,345 @@
+//! `pchat plan`, `apply`, `drift` and `history`: the declarative path.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::store_cmd::{self, GetFormat};
+use super::{Context, Outcome, Output};
+use crate::apply::{self, ApplyOptions};
+use crate::config::{self, ConfigError};
+use crate::model::DesiredState;
+use crate::plan::{self, Live, Plan, PlanOptions, Prune};
+use crate::render;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PruneArg {
+    Managed,
+    All,
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Configuration files or directories
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Exit 2 when there are changes (0 when none)
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan only these objects and what they depend on: KIND/IDENTITY (e.g. room/POOL\NAME)
+    #[arg(long, value_parser = plan::parse_target)]
+    pub target: Vec<(crate::model::Kind, String)>,
+    /// Which live objects missing from the configuration are removed
+    #[arg(long, value_enum, default_value_t = PruneArg::Managed)]
+    pub prune: PruneArg,
+    /// Refuse to update or remove more than this percentage of a kind's managed objects
+    #[arg(long, default_value_t = 30.0)]
+    pub threshold_percent: f64,
+    /// ... when the kind has at least this many managed objects
+    #[arg(long, default_value_t = 10)]
+    pub threshold_min: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub yes: bool,
+    /// Override the safety threshold (never `lifecycle.protect`)
+    #[arg(long)]
+    pub force: bool,
+    /// Who applies (recorded in the history; default: the OS user)
+    #[arg(long)]
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+}
+
+fn options(a: &PlanArgs) -> PlanOptions {
+    PlanOptions {
+        prune: match a.prune {
+            PruneArg::Managed => Prune::Managed,
+            PruneArg::All => Prune::All,
+            PruneArg::None => Prune::None,
+        },
+        targets: a.target.clone(),
+        threshold: plan::Threshold {
+            percent: a.threshold_percent,
+            min_objects: a.threshold_min,
+        },
+    }
+}
+
+/// Loads the configuration, or reports why not (exit 1).
+fn load(
+    ctx: &Context,
+    out: &mut Output,
+    paths: &[PathBuf],
+) -> Result<(DesiredState, String), Outcome> {
+    let texts: Vec<(PathBuf, Vec<u8>)> = config::collect_files(paths)
+        .map(|files| {
+            files
+                .into_iter()
+                .map(|f| {
+                    let b = std::fs::read(&f).unwrap_or_default();
+                    (f, b)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    match config::load(paths) {
+        Ok(loaded) => Ok((loaded.state, digest(&texts))),
+        Err(ConfigError::Invalid(report)) => {
+            out.stderr
+                .push_str(&render::diagnostics::text(&report, ctx.stderr_style));
+            Err(Outcome::Failed)
+        }
+        Err(e) => {
+            ctx.error(out, &e);
+            Err(Outcome::Failed)
+        }
+    }
+}
+
+/// A digest of the configuration files (names and contents), to record what an apply applied.
+fn digest(files: &[(PathBuf, Vec<u8>)]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (path, bytes) in files {
+        for b in path
+            .to_string_lossy()
+            .as_bytes()
+            .iter()
+            .chain([0u8].iter())
+            .chain(bytes.iter())
+        {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("fnv64:{h:016x}")
+}
+
+/// The git commit of the configuration's directory, when it is a git checkout.
+fn git_commit(paths: &[PathBuf]) -> Option<String> {
+    let first = paths.first()?;
+    let dir = if first.is_dir() {
+        first.clone()
+    } else {
+        first.parent()?.to_path_buf()
+    };
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(if dir.as_os_str().is_empty() {
+            ".".into()
+        } else {
+            dir
+        })
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Plans against the live store.
+fn make_plan(
+    ctx: &Context,
+    desired: &DesiredState,
+    opts: &PlanOptions,
+) -> Result<(Plan, Vec<plan::Refusal>), StoreError> {
+    store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let mut tx = store.read().await?;
+        let revision = tx.revision().await?;
+        let state = tx.read_state().await?;
+        let managed = tx.ownership().await?;
+        tx.finish().await?;
+        store.close().await;
+        let live = Live {
+            state: &state,
+            managed: &managed,
+            revision,
+        };
+        let p = plan::plan(desired, live, opts);
+        let refusals = p.refusals(live, opts.threshold, false);
+        Ok((p, refusals))
+    })
+}
+
+fn show_refusals(ctx: &Context, out: &mut Output, refusals: &[plan::Refusal]) {
+    for r in refusals {
+        out.stderr.push_str(&format!(
+            "{}: apply would refuse: {r}\n",
+            ctx.stderr_style.yellow("warning")
+        ));
+    }
+}
+
+pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let (desired, _) = match load(ctx, out, &a.paths) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let (p, refusals) = match make_plan(ctx, &desired, &options(a)) {
+        Ok(x) => x,
+        Err(e) => return store_cmd::store_failed(ctx, out, &e),
+    };
+    out.stdout
+        .push_str(&render::plan::text(&p, ctx.stdout_style));
+    show_refusals(ctx, out, &refusals);
+    if a.detailed_exitcode && !p.is_empty() {
+        Outcome::Changes
+    } else {
+        Outcome::Success
+    }
+}
+
+pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let (desired, _) = match load(ctx, out, &a.paths) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let (p, _) = match make_plan(ctx, &desired, &PlanOptions::default()) {
+        Ok(x) => x,
+        Err(e) => return store_cmd::store_failed(ctx, out, &e),
+    };
+    if p.is_empty() {
+        out.stdout
+            .push_str("No drift: the live store matches the configuration.\n");
+        if !(p.kept.is_empty() && p.ignored.is_empty()) {
+            out.stdout
+                .push_str(&render::plan::text(&p, ctx.stdout_style));
+        }
+        return Outcome::Success;
+    }
+    out.stdout
+        .push_str("Drift: the live store differs from the configuration.\n");
+    out.stdout
+        .push_str(&render::plan::text(&p, ctx.stdout_style));
+    Outcome::Changes
+}
+
+pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let (desired, digest) = match load(ctx, out, &a.plan.paths) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let opts = options(&a.plan);
+    let (p, _) = match make_plan(ctx, &desired, &opts) {
+        Ok(x) => x,
+        Err(e) => return store_cmd::store_failed(ctx, out, &e),
+    };
+    out.stdout
+        .push_str(&render::plan::text(&p, ctx.stdout_style));
+    if p.is_empty() {
+        return Outcome::Success;
+    }
+    if !a.yes {
+        if !std::io::stdin().is_terminal() {
+            out.stderr.push_str(&format!(
+                "{}: not applying without confirmation: pass --yes when not on a terminal\n",
+                ctx.stderr_style.red("error")
+            ));
+            return Outcome::Failed;
+        }
+        // The plan must be on screen before the question.
+        let _ = std::io::stdout().write_all(std::mem::take(&mut out.stdout).as_bytes());
+        print!("\nApply these changes? Only 'yes' is accepted: ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if answer.trim() != "yes" {
+            out.stdout.push_str("Apply cancelled.\n");
+            return Outcome::Failed;
+        }
+    }
+    let apply_opts = ApplyOptions {
+        force: a.force,
+        threshold: opts.threshold,
+        actor: a
+            .actor
+            .clone()
+            .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+        git_commit: git_commit(&a.plan.paths),
+        config_digest: digest,
+    };
+    let result = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx)
+            .await
+            .map_err(apply::ApplyError::Store)?;
+        let r = apply::apply(&store, &desired, &p, &apply_opts).await;
+        store.close().await;
+        r
+    });
+    match result {
+        Ok(done) => {
+            out.stdout.push_str(&format!(
+                "Apply complete: {} in one transaction (store revision {}).\n",
+                crate::plural(done.operations, "operation"),
+                done.revision
+            ));
+            Outcome::Success
+        }
+        Err(e) => {
+            ctx.error(out, &e);
+            if e.is_safety_refusal() {
+                Outcome::Refused
+            } else {
+                Outcome::Failed
+            }
+        }
+    }
+}
+
+pub fn history_cmd(a: &HistoryArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let result = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let mut tx = store.read().await?;
+        let h = tx.applies().await?;
+        tx.finish().await?;
+        store.close().await;
+        Ok::<_, StoreError>(h)
+    });
+    match result {
+        Ok(records) => {
+            let refs: Vec<&crate::store::ApplyRecord> = records.iter().collect();
+            type R = crate::store::ApplyRecord;
+            store_cmd::print(
+                out,
+                a.format,
+                &refs,
+                &[
+                    ("Id", &|r: &R| r.id.to_string()),
+                    ("AppliedAt", &|r: &R| {
+                        crate::model::message::format_time(r.applied_at)
+                    }),
+                    ("Actor", &|r: &R| r.actor.clone()),
+                    ("Revision", &|r: &R| r.revision.to_string()),
+                    ("Operations", &|r: &R| r.operation_count.to_string()),
+                    ("GitCommit", &|r: &R| {
+                        r.git_commit.clone().unwrap_or_default()
+                    }),
+                ],
+            );
+            Outcome::Success
+        }
+        Err(e) => store_cmd::store_failed(ctx, out, &e),
+    }
+}

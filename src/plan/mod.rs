@@ -1,0 +1,292 @@
+//! The planner: diffs the desired state against a snapshot of the live store into an ordered list
+//! of changes, each made of the cmdlet operations that carry it out. Pure: no I/O, no async.
+//!
+//! # Guarantees
+//! - Deterministic: creations and updates parents first (pools, principals, categories, add-ins,
+//!   rooms, policies, grants, settings, endpoints, state, active servers), removals children
+//!   first, each kind in identity order.
+//! - Renames are not guessed: a new name is a creation and the old one a removal.
+//! - Singletons (the `global` settings, pool state, active servers) are only ever set; dropping
+//!   a managed one from the configuration resets it to its defaults.
+//! - Only managed objects are removed under `Prune::Managed`; others are listed as kept.
+
+mod diff;
+
+use std::collections::{BTreeSet, HashMap};
+
+pub use diff::FieldDiff;
+
+use crate::model::*;
+use crate::ops::Operation;
+
+/// Which live objects missing from the configuration are removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Prune {
+    /// Those pchat manages (created by an apply, or adopted).
+    #[default]
+    Managed,
+    /// Every one (but singletons and pools).
+    All,
+    /// None.
+    None,
+}
+
+/// The safety threshold: refuse when a plan would update or remove more than `percent` of the
+/// managed objects of a kind that has at least `min_objects`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold {
+    pub percent: f64,
+    pub min_objects: usize,
+}
+
+impl Default for Threshold {
+    fn default() -> Self {
+        Threshold {
+            percent: 30.0,
+            min_objects: 10,
+        }
+    }
+}
+
+/// How to plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    pub prune: Prune,
+    /// `(kind, identity)`: plan only these and what they depend on. Empty: everything.
+    pub targets: Vec<(Kind, String)>,
+    pub threshold: Threshold,
+}
+
+/// The live side: the store's state, which objects pchat manages (and whether their
+/// configuration protected them), and the store revision.
+#[derive(Debug, Clone, Copy)]
+pub struct Live<'a> {
+    pub state: &'a DesiredState,
+    pub managed: &'a HashMap<(Kind, String), bool>,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Create,
+    Update,
+    /// A change the object cannot take in place (endpoints have no Set): remove, then create.
+    Replace,
+    Delete,
+}
+
+/// One object's change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub action: Action,
+    pub kind: Kind,
+    pub identity: String,
+    pub operations: Vec<Operation>,
+    pub fields: Vec<FieldDiff>,
+    /// The object is protected (`lifecycle.protect`), so removing it is refused.
+    pub protected: bool,
+    /// Whether pchat manages the object (before this change).
+    pub managed: bool,
+}
+
+/// Drift in a field the configuration tells pchat to leave alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    pub kind: Kind,
+    pub identity: String,
+    pub field: String,
+    pub live: String,
+    pub desired: String,
+}
+
+/// What a plan found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// The store revision the plan was made against.
+    pub revision: i64,
+    pub changes: Vec<Change>,
+    /// Live objects not in the configuration that stay: not managed, or pruning is off.
+    pub kept: Vec<(Kind, String)>,
+    pub ignored: Vec<Ignored>,
+}
+
+/// Why a plan may not be applied as it is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// Removing a protected object (`--force` does not override it).
+    Protected { kind: Kind, identity: String },
+    /// Too large a share of a kind would change (`--force` overrides it).
+    Threshold {
+        kind: Kind,
+        changing: usize,
+        managed: usize,
+        percent: f64,
+    },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Protected { kind, identity } => write!(
+                f,
+                "{kind} `{identity}` is protected (lifecycle.protect) and would be removed"
+            ),
+            Refusal::Threshold {
+                kind,
+                changing,
+                managed,
+                percent,
+            } => write!(
+                f,
+                "{changing} of {managed} managed {kind} objects would change or go, more than \
+                 {percent}%; pass --force if that is meant"
+            ),
+        }
+    }
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// `(to add, to change, to remove)` as the summary line counts them.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for ch in &self.changes {
+            match ch.action {
+                Action::Create => c.0 += 1,
+                Action::Update => c.1 += 1,
+                Action::Replace => {
+                    c.0 += 1;
+                    c.2 += 1
+                }
+                Action::Delete => c.2 += 1,
+            }
+        }
+        c
+    }
+
+    /// What stands in the way of applying this plan: protected removals always, the threshold
+    /// unless `force`.
+    pub fn refusals(&self, live: Live<'_>, threshold: Threshold, force: bool) -> Vec<Refusal> {
+        let mut out: Vec<Refusal> = self
+            .changes
+            .iter()
+            .filter(|c| c.protected && matches!(c.action, Action::Delete | Action::Replace))
+            .map(|c| Refusal::Protected {
+                kind: c.kind,
+                identity: c.identity.clone(),
+            })
+            .collect();
+        if !force {
+            for kind in Kind::ALL {
+                let managed = live.managed.keys().filter(|(k, _)| *k == kind).count();
+                if managed < threshold.min_objects {
+                    continue;
+                }
+                let changing = self
+                    .changes
+                    .iter()
+                    .filter(|c| c.kind == kind && c.managed && c.action != Action::Create)
+                    .count();
+                if changing as f64 * 100.0 > threshold.percent * managed as f64 {
+                    out.push(Refusal::Threshold {
+                        kind,
+                        changing,
+                        managed,
+                        percent: threshold.percent,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Plans the changes that make the live store the desired state.
+pub fn plan(desired: &DesiredState, live: Live<'_>, opts: &PlanOptions) -> Plan {
+    let mut p = diff::Planner::new(live, opts.prune);
+    p.pools(desired);
+    p.principals(desired);
+    p.categories(desired);
+    p.addins(desired);
+    p.rooms(desired);
+    p.policies(desired);
+    p.grants(desired);
+    p.compliance(desired);
+    p.configurations(desired);
+    p.endpoints(desired);
+    p.states(desired);
+    p.active_servers(desired);
+    let mut plan = p.finish();
+    if !opts.targets.is_empty() {
+        let keep = closure(desired, &opts.targets);
+        plan.changes
+            .retain(|c| keep.contains(&(c.kind, c.identity.clone())));
+        plan.ignored
+            .retain(|i| keep.contains(&(i.kind, i.identity.clone())));
+        plan.kept.retain(|k| keep.contains(k));
+    }
+    plan
+}
+
+/// The targets and what they depend on: a room's category, add-in and pool; a category's or
+/// add-in's pool; a grant's policy; a pool-scoped setting's pool.
+fn closure(desired: &DesiredState, targets: &[(Kind, String)]) -> BTreeSet<(Kind, String)> {
+    let mut out: BTreeSet<(Kind, String)> = targets.iter().cloned().collect();
+    let pool_key = |p: &str| (Kind::Pool, p.to_ascii_lowercase());
+    for (kind, identity) in targets {
+        match kind {
+            Kind::Room => {
+                if let Some((id, r)) = desired
+                    .rooms
+                    .iter()
+                    .find(|(id, _)| id.to_string() == *identity)
+                {
+                    out.insert((
+                        Kind::Category,
+                        ObjectId::new(id.pool.clone(), r.category.clone()).to_string(),
+                    ));
+                    if let Some(a) = &r.addin {
+                        out.insert((
+                            Kind::Addin,
+                            ObjectId::new(id.pool.clone(), a.clone()).to_string(),
+                        ));
+                    }
+                    out.insert(pool_key(&id.pool));
+                }
+            }
+            Kind::Category | Kind::Addin => {
+                if let Ok(id) = identity.parse::<ObjectId>() {
+                    out.insert(pool_key(&id.pool));
+                }
+            }
+            Kind::PolicyGrant => {
+                if let Some(g) = desired.policy_grants.get(identity) {
+                    out.insert((Kind::Policy, Scope::Tag(g.policy_name.clone()).to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Parses `--target KIND/IDENTITY` (`room/POOL\NAME`, `policy/tag:X`); the kind is the YAML key
+/// or its singular.
+pub fn parse_target(s: &str) -> Result<(Kind, String), String> {
+    let (kind, identity) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}` is not KIND/IDENTITY (e.g. room/POOL\\NAME)"))?;
+    let kind = Kind::ALL
+        .into_iter()
+        .find(|k| {
+            k.key().eq_ignore_ascii_case(kind)
+                || k.noun()
+                    .replace(['-', ' '], "")
+                    .eq_ignore_ascii_case(&kind.replace(['-', ' '], ""))
+        })
+        .ok_or_else(|| format!("`{kind}` is not a kind"))?;
+    Ok((kind, identity.to_string()))
+}

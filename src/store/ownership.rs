@@ -1,0 +1,132 @@
+//! Which objects the declarative apply manages, and the audit trail of applies.
+
+use std::collections::HashMap;
+
+use super::{on_tx, Result, Tx};
+use crate::model::Kind;
+
+/// One recorded apply.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyRecord {
+    pub id: i64,
+    /// Microseconds since 1970-01-01 UTC.
+    pub applied_at: i64,
+    pub actor: String,
+    pub git_commit: Option<String>,
+    pub config_digest: String,
+    pub revision: i64,
+    pub operation_count: i64,
+    /// The operations, one line each (`Set-CsPersistentChatRoom POOL\NAME`).
+    pub operations: String,
+}
+
+impl Tx {
+    /// Managed objects by (kind, identity), with whether their configuration protects them.
+    pub async fn ownership(&mut self) -> Result<HashMap<(Kind, String), bool>> {
+        let rows: Vec<(String, String, bool)> = on_tx!(self, |c| {
+            sqlx::query_as("SELECT kind, identity, protected FROM ownership")
+                .fetch_all(&mut *c)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, id, p)| Kind::from_key(&k).map(|k| ((k, id), p)))
+            .collect())
+    }
+
+    /// Records objects as managed (or refreshes whether they are protected).
+    pub async fn set_managed(
+        &mut self,
+        kind: Kind,
+        identity: &str,
+        protected: bool,
+        revision: i64,
+    ) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO ownership (kind, identity, protected, since_revision) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (kind, identity) DO UPDATE SET protected = excluded.protected",
+            )
+            .bind(kind.key())
+            .bind(identity)
+            .bind(protected)
+            .bind(revision)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn unset_managed(&mut self, kind: Kind, identity: &str) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query("DELETE FROM ownership WHERE kind = $1 AND identity = $2")
+                .bind(kind.key())
+                .bind(identity)
+                .execute(&mut *c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records an apply in the audit table.
+    pub async fn record_apply(&mut self, r: &ApplyRecord) -> Result<()> {
+        on_tx!(self, |c| {
+            let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM applies")
+                .fetch_one(&mut *c)
+                .await?;
+            sqlx::query(
+                "INSERT INTO applies (id, applied_at, actor, git_commit, config_digest, revision, \
+                 operation_count, operations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id)
+            .bind(r.applied_at)
+            .bind(&r.actor)
+            .bind(&r.git_commit)
+            .bind(&r.config_digest)
+            .bind(r.revision)
+            .bind(r.operation_count)
+            .bind(&r.operations)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The recorded applies, newest first.
+    pub async fn applies(&mut self) -> Result<Vec<ApplyRecord>> {
+        type Row = (i64, i64, String, Option<String>, String, i64, i64, String);
+        let rows: Vec<Row> = on_tx!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, applied_at, actor, git_commit, config_digest, revision, operation_count, \
+                 operations FROM applies ORDER BY id DESC",
+            )
+            .fetch_all(&mut *c)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    applied_at,
+                    actor,
+                    git_commit,
+                    config_digest,
+                    revision,
+                    operation_count,
+                    operations,
+                )| ApplyRecord {
+                    id,
+                    applied_at,
+                    actor,
+                    git_commit,
+                    config_digest,
+                    revision,
+                    operation_count,
+                    operations,
+                },
+            )
+            .collect())
+    }
+}
