@@ -814,7 +814,7 @@ impl<'a> Checker<'a> {
             };
             if self.pool_ref(at, "identity", Some(&id.pool)) {
                 let pool = &self.state.pools[&id.pool.to_ascii_lowercase()];
-                if pool.servers.is_empty() {
+                if pool.servers.is_empty() && !a.active_servers.is_empty() {
                     self.error(
                         at,
                         "activeServers",

@@ -14,6 +14,7 @@ mod cli_principals;
 mod cli_store;
 mod cli_validate;
 mod no_panic;
+mod reconcile;
 mod roundtrip;
 mod schema;
 mod store;
