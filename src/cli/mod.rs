@@ -6,6 +6,7 @@ mod args;
 mod category;
 mod data;
 pub mod exit;
+mod export;
 mod generate;
 mod message;
 mod policy;
@@ -76,6 +77,10 @@ pub enum Command {
     Drift(reconcile::DriftArgs),
     /// List the recorded applies
     History(reconcile::HistoryArgs),
+    /// Write the live store as YAML that plans to zero changes
+    Export(export::ExportArgs),
+    /// Take the live objects a configuration declares under pchat's management
+    Adopt(export::AdoptArgs),
     /// Write a synthetic configuration for benchmarks
     #[command(hide = true)]
     Generate(generate::Args),
@@ -164,6 +169,8 @@ pub fn main() -> Outcome {
         Command::Apply(a) => reconcile::apply_cmd(a, &ctx, &mut out),
         Command::Drift(a) => reconcile::drift_cmd(a, &ctx, &mut out),
         Command::History(a) => reconcile::history_cmd(a, &ctx, &mut out),
+        Command::Export(a) => export::export(a, &ctx, &mut out),
+        Command::Adopt(a) => export::adopt(a, &ctx, &mut out),
         Command::Generate(a) => generate::run(a, &ctx, &mut out),
         Command::Room(c) => room::run(c, &ctx, &mut out),
         Command::Category(c) => category::run(c, &ctx, &mut out),

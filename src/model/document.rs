@@ -111,6 +111,28 @@ pub struct Document {
 }
 
 impl Document {
+    /// The part of the document of one kind only.
+    pub fn only(&self, kind: Kind) -> Document {
+        let mut d = Document::default();
+        match kind {
+            Kind::Pool => d.pools = self.pools.clone(),
+            Kind::Principal => d.principals = self.principals.clone(),
+            Kind::Category => d.categories = self.categories.clone(),
+            Kind::Addin => d.addins = self.addins.clone(),
+            Kind::Room => d.rooms = self.rooms.clone(),
+            Kind::Policy => d.policies = self.policies.clone(),
+            Kind::PolicyGrant => d.policy_grants = self.policy_grants.clone(),
+            Kind::ComplianceConfiguration => {
+                d.compliance_configurations = self.compliance_configurations.clone()
+            }
+            Kind::Configuration => d.configurations = self.configurations.clone(),
+            Kind::Endpoint => d.endpoints = self.endpoints.clone(),
+            Kind::State => d.states = self.states.clone(),
+            Kind::ActiveServers => d.active_servers = self.active_servers.clone(),
+        }
+        d
+    }
+
     /// How many objects of a kind the document holds.
     pub fn len_of(&self, kind: Kind) -> usize {
         match kind {

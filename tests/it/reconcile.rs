@@ -47,6 +47,60 @@ fn apply_then_plan_and_drift_are_clean() {
         code(&t, &["drift", &l], 0);
         let history = code(&t, &["history", "--format", "json"], 0);
         assert!(history.contains("\"operationCount\": 137"), "{history}");
+        // Export: YAML that validates and plans to zero changes.
+        let out = code(&t, &["export", "--out", "exported"], 0);
+        assert!(out.contains("12 files"), "{out}");
+        let exported = t.dir.path().join("exported").display().to_string();
+        code(&t, &["validate", &exported], 0);
+        let out = code(&t, &["plan", &exported, "--detailed-exitcode"], 0);
+        assert!(
+            out.contains("Plan: 0 to add, 0 to change, 0 to remove."),
+            "{out}"
+        );
+        let first = std::fs::read_to_string(t.dir.path().join("exported/rooms.yaml")).unwrap();
+        assert!(
+            first.starts_with("# yaml-language-server: $schema=pchat.schema.json"),
+            "{first}"
+        );
+        code(&t, &["drift", &exported], 0);
+    }
+}
+
+#[test]
+fn adopted_objects_are_managed() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let cfg = config_dir(&t, 2, "");
+        code(&t, &["pool", "add", "--fqdn", "p.litwareinc.com"], 0);
+        code(&t, &["category", "new", "--name", "C"], 0);
+        code(
+            &t,
+            &[
+                "room",
+                "new",
+                "--name",
+                "R00",
+                "--category",
+                "C",
+                "--description",
+                "room 0",
+            ],
+            0,
+        );
+        code(&t, &["room", "new", "--name", "Old", "--category", "C"], 0);
+        // Not managed: the plan keeps it.
+        let out = code(&t, &["plan", &cfg], 0);
+        assert!(
+            out.contains("Unmanaged, kept") && out.contains("room p.litwareinc.com\\Old"),
+            "{out}"
+        );
+        // Adopt a configuration that declares it; then drop it from the configuration.
+        let with_old = config_dir(&t, 2, "  - name: Old\n    category: C\n");
+        let out = code(&t, &["adopt", &with_old], 0);
+        assert!(out.starts_with("adopted "), "{out}");
+        let cfg = config_dir(&t, 2, "");
+        let out = code(&t, &["plan", &cfg], 0);
+        assert!(out.contains("- room p.litwareinc.com\\Old"), "{out}");
     }
 }
 

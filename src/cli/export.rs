@@ -1,0 +1,141 @@
+//! `pchat export` (the live store as YAML that plans to zero changes) and `pchat adopt` (take
+//! live objects that the configuration declares under management).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::store_cmd;
+use super::{Context, Outcome, Output};
+use crate::config::{self, ConfigError};
+use crate::model::Kind;
+use crate::store::StoreError;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write one file per kind (and the schema) into this directory instead of stdout
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Configuration files or directories
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+const MODELINE: &str = "# yaml-language-server: $schema=pchat.schema.json\n";
+
+pub fn export(a: &ExportArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let state = match store_cmd::read_state(ctx) {
+        Ok(s) => s,
+        Err(e) => return store_cmd::store_failed(ctx, out, &e),
+    };
+    let doc = state.to_document();
+    let Some(dir) = &a.out else {
+        out.stdout.push_str(&config::yaml::to_string(&doc));
+        return Outcome::Success;
+    };
+    let write = |path: PathBuf, text: &str| {
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    let mut written = 0;
+    let result = std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+        .and_then(|()| write(dir.join("pchat.schema.json"), &crate::schema::generate()))
+        .and_then(|()| {
+            for kind in Kind::ALL {
+                let part = doc.only(kind);
+                if part.len_of(kind) == 0 {
+                    continue;
+                }
+                write(
+                    dir.join(format!("{}.yaml", kind.key())),
+                    &format!("{MODELINE}{}", config::yaml::to_string(&part)),
+                )?;
+                written += 1;
+            }
+            Ok(())
+        });
+    match result {
+        Ok(()) => {
+            out.stdout.push_str(&format!(
+                "exported the live store to {} ({})\n",
+                dir.display(),
+                crate::plural(written, "file")
+            ));
+            Outcome::Success
+        }
+        Err(why) => {
+            out.stderr
+                .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
+            Outcome::Failed
+        }
+    }
+}
+
+pub fn adopt(a: &AdoptArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let desired = match config::load(&a.paths) {
+        Ok(l) => l.state,
+        Err(ConfigError::Invalid(report)) => {
+            out.stderr
+                .push_str(&crate::render::diagnostics::text(&report, ctx.stderr_style));
+            return Outcome::Failed;
+        }
+        Err(e) => {
+            ctx.error(out, &e);
+            return Outcome::Failed;
+        }
+    };
+    let result = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let mut tx = store.write().await?;
+        let live = tx.read_state().await?;
+        let revision = tx.revision().await? + 1;
+        let present: std::collections::HashSet<(Kind, String)> =
+            crate::plan::identities(&live).into_iter().collect();
+        let protected = protected_in(&desired);
+        let mut adopted = 0;
+        for (kind, id) in crate::plan::identities(&desired) {
+            if present.contains(&(kind, id.clone())) {
+                tx.set_managed(kind, &id, protected.contains(&(kind, id.clone())), revision)
+                    .await?;
+                adopted += 1;
+            }
+        }
+        let r = tx.commit_write().await?;
+        store.close().await;
+        Ok::<_, StoreError>((adopted, r))
+    });
+    match result {
+        Ok((n, revision)) => {
+            out.stdout.push_str(&format!(
+                "adopted {}: pchat now manages them (store revision {revision})\n",
+                crate::plural(n, "object")
+            ));
+            Outcome::Success
+        }
+        Err(e) => store_cmd::store_failed(ctx, out, &e),
+    }
+}
+
+fn protected_in(d: &crate::model::DesiredState) -> std::collections::HashSet<(Kind, String)> {
+    let mut out = std::collections::HashSet::new();
+    for (k, v) in &d.categories {
+        if v.lifecycle.protect {
+            out.insert((Kind::Category, k.to_string()));
+        }
+    }
+    for (k, v) in &d.rooms {
+        if v.lifecycle.protect {
+            out.insert((Kind::Room, k.to_string()));
+        }
+    }
+    for (k, v) in &d.policies {
+        if v.lifecycle.protect {
+            out.insert((Kind::Policy, k.to_string()));
+        }
+    }
+    out
+}
