@@ -21,14 +21,9 @@ pub enum PruneArg {
     None,
 }
 
+/// How to plan: the flags `plan` and `apply` share.
 #[derive(Debug, Args)]
-pub struct PlanArgs {
-    /// Configuration files or directories
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Exit 2 when there are changes (0 when none)
-    #[arg(long)]
-    pub detailed_exitcode: bool,
+pub struct PlanFlags {
     /// Plan only these objects and what they depend on: KIND/IDENTITY (e.g. room/POOL\NAME)
     #[arg(long, value_parser = plan::parse_target)]
     pub target: Vec<(crate::model::Kind, String)>,
@@ -43,10 +38,42 @@ pub struct PlanArgs {
     pub threshold_min: usize,
 }
 
+/// Output format of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Configuration files or directories
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub flags: PlanFlags,
+    /// Exit 2 when there are changes (0 when none)
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Save the plan (versioned JSON) for `pchat apply --plan FILE`
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    /// Configuration files or directories
+    #[arg(required_unless_present = "plan")]
+    pub paths: Vec<PathBuf>,
+    /// Apply a plan saved with `pchat plan --out` (refused if the store or the configuration changed since)
+    #[arg(long, conflicts_with = "paths")]
+    pub plan: Option<PathBuf>,
     #[command(flatten)]
-    pub plan: PlanArgs,
+    pub flags: PlanFlags,
     /// Do not ask for confirmation
     #[arg(long)]
     pub yes: bool,
@@ -70,7 +97,43 @@ pub struct HistoryArgs {
     pub format: GetFormat,
 }
 
-fn options(a: &PlanArgs) -> PlanOptions {
+fn inputs(paths: &[PathBuf], a: &PlanFlags) -> render::json::Inputs {
+    render::json::Inputs {
+        paths: paths.iter().map(|p| p.display().to_string()).collect(),
+        prune: match a.prune {
+            PruneArg::Managed => "managed",
+            PruneArg::All => "all",
+            PruneArg::None => "none",
+        }
+        .into(),
+        targets: a
+            .target
+            .iter()
+            .map(|(k, id)| format!("{}/{id}", k.key()))
+            .collect(),
+        threshold_percent: a.threshold_percent,
+        threshold_min: a.threshold_min,
+    }
+}
+
+fn flags_from(i: &render::json::Inputs) -> Result<PlanFlags, String> {
+    Ok(PlanFlags {
+        target: i
+            .targets
+            .iter()
+            .map(|t| plan::parse_target(t))
+            .collect::<Result<_, _>>()?,
+        prune: match i.prune.as_str() {
+            "all" => PruneArg::All,
+            "none" => PruneArg::None,
+            _ => PruneArg::Managed,
+        },
+        threshold_percent: i.threshold_percent,
+        threshold_min: i.threshold_min,
+    })
+}
+
+fn options(a: &PlanFlags) -> PlanOptions {
     PlanOptions {
         prune: match a.prune {
             PruneArg::Managed => Prune::Managed,
@@ -193,16 +256,36 @@ fn show_refusals(ctx: &Context, out: &mut Output, refusals: &[plan::Refusal]) {
 }
 
 pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let (desired, _) = match load(ctx, out, &a.paths) {
+    let (desired, digest) = match load(ctx, out, &a.paths) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let (p, refusals) = match make_plan(ctx, &desired, &options(a)) {
+    let (p, refusals) = match make_plan(ctx, &desired, &options(&a.flags)) {
         Ok(x) => x,
         Err(e) => return store_cmd::store_failed(ctx, out, &e),
     };
-    out.stdout
-        .push_str(&render::plan::text(&p, ctx.stdout_style));
+    let file = render::json::PlanFile::new(&p, digest, inputs(&a.paths, &a.flags));
+    out.stdout.push_str(&match a.format {
+        PlanFormat::Text => render::plan::text(&p, ctx.stdout_style),
+        PlanFormat::Json => file.to_json(),
+        PlanFormat::Markdown => render::markdown::markdown(&p),
+        PlanFormat::Powershell => render::powershell::script(&p),
+    });
+    if let Some(path) = &a.out {
+        if let Err(e) = std::fs::write(path, file.to_json()) {
+            out.stderr.push_str(&format!(
+                "{}: cannot write {}: {e}\n",
+                ctx.stderr_style.red("error"),
+                path.display()
+            ));
+            return Outcome::Failed;
+        }
+        out.stderr.push_str(&format!(
+            "Saved the plan to {}: apply it with `pchat apply --plan {}`.\n",
+            path.display(),
+            path.display()
+        ));
+    }
     show_refusals(ctx, out, &refusals);
     if a.detailed_exitcode && !p.is_empty() {
         Outcome::Changes
@@ -237,15 +320,74 @@ pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
 }
 
 pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let (desired, digest) = match load(ctx, out, &a.plan.paths) {
+    // A saved plan: plan again from its inputs and check nothing moved since it was made.
+    let saved = match &a.plan {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            .and_then(|t| render::json::PlanFile::parse(&t))
+        {
+            Ok(f) => Some(f),
+            Err(why) => {
+                out.stderr
+                    .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
+                return Outcome::Failed;
+            }
+        },
+    };
+    let (paths, flags) = match &saved {
+        Some(f) => match flags_from(&f.inputs) {
+            Ok(flags) => (
+                f.inputs.paths.iter().map(PathBuf::from).collect::<Vec<_>>(),
+                flags,
+            ),
+            Err(why) => {
+                out.stderr
+                    .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
+                return Outcome::Failed;
+            }
+        },
+        None => (
+            a.paths.clone(),
+            PlanFlags {
+                target: a.flags.target.clone(),
+                ..a.flags
+            },
+        ),
+    };
+    let (desired, digest) = match load(ctx, out, &paths) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let opts = options(&a.plan);
+    let opts = options(&flags);
     let (p, _) = match make_plan(ctx, &desired, &opts) {
         Ok(x) => x,
         Err(e) => return store_cmd::store_failed(ctx, out, &e),
     };
+    if let Some(f) = &saved {
+        let refusal = if f.config_digest != digest {
+            Some("the configuration changed since this plan was made; plan again".to_string())
+        } else if f.store_revision != p.revision {
+            Some(format!(
+                "stale plan: the store changed since this plan was made (revision {}, now {}); plan again",
+                f.store_revision, p.revision
+            ))
+        } else if f.changes
+            != render::json::PlanFile::new(&p, digest.clone(), f.inputs.clone()).changes
+        {
+            Some(
+                "the plan no longer matches the configuration and the store; plan again"
+                    .to_string(),
+            )
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            out.stderr
+                .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
+            return Outcome::Refused;
+        }
+    }
     out.stdout
         .push_str(&render::plan::text(&p, ctx.stdout_style));
     if p.is_empty() {
@@ -277,7 +419,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
             .actor
             .clone()
             .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
-        git_commit: git_commit(&a.plan.paths),
+        git_commit: git_commit(&paths),
         config_digest: digest,
     };
     let result = store_cmd::block_on(async {

@@ -9,10 +9,17 @@ pub struct Args {
     /// Write the schema to this file instead of stdout
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The schema of saved plans (`plan --format json`) instead of configuration files
+    #[arg(long)]
+    pub plan: bool,
 }
 
 pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
-    let schema = crate::schema::generate();
+    let schema = if args.plan {
+        crate::render::json::schema()
+    } else {
+        crate::schema::generate()
+    };
     match &args.out {
         None => out.stdout.push_str(&schema),
         Some(path) => {

@@ -2,5 +2,8 @@
 //! that knows about terminals and colours.
 
 pub mod diagnostics;
+pub mod json;
+pub mod markdown;
 pub mod plan;
+pub mod powershell;
 pub mod style;

@@ -15,6 +15,7 @@ mod cli_store;
 mod cli_validate;
 mod no_panic;
 mod reconcile;
+mod render_plan;
 mod roundtrip;
 mod schema;
 mod store;

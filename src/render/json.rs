@@ -1,0 +1,214 @@
+//! Plans as versioned JSON (`pchat plan --format json`, and the file `plan --out` saves). This
+//! type is the boundary: the planner's own types are not serialized directly, so they can change
+//! without changing the format. Its schema is `schema/plan.schema.json`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{Action, FieldDiff, Plan};
+
+/// Bump when a field changes meaning or goes away; readers refuse other versions.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A plan as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(title = "pchat plan")]
+pub struct PlanFile {
+    pub format_version: u32,
+    /// The pchat that wrote it.
+    pub pchat_version: String,
+    /// The store revision the plan was made against; applying it elsewhere is refused.
+    pub store_revision: i64,
+    /// A digest of the configuration files; applying after they changed is refused.
+    pub config_digest: String,
+    /// The configuration paths and the planning options, so `apply --plan` can plan again from
+    /// the same inputs and check that the result is this plan.
+    pub inputs: Inputs,
+    pub summary: Summary,
+    pub changes: Vec<ChangeJson>,
+    /// Live objects not in the configuration that stay.
+    pub kept: Vec<ObjectRef>,
+    /// Drift in `lifecycle.ignoreChanges` fields.
+    pub ignored: Vec<IgnoredJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Inputs {
+    pub paths: Vec<String>,
+    /// `managed`, `all` or `none`.
+    pub prune: String,
+    /// `KIND/IDENTITY` targets; empty: everything.
+    pub targets: Vec<String>,
+    pub threshold_percent: f64,
+    pub threshold_min: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub remove: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef {
+    pub kind: String,
+    pub identity: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeJson {
+    /// `create`, `update`, `replace` or `delete`.
+    pub action: String,
+    pub kind: String,
+    pub identity: String,
+    /// The cmdlets that carry the change out, in order.
+    pub cmdlets: Vec<String>,
+    pub fields: Vec<FieldJson>,
+    pub protected: bool,
+}
+
+/// A changed field: a value (`old` → `new`, as JSON text) or a list (`added`, `removed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldJson {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IgnoredJson {
+    pub kind: String,
+    pub identity: String,
+    pub field: String,
+    pub live: String,
+    pub desired: String,
+}
+
+fn action(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+    }
+}
+
+impl PlanFile {
+    pub fn new(plan: &Plan, config_digest: String, inputs: Inputs) -> Self {
+        let (add, change, remove) = plan.counts();
+        PlanFile {
+            format_version: FORMAT_VERSION,
+            pchat_version: env!("CARGO_PKG_VERSION").into(),
+            store_revision: plan.revision,
+            config_digest,
+            inputs,
+            summary: Summary {
+                add,
+                change,
+                remove,
+            },
+            changes: plan
+                .changes
+                .iter()
+                .map(|c| ChangeJson {
+                    action: action(c.action).into(),
+                    kind: c.kind.key().into(),
+                    identity: c.identity.clone(),
+                    cmdlets: c
+                        .operations
+                        .iter()
+                        .map(|o| o.cmdlet().to_string())
+                        .collect(),
+                    fields: c
+                        .fields
+                        .iter()
+                        .map(|f| match f {
+                            FieldDiff::Value { field, old, new } => FieldJson {
+                                field: field.clone(),
+                                old: (!old.is_empty()).then(|| old.clone()),
+                                new: Some(new.clone()),
+                                added: vec![],
+                                removed: vec![],
+                            },
+                            FieldDiff::List {
+                                field,
+                                added,
+                                removed,
+                            } => FieldJson {
+                                field: field.clone(),
+                                old: None,
+                                new: None,
+                                added: added.clone(),
+                                removed: removed.clone(),
+                            },
+                        })
+                        .collect(),
+                    protected: c.protected,
+                })
+                .collect(),
+            kept: plan
+                .kept
+                .iter()
+                .map(|(k, id)| ObjectRef {
+                    kind: k.key().into(),
+                    identity: id.clone(),
+                })
+                .collect(),
+            ignored: plan
+                .ignored
+                .iter()
+                .map(|i| IgnoredJson {
+                    kind: i.kind.key().into(),
+                    identity: i.identity.clone(),
+                    field: i.field.clone(),
+                    live: i.live.clone(),
+                    desired: i.desired.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a plan serializes");
+        s.push('\n');
+        s
+    }
+
+    /// Reads a saved plan, refusing other formats and versions with a message that says why.
+    pub fn parse(text: &str) -> Result<PlanFile, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not a pchat plan: {e}"))?;
+        match v.get("formatVersion").and_then(|x| x.as_u64()) {
+            Some(n) if n == u64::from(FORMAT_VERSION) => {}
+            Some(n) => {
+                return Err(format!(
+                    "plan format version {n} (written by pchat {}), this pchat reads version {FORMAT_VERSION}",
+                    v.get("pchatVersion").and_then(|x| x.as_str()).unwrap_or("?")
+                ))
+            }
+            None => return Err("not a pchat plan: no formatVersion".into()),
+        }
+        serde_json::from_value(v).map_err(|e| format!("not a pchat plan: {e}"))
+    }
+}
+
+/// The JSON Schema of plan files.
+pub fn schema() -> String {
+    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(PlanFile))
+        .expect("a schema serializes");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,233 @@
+//! Plan rendering: snapshots of the text, JSON and Markdown plans for the example; the plan
+//! schema; PowerShell literals that decode back to exactly the original text; saved plans.
+
+use pchat::model::*;
+use pchat::plan::{self, Live, PlanOptions};
+use pchat::render;
+
+use crate::common::db::{TestStore, BACKENDS};
+use crate::common::{assert_snapshot, pchat, root};
+
+#[test]
+fn litware_plans_match_their_snapshots() {
+    let t = TestStore::new(crate::common::db::Backend::Sqlite);
+    for (format, file) in [
+        ("text", "litware.plan.txt"),
+        ("json", "litware.plan.json"),
+        ("markdown", "litware.plan.md"),
+    ] {
+        let run = pchat(&[
+            "--store",
+            &t.url,
+            "--color",
+            "never",
+            "plan",
+            "examples/litware",
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_snapshot(&root().join("tests/it/snapshots").join(file), &run.stdout);
+    }
+}
+
+#[test]
+fn the_plan_schema_is_current_and_describes_plans() {
+    let committed = std::fs::read_to_string(root().join("schema/plan.schema.json"))
+        .expect("schema/plan.schema.json is committed");
+    assert!(
+        committed == render::json::schema(),
+        "schema/plan.schema.json is stale: run `cargo run -- schema --plan --out schema/plan.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let plan: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/it/snapshots/litware.plan.json")).unwrap(),
+    )
+    .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&plan)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let bad = serde_json::json!({"formatVersion": 1});
+    assert!(!validator.is_valid(&bad));
+    assert!(
+        render::json::PlanFile::parse("{\"formatVersion\": 9, \"pchatVersion\": \"9.0\"}")
+            .unwrap_err()
+            .contains("plan format version 9 (written by pchat 9.0)")
+    );
+}
+
+/// The single-quote characters of PowerShell's tokenizer.
+fn is_quote(c: char) -> bool {
+    matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
+}
+
+/// Splits a script into its single-quoted literals (decoded by PowerShell's rules: inside a
+/// literal, a quote followed by another quote stands for the second one; a lone quote ends it)
+/// and the code around them.
+fn tokenize(script: &str) -> (Vec<String>, String) {
+    let mut literals = Vec::new();
+    let mut code = String::new();
+    let mut chars = script.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !is_quote(c) {
+            code.push(c);
+            continue;
+        }
+        let mut lit = String::new();
+        loop {
+            match chars.next() {
+                None => panic!("unterminated literal in:\n{script}"),
+                Some(q) if is_quote(q) => {
+                    if chars.peek().is_some_and(|n| is_quote(*n)) {
+                        lit.push(chars.next().unwrap());
+                    } else {
+                        break;
+                    }
+                }
+                Some(other) => lit.push(other),
+            }
+        }
+        code.push('_');
+        literals.push(lit);
+    }
+    (literals, code)
+}
+
+#[test]
+fn powershell_literals_decode_to_exactly_the_original_text() {
+    let hostile = [
+        "it's",
+        "‘curly’ ‚low‛ quotes",
+        "$(Remove-Item -Recurse C:\\)",
+        "`backtick` and `$env:PATH",
+        "semi; colon; Stop-Service x",
+        "new\nline\r\nand tab\t",
+        "non-ASCII: Zoë, Łódź, 東京, emoji 🎉",
+        "''''",
+        "'; Remove-CsPersistentChatRoom -Identity x; '",
+    ];
+    let pool = "p.litwareinc.com";
+    let mut doc = Document::default();
+    doc.pools.push(Pool {
+        fqdn: pool.into(),
+        site: None,
+        servers: vec![],
+    });
+    for (i, h) in hostile.iter().enumerate() {
+        doc.categories.push(Category {
+            name: format!("Cat {i} {h}"),
+            persistent_chat_pool_fqdn: None,
+            description: h.to_string(),
+            allowed_members: vec![format!("sip:user{i}@litwareinc.com")],
+            denied_members: vec![],
+            creators: vec![],
+            invitations: false,
+            file_upload: false,
+            chat_history: true,
+            lifecycle: Lifecycle::default(),
+        });
+        doc.rooms.push(Room {
+            name: format!("Room {i} {h}"),
+            persistent_chat_pool_fqdn: None,
+            category: format!("Cat {i} {h}"),
+            description: h.to_string(),
+            room_type: RoomType::Normal,
+            privacy: Privacy::Open,
+            addin: None,
+            invitations: RoomInvitations::Inherit,
+            disabled: false,
+            members: vec![],
+            managers: vec![],
+            presenters: vec![],
+            lifecycle: Lifecycle::default(),
+        });
+    }
+    let (desired, _) = DesiredState::from_documents(vec![(0, doc)]);
+    let empty = DesiredState::default();
+    let managed = Default::default();
+    let p = plan::plan(
+        &desired,
+        Live {
+            state: &empty,
+            managed: &managed,
+            revision: 0,
+        },
+        &PlanOptions::default(),
+    );
+    let script = render::powershell::script(&p);
+    let (literals, code) = tokenize(&script);
+    for h in hostile {
+        assert!(
+            literals.iter().any(|l| l == h),
+            "{h:?} does not decode back from:\n{script}"
+        );
+        assert!(
+            literals
+                .iter()
+                .any(|l| l.ends_with(h) && l.starts_with("Room ")),
+            "room name with {h:?}"
+        );
+    }
+    // Outside the literals there is only our own code: no `$(`, backticks, stray quotes, and
+    // every line is a cmdlet call, a comment, or the preference line.
+    assert!(!code.contains("$(") && !code.contains('`'), "{code}");
+    for line in code.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            line.starts_with('#')
+                || line.starts_with("$ErrorActionPreference")
+                || line.starts_with("New-Cs")
+                || line.starts_with("Set-Cs")
+                || line.starts_with("Write-Verbose"),
+            "unexpected line outside literals: {line}"
+        );
+    }
+}
+
+#[test]
+fn a_saved_plan_applies_once_and_is_refused_when_stale() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let run = |args: &[&str]| {
+            let mut all = vec!["--store", t.url.as_str()];
+            all.extend_from_slice(args);
+            pchat(&all)
+        };
+        let plan_file = t.dir.path().join("plan.json");
+        let plan_path = plan_file.to_str().unwrap();
+        assert_eq!(
+            run(&["plan", "examples/litware", "--out", plan_path]).code,
+            0
+        );
+        let applied = run(&["apply", "--plan", plan_path, "--yes"]);
+        assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+        // Plan again, then a hand change: the saved plan is stale.
+        assert_eq!(
+            run(&["plan", "examples/litware", "--out", plan_path]).code,
+            0
+        );
+        let hand = run(&[
+            "room",
+            "set",
+            "--identity",
+            "atl-pchat-001.litwareinc.com\\Sales Leads",
+            "--description",
+            "by hand",
+        ]);
+        assert_eq!(hand.code, 0);
+        let dump = || run(&["export"]).stdout;
+        let before = dump();
+        let stale = run(&["apply", "--plan", plan_path, "--yes"]);
+        assert_eq!(stale.code, 3, "{}{}", stale.stdout, stale.stderr);
+        assert!(
+            stale
+                .stderr
+                .contains("stale plan: the store changed since this plan was made"),
+            "{}",
+            stale.stderr
+        );
+        assert_eq!(dump(), before, "a refused apply changes nothing");
+    }
+}
