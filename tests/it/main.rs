@@ -8,6 +8,7 @@
 
 mod common;
 
+mod atomicity;
 mod cli_data;
 mod cli_messages;
 mod cli_principals;
