@@ -69,10 +69,14 @@ fn now_micros() -> i64 {
 }
 
 /// Applies `plan` (made from `desired`) to the store.
+///
+/// `planned_from` is the live state the plan was made from, if the caller still has it: when
+/// the store revision proves nothing changed since, it stands in for reading the store again.
 pub async fn apply(
     store: &Store,
     desired: &DesiredState,
     plan: &Plan,
+    planned_from: Option<DesiredState>,
     opts: &ApplyOptions,
 ) -> Result<Applied, ApplyError> {
     let mut tx = store.write().await?;
@@ -84,7 +88,11 @@ pub async fn apply(
         });
     }
     let managed = tx.ownership().await?;
-    let mut state = tx.read_state().await?;
+    // The revision is unchanged under the writer lock, so the planned-from state is the store's.
+    let mut state = match planned_from {
+        Some(s) => s,
+        None => tx.read_state().await?,
+    };
     let live = Live {
         state: &state,
         managed: &managed,
@@ -96,36 +104,41 @@ pub async fn apply(
     }
     let before = rules::validate(&state);
     let mut lines = Vec::new();
+    let mut touched = Vec::new();
     for change in &plan.changes {
         for op in &change.operations {
-            let touched = ops::apply(&mut state, op).map_err(|refusal| ApplyError::Failed {
-                cmdlet: op.cmdlet(),
-                identity: change.identity.clone(),
-                refusal,
-            })?;
-            tx.persist(&state, &touched).await?;
+            touched.extend(
+                ops::apply(&mut state, op).map_err(|refusal| ApplyError::Failed {
+                    cmdlet: op.cmdlet(),
+                    identity: change.identity.clone(),
+                    refusal,
+                })?,
+            );
             lines.push(format!("{} {}", op.cmdlet(), change.identity));
         }
     }
     ops::check(&before, &state).map_err(ApplyError::Violations)?;
+    // Written once, in bulk, after every operation was accepted: nothing partial reaches the
+    // transaction, and 100k creations are a few statements.
+    tx.persist_net(&state, &touched).await?;
     let revision = current + 1;
     let protected = protected_set(desired);
     let protected = |c: &plan::Change| protected.contains(&(c.kind, c.identity.clone()));
+    let mut now_managed = Vec::new();
     for change in &plan.changes {
         match change.action {
             Action::Delete => tx.unset_managed(change.kind, &change.identity).await?,
             Action::Create | Action::Replace => {
-                tx.set_managed(change.kind, &change.identity, protected(change), revision)
-                    .await?
+                now_managed.push((change.kind, change.identity.clone(), protected(change)))
             }
             // Singletons become managed when pchat sets them, so dropping them later resets them.
             Action::Update if change.managed || singleton(change) => {
-                tx.set_managed(change.kind, &change.identity, protected(change), revision)
-                    .await?
+                now_managed.push((change.kind, change.identity.clone(), protected(change)))
             }
             Action::Update => {}
         }
     }
+    tx.set_managed_bulk(&now_managed, revision).await?;
     tx.record_apply(&ApplyRecord {
         id: 0,
         applied_at: now_micros(),

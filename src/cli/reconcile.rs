@@ -227,6 +227,15 @@ fn make_plan(
     desired: &DesiredState,
     opts: &PlanOptions,
 ) -> Result<(Plan, Vec<plan::Refusal>), StoreError> {
+    make_plan_from(ctx, desired, opts).map(|(p, r, _)| (p, r))
+}
+
+/// Plans against the live store, and hands back the live state the plan was made from.
+fn make_plan_from(
+    ctx: &Context,
+    desired: &DesiredState,
+    opts: &PlanOptions,
+) -> Result<(Plan, Vec<plan::Refusal>, DesiredState), StoreError> {
     store_cmd::block_on(async {
         let store = store_cmd::open(ctx).await?;
         let mut tx = store.read().await?;
@@ -242,7 +251,7 @@ fn make_plan(
         };
         let p = plan::plan(desired, live, opts);
         let refusals = p.refusals(live, opts.threshold, false);
-        Ok((p, refusals))
+        Ok((p, refusals, state))
     })
 }
 
@@ -360,7 +369,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
         Err(o) => return o,
     };
     let opts = options(&flags);
-    let (p, _) = match make_plan(ctx, &desired, &opts) {
+    let (p, _, planned_from) = match make_plan_from(ctx, &desired, &opts) {
         Ok(x) => x,
         Err(e) => return store_cmd::store_failed(ctx, out, &e),
     };
@@ -426,7 +435,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
         let store = store_cmd::open(ctx)
             .await
             .map_err(apply::ApplyError::Store)?;
-        let r = apply::apply(&store, &desired, &p, &apply_opts).await;
+        let r = apply::apply(&store, &desired, &p, Some(planned_from), &apply_opts).await;
         store.close().await;
         r
     });

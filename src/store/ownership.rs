@@ -58,6 +58,32 @@ impl Tx {
         Ok(())
     }
 
+    /// Records many objects as managed at once (an apply's creations).
+    pub async fn set_managed_bulk(
+        &mut self,
+        objects: &[(Kind, String, bool)],
+        revision: i64,
+    ) -> Result<()> {
+        for chunk in objects.chunks(5_000) {
+            on_tx!(self, |c| {
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "INSERT INTO ownership (kind, identity, protected, since_revision) ",
+                );
+                qb.push_values(chunk, |mut b, (k, id, p)| {
+                    b.push_bind(k.key())
+                        .push_bind(id.as_str())
+                        .push_bind(*p)
+                        .push_bind(revision);
+                });
+                qb.push(
+                    " ON CONFLICT (kind, identity) DO UPDATE SET protected = excluded.protected",
+                );
+                qb.build().execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+
     pub async fn unset_managed(&mut self, kind: Kind, identity: &str) -> Result<()> {
         on_tx!(self, |c| {
             sqlx::query("DELETE FROM ownership WHERE kind = $1 AND identity = $2")

@@ -739,3 +739,178 @@ impl Tx {
         Ok(())
     }
 }
+
+impl Tx {
+    /// Writes the net effect of many operations (an apply): each object once, as it ends up in
+    /// `state` (a creation then a change is one insert). Creations go in bulk, parents first;
+    /// then changes; then removals, children first.
+    pub async fn persist_net(
+        &mut self,
+        state: &DesiredState,
+        touched: &[crate::ops::Touched],
+    ) -> Result<()> {
+        use crate::ops::{Effect, Touched};
+        use std::collections::HashMap;
+        // Net effect per object, in first-touched order.
+        let mut order: Vec<Touched> = Vec::new();
+        let mut net: HashMap<String, (usize, Effect)> = HashMap::new();
+        let key = |t: &Touched| -> (String, Effect, Touched) {
+            let (k, e) = match t {
+                Touched::Pool(k, e) => (format!("pool/{k}"), *e),
+                Touched::Principal(k, e) => (format!("principal/{k}"), *e),
+                Touched::Category(k, e) => (format!("category/{k}"), *e),
+                Touched::Room(k, e) => (format!("room/{k}"), *e),
+                Touched::Addin(k, e) => (format!("addin/{k}"), *e),
+                Touched::Policy(k, e) => (format!("policy/{k}"), *e),
+                Touched::Grant(k, e) => (format!("grant/{k}"), *e),
+                Touched::ComplianceConfiguration(k, e) => (format!("compliance/{k}"), *e),
+                Touched::Configuration(k, e) => (format!("configuration/{k}"), *e),
+                Touched::Endpoint(k, e) => (format!("endpoint/{k}"), *e),
+                Touched::State(k) => (format!("state/{k}"), Effect::Updated),
+                Touched::ActiveServers(k) => (format!("active/{k}"), Effect::Updated),
+            };
+            (k, e, t.clone())
+        };
+        for t in touched {
+            let (k, e, t) = key(t);
+            match net.get_mut(&k) {
+                None => {
+                    net.insert(k, (order.len(), e));
+                    order.push(t);
+                }
+                Some((_, prev)) => {
+                    *prev = match (*prev, e) {
+                        (Effect::Created, Effect::Removed) => Effect::Removed, // Never stored: see below.
+                        (Effect::Created, _) => Effect::Created,
+                        (Effect::Removed, Effect::Created) => Effect::Updated, // Replace: delete, insert.
+                        (_, e) => e,
+                    };
+                }
+            }
+        }
+        let effect_of = |t: &Touched| net[&key(t).0].1;
+        let created_then_removed = |t: &Touched| {
+            let first = key(t).1;
+            first == Effect::Created && effect_of(t) == Effect::Removed
+        };
+        let mut creates: Vec<Touched> = Vec::new();
+        let mut updates: Vec<Touched> = Vec::new();
+        let mut deletes: Vec<Touched> = Vec::new();
+        for t in &order {
+            if created_then_removed(t) {
+                continue;
+            }
+            let e = effect_of(t);
+            let t = with_effect(t, e);
+            match e {
+                Effect::Created => creates.push(t),
+                Effect::Updated => updates.push(t),
+                Effect::Removed => deletes.push(t),
+            }
+        }
+        // Bulk creations, kind by kind in parent-first order.
+        let pools: Vec<Pool> = creates
+            .iter()
+            .filter_map(|t| match t {
+                Touched::Pool(k, _) => Some(state.pools[k].clone()),
+                _ => None,
+            })
+            .collect();
+        self.insert_pools(&pools).await?;
+        let principals: Vec<Principal> = creates
+            .iter()
+            .filter_map(|t| match t {
+                Touched::Principal(k, _) => Some(state.principals[k].clone()),
+                _ => None,
+            })
+            .collect();
+        self.insert_principals(&principals).await?;
+        let categories: Vec<Category> = creates
+            .iter()
+            .filter_map(|t| match t {
+                Touched::Category(k, _) => Some(state.categories[k].clone()),
+                _ => None,
+            })
+            .collect();
+        self.insert_categories(&categories).await?;
+        let addins: Vec<Addin> = creates
+            .iter()
+            .filter_map(|t| match t {
+                Touched::Addin(k, _) => Some(state.addins[k].clone()),
+                _ => None,
+            })
+            .collect();
+        self.insert_addins(&addins).await?;
+        let rooms: Vec<Room> = creates
+            .iter()
+            .filter_map(|t| match t {
+                Touched::Room(k, _) => Some(state.rooms[k].clone()),
+                _ => None,
+            })
+            .collect();
+        self.insert_rooms(&rooms).await?;
+        let rest: Vec<Touched> = creates
+            .into_iter()
+            .filter(|t| {
+                !matches!(
+                    t,
+                    Touched::Pool(..)
+                        | Touched::Principal(..)
+                        | Touched::Category(..)
+                        | Touched::Addin(..)
+                        | Touched::Room(..)
+                )
+            })
+            .collect();
+        self.persist(state, &rest).await?;
+        // Changes; a replaced endpoint is removed and inserted again.
+        for t in &updates {
+            if let Touched::Endpoint(k, _) = t {
+                self.delete_endpoint(k).await?;
+                self.insert_endpoint(&state.endpoints[k], false).await?;
+            } else {
+                self.persist(state, std::slice::from_ref(t)).await?;
+            }
+        }
+        // Removals, children first.
+        deletes.sort_by_key(|t| std::cmp::Reverse(kind_rank(t)));
+        self.persist(state, &deletes).await
+    }
+}
+
+fn with_effect(t: &crate::ops::Touched, e: crate::ops::Effect) -> crate::ops::Touched {
+    use crate::ops::Touched::*;
+    match t {
+        Pool(k, _) => Pool(k.clone(), e),
+        Principal(k, _) => Principal(k.clone(), e),
+        Category(k, _) => Category(k.clone(), e),
+        Room(k, _) => Room(k.clone(), e),
+        Addin(k, _) => Addin(k.clone(), e),
+        Policy(k, _) => Policy(k.clone(), e),
+        Grant(k, _) => Grant(k.clone(), e),
+        ComplianceConfiguration(k, _) => ComplianceConfiguration(k.clone(), e),
+        Configuration(k, _) => Configuration(k.clone(), e),
+        Endpoint(k, _) => Endpoint(k.clone(), e),
+        State(k) => State(k.clone()),
+        ActiveServers(k) => ActiveServers(k.clone()),
+    }
+}
+
+/// Parent-first rank of a touched object's kind.
+fn kind_rank(t: &crate::ops::Touched) -> u8 {
+    use crate::ops::Touched::*;
+    match t {
+        Pool(..) => 0,
+        Principal(..) => 1,
+        Category(..) => 2,
+        Addin(..) => 3,
+        Room(..) => 4,
+        Policy(..) => 5,
+        Grant(..) => 6,
+        ComplianceConfiguration(..) => 7,
+        Configuration(..) => 8,
+        Endpoint(..) => 9,
+        State(..) => 10,
+        ActiveServers(..) => 11,
+    }
+}
