@@ -22,7 +22,7 @@ pub enum PruneArg {
 }
 
 /// How to plan: the flags `plan` and `apply` share.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct PlanFlags {
     /// Plan only these objects and what they depend on: KIND/IDENTITY (e.g. room/POOL\NAME)
     #[arg(long, value_parser = plan::parse_target)]
@@ -89,12 +89,28 @@ pub struct ApplyArgs {
 pub struct DriftArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Keep checking at this interval (`30s`, `5m`), printing whenever the drift changes
+    #[arg(long, value_parser = store_cmd::parse_duration)]
+    pub watch: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     #[arg(long, value_enum, default_value_t = GetFormat::Table)]
     pub format: GetFormat,
+}
+
+impl Default for PlanFlags {
+    fn default() -> Self {
+        PlanFlags {
+            target: vec![],
+            prune: PruneArg::Managed,
+            threshold_percent: 30.0,
+            threshold_min: 10,
+        }
+    }
 }
 
 fn inputs(paths: &[PathBuf], a: &PlanFlags) -> render::json::Inputs {
@@ -303,29 +319,70 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
     }
 }
 
-pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let (desired, _) = match load(ctx, out, &a.paths) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
-    let (p, _) = match make_plan(ctx, &desired, &PlanOptions::default()) {
-        Ok(x) => x,
-        Err(e) => return store_cmd::store_failed(ctx, out, &e),
-    };
-    if p.is_empty() {
-        out.stdout
-            .push_str("No drift: the live store matches the configuration.\n");
-        if !(p.kept.is_empty() && p.ignored.is_empty()) {
-            out.stdout
-                .push_str(&render::plan::text(&p, ctx.stdout_style));
+fn drift_report(a: &DriftArgs, ctx: &Context, p: &Plan, digest: String) -> String {
+    let style = ctx.stdout_style;
+    match a.format {
+        PlanFormat::Json => {
+            render::json::PlanFile::new(p, digest, inputs(&a.paths, &PlanFlags::default()))
+                .to_json()
         }
-        return Outcome::Success;
+        PlanFormat::Markdown => render::markdown::markdown(p),
+        PlanFormat::Powershell => render::powershell::script(p),
+        PlanFormat::Text if p.is_empty() => {
+            let mut s = "No drift: the live store matches the configuration.\n".to_string();
+            if !(p.kept.is_empty() && p.ignored.is_empty()) {
+                s.push_str(&render::plan::text(p, style));
+            }
+            s
+        }
+        PlanFormat::Text => format!(
+            "Drift: the live store differs from the configuration.\n{}",
+            render::plan::text(p, style)
+        ),
     }
-    out.stdout
-        .push_str("Drift: the live store differs from the configuration.\n");
-    out.stdout
-        .push_str(&render::plan::text(&p, ctx.stdout_style));
-    Outcome::Changes
+}
+
+pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let Some(every) = a.watch else {
+        let (desired, digest) = match load(ctx, out, &a.paths) {
+            Ok(x) => x,
+            Err(o) => return o,
+        };
+        let (p, _) = match make_plan(ctx, &desired, &PlanOptions::default()) {
+            Ok(x) => x,
+            Err(e) => return store_cmd::store_failed(ctx, out, &e),
+        };
+        out.stdout.push_str(&drift_report(a, ctx, &p, digest));
+        return if p.is_empty() {
+            Outcome::Success
+        } else {
+            Outcome::Changes
+        };
+    };
+    // Watching: check at each interval, print when what is seen changes; runs until stopped.
+    let mut last: Option<String> = None;
+    loop {
+        let mut step = Output::default();
+        let report = match load(ctx, &mut step, &a.paths) {
+            Ok((desired, digest)) => match make_plan(ctx, &desired, &PlanOptions::default()) {
+                Ok((p, _)) => drift_report(a, ctx, &p, digest),
+                Err(e) => format!("error: {e}\n"),
+            },
+            Err(_) => step.stderr.clone(),
+        };
+        if last.as_deref() != Some(report.as_str()) {
+            let stamp = crate::model::message::format_time(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_micros() as i64),
+            );
+            let _ = writeln!(std::io::stdout(), "== {stamp}");
+            let _ = std::io::stdout().write_all(report.as_bytes());
+            let _ = std::io::stdout().flush();
+            last = Some(report);
+        }
+        std::thread::sleep(every);
+    }
 }
 
 pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
@@ -431,6 +488,13 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
         git_commit: git_commit(&paths),
         config_digest: digest,
     };
+    if std::io::stderr().is_terminal() && p.changes.len() >= 1_000 {
+        // Large applies take seconds: say what is happening (on a terminal only; CI stays quiet).
+        eprintln!(
+            "Applying {} in one transaction…",
+            crate::plural(p.changes.len(), "change")
+        );
+    }
     let result = store_cmd::block_on(async {
         let store = store_cmd::open(ctx)
             .await

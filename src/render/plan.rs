@@ -5,6 +5,45 @@
 use super::style::Style;
 use crate::plan::{Action, FieldDiff, Plan};
 
+/// Text fields at least this long show a word-level diff instead of old and new in full.
+const WORD_DIFF_FROM: usize = 40;
+
+/// `old -> new`, or for long texts the words that changed: `[-gone-]{+added+}`.
+fn value_change(old: &str, new: &str, style: Style) -> String {
+    let (Ok(o), Ok(n)) = (
+        serde_json::from_str::<String>(old),
+        serde_json::from_str::<String>(new),
+    ) else {
+        return format!("{} -> {}", style.red(old), style.green(new));
+    };
+    if o.chars().count().max(n.chars().count()) < WORD_DIFF_FROM {
+        return format!("{} -> {}", style.red(old), style.green(new));
+    }
+    let diff = similar::TextDiff::from_words(o.as_str(), n.as_str());
+    // A rewrite reads better whole; an edit reads better as its changed words.
+    if diff.ratio() < 0.5 {
+        return format!("{} -> {}", style.red(old), style.green(new));
+    }
+    // Adjacent words of the same kind of change go in one bracket.
+    let mut runs: Vec<(similar::ChangeTag, String)> = Vec::new();
+    for change in diff.iter_all_changes() {
+        match runs.last_mut() {
+            Some((tag, text)) if *tag == change.tag() => text.push_str(change.value()),
+            _ => runs.push((change.tag(), change.value().to_string())),
+        }
+    }
+    let mut out = String::from("~ \"");
+    for (tag, v) in runs {
+        match tag {
+            similar::ChangeTag::Equal => out.push_str(&v),
+            similar::ChangeTag::Delete => out.push_str(&style.red(&format!("[-{v}-]"))),
+            similar::ChangeTag::Insert => out.push_str(&style.green(&format!("{{+{v}+}}"))),
+        }
+    }
+    out.push('"');
+    out.replace('\n', "\\n")
+}
+
 pub fn text(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     if plan.changes.is_empty() {
@@ -33,9 +72,8 @@ pub fn text(plan: &Plan, style: Style) -> String {
                         out.push_str(&format!("    {field:<width$} = {new}\n"));
                     } else {
                         out.push_str(&format!(
-                            "    {field:<width$} : {} -> {}\n",
-                            style.red(old),
-                            style.green(new)
+                            "    {field:<width$} : {}\n",
+                            value_change(old, new, style)
                         ));
                     }
                 }
@@ -74,4 +112,24 @@ pub fn text(plan: &Plan, style: Style) -> String {
         "\nPlan: {add} to add, {change} to change, {remove} to remove.\n"
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_show_the_words_that_changed() {
+        let old = "\"Deals, pipeline and customer chatter for the Atlanta sales team\"";
+        let new = "\"Deals, pipeline and partner chatter for the Atlanta sales team\"";
+        assert_eq!(
+            value_change(old, new, Style::PLAIN),
+            "~ \"Deals, pipeline and [-customer-]{+partner+} chatter for the Atlanta sales team\""
+        );
+        assert_eq!(
+            value_change("\"a\"", "\"b\"", Style::PLAIN),
+            "\"a\" -> \"b\""
+        );
+        assert_eq!(value_change("true", "false", Style::PLAIN), "true -> false");
+    }
 }

@@ -263,12 +263,31 @@ fn protect_threshold_ignore_changes_and_target() {
             out.contains("5 of 12 managed room objects would change or go, more than 30%"),
             "{out}"
         );
+        let out = code(&t, &["plan", &cfg], 0);
+        assert!(
+            out.contains("apply would refuse: 5 of 12 managed room objects"),
+            "plan warns: {out}"
+        );
+        let out = code(&t, &["apply", &cfg, "--yes", "--force"], 0);
+        assert!(out.contains("Apply complete"), "{out}");
+        // The threshold is configurable: with 50% allowed, dropping 3 of 7 passes without --force.
+        let cfg = config_dir(&t, 4, "");
         let out = code(
             &t,
-            &["apply", &cfg, "--yes", "--threshold-percent", "50"],
+            &[
+                "apply",
+                &cfg,
+                "--yes",
+                "--threshold-percent",
+                "50",
+                "--threshold-min",
+                "5",
+            ],
             0,
         );
         assert!(out.contains("Apply complete"), "{out}");
+        let cfg = config_dir(&t, 7, "");
+        code(&t, &["apply", &cfg, "--yes"], 0);
 
         // Dropping the protected category is refused even with --force.
         std::fs::write(
@@ -391,4 +410,72 @@ fn applies_started_together_never_interleave() {
             "{history}"
         );
     }
+}
+
+#[test]
+fn drift_in_json_and_a_watcher_that_sees_a_hand_change() {
+    let t = TestStore::new(crate::common::db::Backend::Sqlite);
+    let l = litware();
+    code(&t, &["apply", &l, "--yes"], 0);
+    code(
+        &t,
+        &[
+            "room",
+            "set",
+            "--identity",
+            "atl-pchat-001.litwareinc.com\\Help Desk",
+            "--privacy",
+            "Secret",
+        ],
+        0,
+    );
+    let out = run(&t, &["drift", &l, "--format", "json"]);
+    assert_eq!(out.code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["changes"][0]["identity"],
+        "atl-pchat-001.litwareinc.com\\Help Desk"
+    );
+    assert_eq!(v["changes"][0]["fields"][0]["field"], "privacy");
+    code(&t, &["apply", &l, "--yes"], 0);
+
+    let mut watcher = std::process::Command::new(env!("CARGO_BIN_EXE_pchat"))
+        .args([
+            "--store", &t.url, "--color", "never", "drift", &l, "--watch", "200ms",
+        ])
+        .current_dir(t.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    code(
+        &t,
+        &[
+            "room",
+            "set",
+            "--identity",
+            "atl-pchat-001.litwareinc.com\\Help Desk",
+            "--description",
+            "moved",
+        ],
+        0,
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    watcher.kill().unwrap();
+    let out = watcher.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let clean = text.find("No drift").expect("first report: clean");
+    let drift = text
+        .find("Drift: the live store differs")
+        .expect("then the hand change");
+    assert!(clean < drift, "{text}");
+    assert_eq!(
+        text.matches("No drift").count(),
+        1,
+        "prints only when something changes:\n{text}"
+    );
+    assert!(
+        text.contains("description : \"moved\" -> \"Ask anything"),
+        "{text}"
+    );
 }
