@@ -98,10 +98,16 @@ fn a_killed_apply_leaves_the_old_or_the_new_state() {
         assert_ne!(states[0], states[1]);
         let mut current = 1; // The store holds B.
         let (mut old_kept, mut new_reached) = (0, 0);
+        // Two sweeps of kills from the start to past the expected end; other tests share the
+        // machine, so if the first sweep never outlived the commit the second spans longer.
+        let sweep = TRIALS / 2;
+        let mut span = 1.5;
         for trial in 0..TRIALS {
+            if trial == sweep && new_reached == 0 {
+                span *= 3.0;
+            }
             let target = 1 - current;
-            // Spread the kills over the whole run, from before the transaction to after the commit.
-            let delay = full.mul_f64(1.2 * trial as f64 / TRIALS as f64);
+            let delay = full.mul_f64(span * (trial % sweep) as f64 / (sweep - 1) as f64);
             let mut child = apply_cmd(&t, &cfgs[target]).spawn().unwrap();
             std::thread::sleep(delay);
             let _ = child.kill();
