@@ -91,6 +91,16 @@ fn not_found<'a>(
     }
 }
 
+/// `NotFound` for an identity missing from one of the state's maps, suggesting the nearest key.
+fn missing<K: std::fmt::Display, V>(
+    kind: Kind,
+    identity: impl ToString,
+    map: &std::collections::BTreeMap<K, V>,
+) -> Refusal {
+    let known: Vec<String> = map.keys().map(|k| k.to_string()).collect();
+    not_found(kind, identity, known.iter().map(String::as_str))
+}
+
 /// The pool a new object goes to: the one named (it must be declared) or the only one.
 fn new_pool(state: &DesiredState, given: Option<&str>) -> Result<String, Refusal> {
     match given {
@@ -221,10 +231,10 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
             denied_members,
             creators,
         } => {
-            let known: Vec<String> = state.categories.keys().map(|k| k.to_string()).collect();
-            let c = state.categories.get_mut(identity).ok_or_else(|| {
-                not_found(Kind::Category, identity, known.iter().map(String::as_str))
-            })?;
+            let c = match state.categories.get_mut(identity) {
+                Some(x) => x,
+                None => return Err(missing(Kind::Category, identity, &state.categories)),
+            };
             set(&mut c.description, description);
             set(&mut c.invitations, invitations);
             set(&mut c.file_upload, file_upload);
@@ -236,12 +246,7 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
         }
         RemoveCategory { identity } => {
             if !state.categories.contains_key(identity) {
-                let known: Vec<String> = state.categories.keys().map(|k| k.to_string()).collect();
-                return Err(not_found(
-                    Kind::Category,
-                    identity,
-                    known.iter().map(String::as_str),
-                ));
+                return Err(missing(Kind::Category, identity, &state.categories));
             }
             let rooms = state
                 .rooms
@@ -318,12 +323,7 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
             presenters,
         } => {
             if !state.rooms.contains_key(identity) {
-                let known: Vec<String> = state.rooms.keys().map(|k| k.to_string()).collect();
-                return Err(not_found(
-                    Kind::Room,
-                    identity,
-                    known.iter().map(String::as_str),
-                ));
+                return Err(missing(Kind::Room, identity, &state.rooms));
             }
             // Moving to another category drops the entries it does not admit.
             let moved_to = category
@@ -363,12 +363,7 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
         }
         RemoveRoom { identity } => {
             if state.rooms.remove(identity).is_none() {
-                let known: Vec<String> = state.rooms.keys().map(|k| k.to_string()).collect();
-                return Err(not_found(
-                    Kind::Room,
-                    identity,
-                    known.iter().map(String::as_str),
-                ));
+                return Err(missing(Kind::Room, identity, &state.rooms));
             }
             Ok(vec![Touched::Room(identity.clone(), Removed)])
         }
@@ -393,21 +388,16 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
             Ok(vec![Touched::Addin(id, Created)])
         }
         SetAddin { identity, url } => {
-            let known: Vec<String> = state.addins.keys().map(|k| k.to_string()).collect();
-            let a = state.addins.get_mut(identity).ok_or_else(|| {
-                not_found(Kind::Addin, identity, known.iter().map(String::as_str))
-            })?;
+            let a = match state.addins.get_mut(identity) {
+                Some(x) => x,
+                None => return Err(missing(Kind::Addin, identity, &state.addins)),
+            };
             set(&mut a.url, url);
             Ok(vec![Touched::Addin(identity.clone(), Updated)])
         }
         RemoveAddin { identity, force } => {
             if !state.addins.contains_key(identity) {
-                let known: Vec<String> = state.addins.keys().map(|k| k.to_string()).collect();
-                return Err(not_found(
-                    Kind::Addin,
-                    identity,
-                    known.iter().map(String::as_str),
-                ));
+                return Err(missing(Kind::Addin, identity, &state.addins));
             }
             let users: Vec<ObjectId> = state
                 .rooms
@@ -466,10 +456,10 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
                     .policies
                     .insert(Scope::Global, PersistentChatPolicy::defaults(Scope::Global));
             }
-            let known: Vec<String> = state.policies.keys().map(|k| k.to_string()).collect();
-            let p = state.policies.get_mut(identity).ok_or_else(|| {
-                not_found(Kind::Policy, identity, known.iter().map(String::as_str))
-            })?;
+            let p = match state.policies.get_mut(identity) {
+                Some(x) => x,
+                None => return Err(missing(Kind::Policy, identity, &state.policies)),
+            };
             set(&mut p.enable_persistent_chat, enable_persistent_chat);
             set(&mut p.description, description);
             Ok(vec![Touched::Policy(identity.clone(), Updated)])
@@ -482,12 +472,7 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
                 return Ok(vec![Touched::Policy(Scope::Global, Updated)]);
             }
             if !state.policies.contains_key(identity) {
-                let known: Vec<String> = state.policies.keys().map(|k| k.to_string()).collect();
-                return Err(not_found(
-                    Kind::Policy,
-                    identity,
-                    known.iter().map(String::as_str),
-                ));
+                return Err(missing(Kind::Policy, identity, &state.policies));
             }
             let mut touched = Vec::new();
             if let Scope::Tag(name) = identity {
@@ -670,12 +655,10 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
                 return Ok(vec![Touched::Configuration(Scope::Global, Updated)]);
             }
             if state.configurations.remove(identity).is_none() {
-                let known: Vec<String> =
-                    state.configurations.keys().map(|k| k.to_string()).collect();
-                return Err(not_found(
+                return Err(missing(
                     Kind::Configuration,
                     identity,
-                    known.iter().map(String::as_str),
+                    &state.configurations,
                 ));
             }
             Ok(vec![Touched::Configuration(identity.clone(), Removed)])
