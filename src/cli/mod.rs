@@ -39,9 +39,10 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
     /// The live store: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`
+    // Parsed after clap, so an invalid URL's password never reaches clap's error message.
     #[arg(long, global = true, env = "PCHAT_STORE", default_value = crate::store::DEFAULT_STORE,
-          value_parser = store_cmd::parse_store, hide_env_values = true)]
-    pub store: crate::store::StoreUrl,
+          hide_env_values = true)]
+    pub store: String,
     /// How long a write waits for another writer (`30s`, `500ms`, `2m`)
     #[arg(long, global = true, default_value = "30s", value_parser = store_cmd::parse_duration)]
     pub lock_timeout: std::time::Duration,
@@ -155,10 +156,19 @@ pub fn main() -> Outcome {
         };
         Style::decide(choice, no_color.as_deref(), stream_is_terminal)
     };
+    let stderr_style = style(std::io::stderr().is_terminal());
+    let store = match cli.store.parse::<crate::store::StoreUrl>() {
+        Ok(url) => url,
+        Err(why) => {
+            // The message masks any password; the URL itself is never echoed.
+            eprintln!("{}: invalid --store: {why}", stderr_style.red("error"));
+            return Outcome::Failed;
+        }
+    };
     let ctx = Context {
         stdout_style: style(std::io::stdout().is_terminal()),
-        stderr_style: style(std::io::stderr().is_terminal()),
-        store: cli.store.clone(),
+        stderr_style,
+        store,
         lock_timeout: cli.lock_timeout,
     };
     let mut out = Output::default();

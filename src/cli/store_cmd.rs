@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{Context, Outcome, Output};
 use crate::imperative;
 use crate::ops::{Effect, Operation, Touched};
-use crate::store::{Store, StoreError, StoreUrl};
+use crate::store::{Store, StoreError};
 
 /// Output format of `get` commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -210,11 +210,6 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         _ => return Err(format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)")),
     };
     Ok(Duration::from_secs_f64(secs))
-}
-
-/// Parses a store URL argument.
-pub fn parse_store(s: &str) -> Result<StoreUrl, String> {
-    s.parse()
 }
 
 /// `*` matches any run of characters (as the cmdlets' -Filter does), without regard to case.

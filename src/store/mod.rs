@@ -175,6 +175,19 @@ impl Store {
                         reason: e.to_string(),
                     })?
                     .application_name(&holder_name());
+                // One plain connection first: a pool retries until its timeout and then reports
+                // only that, hiding the cause (refused, unknown host, authentication).
+                match <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts).await {
+                    Ok(c) => {
+                        let _ = sqlx::Connection::close(c).await;
+                    }
+                    Err(e) => {
+                        return Err(StoreError::Connect {
+                            url: url.to_string(),
+                            reason: e.to_string(),
+                        })
+                    }
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(10))

@@ -812,3 +812,29 @@ fn a_newer_store_is_refused_and_endpoints_have_no_set() {
         assert!(!run.stderr.contains("password"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn passwords_in_store_urls_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "mysql://admin:s3cret@db.litwareinc.com/pchat",
+        "postgres://admin:s3cret@127.0.0.1:1/pchat",
+    ] {
+        let run = pchat_in(dir.path(), &["--store", url, "room", "get"]);
+        assert_eq!(run.code, 1, "{url}");
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.contains("s3cret"), "{url}: {all}");
+        assert!(all.contains("admin:***@"), "{url}: {all}");
+    }
+    // An unreachable server says why, at once.
+    let run = pchat_in(
+        dir.path(),
+        &[
+            "--store",
+            "postgres://admin:s3cret@127.0.0.1:1/pchat",
+            "room",
+            "get",
+        ],
+    );
+    assert!(run.stderr.contains("Connection refused"), "{}", run.stderr);
+}
