@@ -213,10 +213,17 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Checks that each entry of a principal list is a principal; warns of repeats. Returns the
-    /// interned id of each valid entry, with its index in the list.
-    fn principal_list(&mut self, at: At<'_>, field: &str, list: &'a [String]) -> Vec<(usize, u32)> {
-        let mut ids: Vec<(usize, u32)> = Vec::with_capacity(list.len());
+    /// Checks that each entry of a principal list is a principal; warns of repeats. Leaves in
+    /// `ids` the interned id of each valid entry, with its index in the list (a buffer the
+    /// caller reuses: rooms have hundreds of thousands of lists).
+    fn principal_list(
+        &mut self,
+        at: At<'_>,
+        field: &str,
+        list: &'a [String],
+        ids: &mut Vec<(usize, u32)>,
+    ) {
+        ids.clear();
         for (i, p) in list.iter().enumerate() {
             match self.principals.info(p) {
                 Err(why) => self.error(
@@ -253,7 +260,6 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        ids
     }
 
     fn pools(&mut self) {
@@ -368,7 +374,7 @@ impl<'a> Checker<'a> {
                     None,
                 );
             } else {
-                self.principal_list(at, "members", &p.members);
+                self.principal_list(at, "members", &p.members, &mut Vec::new());
             }
         }
     }
@@ -390,7 +396,7 @@ impl<'a> Checker<'a> {
                 ("deniedMembers", &c.denied_members),
                 ("creators", &c.creators),
             ] {
-                self.principal_list(at, field, list);
+                self.principal_list(at, field, list, &mut Vec::new());
             }
             self.lifecycle(at, &c.lifecycle);
         }
@@ -422,7 +428,7 @@ impl<'a> Checker<'a> {
 
     fn rooms(&mut self) {
         // Per-category permission frames, built once: rooms far outnumber categories.
-        let mut frames: HashMap<(&str, &str), Frame> = HashMap::new();
+        let mut frames: HashMap<(&str, &str), Frame, FastHash> = HashMap::default();
         for (id, c) in &self.state.categories {
             frames.insert(
                 (id.pool.as_str(), id.name.as_str()),
@@ -446,6 +452,7 @@ impl<'a> Checker<'a> {
             .keys()
             .map(|id| (id.pool.as_str(), id.name.as_str()))
             .collect();
+        let mut ids: Vec<(usize, u32)> = Vec::new();
         for (id, r) in &self.state.rooms {
             let at = At {
                 kind: Kind::Room,
@@ -535,7 +542,7 @@ impl<'a> Checker<'a> {
                 ("managers", &r.managers),
                 ("presenters", &r.presenters),
             ] {
-                let ids = self.principal_list(at, field, list);
+                self.principal_list(at, field, list, &mut ids);
                 if let Some(frame) = frame {
                     self.membership(at, field, list, &ids, &r.category, frame);
                 }
