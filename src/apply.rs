@@ -168,7 +168,7 @@ fn singleton(c: &plan::Change) -> bool {
 
 /// The objects the configuration protects, by kind and identity (built once: they are few,
 /// the changes may be many).
-fn protected_set(
+pub fn protected_set(
     desired: &DesiredState,
 ) -> std::collections::HashSet<(crate::model::Kind, String)> {
     use crate::model::Kind;

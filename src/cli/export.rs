@@ -95,7 +95,7 @@ pub fn adopt(a: &AdoptArgs, ctx: &Context, out: &mut Output) -> Outcome {
         let revision = tx.revision().await? + 1;
         let present: std::collections::HashSet<(Kind, String)> =
             crate::plan::identities(&live).into_iter().collect();
-        let protected = protected_in(&desired);
+        let protected = crate::apply::protected_set(&desired);
         let mut adopted = 0;
         for (kind, id) in crate::plan::identities(&desired) {
             if present.contains(&(kind, id.clone())) {
@@ -118,24 +118,4 @@ pub fn adopt(a: &AdoptArgs, ctx: &Context, out: &mut Output) -> Outcome {
         }
         Err(e) => store_cmd::store_failed(ctx, out, &e),
     }
-}
-
-fn protected_in(d: &crate::model::DesiredState) -> std::collections::HashSet<(Kind, String)> {
-    let mut out = std::collections::HashSet::new();
-    for (k, v) in &d.categories {
-        if v.lifecycle.protect {
-            out.insert((Kind::Category, k.to_string()));
-        }
-    }
-    for (k, v) in &d.rooms {
-        if v.lifecycle.protect {
-            out.insert((Kind::Room, k.to_string()));
-        }
-    }
-    for (k, v) in &d.policies {
-        if v.lifecycle.protect {
-            out.insert((Kind::Policy, k.to_string()));
-        }
-    }
-    out
 }

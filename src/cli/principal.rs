@@ -11,7 +11,6 @@ use super::args;
 use super::store_cmd::{self, GetFormat};
 use super::{Context, Outcome, Output};
 use crate::model::access;
-use crate::model::principal::principal_key;
 use crate::model::*;
 
 #[derive(Debug, Subcommand)]
@@ -71,9 +70,7 @@ pub struct PolicyArgs {
     pub format: GetFormat,
 }
 
-fn key(s: &str) -> String {
-    principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k)
-}
+use crate::model::principal::key_or_text as key;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

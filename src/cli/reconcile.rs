@@ -170,19 +170,25 @@ fn load(
     out: &mut Output,
     paths: &[PathBuf],
 ) -> Result<(DesiredState, String), Outcome> {
-    let texts: Vec<(PathBuf, Vec<u8>)> = config::collect_files(paths)
-        .map(|files| {
-            files
-                .into_iter()
-                .map(|f| {
-                    let b = std::fs::read(&f).unwrap_or_default();
-                    (f, b)
+    // Each file is read once: for the digest and for loading.
+    let read = config::collect_files(paths).and_then(|files| {
+        let texts = files
+            .iter()
+            .map(|f| {
+                std::fs::read_to_string(f).map_err(|source| ConfigError::Io {
+                    path: f.clone(),
+                    source,
                 })
-                .collect()
-        })
-        .unwrap_or_default();
-    match config::load(paths) {
-        Ok(loaded) => Ok((loaded.state, digest(&texts))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((files, texts))
+    });
+    let result = read.and_then(|(files, texts)| {
+        let d = digest(&files, &texts);
+        config::load_texts(files, texts).map(|loaded| (loaded.state, d))
+    });
+    match result {
+        Ok(x) => Ok(x),
         Err(ConfigError::Invalid(report)) => {
             out.stderr
                 .push_str(&render::diagnostics::text(&report, ctx.stderr_style));
@@ -196,15 +202,15 @@ fn load(
 }
 
 /// A digest of the configuration files (names and contents), to record what an apply applied.
-fn digest(files: &[(PathBuf, Vec<u8>)]) -> String {
+fn digest(files: &[PathBuf], texts: &[String]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (path, bytes) in files {
+    for (path, text) in files.iter().zip(texts) {
         for b in path
             .to_string_lossy()
             .as_bytes()
             .iter()
             .chain([0u8].iter())
-            .chain(bytes.iter())
+            .chain(text.as_bytes().iter())
         {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);

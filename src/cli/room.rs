@@ -5,7 +5,6 @@ use clap::{Args, Subcommand};
 use super::args;
 use super::store_cmd::{self, joined, GetFormat};
 use super::{Context, Outcome, Output};
-use crate::model::principal::principal_key;
 use crate::model::*;
 use crate::ops::Operation;
 
@@ -142,7 +141,7 @@ pub struct RemoveArgs {
 }
 
 fn has(list: &[String], who: &str) -> bool {
-    let key = |s: &str| principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k);
+    let key = crate::model::principal::key_or_text;
     let k = key(who);
     list.iter().any(|p| key(p) == k)
 }

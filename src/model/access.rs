@@ -53,7 +53,7 @@ pub struct EffectivePolicy {
 /// A user's effective policy: the tag policy granted to them, else their site's policy, else
 /// the global one (defaults if the state has none).
 pub fn effective_policy(state: &DesiredState, user: &str) -> EffectivePolicy {
-    let key = principal_key(user).map_or_else(|_| user.to_string(), |(_, k)| k);
+    let key = super::principal::key_or_text(user);
     let from = |scope: &Scope| {
         state.policies.get(scope).map(|p| EffectivePolicy {
             identity: scope.clone(),

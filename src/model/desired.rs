@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use super::principal::principal_key;
 use super::*;
 
 /// All objects of a configuration, keyed by identity.
@@ -37,11 +36,7 @@ pub struct Duplicate<O> {
     pub index: usize,
 }
 
-/// The normalized key of a principal reference, or the text itself when it is malformed (the
-/// rules report that; keying by the raw text keeps distinct mistakes distinct).
-fn norm(s: &str) -> String {
-    principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k)
-}
+use super::principal::key_or_text as norm;
 
 macro_rules! absorb {
     ($map:expr, $kind:expr, $origin:expr, $dups:expr, $items:expr, |$item:ident| $key:expr) => {

@@ -59,8 +59,7 @@ pub struct MessageFilter {
 
 impl MessageFilter {
     pub fn matches(&self, m: &Message) -> bool {
-        let key =
-            |s: &str| super::principal::principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k);
+        let key = super::principal::key_or_text;
         if let Some(u) = &self.user_uri {
             if key(u) != key(&m.sender) {
                 return false;

@@ -100,6 +100,12 @@ pub fn principal_key(s: &str) -> Result<(RefKind, String), String> {
     )
 }
 
+/// The comparison key of a principal reference, or the text itself when it is malformed (the
+/// rules report that; keying by the raw text keeps distinct mistakes distinct).
+pub fn key_or_text(s: &str) -> String {
+    principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k)
+}
+
 /// The comparison key of a DN known to be well formed.
 fn dn_key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -695,7 +695,7 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
             Ok(vec![Touched::Endpoint(key, Created)])
         }
         RemoveEndpoint { sip_address } => {
-            let key = principal_key(sip_address).map_or_else(|_| sip_address.clone(), |(_, k)| k);
+            let key = crate::model::principal::key_or_text(sip_address);
             if state.endpoints.remove(&key).is_none() {
                 let known: Vec<&str> = state
                     .endpoints

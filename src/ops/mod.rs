@@ -29,7 +29,7 @@ impl ListChange {
     /// Applies the change; entries compare as principals (case of the `sip:` scheme and host and
     /// of DN attribute names ignored) and are not added twice.
     pub fn apply_to(&self, list: &mut Vec<String>) {
-        let key = |s: &str| principal::principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k);
+        let key = principal::key_or_text;
         if let Some(r) = &self.replace {
             list.clone_from(r);
         }

@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use super::{Action, Change, Ignored, Live, Plan, Prune};
-use crate::model::principal::principal_key;
 use crate::model::*;
 use crate::ops::{ComplianceParams, ConfigurationParams, ListChange, Operation};
 
@@ -36,9 +35,7 @@ fn show<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-fn key(p: &str) -> String {
-    principal_key(p).map_or_else(|_| p.to_string(), |(_, k)| k)
-}
+use crate::model::principal::key_or_text as key;
 
 /// The fields of a new object that differ from their defaults, as added values.
 fn created_fields<T: Serialize>(obj: &T) -> Vec<FieldDiff> {

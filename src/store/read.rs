@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use super::{on_tx, Result, Tx};
-use crate::model::principal::principal_key;
 use crate::model::*;
 
 /// Text forms of the model's enums in the store, and back.
@@ -473,6 +472,4 @@ pub(super) fn attach_room_lists(
 }
 
 /// The key the store files a principal under (its normalized identity), or the text itself.
-pub(super) fn key_of(text: &str) -> String {
-    principal_key(text).map_or_else(|_| text.to_string(), |(_, k)| k)
-}
+pub(super) use crate::model::principal::key_or_text as key_of;

@@ -479,3 +479,35 @@ fn drift_in_json_and_a_watcher_that_sees_a_hand_change() {
         "{text}"
     );
 }
+
+#[test]
+fn adopt_remembers_protection_of_every_kind() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        code(&t, &["pool", "add", "--fqdn", "p.litwareinc.com"], 0);
+        code(
+            &t,
+            &[
+                "addin",
+                "new",
+                "--name",
+                "Dash",
+                "--url",
+                "https://apps.litwareinc.com/dash",
+            ],
+            0,
+        );
+        let dir = t.dir.path().join("cfg");
+        std::fs::create_dir_all(&dir).unwrap();
+        let with = "pools:\n  - fqdn: p.litwareinc.com\naddins:\n  - name: Dash\n    url: https://apps.litwareinc.com/dash\n    lifecycle:\n      protect: true\n";
+        std::fs::write(dir.join("c.yaml"), with).unwrap();
+        let cfg = dir.display().to_string();
+        code(&t, &["adopt", &cfg], 0);
+        std::fs::write(dir.join("c.yaml"), "pools:\n  - fqdn: p.litwareinc.com\n").unwrap();
+        let out = code(&t, &["apply", &cfg, "--yes", "--force"], 3);
+        assert!(
+            out.contains("add-in `p.litwareinc.com\\Dash` is protected"),
+            "{out}"
+        );
+    }
+}
