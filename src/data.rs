@@ -287,9 +287,8 @@ fn parse<T: for<'de> Deserialize<'de>>(
 ) -> Result<Vec<T>, DataError> {
     match files.iter().find(|(n, _)| n == &format!("{name}.json")) {
         None => Ok(Vec::new()),
-        Some((n, bytes)) => {
-            serde_json::from_slice(bytes).map_err(|e| DataError::Format(format!("{n}: {e}")))
-        }
+        Some((n, bytes)) => serde_json::from_slice(crate::files::strip_bom(bytes))
+            .map_err(|e| DataError::Format(format!("{n}: {e}"))),
     }
 }
 
@@ -306,7 +305,8 @@ pub async fn import(store: &Store, bytes: &[u8], force: bool) -> Result<ImportSu
         .find(|(n, _)| n == "manifest.json")
         .ok_or_else(|| DataError::Format("it has no manifest.json".into()))
         .and_then(|(_, b)| {
-            serde_json::from_slice(b).map_err(|e| DataError::Format(format!("manifest.json: {e}")))
+            serde_json::from_slice(crate::files::strip_bom(b))
+                .map_err(|e| DataError::Format(format!("manifest.json: {e}")))
         })?;
     if manifest.format != FORMAT || manifest.version != VERSION {
         return Err(DataError::Format(format!(

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod config;
 pub mod data;
+pub mod files;
 pub mod imperative;
 pub mod model;
 pub mod ops;

@@ -93,7 +93,7 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
             });
             match result {
                 Ok(bytes) => {
-                    if let Err(e) = std::fs::write(&a.file, &bytes) {
+                    if let Err(e) = crate::files::write_private(&a.file, &bytes) {
                         out.stderr.push_str(&format!(
                             "{}: cannot write {}: {e}\n",
                             ctx.stderr_style.red("error"),
@@ -112,7 +112,8 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
             }
         }
         DataCommand::Import(a) => {
-            let bytes = match std::fs::read(&a.file) {
+            let bytes = match crate::files::read_bytes(&a.file, crate::files::DEFAULT_MAX_FILE_SIZE)
+            {
                 Ok(b) => b,
                 Err(e) => {
                     out.stderr.push_str(&format!(

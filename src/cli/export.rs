@@ -38,7 +38,8 @@ pub fn export(a: &ExportArgs, ctx: &Context, out: &mut Output) -> Outcome {
         return Outcome::Success;
     };
     let write = |path: PathBuf, text: &str| {
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        crate::files::write_private(&path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
     let mut written = 0;
     let result = std::fs::create_dir_all(dir)

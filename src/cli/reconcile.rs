@@ -172,15 +172,7 @@ fn load(
 ) -> Result<(DesiredState, String), Outcome> {
     // Each file is read once: for the digest and for loading.
     let read = config::collect_files(paths).and_then(|files| {
-        let texts = files
-            .iter()
-            .map(|f| {
-                std::fs::read_to_string(f).map_err(|source| ConfigError::Io {
-                    path: f.clone(),
-                    source,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let texts = config::read_files(&files)?;
         Ok((files, texts))
     });
     let result = read.and_then(|(files, texts)| {
@@ -303,7 +295,7 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
         PlanFormat::Powershell => render::powershell::script(&p),
     });
     if let Some(path) = &a.out {
-        if let Err(e) = std::fs::write(path, file.to_json()) {
+        if let Err(e) = crate::files::write_private(path, file.to_json().as_bytes()) {
             out.stderr.push_str(&format!(
                 "{}: cannot write {}: {e}\n",
                 ctx.stderr_style.red("error"),
@@ -395,7 +387,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     // A saved plan: plan again from its inputs and check nothing moved since it was made.
     let saved = match &a.plan {
         None => None,
-        Some(path) => match std::fs::read_to_string(path)
+        Some(path) => match crate::files::read(path, crate::files::DEFAULT_MAX_FILE_SIZE)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))
             .and_then(|t| render::json::PlanFile::parse(&t))
         {

@@ -23,7 +23,8 @@ pub fn read(path: &Path) -> Result<Vec<Principal>, DirectoryError> {
         line,
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| err(0, format!("cannot read it: {e}")))?;
+    let text = crate::files::read(path, crate::files::DEFAULT_MAX_FILE_SIZE)
+        .map_err(|e| err(0, format!("cannot read it: {e}")))?;
     match path
         .extension()
         .and_then(|e| e.to_str())

@@ -67,6 +67,14 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: crate::files::TextError,
+    },
+    #[error("symlink loop at {}: it leads back to {}", path.display(), target.display())]
+    SymlinkLoop { path: PathBuf, target: PathBuf },
     #[error("no .yaml or .yml files under {}", path.display())]
     NoFiles { path: PathBuf },
     #[error("the configuration is not valid: {} found", count_text(.0))]
@@ -85,15 +93,23 @@ fn count_text(r: &Report) -> String {
 /// when anything is wrong.
 pub fn load(inputs: &[PathBuf]) -> Result<Loaded, ConfigError> {
     let files = collect_files(inputs)?;
-    let mut texts = Vec::with_capacity(files.len());
-    for f in &files {
-        let text = std::fs::read_to_string(f).map_err(|source| ConfigError::Io {
-            path: f.clone(),
-            source,
-        })?;
-        texts.push(text);
-    }
+    let texts = read_files(&files)?;
     load_texts(files, texts)
+}
+
+/// Reads configuration files: regular files only, each of bounded size, UTF-8 (a BOM is dropped).
+pub fn read_files(files: &[PathBuf]) -> Result<Vec<String>, ConfigError> {
+    files
+        .iter()
+        .map(|f| {
+            crate::files::read(f, crate::files::DEFAULT_MAX_FILE_SIZE).map_err(|source| {
+                ConfigError::Read {
+                    path: f.clone(),
+                    source,
+                }
+            })
+        })
+        .collect()
 }
 
 /// Loads and validates configuration texts already in memory (`files` name them in messages).
@@ -161,7 +177,8 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
         })?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(input, &mut found)?;
+            let mut walker = Walker::default();
+            walker.walk(input, &mut found)?;
             found.sort();
             if found.is_empty() {
                 return Err(ConfigError::NoFiles {
@@ -176,30 +193,78 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
-    let io = |source| ConfigError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if name.starts_with('.') {
-            continue; // Hidden files and folders (.git) are not configuration.
-        }
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
-            out.push(path);
-        }
+/// A directory walk that follows symlinks but never goes round in a loop, and never reads one
+/// directory twice (two links to the same folder would declare every object in it twice).
+#[derive(Default)]
+struct Walker {
+    /// The directories being walked, outermost first, by identity (device, inode) and path.
+    ancestors: Vec<(DirId, PathBuf)>,
+    seen: HashSet<DirId>,
+}
+
+type DirId = (u64, u64);
+
+fn dir_id(meta: &std::fs::Metadata) -> Option<DirId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
     }
-    Ok(())
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+impl Walker {
+    fn walk(&mut self, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
+        let io = |source| ConfigError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let id = dir_id(&std::fs::metadata(dir).map_err(io)?);
+        if let Some(id) = id {
+            if let Some((_, target)) = self.ancestors.iter().find(|(a, _)| *a == id) {
+                return Err(ConfigError::SymlinkLoop {
+                    path: dir.to_path_buf(),
+                    target: target.clone(),
+                });
+            }
+            if !self.seen.insert(id) {
+                return Ok(());
+            }
+            self.ancestors.push((id, dir.to_path_buf()));
+        }
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            entries.push(entry.map_err(io)?.path());
+        }
+        // Sorted, so which of two links to one folder is read does not depend on the file system.
+        entries.sort();
+        for path in entries {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.starts_with('.') {
+                continue; // Hidden files and folders (.git) are not configuration.
+            }
+            if path.is_dir() {
+                self.walk(&path, out)?;
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            ) {
+                // Not-regular files are kept here so that reading them says what they are.
+                out.push(path);
+            }
+        }
+        if id.is_some() {
+            self.ancestors.pop();
+        }
+        Ok(())
+    }
 }
 
 /// Places a file's syntax and type errors.

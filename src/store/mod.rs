@@ -60,6 +60,8 @@ pub enum StoreError {
     },
     #[error("another pchat is writing to the store{holder}; gave up after {} s (see --lock-timeout)", waited.as_secs_f64())]
     LockTimeout { holder: String, waited: Duration },
+    #[error("the store {url} can be read but not written by this user; run the command as its owner, or ask for write access")]
+    ReadOnly { url: String },
     #[error("the store query failed: {0}")]
     Query(#[from] sqlx::Error),
 }
@@ -83,6 +85,8 @@ pub struct Store {
     backend: Backend,
     url: StoreUrl,
     lock_timeout: Duration,
+    /// An SQLite file this user may only read.
+    read_only: bool,
 }
 
 /// A transaction on either backend. Reads see one consistent snapshot; writes hold the lock.
@@ -166,8 +170,13 @@ impl Store {
     /// `Create` when the SQLite file cannot be made, `Connect` when the server is unreachable,
     /// `TooNew` when a newer pchat wrote the store.
     pub async fn open(url: &StoreUrl, lock_timeout: Duration) -> Result<Store> {
+        let mut read_only = false;
         let backend = match url {
-            StoreUrl::Sqlite(path) => Backend::Sqlite(open_sqlite(path, lock_timeout).await?),
+            StoreUrl::Sqlite(path) => {
+                let (pool, ro) = open_sqlite(path, lock_timeout).await?;
+                read_only = ro;
+                Backend::Sqlite(pool)
+            }
             StoreUrl::Postgres(u) => {
                 let opts = PgConnectOptions::from_str(u)
                     .map_err(|e| StoreError::Connect {
@@ -204,6 +213,7 @@ impl Store {
             backend,
             url: url.clone(),
             lock_timeout,
+            read_only,
         };
         store.migrate().await?;
         Ok(store)
@@ -279,6 +289,11 @@ impl Store {
     /// # Errors
     /// `LockTimeout` when another writer holds the lock longer than the lock timeout.
     pub async fn write(&self) -> Result<Tx> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                url: self.url.to_string(),
+            });
+        }
         let waited = self.lock_timeout;
         match &self.backend {
             Backend::Sqlite(p) => match p.begin_with("BEGIN IMMEDIATE").await {
@@ -364,37 +379,60 @@ impl Store {
     /// Closes the connections; waits for them to finish.
     pub async fn close(self) {
         match self.backend {
+            Backend::Sqlite(p) if !self.read_only => {
+                // Fold the write-ahead log into the database file, so a reader who may not
+                // write (and so cannot replay a log) sees every committed change.
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&p)
+                    .await;
+                p.close().await
+            }
             Backend::Sqlite(p) => p.close().await,
             Backend::Postgres(p) => p.close().await,
         }
     }
 }
 
-async fn open_sqlite(path: &Path, lock_timeout: Duration) -> Result<SqlitePool> {
+async fn open_sqlite(path: &Path, lock_timeout: Duration) -> Result<(SqlitePool, bool)> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    let refuse = |reason: String| StoreError::Create {
+        path: path.to_path_buf(),
+        reason,
+    };
     if !parent.is_dir() {
-        return Err(StoreError::Create {
-            path: path.to_path_buf(),
-            reason: format!("the directory {} does not exist", parent.display()),
-        });
+        return Err(refuse(format!(
+            "the directory {} does not exist",
+            parent.display()
+        )));
     }
-    let opts = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(lock_timeout);
-    SqlitePoolOptions::new()
+    let read_only = prepare_sqlite_file(path).await.map_err(refuse)?;
+    let opts = if read_only {
+        // Someone else's store that this user may only read: reads work, writes say why not.
+        read_only_options(path).await
+    } else {
+        SqliteConnectOptions::new()
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+    }
+    .foreign_keys(true)
+    .busy_timeout(lock_timeout);
+    let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(opts)
         .await
         .map_err(|e| StoreError::Create {
             path: path.to_path_buf(),
             reason: match &e {
+                sqlx::Error::Database(d) if d.code().as_deref() == Some("14") && read_only => {
+                    "this user may read the store but not write it, and cannot read its \
+                     write-ahead log (-wal, -shm files) either: ask its owner for read access \
+                     to those files too"
+                        .to_string()
+                }
                 sqlx::Error::Database(d) if d.code().as_deref() == Some("14") => {
                     format!(
                         "the file cannot be opened or created in {} (is it writable?)",
@@ -403,7 +441,119 @@ async fn open_sqlite(path: &Path, lock_timeout: Duration) -> Result<SqlitePool> 
                 }
                 other => other.to_string(),
             },
-        })
+        })?;
+    Ok((pool, read_only))
+}
+
+/// Makes sure `path` is a store pchat may open, before SQLite or sqlx write anything to it:
+/// creates a new one readable by its owner only (the store holds chat history), refuses a
+/// directory, a file that is not SQLite, and another application's SQLite database. Returns
+/// whether the file can only be read.
+async fn prepare_sqlite_file(path: &Path) -> std::result::Result<bool, String> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            return match opts.open(path) {
+                // SQLite gives its -wal and -shm files the mode of the database file.
+                Ok(_) => Ok(false),
+                // Another process created it first: it is creating a store there too.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+                Err(e) => Err(format!("the file cannot be created: {e}")),
+            };
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if meta.is_dir() {
+        return Err(format!(
+            "it is a directory; name a file in it (sqlite://{}/pchat.db)",
+            path.display()
+        ));
+    }
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    let read_only = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Ok(_) => false,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => true,
+        Err(e) if e.raw_os_error() == Some(30) => true, // EROFS: a read-only file system
+        Err(e) => return Err(e.to_string()),
+    };
+    if meta.len() == 0 {
+        return Ok(read_only);
+    }
+    let mut head = [0u8; 16];
+    let n = std::io::Read::read(
+        &mut std::fs::File::open(path).map_err(|e| e.to_string())?,
+        &mut head,
+    )
+    .map_err(|e| e.to_string())?;
+    if n < 16 || &head != b"SQLite format 3\0" {
+        return Err("it is not an SQLite database; pchat will not overwrite it".into());
+    }
+    let tables = sqlite_tables(path).await?;
+    if !tables.is_empty() && !tables.iter().any(|t| t == "meta") {
+        let mut shown: Vec<&str> = tables.iter().map(String::as_str).take(5).collect();
+        if tables.len() > 5 {
+            shown.push("…");
+        }
+        return Err(format!(
+            "it is the SQLite database of another application (tables: {}); pchat will not \
+             write to it, name a new file for the store",
+            shown.join(", ")
+        ));
+    }
+    Ok(read_only)
+}
+
+/// How to read an SQLite file without writing to it. A WAL database in a folder this user cannot
+/// write to cannot get its -shm file: when it has no write-ahead log either (every commit is
+/// in the file), it is read as immutable.
+async fn read_only_options(path: &Path) -> SqliteConnectOptions {
+    let opts = SqliteConnectOptions::new().filename(path).read_only(true);
+    let probe = async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect_with(&opts).await?;
+        sqlx::query("SELECT count(*) FROM sqlite_master")
+            .execute(&mut c)
+            .await?;
+        c.close().await
+    };
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if probe.await.is_err() && !Path::new(&wal).exists() {
+        return opts.immutable(true);
+    }
+    opts
+}
+
+/// The tables of an SQLite file, read without writing to it (no journal-mode change).
+async fn sqlite_tables(path: &Path) -> std::result::Result<Vec<String>, String> {
+    let opts = read_only_options(path).await;
+    let read = async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect_with(&opts).await?;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name",
+        )
+        .fetch_all(&mut c)
+        .await?;
+        c.close().await?;
+        Ok::<_, sqlx::Error>(names)
+    };
+    read.await
+        .map_err(|e| format!("it cannot be read as an SQLite database: {e}"))
 }
 
 fn is_sqlite_busy(e: &sqlx::Error) -> bool {

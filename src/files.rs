@@ -1,0 +1,234 @@
+//! The files pchat reads and writes for people. Inputs (configuration YAML, directory CSV/LDIF,
+//! saved plans, data archives): regular files only, of bounded size, UTF-8 with or without a
+//! byte-order mark. Outputs that hold chat content or its configuration (plans, archives) are
+//! created readable by their owner only.
+//!
+//! Windows PowerShell 5.1 writes a BOM with `-Encoding UTF8`, and this project's users are Windows
+//! administrators, so a leading BOM is dropped wherever text comes in. Anything that is not a
+//! regular file (`/dev/zero`, a FIFO) is refused before it is opened for reading: reading one can
+//! block forever or never end.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The largest file read unless told otherwise: generous (a 100,000-room configuration is about
+/// 40 MB), but a bound.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 512 * 1024 * 1024;
+
+/// Why a text file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TextError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("it is {what}, not a regular file")]
+    NotRegular { what: &'static str },
+    #[error("it is larger than {} MiB (the limit; see --max-file-size)", limit / (1024 * 1024))]
+    TooLarge { limit: u64 },
+    #[error(
+        "it is not valid UTF-8: {detail} at line {line}, column {column} (byte {offset}); {hint}"
+    )]
+    Encoding {
+        detail: &'static str,
+        offset: usize,
+        line: usize,
+        column: usize,
+        hint: &'static str,
+    },
+}
+
+/// What a path is, when it is not a regular file.
+fn non_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return Some("a device");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// Reads a regular file of at most `limit` bytes as UTF-8, dropping a leading BOM.
+pub fn read(path: &Path, limit: u64) -> Result<String, TextError> {
+    let bytes = read_bytes(path, limit)?;
+    decode(bytes)
+}
+
+/// Reads a regular file of at most `limit` bytes.
+pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, TextError> {
+    // Follows symlinks: what matters is what would be read.
+    let meta = std::fs::metadata(path)?;
+    if let Some(what) = non_regular(&meta) {
+        return Err(TextError::NotRegular { what });
+    }
+    if meta.len() > limit {
+        return Err(TextError::TooLarge { limit });
+    }
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // The file may grow between the look and the read: never take more than the limit.
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(TextError::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// Drops a leading UTF-8 byte-order mark.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes)
+}
+
+/// Writes a file that only its owner can read (0600) when it is created; an existing file keeps
+/// the mode its owner gave it. Plans and archives hold room names, members and messages.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.flush()
+}
+
+/// Bytes as UTF-8 text without a BOM, or where and why they are not.
+pub fn decode(mut bytes: Vec<u8>) -> Result<String, TextError> {
+    if strip_bom(&bytes).len() != bytes.len() {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => Err(encoding_error(e.as_bytes(), e.utf8_error().valid_up_to())),
+    }
+}
+
+fn encoding_error(bytes: &[u8], offset: usize) -> TextError {
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // Columns count characters, as the rest of pchat's positions do; the prefix is valid UTF-8.
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    let (detail, hint) = if utf16 {
+        (
+            "a UTF-16 byte-order mark",
+            "the file is UTF-16 (PowerShell's `Out-File` default): save it as UTF-8 \
+             (`Set-Content -Encoding UTF8`, or `iconv -f UTF-16 -t UTF-8`)",
+        )
+    } else {
+        (
+            "a byte sequence that is not UTF-8",
+            "the file may be Latin-1 or Windows-1252: save it as UTF-8 \
+             (`iconv -f WINDOWS-1252 -t UTF-8`)",
+        )
+    };
+    TextError::Encoding {
+        detail,
+        offset,
+        line,
+        column,
+        hint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_a_bom_and_places_bad_bytes() {
+        assert_eq!(decode(b"\xef\xbb\xbfa: b\n".to_vec()).unwrap(), "a: b\n");
+        match decode(b"a: 1\nname: caf\xe9\n".to_vec()) {
+            Err(TextError::Encoding {
+                offset,
+                line,
+                column,
+                hint,
+                ..
+            }) => {
+                assert_eq!((offset, line, column), (14, 2, 10));
+                assert!(hint.contains("Latin-1"), "{hint}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = decode(b"\xff\xfea\x00".to_vec()).unwrap_err().to_string();
+        assert!(
+            e.contains("UTF-16") && e.contains("line 1, column 1"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_regular_file() {
+        let dir = tempfile_dir();
+        let e = read(&dir, 1024).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                TextError::NotRegular {
+                    what: "a directory"
+                }
+            ),
+            "{e}"
+        );
+        #[cfg(unix)]
+        {
+            let e = read(Path::new("/dev/zero"), 1024).unwrap_err();
+            assert!(
+                matches!(e, TextError::NotRegular { what: "a device" }),
+                "{e}"
+            );
+        }
+        let f = dir.join("big.yaml");
+        std::fs::write(&f, "x".repeat(2048)).unwrap();
+        assert!(matches!(read(&f, 1024), Err(TextError::TooLarge { .. })));
+        assert_eq!(read(&f, 4096).unwrap().len(), 2048);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_created_0600_and_keep_an_existing_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile_dir().join("private");
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("plan.json");
+        write_private(&f, b"{}").unwrap();
+        let mode = |f: &Path| std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&f), 0o600);
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_private(&f, b"{ }").unwrap();
+        assert_eq!(mode(&f), 0o640);
+        assert_eq!(std::fs::read(&f).unwrap(), b"{ }");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("pchat-textfile-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+}
