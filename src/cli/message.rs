@@ -64,8 +64,8 @@ pub struct RemoveArgs {
     /// Posted on or before (a bare date includes that whole day)
     #[arg(long)]
     pub end_date: Option<String>,
-    /// Keywords the message must contain (see --match-clause)
-    #[arg(long)]
+    /// Keywords the message must contain (see --match-clause); never empty
+    #[arg(long, value_parser = keywords)]
     pub filter: Option<String>,
     /// All: every keyword; Or: any keyword; Exact: the filter as one phrase
     #[arg(long, value_parser = match_clause, default_value = "All")]
@@ -98,6 +98,19 @@ pub struct TestArgs {
     pub sender_sip_address: String,
     #[arg(long)]
     pub receiver_sip_address: String,
+}
+
+/// A `-Filter` with something in it: a blank one (an unset `$KEYWORD` in a script) would match
+/// every message of the room under `All` and `Exact`.
+fn keywords(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err(
+            "the filter is empty; give the keywords to match, or leave --filter out \
+                    to select by user and date alone"
+                .into(),
+        );
+    }
+    Ok(s.to_string())
 }
 
 fn match_clause(s: &str) -> Result<MatchClause, String> {
@@ -214,6 +227,8 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 let id = tx.post_message(&a.room, &a.from, at, &a.text).await?;
                 if id.is_some() {
                     tx.commit_write().await?;
+                } else {
+                    tx.finish().await?;
                 }
                 store.close().await;
                 Ok::<_, StoreError>(id)

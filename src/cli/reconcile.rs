@@ -30,8 +30,8 @@ pub struct PlanFlags {
     /// Which live objects missing from the configuration are removed
     #[arg(long, value_enum, default_value_t = PruneArg::Managed)]
     pub prune: PruneArg,
-    /// Refuse to update or remove more than this percentage of a kind's managed objects
-    #[arg(long, default_value_t = 30.0)]
+    /// Refuse to update or remove more than this percentage of a kind's live objects (0-100)
+    #[arg(long, default_value_t = 30.0, value_parser = plan::parse_percent)]
     pub threshold_percent: f64,
     /// ... when the kind has at least this many managed objects
     #[arg(long, default_value_t = 10)]

@@ -32,6 +32,12 @@ pub struct RawError {
 /// Parses one file. On failure, reports every error it can find (one per broken object, not
 /// only the first), each with its path.
 pub fn parse_document(text: &str) -> Result<Document, Vec<RawError>> {
+    if may_have_tags_or_anchors(text) {
+        let refused = screen(text);
+        if !refused.is_empty() {
+            return Err(refused);
+        }
+    }
     match serde_yaml::from_str::<Document>(text) {
         Ok(doc) => Ok(doc),
         Err(first) => Err(collect_errors(text, &first)),
@@ -41,7 +47,215 @@ pub fn parse_document(text: &str) -> Result<Document, Vec<RawError>> {
 /// Writes a document as YAML.
 pub fn to_string(doc: &Document) -> String {
     // Serializing plain data with string keys cannot fail.
-    serde_yaml::to_string(doc).expect("a Document always serializes")
+    quote_for_yaml11(serde_yaml::to_string(doc).expect("a Document always serializes"))
+}
+
+/// Whether a YAML 1.1 reader (PyYAML, many CI tools) would read this plain scalar as something
+/// other than a string: `yes`/`no`/`on`/`off`/`y`/`n`, sexagesimal and octal numbers, dates,
+/// `<<`, `=`. Errs towards yes: quoting a string is always safe.
+fn yaml11_non_string(s: &str) -> bool {
+    const WORDS: [&str; 28] = [
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+        "OFF", "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL", "~",
+        "<<", "=",
+    ];
+    if WORDS.contains(&s) {
+        return true;
+    }
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let numeric_start = body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    let numeric_chars = body
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-".contains(c));
+    let date =
+        s.len() >= 6 && s[..4].bytes().all(|b| b.is_ascii_digit()) && s.as_bytes()[4] == b'-';
+    (numeric_start && numeric_chars)
+        || date
+        || matches!(body, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN")
+}
+
+/// Whether a plain scalar is one serde_yaml writes for a real boolean, number or null (it
+/// quotes strings that a YAML 1.2 reader would take for those).
+fn yaml12_typed(s: &str) -> bool {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let int = digits(body) && (body == "0" || !body.starts_with('0'));
+    let float = match body.split_once('.') {
+        Some((i, f)) => {
+            let (f, exp) = f.split_once(['e', 'E']).unwrap_or((f, "0"));
+            digits(i) && digits(f) && digits(exp.strip_prefix(['-', '+']).unwrap_or(exp))
+        }
+        None => false,
+    };
+    matches!(
+        s,
+        "true" | "false" | "null" | "~" | ".inf" | "-.inf" | ".nan"
+    ) || int
+        || float
+}
+
+/// Single-quotes every plain scalar of serde_yaml's output that a YAML 1.1 reader would not
+/// read as the string it is (serde_yaml writes YAML 1.2, where `yes` is a string).
+fn quote_for_yaml11(text: String) -> String {
+    let Some(mut parser) = events::Parser::new(&text) else {
+        return text;
+    };
+    let mut spans = Vec::new();
+    while let Ok(Some(e)) = parser.next() {
+        if let events::Kind::Scalar(v) = &e.kind {
+            if e.plain && yaml11_non_string(v) && !yaml12_typed(v) {
+                spans.push((e.start, e.end));
+            }
+        }
+    }
+    drop(parser);
+    if spans.is_empty() {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 2 * spans.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        out.push_str(&text[at..start]);
+        // Plain scalars that look like these hold no quote character.
+        out.push('\'');
+        out.push_str(&text[start..end]);
+        out.push('\'');
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The tags a plain data file may carry: YAML's own core types. Any other (`!!binary`, `!Ref`)
+/// would be dropped silently by the deserializer, turning `!!binary aGVsbG8=` into a name.
+const CORE_TAGS: [&str; 7] = ["str", "int", "bool", "float", "null", "seq", "map"];
+
+/// How many nodes a file may expand to through aliases: a floor for small files, then in
+/// proportion to the input. Nested aliases ("billion laughs") grow exponentially otherwise.
+pub fn node_budget(len: usize) -> u64 {
+    1_000_000 + len as u64
+}
+
+/// Whether the text may hold a tag (`!`) or an anchor (`&`) where a node starts. Cheap (two
+/// memchr scans), so a plain file pays nothing for the screening below.
+fn may_have_tags_or_anchors(text: &str) -> bool {
+    let b = text.as_bytes();
+    let starts_node =
+        |i: usize| i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',');
+    ['!', '&'].iter().any(|&c| {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(c) {
+            if starts_node(from + i) {
+                return true;
+            }
+            from += i + 1;
+        }
+        false
+    })
+}
+
+/// One event pass over a file that uses tags or anchors: refuses tags pchat does not define
+/// and alias expansion past [`node_budget`], each at its place, before anything is built.
+fn screen(text: &str) -> Vec<RawError> {
+    let Some(mut parser) = events::Parser::new(text) else {
+        return Vec::new();
+    };
+    let budget = node_budget(text.len());
+    let mut errors = Vec::new();
+    // Expanded size of each anchored node; the running total; open collections with the total
+    // when they started and their anchor.
+    let mut anchors: HashMap<String, u64> = HashMap::new();
+    let mut expanded: u64 = 0;
+    let mut open: Vec<(u64, Option<String>)> = Vec::new();
+    // Syntax errors are the deserializer's to report, with its own words.
+    while let Ok(Some(event)) = parser.next() {
+        let mark = Mark {
+            line: event.line + 1,
+            column: event.column + 1,
+        };
+        if let Some(tag) = &event.tag {
+            let core = tag
+                .strip_prefix("tag:yaml.org,2002:")
+                .is_some_and(|t| CORE_TAGS.contains(&t));
+            if !core {
+                let shown = match tag.strip_prefix("tag:yaml.org,2002:") {
+                    Some(t) => format!("!!{t}"),
+                    None => tag.clone(),
+                };
+                errors.push(RawError {
+                    path: String::new(),
+                    message: format!("YAML tag `{shown}` is not part of a pchat configuration"),
+                    help: Some("remove the tag and write the value itself".into()),
+                    mark: Some(mark),
+                    at_key: false,
+                });
+            }
+        }
+        match event.kind {
+            events::Kind::Scalar(_) => {
+                expanded += 1;
+                if let Some(a) = event.anchor {
+                    anchors.insert(a, 1);
+                }
+            }
+            events::Kind::Alias(name) => expanded += anchors.get(&name).copied().unwrap_or(1),
+            events::Kind::SequenceStart | events::Kind::MappingStart => {
+                expanded += 1;
+                open.push((expanded - 1, event.anchor));
+            }
+            events::Kind::SequenceEnd | events::Kind::MappingEnd => {
+                if let Some((start, Some(a))) = open.pop() {
+                    anchors.insert(a, expanded - start);
+                }
+            }
+            events::Kind::DocumentEnd => break,
+            events::Kind::Other => {}
+        }
+        if expanded > budget {
+            errors.push(RawError {
+                path: String::new(),
+                message: format!(
+                    "YAML aliases expand this file to more than {budget} nodes (a \"billion \
+                     laughs\" document?)"
+                ),
+                help: Some(
+                    "an alias (`*name`) repeats its anchor's whole content; write shared lists \
+                     once per object, or split the file"
+                        .into(),
+                ),
+                mark: Some(mark),
+                at_key: false,
+            });
+            break;
+        }
+    }
+    errors
+}
+
+/// Where the first character YAML does not allow in a file stands (a raw NUL, a C0 or C1
+/// control): libyaml's reader reports such a character without a usable position.
+fn first_unprintable(text: &str) -> Option<(Mark, char)> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{85}')
+            || (' '..='~').contains(&c)
+            || ('\u{a0}'..='\u{d7ff}').contains(&c)
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}'
+    };
+    let mut line = 1;
+    let mut column = 1;
+    for c in text.chars() {
+        if !allowed(c) {
+            return Some((Mark { line, column }, c));
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    None
 }
 
 /// Slow path: re-reads a broken file object by object so that each broken object is reported.
@@ -52,6 +266,20 @@ fn collect_errors(text: &str, first: &serde_yaml::Error) -> Vec<RawError> {
         Err(e) => {
             let mut raw = from_error(&e, "");
             raw.path = path_at_syntax_error(text);
+            if raw.message.contains("control characters are not allowed") {
+                if let Some((mark, c)) = first_unprintable(text) {
+                    raw.mark = Some(mark);
+                    raw.message = format!(
+                        "the control character U+{:04X} is not allowed in a YAML file",
+                        c as u32
+                    );
+                    raw.help = Some(
+                        "remove it; inside a double-quoted string it can be written as an \
+                         escape (`\\t`, `\\x..`) if it is really meant"
+                            .into(),
+                    );
+                }
+            }
             return vec![raw];
         }
     };
@@ -400,7 +628,7 @@ fn walk(text: &str, mut visit: impl FnMut(&str, bool, Mark)) -> Result<(), Strin
                     value_done(&mut stack);
                 }
             }
-            events::Kind::Alias => {
+            events::Kind::Alias(_) => {
                 let (path, is_key) = place(&mut stack);
                 if is_key {
                     set_key(&mut stack, COMPLEX.into());
@@ -449,7 +677,8 @@ mod events {
 
     pub enum Kind {
         Scalar(String),
-        Alias,
+        /// The anchor name an alias refers to.
+        Alias(String),
         SequenceStart,
         SequenceEnd,
         MappingStart,
@@ -463,6 +692,27 @@ mod events {
         /// 0-based, as libyaml counts.
         pub line: usize,
         pub column: usize,
+        /// An explicit tag (`!Ref`, `tag:yaml.org,2002:binary` for `!!binary`), if the node has one.
+        pub tag: Option<String>,
+        /// The node's anchor (`&name`), if it has one.
+        pub anchor: Option<String>,
+        /// Byte offsets of the node's text.
+        pub start: usize,
+        pub end: usize,
+        /// A scalar written plain (no quotes, not a block scalar).
+        pub plain: bool,
+    }
+
+    /// A C string libyaml owns, copied out.
+    ///
+    /// # Safety
+    /// `p` is null or points at a NUL-terminated string that lives for the call.
+    unsafe fn c_string(p: *const u8) -> Option<String> {
+        if p.is_null() {
+            return None;
+        }
+        let s = std::ffi::CStr::from_ptr(p.cast());
+        Some(String::from_utf8_lossy(s.to_bytes()).into_owned())
     }
 
     pub struct Parser<'a> {
@@ -508,16 +758,29 @@ mod events {
                     return Err(());
                 }
                 let e = &*event.as_ptr();
+                let (mut tag, mut anchor, mut plain) = (None, None, false);
                 let kind = match e.type_ {
                     unsafe_yaml::YAML_SCALAR_EVENT => {
                         let s = e.data.scalar;
                         let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
+                        (tag, anchor) = (c_string(s.tag), c_string(s.anchor));
+                        plain = s.style == unsafe_yaml::YAML_PLAIN_SCALAR_STYLE;
                         Kind::Scalar(String::from_utf8_lossy(bytes).into_owned())
                     }
-                    unsafe_yaml::YAML_ALIAS_EVENT => Kind::Alias,
-                    unsafe_yaml::YAML_SEQUENCE_START_EVENT => Kind::SequenceStart,
+                    unsafe_yaml::YAML_ALIAS_EVENT => {
+                        Kind::Alias(c_string(e.data.alias.anchor).unwrap_or_default())
+                    }
+                    unsafe_yaml::YAML_SEQUENCE_START_EVENT => {
+                        let s = e.data.sequence_start;
+                        (tag, anchor) = (c_string(s.tag), c_string(s.anchor));
+                        Kind::SequenceStart
+                    }
                     unsafe_yaml::YAML_SEQUENCE_END_EVENT => Kind::SequenceEnd,
-                    unsafe_yaml::YAML_MAPPING_START_EVENT => Kind::MappingStart,
+                    unsafe_yaml::YAML_MAPPING_START_EVENT => {
+                        let s = e.data.mapping_start;
+                        (tag, anchor) = (c_string(s.tag), c_string(s.anchor));
+                        Kind::MappingStart
+                    }
                     unsafe_yaml::YAML_MAPPING_END_EVENT => Kind::MappingEnd,
                     unsafe_yaml::YAML_DOCUMENT_END_EVENT => Kind::DocumentEnd,
                     unsafe_yaml::YAML_STREAM_END_EVENT => {
@@ -530,6 +793,11 @@ mod events {
                     kind,
                     line: e.start_mark.line as usize,
                     column: e.start_mark.column as usize,
+                    tag,
+                    anchor,
+                    start: e.start_mark.index as usize,
+                    end: e.end_mark.index as usize,
+                    plain,
                 };
                 unsafe_yaml::yaml_event_delete(event.as_mut_ptr());
                 Ok(Some(out))
@@ -547,7 +815,10 @@ mod events {
 
 /// Writes any serializable value as YAML (for `get --format yaml`).
 pub fn to_yaml<T: serde::Serialize>(value: &T) -> String {
-    serde_yaml::to_string(value).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+    match serde_yaml::to_string(value) {
+        Ok(text) => quote_for_yaml11(text),
+        Err(e) => format!("# cannot write YAML: {e}\n"),
+    }
 }
 
 #[cfg(test)]
@@ -612,6 +883,60 @@ mod tests {
             "rooms[0]: bad, while parsing"
         );
         assert_eq!(strip_positions("x at position 12"), "x");
+    }
+
+    #[test]
+    fn quotes_what_yaml_1_1_would_not_read_as_a_string() {
+        #[derive(serde::Serialize)]
+        struct T {
+            words: Vec<&'static str>,
+            flag: bool,
+            n: u32,
+        }
+        let words = vec![
+            "Zürich café",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "N",
+            "1:30",
+            "0777",
+            "2026-01-31",
+            "1_000",
+            "<<",
+            "=",
+            "plain",
+            "00:10:00",
+            "Yes please",
+        ];
+        let text = to_yaml(&T {
+            words: words.clone(),
+            flag: true,
+            n: 600,
+        });
+        for w in &words[1..13] {
+            assert!(text.contains(&format!("- '{w}'\n")), "{w} in\n{text}");
+        }
+        assert!(
+            text.contains("- plain\n") && text.contains("- Yes please\n"),
+            "{text}"
+        );
+        // A key too: PyYAML reads a bare `n` key as False.
+        assert!(
+            text.contains("flag: true\n") && text.contains("'n': 600\n"),
+            "{text}"
+        );
+        // Read back by a YAML 1.2 reader, every value is what was written.
+        let back: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let listed: Vec<&str> = back["words"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(listed, words);
     }
 
     #[test]

@@ -72,6 +72,11 @@ impl MessageFilter {
         let Some(filter) = &self.filter else {
             return true;
         };
+        // A blank filter names no keyword: it selects nothing rather than everything (the
+        // commands refuse it before it gets here).
+        if filter.trim().is_empty() {
+            return false;
+        }
         let (body, filter) = if self.case_sensitive {
             (m.body.clone(), filter.clone())
         } else {
@@ -274,5 +279,10 @@ mod tests {
             "case-sensitive: `Budget` is not `budget`"
         );
         assert!(f(kw("Budget", MatchClause::All, true)));
+        for blank in ["", " ", "\t\n"] {
+            for clause in [MatchClause::All, MatchClause::Or, MatchClause::Exact] {
+                assert!(!f(kw(blank, clause, false)), "{blank:?} {clause:?}");
+            }
+        }
     }
 }

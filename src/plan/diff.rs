@@ -202,13 +202,19 @@ impl<'a> Planner<'a> {
         protect: bool,
     ) {
         let managed = self.managed(kind, &identity);
+        // An object the configuration still declares is protected as it says now (so
+        // `protect: false` lifts the protection); a removed one as its last apply recorded.
+        let protected = match action {
+            Action::Delete => managed == Some(true),
+            _ => protect,
+        };
         let change = Change {
             action,
             kind,
             identity,
             operations,
             fields,
-            protected: protect || managed == Some(true),
+            protected,
             managed: managed.is_some(),
         };
         if action == Action::Delete {
@@ -218,7 +224,9 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// An update if any field changed; ignored drift is recorded either way.
+    /// An update if any field changed, or if the protection recorded for a managed object is
+    /// not the configured one (that change is pchat's own record: it needs no cmdlet); ignored
+    /// drift is recorded either way.
     fn update(
         &mut self,
         kind: Kind,
@@ -236,15 +244,18 @@ impl<'a> Planner<'a> {
                 desired,
             });
         }
-        if !fields.diffs.is_empty() {
-            self.push(
-                Action::Update,
-                kind,
-                identity,
-                vec![op],
-                fields.diffs,
-                protect,
-            );
+        let mut diffs = fields.diffs;
+        let operations = if diffs.is_empty() { vec![] } else { vec![op] };
+        match self.managed(kind, &identity) {
+            Some(recorded) if recorded != protect => diffs.push(FieldDiff::Value {
+                field: "lifecycle.protect".into(),
+                old: recorded.to_string(),
+                new: protect.to_string(),
+            }),
+            _ => {}
+        }
+        if !diffs.is_empty() {
+            self.push(Action::Update, kind, identity, operations, diffs, protect);
         }
     }
 

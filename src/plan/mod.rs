@@ -32,11 +32,24 @@ pub enum Prune {
 }
 
 /// The safety threshold: refuse when a plan would update or remove more than `percent` of the
-/// managed objects of a kind that has at least `min_objects`.
+/// live objects of a kind that has at least `min_objects`, managed or not (`--prune all` reaches
+/// beyond what pchat manages, so the net must too).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Threshold {
     pub percent: f64,
     pub min_objects: usize,
+}
+
+/// Parses a threshold percentage: a finite number from 0 to 100. NaN compares false with
+/// everything, so it would switch the threshold off without a word.
+pub fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if p.is_finite() && (0.0..=100.0).contains(&p) => Ok(p),
+        Ok(_) => Err(format!("`{s}` is not a percentage from 0 to 100")),
+        Err(_) => Err(format!(
+            "`{s}` is not a number (a percentage from 0 to 100)"
+        )),
+    }
 }
 
 impl Default for Threshold {
@@ -119,7 +132,7 @@ pub enum Refusal {
     Threshold {
         kind: Kind,
         changing: usize,
-        managed: usize,
+        live: usize,
         percent: f64,
     },
 }
@@ -134,11 +147,11 @@ impl std::fmt::Display for Refusal {
             Refusal::Threshold {
                 kind,
                 changing,
-                managed,
+                live,
                 percent,
             } => write!(
                 f,
-                "{changing} of {managed} managed {kind} objects would change or go, more than \
+                "{changing} of {live} {kind} objects would change or go, more than \
                  {percent}%; pass --force if that is meant"
             ),
         }
@@ -181,20 +194,24 @@ impl Plan {
             .collect();
         if !force {
             for kind in Kind::ALL {
-                let managed = live.managed.keys().filter(|(k, _)| *k == kind).count();
-                if managed < threshold.min_objects {
+                let count = live.state.count(kind);
+                if count < threshold.min_objects {
                     continue;
                 }
+                // Every update and removal counts, managed or not; a change of pchat's own
+                // record (no cmdlet) touches nothing live.
                 let changing = self
                     .changes
                     .iter()
-                    .filter(|c| c.kind == kind && c.managed && c.action != Action::Create)
+                    .filter(|c| {
+                        c.kind == kind && c.action != Action::Create && !c.operations.is_empty()
+                    })
                     .count();
-                if changing as f64 * 100.0 > threshold.percent * managed as f64 {
+                if changing as f64 * 100.0 > threshold.percent * count as f64 {
                     out.push(Refusal::Threshold {
                         kind,
                         changing,
-                        managed,
+                        live: count,
                         percent: threshold.percent,
                     });
                 }

@@ -70,6 +70,14 @@ pub struct ChangeJson {
     pub cmdlets: Vec<String>,
     pub fields: Vec<FieldJson>,
     pub protected: bool,
+    /// Whether pchat managed the object before this change; a `delete` of an unmanaged object
+    /// comes only from `--prune all`.
+    #[serde(default = "yes")]
+    pub managed: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A changed field: a value (`old` → `new`, as JSON text) or a list (`added`, `removed`).
@@ -157,6 +165,7 @@ impl PlanFile {
                         })
                         .collect(),
                     protected: c.protected,
+                    managed: c.managed,
                 })
                 .collect(),
             kept: plan

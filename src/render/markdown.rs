@@ -1,11 +1,49 @@
 //! Plans as Markdown for a pull-request comment: a summary table, then each object's details
 //! folded.
+//!
+//! Names and values come from other people's configuration and from the live service: every one
+//! goes through [`code`], which escapes it for HTML and Markdown alike, so no name can close a
+//! tag, open a comment or a link, or split a table cell and hide what follows from a reviewer.
 
-use crate::plan::{Action, FieldDiff, Plan};
+use super::plan::{cmdlets, removes_unmanaged};
+use crate::plan::{Action, Change, FieldDiff, Plan};
 
-/// Escapes text for a Markdown table cell or inline code.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ").replace('`', "'")
+/// Data as inline code: `<code>` with every character that HTML or Markdown gives a meaning
+/// written as an entity (inside `<code>`, Markdown still reads emphasis and links).
+fn code(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 13);
+    out.push_str("<code>");
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' | '\r' => out.push(' '),
+            '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '~' | '\'' | '!' | '#' | '$' => {
+                out.push_str(&format!("&#{};", ch as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("&#{};", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push_str("</code>");
+    out
+}
+
+fn row(out: &mut String, c: &Change) {
+    let symbol = match c.action {
+        Action::Create => "➕",
+        Action::Update => "✏️",
+        Action::Replace => "♻️",
+        Action::Delete => "➖",
+    };
+    out.push_str(&format!(
+        "| {symbol} | {} | {} | {} |\n",
+        c.kind,
+        code(&c.identity),
+        cmdlets(c)
+    ));
 }
 
 pub fn markdown(plan: &Plan) -> String {
@@ -17,41 +55,37 @@ pub fn markdown(plan: &Plan) -> String {
         out.push_str("No changes: the live store matches the configuration.\n");
     } else {
         out.push_str("| | Kind | Identity | Cmdlets |\n|---|---|---|---|\n");
-        for c in &plan.changes {
-            let symbol = match c.action {
-                Action::Create => "➕",
-                Action::Update => "✏️",
-                Action::Replace => "♻️",
-                Action::Delete => "➖",
-            };
-            let cmdlets: Vec<&str> = c.operations.iter().map(|o| o.cmdlet()).collect();
-            out.push_str(&format!(
-                "| {symbol} | {} | `{}` | {} |\n",
-                c.kind,
-                cell(&c.identity),
-                cmdlets.join(", ")
-            ));
+        for c in plan.changes.iter().filter(|c| !removes_unmanaged(c)) {
+            row(&mut out, c);
         }
         out.push('\n');
+        if plan.changes.iter().any(removes_unmanaged) {
+            out.push_str(
+                "**Unmanaged, removed** (`--prune all`: pchat did not create or adopt them)\n\n\
+                 | | Kind | Identity | Cmdlets |\n|---|---|---|---|\n",
+            );
+            for c in plan.changes.iter().filter(|c| removes_unmanaged(c)) {
+                row(&mut out, c);
+            }
+            out.push('\n');
+        }
         for c in plan.changes.iter().filter(|c| !c.fields.is_empty()) {
             out.push_str(&format!(
-                "<details><summary>{} <code>{}</code></summary>\n\n",
+                "<details><summary>{} {}</summary>\n\n",
                 c.kind,
-                cell(&c.identity)
+                code(&c.identity)
             ));
             out.push_str("| Field | Change |\n|---|---|\n");
             for f in &c.fields {
                 let what = match f {
-                    FieldDiff::Value { old, new, .. } if old.is_empty() => {
-                        format!("`{}`", cell(new))
-                    }
+                    FieldDiff::Value { old, new, .. } if old.is_empty() => code(new),
                     FieldDiff::Value { old, new, .. } => {
-                        format!("`{}` → `{}`", cell(old), cell(new))
+                        format!("{} → {}", code(old), code(new))
                     }
                     FieldDiff::List { added, removed, .. } => {
                         let mut parts: Vec<String> =
-                            added.iter().map(|a| format!("+ `{}`", cell(a))).collect();
-                        parts.extend(removed.iter().map(|r| format!("− `{}`", cell(r))));
+                            added.iter().map(|a| format!("+ {}", code(a))).collect();
+                        parts.extend(removed.iter().map(|r| format!("− {}", code(r))));
                         parts.join("<br>")
                     }
                 };
@@ -66,7 +100,7 @@ pub fn markdown(plan: &Plan) -> String {
             plan.kept.len()
         ));
         for (k, id) in &plan.kept {
-            out.push_str(&format!("- {k} `{}`\n", cell(id)));
+            out.push_str(&format!("- {k} {}\n", code(id)));
         }
         out.push_str("\n</details>\n");
     }

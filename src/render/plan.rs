@@ -3,7 +3,7 @@
 //! summary line `Plan: N to add, N to change, N to remove.`
 
 use super::style::Style;
-use crate::plan::{Action, FieldDiff, Plan};
+use crate::plan::{Action, Change, FieldDiff, Plan};
 
 /// Text fields at least this long show a word-level diff instead of old and new in full.
 const WORD_DIFF_FROM: usize = 40;
@@ -44,52 +44,80 @@ fn value_change(old: &str, new: &str, style: Style) -> String {
     out.replace('\n', "\\n")
 }
 
+/// Whether a change removes an object pchat does not manage (only `--prune all` does that):
+/// such removals are listed apart, so a reviewer sees what reaches beyond pchat's own objects.
+pub fn removes_unmanaged(c: &Change) -> bool {
+    c.action == Action::Delete && !c.managed
+}
+
+/// The cmdlets of a change, or what it is when it needs none.
+pub fn cmdlets(c: &Change) -> String {
+    if c.operations.is_empty() {
+        return "no cmdlet: pchat's own record".to_string();
+    }
+    let names: Vec<&str> = c.operations.iter().map(|o| o.cmdlet()).collect();
+    names.join(", ")
+}
+
+/// One change: its symbol, kind, identity and cmdlets, then each field.
+fn change(out: &mut String, c: &Change, style: Style) {
+    let (symbol, colour): (&str, fn(&Style, &str) -> String) = match c.action {
+        Action::Create => ("+", Style::green),
+        Action::Update => ("~", Style::yellow),
+        Action::Replace => ("-/+", Style::yellow),
+        Action::Delete => ("-", Style::red),
+    };
+    out.push_str(&format!(
+        "{} {} {}  ({})\n",
+        colour(&style, symbol),
+        c.kind,
+        style.bold(&c.identity),
+        cmdlets(c)
+    ));
+    let width = c.fields.iter().map(|f| f.field().len()).max().unwrap_or(0);
+    for f in &c.fields {
+        match f {
+            FieldDiff::Value { field, old, new } => {
+                if old.is_empty() {
+                    out.push_str(&format!("    {field:<width$} = {new}\n"));
+                } else {
+                    out.push_str(&format!(
+                        "    {field:<width$} : {}\n",
+                        value_change(old, new, style)
+                    ));
+                }
+            }
+            FieldDiff::List {
+                field,
+                added,
+                removed,
+            } => {
+                let mut parts: Vec<String> = added
+                    .iter()
+                    .map(|a| style.green(&format!("+ {a}")))
+                    .collect();
+                parts.extend(removed.iter().map(|r| style.red(&format!("- {r}"))));
+                out.push_str(&format!("    {field:<width$} : {}\n", parts.join(", ")));
+            }
+        }
+    }
+}
+
 pub fn text(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     if plan.changes.is_empty() {
         out.push_str("No changes: the live store matches the configuration.\n");
     }
-    for c in &plan.changes {
-        let (symbol, colour): (&str, fn(&Style, &str) -> String) = match c.action {
-            Action::Create => ("+", Style::green),
-            Action::Update => ("~", Style::yellow),
-            Action::Replace => ("-/+", Style::yellow),
-            Action::Delete => ("-", Style::red),
-        };
-        let cmdlets: Vec<&str> = c.operations.iter().map(|o| o.cmdlet()).collect();
+    for c in plan.changes.iter().filter(|c| !removes_unmanaged(c)) {
+        change(&mut out, c, style);
+    }
+    if plan.changes.iter().any(removes_unmanaged) {
         out.push_str(&format!(
-            "{} {} {}  ({})\n",
-            colour(&style, symbol),
-            c.kind,
-            style.bold(&c.identity),
-            cmdlets.join(", ")
+            "\n{}\n",
+            style.red("Unmanaged, removed (`--prune all`: pchat did not create or adopt them):")
         ));
-        let width = c.fields.iter().map(|f| f.field().len()).max().unwrap_or(0);
-        for f in &c.fields {
-            match f {
-                FieldDiff::Value { field, old, new } => {
-                    if old.is_empty() {
-                        out.push_str(&format!("    {field:<width$} = {new}\n"));
-                    } else {
-                        out.push_str(&format!(
-                            "    {field:<width$} : {}\n",
-                            value_change(old, new, style)
-                        ));
-                    }
-                }
-                FieldDiff::List {
-                    field,
-                    added,
-                    removed,
-                } => {
-                    let mut parts: Vec<String> = added
-                        .iter()
-                        .map(|a| style.green(&format!("+ {a}")))
-                        .collect();
-                    parts.extend(removed.iter().map(|r| style.red(&format!("- {r}"))));
-                    out.push_str(&format!("    {field:<width$} : {}\n", parts.join(", ")));
-                }
-            }
+        for c in plan.changes.iter().filter(|c| removes_unmanaged(c)) {
+            change(&mut out, c, style);
         }
     }
     if !plan.kept.is_empty() {

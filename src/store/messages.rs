@@ -4,7 +4,7 @@ use super::{on_tx, Result, Tx};
 use crate::model::message::Message;
 use crate::model::ObjectId;
 
-impl Tx {
+impl Tx<'_> {
     async fn room_id(&mut self, room: &ObjectId) -> Result<Option<i64>> {
         Ok(on_tx!(self, |c| {
             sqlx::query_scalar("SELECT id FROM rooms WHERE pool = $1 AND name = $2")

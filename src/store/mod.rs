@@ -13,6 +13,7 @@ mod url;
 mod write;
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
@@ -90,23 +91,48 @@ pub struct Store {
 }
 
 /// A transaction on either backend. Reads see one consistent snapshot; writes hold the lock.
-pub enum Tx {
+///
+/// It borrows its store, so the store cannot be closed while a transaction is alive: closing
+/// waits for every connection to come back, and one held by a forgotten transaction never does
+/// (that hang is a compile error instead).
+pub struct Tx<'s> {
+    /// Always `Some` until the transaction is committed or ended.
+    inner: Option<TxInner>,
+    _store: PhantomData<&'s Store>,
+}
+
+/// Dropping rolls back (sqlx does it on the connection's next use). The impl itself is what
+/// matters: it keeps the store borrowed until the transaction is gone.
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {}
+}
+
+pub(crate) enum TxInner {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl TxInner {
+    fn bind<'s>(self) -> Tx<'s> {
+        Tx {
+            inner: Some(self),
+            _store: PhantomData,
+        }
+    }
 }
 
 /// Runs one body against whichever backend a transaction or pool is on; `$c` is the connection
 /// (or pool) with its concrete type in each arm.
 macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
-        match $tx {
-            $crate::store::Tx::Sqlite(t) => {
+        match ($tx).inner_mut() {
+            $crate::store::TxInner::Sqlite(t) => {
                 #[allow(dead_code)]
                 type Db = sqlx::Sqlite;
                 let $c: &mut sqlx::SqliteConnection = &mut *t;
                 $body
             }
-            $crate::store::Tx::Postgres(t) => {
+            $crate::store::TxInner::Postgres(t) => {
                 #[allow(dead_code)]
                 type Db = sqlx::Postgres;
                 let $c: &mut sqlx::PgConnection = &mut *t;
@@ -270,15 +296,21 @@ impl Store {
     }
 
     /// A read transaction: one consistent view of the store.
-    pub async fn read(&self) -> Result<Tx> {
+    pub async fn read(&self) -> Result<Tx<'_>> {
+        Ok(self.begin_read().await?.bind())
+    }
+
+    /// A read transaction not tied to the store's lifetime, for a task of its own: the caller
+    /// must end it before closing the store.
+    async fn begin_read(&self) -> Result<TxInner> {
         Ok(match &self.backend {
-            Backend::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Backend::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
             Backend::Postgres(p) => {
                 let mut t = p.begin().await?;
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .execute(&mut *t)
                     .await?;
-                Tx::Postgres(t)
+                TxInner::Postgres(t)
             }
         })
     }
@@ -288,7 +320,7 @@ impl Store {
     ///
     /// # Errors
     /// `LockTimeout` when another writer holds the lock longer than the lock timeout.
-    pub async fn write(&self) -> Result<Tx> {
+    pub async fn write(&self) -> Result<Tx<'_>> {
         if self.read_only {
             return Err(StoreError::ReadOnly {
                 url: self.url.to_string(),
@@ -297,7 +329,7 @@ impl Store {
         let waited = self.lock_timeout;
         match &self.backend {
             Backend::Sqlite(p) => match p.begin_with("BEGIN IMMEDIATE").await {
-                Ok(t) => Ok(Tx::Sqlite(t)),
+                Ok(t) => Ok(TxInner::Sqlite(t).bind()),
                 Err(e) if is_sqlite_busy(&e) => Err(StoreError::LockTimeout {
                     holder: String::new(),
                     waited,
@@ -321,7 +353,7 @@ impl Store {
                         sqlx::query("SET LOCAL lock_timeout = 0")
                             .execute(&mut *t)
                             .await?;
-                        Ok(Tx::Postgres(t))
+                        Ok(TxInner::Postgres(t).bind())
                     }
                     Err(e) if is_pg_lock_timeout(&e) => {
                         drop(t);
@@ -355,7 +387,7 @@ impl Store {
     pub async fn snapshot(&self) -> Result<(DesiredState, i64)> {
         loop {
             let mut a = self.read().await?;
-            let mut b = self.read().await?;
+            let mut b: Tx<'static> = self.begin_read().await?.bind();
             // A task of its own, so a multi-threaded runtime decodes both result sets at once.
             let lists = tokio::spawn(async move {
                 let rev = b.revision().await?;
@@ -564,19 +596,26 @@ fn is_pg_lock_timeout(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03"))
 }
 
-impl Tx {
+impl Tx<'_> {
+    pub(crate) fn inner_mut(&mut self) -> &mut TxInner {
+        self.inner
+            .as_mut()
+            .expect("a transaction is used only until it is committed or ended")
+    }
+
     /// Commits a write: bumps the store revision and returns it.
     pub async fn commit_write(mut self) -> Result<i64> {
-        let revision: i64 = on_tx!(&mut self, |c| {
+        let revision: i64 = on_tx!(self, |c| {
             sqlx::query_scalar(
                 "UPDATE meta SET revision = revision + 1 WHERE id = 1 RETURNING revision",
             )
             .fetch_one(&mut *c)
             .await?
         });
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        match self.inner.take() {
+            Some(TxInner::Sqlite(t)) => t.commit().await?,
+            Some(TxInner::Postgres(t)) => t.commit().await?,
+            None => {}
         }
         Ok(revision)
     }
@@ -595,10 +634,11 @@ impl Tx {
     }
 
     /// Ends a read transaction.
-    pub async fn finish(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.rollback().await?,
-            Tx::Postgres(t) => t.rollback().await?,
+    pub async fn finish(mut self) -> Result<()> {
+        match self.inner.take() {
+            Some(TxInner::Sqlite(t)) => t.rollback().await?,
+            Some(TxInner::Postgres(t)) => t.rollback().await?,
+            None => {}
         }
         Ok(())
     }

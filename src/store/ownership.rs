@@ -21,7 +21,7 @@ pub struct ApplyRecord {
     pub operations: String,
 }
 
-impl Tx {
+impl Tx<'_> {
     /// Managed objects by (kind, identity), with whether their configuration protects them.
     pub async fn ownership(&mut self) -> Result<HashMap<(Kind, String), bool>> {
         let rows: Vec<(String, String, bool)> = on_tx!(self, |c| {

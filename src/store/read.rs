@@ -114,7 +114,7 @@ fn scope(s: &str) -> Scope {
     s.parse().unwrap_or_else(|_| Scope::Site(s.to_string()))
 }
 
-impl Tx {
+impl Tx<'_> {
     /// Reads every object in the store.
     pub async fn read_state(&mut self) -> Result<DesiredState> {
         let (mut s, ids) = self.read_state_but_room_lists().await?;
@@ -126,9 +126,9 @@ impl Tx {
     /// Each room's members, managers and presenters, in room-id order. Aggregated in SQL, so
     /// the result is one row per room rather than one per entry: the per-row cost dominates.
     pub(super) async fn read_room_lists(&mut self) -> Result<Vec<RoomLists>> {
-        let agg = match self {
-            Tx::Sqlite(_) => "group_concat(principal, char(30) ORDER BY position)",
-            Tx::Postgres(_) => "string_agg(principal, chr(30) ORDER BY position)",
+        let agg = match self.inner_mut() {
+            super::TxInner::Sqlite(_) => "group_concat(principal, char(30) ORDER BY position)",
+            super::TxInner::Postgres(_) => "string_agg(principal, chr(30) ORDER BY position)",
         };
         let sql = format!(
             "SELECT room_id, {agg} FILTER (WHERE role = 'member'), \

@@ -34,7 +34,7 @@ fn list_rows<'a>(
         .map(move |(i, p)| (id, role, i as i64, p.as_str()))
 }
 
-impl Tx {
+impl Tx<'_> {
     async fn next_id(&mut self, table: &str) -> Result<i64> {
         let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
         Ok(on_tx!(self, |c| sqlx::query_scalar(&sql)
@@ -48,7 +48,7 @@ impl Tx {
         owner: &str,
         rows: &[(i64, &'static str, i64, &str)],
     ) -> Result<()> {
-        if let Tx::Postgres(t) = self {
+        if let super::TxInner::Postgres(t) = self.inner_mut() {
             // Arrays through UNNEST: one small statement per 100k rows instead of a huge one
             // per 7.5k that the server must parse and plan.
             for chunk in rows.chunks(100_000) {
@@ -648,7 +648,7 @@ impl Tx {
     }
 }
 
-impl Tx {
+impl Tx<'_> {
     /// Writes the objects an operation touched, as they now are in `state`.
     pub async fn persist(
         &mut self,
@@ -740,7 +740,7 @@ impl Tx {
     }
 }
 
-impl Tx {
+impl Tx<'_> {
     /// Writes the net effect of many operations (an apply): each object once, as it ends up in
     /// `state` (a creation then a change is one insert). Creations go in bulk, parents first;
     /// then changes; then removals, children first.
