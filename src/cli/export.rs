@@ -28,8 +28,25 @@ pub struct AdoptArgs {
 const MODELINE: &str = "# yaml-language-server: $schema=pchat.schema.json\n";
 
 pub fn export(a: &ExportArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let state = match store_cmd::read_state(ctx) {
-        Ok(s) => s,
+    let read = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let (state, _) = store.snapshot().await?;
+        let mut tx = store.read().await?;
+        let owned = tx.ownership().await?;
+        tx.finish().await?;
+        store.close().await;
+        Ok::<_, StoreError>((state, owned))
+    });
+    let state = match read {
+        Ok((mut state, owned)) => {
+            // Protection is desired state: an export that dropped it would unprotect on apply.
+            let protected = owned
+                .into_iter()
+                .filter_map(|(key, protect)| protect.then_some(key))
+                .collect();
+            state.mark_protected(&protected);
+            state
+        }
         Err(e) => return store_cmd::store_failed(ctx, out, &e),
     };
     let doc = state.to_document();

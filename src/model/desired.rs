@@ -395,6 +395,63 @@ impl DesiredState {
         self
     }
 
+    /// Sets `lifecycle.protect` on the objects named by (kind, identity), as the applies that
+    /// made them recorded it: an export then carries the protection it found.
+    pub fn mark_protected(&mut self, protected: &std::collections::HashSet<(Kind, String)>) {
+        fn mark<K: std::fmt::Display, V>(
+            map: &mut BTreeMap<K, V>,
+            kind: Kind,
+            protected: &std::collections::HashSet<(Kind, String)>,
+            f: impl Fn(&mut V) -> &mut Lifecycle,
+        ) {
+            if !protected.iter().any(|(k, _)| *k == kind) {
+                return;
+            }
+            for (k, v) in map.iter_mut() {
+                if protected.contains(&(kind, k.to_string())) {
+                    f(v).protect = true;
+                }
+            }
+        }
+        mark(&mut self.categories, Kind::Category, protected, |v| {
+            &mut v.lifecycle
+        });
+        mark(&mut self.addins, Kind::Addin, protected, |v| {
+            &mut v.lifecycle
+        });
+        mark(&mut self.rooms, Kind::Room, protected, |v| &mut v.lifecycle);
+        mark(&mut self.policies, Kind::Policy, protected, |v| {
+            &mut v.lifecycle
+        });
+        mark(&mut self.policy_grants, Kind::PolicyGrant, protected, |v| {
+            &mut v.lifecycle
+        });
+        mark(
+            &mut self.compliance_configurations,
+            Kind::ComplianceConfiguration,
+            protected,
+            |v| &mut v.lifecycle,
+        );
+        mark(
+            &mut self.configurations,
+            Kind::Configuration,
+            protected,
+            |v| &mut v.lifecycle,
+        );
+        mark(&mut self.endpoints, Kind::Endpoint, protected, |v| {
+            &mut v.lifecycle
+        });
+        mark(&mut self.states, Kind::State, protected, |v| {
+            &mut v.lifecycle
+        });
+        mark(
+            &mut self.active_servers,
+            Kind::ActiveServers,
+            protected,
+            |v| &mut v.lifecycle,
+        );
+    }
+
     /// How many objects of a kind the state holds.
     pub fn count(&self, kind: Kind) -> usize {
         match kind {

@@ -169,6 +169,17 @@ impl<'a> Checker<'a> {
     fn name(&mut self, at: At<'_>, name: &str) {
         if name.trim().is_empty() {
             self.error(at, "name", "the name is empty".into(), None);
+        } else if let Some(c) = name.chars().find(|c| c.is_control()) {
+            self.error(
+                at,
+                "name",
+                format!(
+                    "the name {name:?} contains the control character U+{:04X}, which the \
+                     service cannot store in a name",
+                    c as u32
+                ),
+                None,
+            );
         } else if name.contains('\\') {
             self.error(
                 at,
@@ -177,6 +188,26 @@ impl<'a> Checker<'a> {
                     "the name `{name}` contains `\\`, which separates pool and name in identities"
                 ),
                 None,
+            );
+        }
+    }
+
+    /// A free text (a description): line breaks and tabs are text, other control characters
+    /// (NUL above all, which PostgreSQL cannot store) are refused on every backend alike.
+    fn text(&mut self, at: At<'_>, field: &str, text: &str) {
+        if let Some(c) = text
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            self.error(
+                at,
+                field,
+                format!(
+                    "the {field} contains the control character U+{:04X}, which the service \
+                     cannot store",
+                    c as u32
+                ),
+                Some("remove it".into()),
             );
         }
     }
@@ -386,6 +417,7 @@ impl<'a> Checker<'a> {
                 identity: id,
             };
             self.name(at, &c.name);
+            self.text(at, "description", &c.description);
             self.pool_ref(
                 at,
                 "persistentChatPoolFqdn",
@@ -459,6 +491,7 @@ impl<'a> Checker<'a> {
                 identity: id,
             };
             self.name(at, &r.name);
+            self.text(at, "description", &r.description);
             let pool_ok = if r.persistent_chat_pool_fqdn.is_none() && self.state.pools.len() > 1 {
                 self.error(
                     at,
@@ -629,6 +662,7 @@ impl<'a> Checker<'a> {
                 );
             }
             self.site(at, scope);
+            self.text(at, "description", &p.description);
             self.lifecycle(at, &p.lifecycle);
         }
     }

@@ -260,12 +260,12 @@ fn protect_threshold_ignore_changes_and_target() {
         let cfg = config_dir(&t, 7, "");
         let out = code(&t, &["apply", &cfg, "--yes"], 3);
         assert!(
-            out.contains("5 of 12 managed room objects would change or go, more than 30%"),
+            out.contains("5 of 12 room objects would change or go, more than 30%"),
             "{out}"
         );
         let out = code(&t, &["plan", &cfg], 0);
         assert!(
-            out.contains("apply would refuse: 5 of 12 managed room objects"),
+            out.contains("apply would refuse: 5 of 12 room objects"),
             "plan warns: {out}"
         );
         let out = code(&t, &["apply", &cfg, "--yes", "--force"], 0);
