@@ -18,6 +18,7 @@ mod no_panic;
 mod reconcile;
 mod render_plan;
 mod roundtrip;
+mod safety_nets;
 mod schema;
 mod store;
 mod synth;
