@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_regular_file() {
-        let dir = tempfile_dir();
+        let dir = tempfile_dir("regular");
         let e = read(&dir, 1024).unwrap_err();
         assert!(
             matches!(
@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn private_files_are_created_0600_and_keep_an_existing_mode() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile_dir().join("private");
+        let dir = tempfile_dir("private");
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("plan.json");
         write_private(&f, b"{}").unwrap();
@@ -226,8 +226,8 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
-    fn tempfile_dir() -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("pchat-textfile-{}", std::process::id()));
+    fn tempfile_dir(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("pchat-files-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         d
     }

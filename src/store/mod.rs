@@ -533,7 +533,12 @@ async fn prepare_sqlite_file(path: &Path) -> std::result::Result<bool, String> {
     if n < 16 || &head != b"SQLite format 3\0" {
         return Err("it is not an SQLite database; pchat will not overwrite it".into());
     }
-    let tables = sqlite_tables(path).await?;
+    // sqlx's own bookkeeping table alone is a pchat store being created by another process.
+    let tables: Vec<String> = sqlite_tables(path)
+        .await?
+        .into_iter()
+        .filter(|t| t != "_sqlx_migrations")
+        .collect();
     if !tables.is_empty() && !tables.iter().any(|t| t == "meta") {
         let mut shown: Vec<&str> = tables.iter().map(String::as_str).take(5).collect();
         if tables.len() > 5 {
@@ -552,7 +557,11 @@ async fn prepare_sqlite_file(path: &Path) -> std::result::Result<bool, String> {
 /// write to cannot get its -shm file: when it has no write-ahead log either (every commit is
 /// in the file), it is read as immutable.
 async fn read_only_options(path: &Path) -> SqliteConnectOptions {
-    let opts = SqliteConnectOptions::new().filename(path).read_only(true);
+    // Another process may be creating the store this moment: wait for its lock, as writers do.
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .busy_timeout(DEFAULT_LOCK_TIMEOUT);
     let probe = async {
         use sqlx::Connection;
         let mut c = sqlx::SqliteConnection::connect_with(&opts).await?;
