@@ -22,7 +22,7 @@ pub enum TextError {
     Io(#[from] std::io::Error),
     #[error("it is {what}, not a regular file")]
     NotRegular { what: &'static str },
-    #[error("it is larger than {} MiB (the limit; see --max-file-size)", limit / (1024 * 1024))]
+    #[error("it is larger than {} MiB, the most pchat reads from one file", limit / (1024 * 1024))]
     TooLarge { limit: u64 },
     #[error(
         "it is not valid UTF-8: {detail} at line {line}, column {column} (byte {offset}); {hint}"
