@@ -209,8 +209,18 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" => n * 60.0,
         _ => return Err(format!("`{s}` is not a duration (e.g. 30s, 500ms, 2m)")),
     };
-    Ok(Duration::from_secs_f64(secs))
+    // The stores take whole milliseconds in 32 bits (SQLite's busy timeout panics past that
+    // inside its worker thread): a day is more than any writer should wait.
+    if !(0.0..=MAX_WAIT_SECS).contains(&secs) {
+        return Err(format!(
+            "`{s}` is longer than a day ({MAX_WAIT_SECS} s), the longest pchat waits"
+        ));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}` is not a duration: {e}"))
 }
+
+/// The longest `--lock-timeout` (and any other wait) pchat accepts.
+const MAX_WAIT_SECS: f64 = 86_400.0;
 
 /// `*` matches any run of characters (as the cmdlets' -Filter does), without regard to case.
 pub fn wildcard(pattern: &str, text: &str) -> bool {
@@ -249,5 +259,30 @@ mod tests {
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
         assert!(parse_duration("soon").is_err());
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_are_bounded_and_never_panic() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1440m"), Ok(Duration::from_secs(86_400)));
+        for bad in [
+            "9999999999s",
+            "18446744073709551615ms",
+            "1441m",
+            "99999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999s",
+            "1..2s",
+            "",
+            "s",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

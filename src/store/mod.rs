@@ -554,8 +554,8 @@ async fn prepare_sqlite_file(path: &Path) -> std::result::Result<bool, String> {
 }
 
 /// How to read an SQLite file without writing to it. A WAL database in a folder this user cannot
-/// write to cannot get its -shm file: when it has no write-ahead log either (every commit is
-/// in the file), it is read as immutable.
+/// write to (or whose -shm file is not theirs to read) cannot be read the usual way: when its
+/// write-ahead log is absent or empty (every commit is in the file), it is read as immutable.
 async fn read_only_options(path: &Path) -> SqliteConnectOptions {
     // Another process may be creating the store this moment: wait for its lock, as writers do.
     let opts = SqliteConnectOptions::new()
@@ -572,7 +572,9 @@ async fn read_only_options(path: &Path) -> SqliteConnectOptions {
     };
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    if probe.await.is_err() && !Path::new(&wal).exists() {
+    // An empty log (pchat checkpoints it on close) holds nothing the file does not.
+    let log_empty = std::fs::metadata(Path::new(&wal)).map_or(true, |m| m.len() == 0);
+    if probe.await.is_err() && log_empty {
         return opts.immutable(true);
     }
     opts

@@ -738,3 +738,17 @@ fn a_raw_nul_is_reported_at_its_place() {
         both(&run)
     );
 }
+
+// From issue 13: out-of-range durations are a clear error, never a panic in the store driver.
+#[test]
+fn huge_lock_timeouts_are_refused_without_a_panic() {
+    for b in BACKENDS {
+        let e = Env::new(b);
+        for t in ["9999999999s", "18446744073709551615ms"] {
+            let run = e.run(&["--lock-timeout", t, "room", "get"]);
+            assert_eq!(run.code, 1, "{t}: {}{}", run.stdout, run.stderr);
+            assert!(run.stderr.contains("longer than a day"), "{}", run.stderr);
+            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        }
+    }
+}
