@@ -374,82 +374,65 @@ impl DesiredState {
         }
     }
 
+    /// Calls `f` with every object's kind, identity and lifecycle metadata: the one walk over
+    /// the kinds that carry a `lifecycle`.
+    fn lifecycles_mut(&mut self, mut f: impl FnMut(Kind, &dyn std::fmt::Display, &mut Lifecycle)) {
+        fn each<K: std::fmt::Display, V>(
+            map: &mut BTreeMap<K, V>,
+            kind: Kind,
+            f: &mut dyn FnMut(Kind, &dyn std::fmt::Display, &mut Lifecycle),
+            lifecycle: impl Fn(&mut V) -> &mut Lifecycle,
+        ) {
+            for (k, v) in map.iter_mut() {
+                f(kind, k, lifecycle(v));
+            }
+        }
+        each(&mut self.categories, Kind::Category, &mut f, |v| {
+            &mut v.lifecycle
+        });
+        each(&mut self.addins, Kind::Addin, &mut f, |v| &mut v.lifecycle);
+        each(&mut self.rooms, Kind::Room, &mut f, |v| &mut v.lifecycle);
+        each(&mut self.policies, Kind::Policy, &mut f, |v| {
+            &mut v.lifecycle
+        });
+        each(&mut self.policy_grants, Kind::PolicyGrant, &mut f, |v| {
+            &mut v.lifecycle
+        });
+        each(
+            &mut self.compliance_configurations,
+            Kind::ComplianceConfiguration,
+            &mut f,
+            |v| &mut v.lifecycle,
+        );
+        each(&mut self.configurations, Kind::Configuration, &mut f, |v| {
+            &mut v.lifecycle
+        });
+        each(&mut self.endpoints, Kind::Endpoint, &mut f, |v| {
+            &mut v.lifecycle
+        });
+        each(&mut self.states, Kind::State, &mut f, |v| &mut v.lifecycle);
+        each(&mut self.active_servers, Kind::ActiveServers, &mut f, |v| {
+            &mut v.lifecycle
+        });
+    }
+
     /// The state without per-object lifecycle metadata: what a live store holds, since
     /// `lifecycle` guides the reconciler and is not part of the service's objects.
     pub fn without_lifecycle(mut self) -> Self {
-        fn clear<K, V>(map: &mut BTreeMap<K, V>, f: impl Fn(&mut V) -> &mut Lifecycle) {
-            for v in map.values_mut() {
-                *f(v) = Lifecycle::default();
-            }
-        }
-        clear(&mut self.categories, |v| &mut v.lifecycle);
-        clear(&mut self.addins, |v| &mut v.lifecycle);
-        clear(&mut self.rooms, |v| &mut v.lifecycle);
-        clear(&mut self.policies, |v| &mut v.lifecycle);
-        clear(&mut self.policy_grants, |v| &mut v.lifecycle);
-        clear(&mut self.compliance_configurations, |v| &mut v.lifecycle);
-        clear(&mut self.configurations, |v| &mut v.lifecycle);
-        clear(&mut self.endpoints, |v| &mut v.lifecycle);
-        clear(&mut self.states, |v| &mut v.lifecycle);
-        clear(&mut self.active_servers, |v| &mut v.lifecycle);
+        self.lifecycles_mut(|_, _, l| *l = Lifecycle::default());
         self
     }
 
     /// Sets `lifecycle.protect` on the objects named by (kind, identity), as the applies that
     /// made them recorded it: an export then carries the protection it found.
     pub fn mark_protected(&mut self, protected: &std::collections::HashSet<(Kind, String)>) {
-        fn mark<K: std::fmt::Display, V>(
-            map: &mut BTreeMap<K, V>,
-            kind: Kind,
-            protected: &std::collections::HashSet<(Kind, String)>,
-            f: impl Fn(&mut V) -> &mut Lifecycle,
-        ) {
-            if !protected.iter().any(|(k, _)| *k == kind) {
-                return;
+        let kinds: std::collections::HashSet<Kind> = protected.iter().map(|(k, _)| *k).collect();
+        // Identities are formatted only for kinds that have a protected object.
+        self.lifecycles_mut(|kind, id, l| {
+            if kinds.contains(&kind) && protected.contains(&(kind, id.to_string())) {
+                l.protect = true;
             }
-            for (k, v) in map.iter_mut() {
-                if protected.contains(&(kind, k.to_string())) {
-                    f(v).protect = true;
-                }
-            }
-        }
-        mark(&mut self.categories, Kind::Category, protected, |v| {
-            &mut v.lifecycle
         });
-        mark(&mut self.addins, Kind::Addin, protected, |v| {
-            &mut v.lifecycle
-        });
-        mark(&mut self.rooms, Kind::Room, protected, |v| &mut v.lifecycle);
-        mark(&mut self.policies, Kind::Policy, protected, |v| {
-            &mut v.lifecycle
-        });
-        mark(&mut self.policy_grants, Kind::PolicyGrant, protected, |v| {
-            &mut v.lifecycle
-        });
-        mark(
-            &mut self.compliance_configurations,
-            Kind::ComplianceConfiguration,
-            protected,
-            |v| &mut v.lifecycle,
-        );
-        mark(
-            &mut self.configurations,
-            Kind::Configuration,
-            protected,
-            |v| &mut v.lifecycle,
-        );
-        mark(&mut self.endpoints, Kind::Endpoint, protected, |v| {
-            &mut v.lifecycle
-        });
-        mark(&mut self.states, Kind::State, protected, |v| {
-            &mut v.lifecycle
-        });
-        mark(
-            &mut self.active_servers,
-            Kind::ActiveServers,
-            protected,
-            |v| &mut v.lifecycle,
-        );
     }
 
     /// How many objects of a kind the state holds.

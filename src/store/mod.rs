@@ -580,12 +580,12 @@ async fn read_only_options(path: &Path) -> SqliteConnectOptions {
     opts
 }
 
-/// The tables of an SQLite file, read without writing to it (no journal-mode change).
+/// The tables of an SQLite file, read without writing to it (no journal-mode change): one
+/// read-only connection, or, when that cannot read the file, the immutable fallback.
 async fn sqlite_tables(path: &Path) -> std::result::Result<Vec<String>, String> {
-    let opts = read_only_options(path).await;
-    let read = async {
+    async fn list(opts: &SqliteConnectOptions) -> Result<Vec<String>, sqlx::Error> {
         use sqlx::Connection;
-        let mut c = sqlx::SqliteConnection::connect_with(&opts).await?;
+        let mut c = sqlx::SqliteConnection::connect_with(opts).await?;
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
              ORDER BY name",
@@ -593,10 +593,17 @@ async fn sqlite_tables(path: &Path) -> std::result::Result<Vec<String>, String> 
         .fetch_all(&mut c)
         .await?;
         c.close().await?;
-        Ok::<_, sqlx::Error>(names)
-    };
-    read.await
-        .map_err(|e| format!("it cannot be read as an SQLite database: {e}"))
+        Ok(names)
+    }
+    let plain = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .busy_timeout(DEFAULT_LOCK_TIMEOUT);
+    match list(&plain).await {
+        Ok(names) => Ok(names),
+        Err(_) => list(&read_only_options(path).await).await,
+    }
+    .map_err(|e| format!("it cannot be read as an SQLite database: {e}"))
 }
 
 fn is_sqlite_busy(e: &sqlx::Error) -> bool {

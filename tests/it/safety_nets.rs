@@ -2,44 +2,12 @@
 //! that nothing is deleted, hidden, hung or silently wrong. Store cases run on both backends.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use crate::cli_store::{id, Env, POOL};
 use crate::common::db::{Backend, BACKENDS};
-use crate::common::{pchat_in, Run};
-
-/// Runs pchat in `dir`, killing it if it has not ended within `limit` (a hang is a failure).
-fn pchat_within(dir: &Path, args: &[&str], limit: Duration) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pchat"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("PCHAT_STORE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run pchat");
-    let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("pchat {args:?} did not end within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use crate::common::{pchat_in, pchat_within, Run};
 
 /// What a run printed: `validate` writes its report on stdout, failures to read on stderr.
 fn both(run: &Run) -> String {
