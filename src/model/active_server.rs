@@ -20,7 +20,3 @@ pub struct ActiveServers {
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,
 }
-
-impl ActiveServers {
-    pub const FIELDS: &'static [&'static str] = &["identity", "activeServers", "lifecycle"];
-}

@@ -20,8 +20,3 @@ pub struct Addin {
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,
 }
-
-impl Addin {
-    pub const FIELDS: &'static [&'static str] =
-        &["name", "persistentChatPoolFqdn", "url", "lifecycle"];
-}

@@ -41,18 +41,3 @@ pub struct Category {
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,
 }
-
-impl Category {
-    pub const FIELDS: &'static [&'static str] = &[
-        "name",
-        "persistentChatPoolFqdn",
-        "description",
-        "allowedMembers",
-        "deniedMembers",
-        "creators",
-        "invitations",
-        "fileUpload",
-        "chatHistory",
-        "lifecycle",
-    ];
-}

@@ -59,20 +59,6 @@ pub struct ComplianceConfiguration {
 }
 
 impl ComplianceConfiguration {
-    pub const FIELDS: &'static [&'static str] = &[
-        "identity",
-        "adapterType",
-        "adapterName",
-        "adapterOutputDirectory",
-        "runInterval",
-        "oneChatRoomPerOutputFile",
-        "addChatRoomDetails",
-        "addUserDetails",
-        "createFileAttachmentsManifest",
-        "customConfiguration",
-        "lifecycle",
-    ];
-
     /// What a scope holds before anything is set: what removing the `global` one resets to.
     pub fn defaults(identity: Scope) -> Self {
         ComplianceConfiguration {

@@ -50,15 +50,6 @@ pub struct PersistentChatConfiguration {
 }
 
 impl PersistentChatConfiguration {
-    pub const FIELDS: &'static [&'static str] = &[
-        "identity",
-        "defaultChatHistory",
-        "participantUpdateLimit",
-        "maxFileSizeKB",
-        "roomManagementUrl",
-        "lifecycle",
-    ];
-
     /// What a scope holds before anything is set: what removing the `global` one resets to.
     pub fn defaults(identity: Scope) -> Self {
         PersistentChatConfiguration {

@@ -22,12 +22,3 @@ pub struct Endpoint {
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,
 }
-
-impl Endpoint {
-    pub const FIELDS: &'static [&'static str] = &[
-        "sipAddress",
-        "persistentChatPoolFqdn",
-        "displayName",
-        "lifecycle",
-    ];
-}

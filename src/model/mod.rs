@@ -16,6 +16,7 @@ pub mod document;
 pub mod endpoint;
 pub mod format;
 pub mod identity;
+pub mod kind;
 pub mod lifecycle;
 pub mod message;
 pub mod policy;
@@ -35,6 +36,7 @@ pub use desired::DesiredState;
 pub use document::Document;
 pub use endpoint::Endpoint;
 pub use identity::{ObjectId, Scope, ServiceId};
+pub use kind::{Field, Kind, KindDesc, Object, Stored};
 pub use lifecycle::Lifecycle;
 pub use policy::{PersistentChatPolicy, PolicyGrant};
 pub use pool::Pool;
@@ -44,121 +46,27 @@ pub use rules::{Severity, Violation};
 pub use state::{PersistentChatState, PoolState};
 pub use timespan::TimeSpan;
 
-/// The kinds of object a configuration declares, in the order the YAML keys are documented
-/// and parents come before children.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Pool,
-    Principal,
-    Category,
-    Addin,
-    Room,
-    Policy,
-    PolicyGrant,
-    ComplianceConfiguration,
-    Configuration,
-    Endpoint,
-    State,
-    ActiveServers,
+/// `as_str` for an enum whose variants are written as the cmdlets write them.
+macro_rules! cmdlet_names {
+    ($t:ident { $($v:ident),* }) => {
+        impl $t {
+            /// The value as the cmdlets write it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($t::$v => stringify!($v),)*
+                }
+            }
+        }
+    };
 }
 
-impl Kind {
-    pub const ALL: [Kind; 12] = [
-        Kind::Pool,
-        Kind::Principal,
-        Kind::Category,
-        Kind::Addin,
-        Kind::Room,
-        Kind::Policy,
-        Kind::PolicyGrant,
-        Kind::ComplianceConfiguration,
-        Kind::Configuration,
-        Kind::Endpoint,
-        Kind::State,
-        Kind::ActiveServers,
-    ];
-
-    /// The top-level YAML key that lists objects of this kind.
-    pub fn key(self) -> &'static str {
-        match self {
-            Kind::Pool => "pools",
-            Kind::Principal => "principals",
-            Kind::Category => "categories",
-            Kind::Addin => "addins",
-            Kind::Room => "rooms",
-            Kind::Policy => "policies",
-            Kind::PolicyGrant => "policyGrants",
-            Kind::ComplianceConfiguration => "complianceConfigurations",
-            Kind::Configuration => "configurations",
-            Kind::Endpoint => "endpoints",
-            Kind::State => "states",
-            Kind::ActiveServers => "activeServers",
-        }
-    }
-
-    /// The singular noun used in messages.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Kind::Pool => "pool",
-            Kind::Principal => "principal",
-            Kind::Category => "category",
-            Kind::Addin => "add-in",
-            Kind::Room => "room",
-            Kind::Policy => "policy",
-            Kind::PolicyGrant => "policy grant",
-            Kind::ComplianceConfiguration => "compliance configuration",
-            Kind::Configuration => "configuration",
-            Kind::Endpoint => "endpoint",
-            Kind::State => "state",
-            Kind::ActiveServers => "active servers",
-        }
-    }
-
-    /// The YAML field names of an object of this kind.
-    pub fn fields(self) -> &'static [&'static str] {
-        match self {
-            Kind::Pool => Pool::FIELDS,
-            Kind::Principal => Principal::FIELDS,
-            Kind::Category => Category::FIELDS,
-            Kind::Addin => Addin::FIELDS,
-            Kind::Room => Room::FIELDS,
-            Kind::Policy => PersistentChatPolicy::FIELDS,
-            Kind::PolicyGrant => PolicyGrant::FIELDS,
-            Kind::ComplianceConfiguration => ComplianceConfiguration::FIELDS,
-            Kind::Configuration => PersistentChatConfiguration::FIELDS,
-            Kind::Endpoint => Endpoint::FIELDS,
-            Kind::State => PersistentChatState::FIELDS,
-            Kind::ActiveServers => ActiveServers::FIELDS,
-        }
-    }
-
-    /// The fields that make up an object's identity: never changed in place, so never ignorable.
-    pub fn identity_fields(self) -> &'static [&'static str] {
-        match self {
-            Kind::Pool => &["fqdn"],
-            Kind::Principal => &["type", "sipAddress", "distinguishedName"],
-            Kind::Category | Kind::Addin | Kind::Room => &["name", "persistentChatPoolFqdn"],
-            Kind::Endpoint => &["sipAddress"],
-            Kind::Policy
-            | Kind::PolicyGrant
-            | Kind::ComplianceConfiguration
-            | Kind::Configuration
-            | Kind::State
-            | Kind::ActiveServers => &["identity"],
-        }
-    }
-
-    /// The kind named by a top-level YAML key.
-    pub fn from_key(key: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.key() == key)
-    }
-}
-
-impl std::fmt::Display for Kind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.noun())
-    }
-}
+cmdlet_names!(RoomType { Normal, Auditorium });
+cmdlet_names!(Privacy {
+    Open,
+    Closed,
+    Secret
+});
+cmdlet_names!(PoolState { Normal, FailedOver });
 
 fn yes() -> bool {
     true

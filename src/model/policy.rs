@@ -26,13 +26,6 @@ pub struct PersistentChatPolicy {
 }
 
 impl PersistentChatPolicy {
-    pub const FIELDS: &'static [&'static str] = &[
-        "identity",
-        "enablePersistentChat",
-        "description",
-        "lifecycle",
-    ];
-
     /// The policy every scope has before anything is set: what removing a `global` one resets to.
     pub fn defaults(identity: Scope) -> Self {
         PersistentChatPolicy {
@@ -57,10 +50,6 @@ pub struct PolicyGrant {
     /// How pchat's apply treats this object.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,
-}
-
-impl PolicyGrant {
-    pub const FIELDS: &'static [&'static str] = &["identity", "policyName", "lifecycle"];
 }
 
 fn policy_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {

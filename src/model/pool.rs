@@ -17,7 +17,3 @@ pub struct Pool {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servers: Vec<String>,
 }
-
-impl Pool {
-    pub const FIELDS: &'static [&'static str] = &["fqdn", "site", "servers"];
-}

@@ -48,16 +48,6 @@ pub struct Principal {
 }
 
 impl Principal {
-    pub const FIELDS: &'static [&'static str] = &[
-        "type",
-        "sipAddress",
-        "distinguishedName",
-        "displayName",
-        "site",
-        "enabled",
-        "members",
-    ];
-
     /// The principal's identity as text: the SIP URI of a user, the DN of a group or OU.
     pub fn identity(&self) -> &str {
         match self.principal_type {

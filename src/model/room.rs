@@ -52,24 +52,6 @@ pub struct Room {
     pub lifecycle: Lifecycle,
 }
 
-impl Room {
-    pub const FIELDS: &'static [&'static str] = &[
-        "name",
-        "persistentChatPoolFqdn",
-        "category",
-        "description",
-        "type",
-        "privacy",
-        "addin",
-        "invitations",
-        "disabled",
-        "members",
-        "managers",
-        "presenters",
-        "lifecycle",
-    ];
-}
-
 /// The kind of room.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum RoomType {

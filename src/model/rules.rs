@@ -136,7 +136,7 @@ impl<'a> Checker<'a> {
     fn lifecycle(&mut self, at: At<'_>, lifecycle: &Lifecycle) {
         for (i, f) in lifecycle.ignore_changes.iter().enumerate() {
             let field = format!("lifecycle.ignoreChanges[{i}]");
-            let fields = at.kind.fields();
+            let fields: Vec<&str> = at.kind.fields().collect();
             if at.kind.identity_fields().contains(&f.as_str()) {
                 self.error(
                     at,

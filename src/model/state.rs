@@ -21,10 +21,6 @@ pub struct PersistentChatState {
     pub lifecycle: Lifecycle,
 }
 
-impl PersistentChatState {
-    pub const FIELDS: &'static [&'static str] = &["identity", "poolState", "lifecycle"];
-}
-
 /// Which databases a pool uses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum PoolState {

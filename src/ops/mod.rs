@@ -7,8 +7,10 @@
 //! `model::rules` then judge the new state: [`check`] refuses only violations the change added.
 
 mod apply;
+mod params;
 
 pub use apply::{apply, check, Effect, Refusal, Touched};
+pub use params::{Param, Value};
 
 use crate::model::*;
 
@@ -217,38 +219,30 @@ impl Operation {
         )
     }
 
-    /// The cmdlet this operation is a call of.
+    /// The cmdlet this operation is a call of (from the kind layer), or the pchat step.
     pub fn cmdlet(&self) -> &'static str {
         use Operation::*;
-        match self {
-            SetPool { .. } => "pchat: set pool",
-            SetPrincipal { .. } => "pchat: set principal",
-            RemovePrincipal { .. } => "pchat: remove principal",
-            NewCategory { .. } => "New-CsPersistentChatCategory",
-            SetCategory { .. } => "Set-CsPersistentChatCategory",
-            RemoveCategory { .. } => "Remove-CsPersistentChatCategory",
-            NewRoom { .. } => "New-CsPersistentChatRoom",
-            SetRoom { .. } => "Set-CsPersistentChatRoom",
-            RemoveRoom { .. } => "Remove-CsPersistentChatRoom",
-            NewAddin { .. } => "New-CsPersistentChatAddin",
-            SetAddin { .. } => "Set-CsPersistentChatAddin",
-            RemoveAddin { .. } => "Remove-CsPersistentChatAddin",
-            NewPolicy { .. } => "New-CsPersistentChatPolicy",
-            SetPolicy { .. } => "Set-CsPersistentChatPolicy",
-            RemovePolicy { .. } => "Remove-CsPersistentChatPolicy",
-            GrantPolicy { .. } => "Grant-CsPersistentChatPolicy",
-            NewComplianceConfiguration { .. } => "New-CsPersistentChatComplianceConfiguration",
-            SetComplianceConfiguration { .. } => "Set-CsPersistentChatComplianceConfiguration",
-            RemoveComplianceConfiguration { .. } => {
-                "Remove-CsPersistentChatComplianceConfiguration"
-            }
-            NewConfiguration { .. } => "New-CsPersistentChatConfiguration",
-            SetConfiguration { .. } => "Set-CsPersistentChatConfiguration",
-            RemoveConfiguration { .. } => "Remove-CsPersistentChatConfiguration",
-            NewEndpoint { .. } => "New-CsPersistentChatEndpoint",
-            RemoveEndpoint { .. } => "Remove-CsPersistentChatEndpoint",
-            SetState { .. } => "Set-CsPersistentChatState",
-            SetActiveServer { .. } => "Set-CsPersistentChatActiveServer",
-        }
+        let c = self.kind().desc().cmdlets;
+        let name = match self {
+            SetPool { .. } => return "pchat: set pool",
+            SetPrincipal { .. } => return "pchat: set principal",
+            RemovePrincipal { .. } => return "pchat: remove principal",
+            NewCategory { .. }
+            | NewRoom { .. }
+            | NewAddin { .. }
+            | NewPolicy { .. }
+            | NewComplianceConfiguration { .. }
+            | NewConfiguration { .. }
+            | NewEndpoint { .. } => c.new,
+            RemoveCategory { .. }
+            | RemoveRoom { .. }
+            | RemoveAddin { .. }
+            | RemovePolicy { .. }
+            | RemoveComplianceConfiguration { .. }
+            | RemoveConfiguration { .. }
+            | RemoveEndpoint { .. } => c.remove,
+            _ => c.set,
+        };
+        name.expect("the kind layer names every cmdlet an operation calls")
     }
 }

@@ -128,7 +128,7 @@ fn kind_field_lists_match_the_schema() {
             .keys()
             .map(String::as_str)
             .collect();
-        let mut fields = kind.fields().to_vec();
+        let mut fields: Vec<&str> = kind.fields().collect();
         props.sort();
         fields.sort();
         assert_eq!(props, fields, "{kind}");

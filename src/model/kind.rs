@@ -1,0 +1,661 @@
+//! The kind layer: one description per kind of object, which the planner, the store, the
+//! renderers and the CLI read instead of spelling each kind out again.
+//!
+//! A [`KindDesc`] states a kind's YAML key and noun, the fields of its identity, its cmdlets, its
+//! fields (YAML name, cmdlet parameter, store column or rows, whether `New-` can set it, whether
+//! `get` shows it as a column), whether it is a setting that is reset instead of removed, its
+//! parents (which order changes take) and its store table.
+//!
+//! Invariant: adding a field to a kind touches the model struct and its description here, and
+//! nothing else that is table-driven; `tests/it/tidy.rs` fails when the two disagree, when a
+//! described column is missing from a migration, or when a described parameter is never sent.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::*;
+
+/// The kinds of object a configuration declares, in the order the YAML keys are documented
+/// and parents come before children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Pool,
+    Principal,
+    Category,
+    Addin,
+    Room,
+    Policy,
+    PolicyGrant,
+    ComplianceConfiguration,
+    Configuration,
+    Endpoint,
+    State,
+    ActiveServers,
+}
+
+/// Where a field lives in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A column of the kind's table.
+    Column(&'static str),
+    /// Rows of a list table, one per entry, marked with a role (`None`: the table is the list's).
+    Rows {
+        table: &'static str,
+        role: Option<&'static str>,
+    },
+    /// The ownership table (`lifecycle`): pchat's own record, not the service's.
+    Ownership,
+}
+
+/// One field of a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// The YAML (and JSON) name.
+    pub yaml: &'static str,
+    /// The cmdlet parameter that sets it (`None`: part of the identity, or pchat's own).
+    pub param: Option<&'static str>,
+    pub stored: Stored,
+    /// A list of principals or servers (changed with `@{Add=…; Remove=…}`).
+    pub list: bool,
+    /// `New-` takes it; otherwise a creation is a `New-` then a `Set-`.
+    pub on_new: bool,
+    /// A column of `get`'s table, headed by its parameter name.
+    pub shown: bool,
+}
+
+impl Field {
+    const fn new(yaml: &'static str, param: Option<&'static str>, stored: Stored) -> Field {
+        Field {
+            yaml,
+            param,
+            stored,
+            list: false,
+            on_new: true,
+            shown: false,
+        }
+    }
+
+    const fn list(mut self) -> Field {
+        self.list = true;
+        self.on_new = false;
+        self
+    }
+
+    const fn shown(mut self) -> Field {
+        self.shown = true;
+        self
+    }
+}
+
+/// A scalar field with a parameter and a column.
+const fn scalar(yaml: &'static str, param: &'static str, column: &'static str) -> Field {
+    Field::new(yaml, Some(param), Stored::Column(column))
+}
+
+/// A list field stored as rows of `table` marked with `role`.
+const fn rows(
+    yaml: &'static str,
+    param: &'static str,
+    table: &'static str,
+    role: &'static str,
+) -> Field {
+    Field::new(
+        yaml,
+        Some(param),
+        Stored::Rows {
+            table,
+            role: Some(role),
+        },
+    )
+    .list()
+}
+
+/// An identity field: no parameter of its own beyond the identity.
+const fn key(yaml: &'static str, column: &'static str) -> Field {
+    Field::new(yaml, None, Stored::Column(column))
+}
+
+const LIFECYCLE: Field = Field::new("lifecycle", None, Stored::Ownership);
+
+/// The cmdlets of a kind (`None`: the service has no such cmdlet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cmdlets {
+    pub get: Option<&'static str>,
+    pub new: Option<&'static str>,
+    pub set: Option<&'static str>,
+    pub remove: Option<&'static str>,
+}
+
+const NO_CMDLETS: Cmdlets = Cmdlets {
+    get: None,
+    new: None,
+    set: None,
+    remove: None,
+};
+
+/// Everything pchat knows about a kind, stated once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindDesc {
+    pub kind: Kind,
+    /// The top-level YAML key that lists objects of this kind.
+    pub key: &'static str,
+    /// The singular noun used in messages.
+    pub noun: &'static str,
+    /// The fields that make up an object's identity: never changed in place, never ignorable.
+    pub identity: &'static [&'static str],
+    pub cmdlets: Cmdlets,
+    pub fields: &'static [Field],
+    /// A scoped setting: the global one is reset by `Remove-`, never gone.
+    pub reset_not_removed: bool,
+    /// Kinds whose objects this kind's objects refer to (created first, removed last).
+    pub parents: &'static [Kind],
+    /// The store table of its rows.
+    pub table: &'static str,
+}
+
+const POOL: KindDesc = KindDesc {
+    kind: Kind::Pool,
+    key: "pools",
+    noun: "pool",
+    identity: &["fqdn"],
+    // Pools belong to the topology (Topology Builder), not to the Persistent Chat cmdlets.
+    cmdlets: NO_CMDLETS,
+    fields: &[
+        key("fqdn", "fqdn"),
+        Field::new("site", None, Stored::Column("site")),
+        Field::new(
+            "servers",
+            None,
+            Stored::Rows {
+                table: "pool_servers",
+                role: None,
+            },
+        )
+        .list(),
+    ],
+    reset_not_removed: false,
+    parents: &[],
+    table: "pools",
+};
+
+const PRINCIPAL: KindDesc = KindDesc {
+    kind: Kind::Principal,
+    key: "principals",
+    noun: "principal",
+    identity: &["type", "sipAddress", "distinguishedName"],
+    // The directory (Active Directory) is not managed by the Persistent Chat cmdlets.
+    cmdlets: NO_CMDLETS,
+    fields: &[
+        key("type", "principal_type"),
+        key("sipAddress", "sip_address"),
+        key("distinguishedName", "distinguished_name"),
+        Field::new("displayName", None, Stored::Column("display_name")),
+        Field::new("site", None, Stored::Column("site")),
+        Field::new("enabled", None, Stored::Column("enabled")),
+        Field::new(
+            "members",
+            None,
+            Stored::Rows {
+                table: "principal_members",
+                role: None,
+            },
+        )
+        .list(),
+    ],
+    reset_not_removed: false,
+    parents: &[],
+    table: "principals",
+};
+
+const CATEGORY: KindDesc = KindDesc {
+    kind: Kind::Category,
+    key: "categories",
+    noun: "category",
+    identity: &["name", "persistentChatPoolFqdn"],
+    cmdlets: Cmdlets {
+        get: Some("Get-CsPersistentChatCategory"),
+        new: Some("New-CsPersistentChatCategory"),
+        set: Some("Set-CsPersistentChatCategory"),
+        remove: Some("Remove-CsPersistentChatCategory"),
+    },
+    fields: &[
+        key("name", "name"),
+        key("persistentChatPoolFqdn", "pool"),
+        scalar("description", "Description", "description"),
+        rows(
+            "allowedMembers",
+            "AllowedMembers",
+            "category_principals",
+            "allowed",
+        )
+        .shown(),
+        rows(
+            "deniedMembers",
+            "DeniedMembers",
+            "category_principals",
+            "denied",
+        )
+        .shown(),
+        rows("creators", "Creators", "category_principals", "creators").shown(),
+        // New- takes these as the switches -EnableInvitations, -EnableFileUpload and
+        // -RemoveChatHistory (the last one inverted).
+        scalar("invitations", "Invitations", "invitations").shown(),
+        scalar("fileUpload", "FileUpload", "file_upload").shown(),
+        scalar("chatHistory", "ChatHistory", "chat_history").shown(),
+        LIFECYCLE,
+    ],
+    reset_not_removed: false,
+    parents: &[Kind::Pool],
+    table: "categories",
+};
+
+const ADDIN: KindDesc = KindDesc {
+    kind: Kind::Addin,
+    key: "addins",
+    noun: "add-in",
+    identity: &["name", "persistentChatPoolFqdn"],
+    cmdlets: Cmdlets {
+        get: Some("Get-CsPersistentChatAddin"),
+        new: Some("New-CsPersistentChatAddin"),
+        set: Some("Set-CsPersistentChatAddin"),
+        remove: Some("Remove-CsPersistentChatAddin"),
+    },
+    fields: &[
+        key("name", "name"),
+        key("persistentChatPoolFqdn", "pool"),
+        scalar("url", "Url", "url").shown(),
+        LIFECYCLE,
+    ],
+    reset_not_removed: false,
+    parents: &[Kind::Pool],
+    table: "addins",
+};
+
+const ROOM: KindDesc = KindDesc {
+    kind: Kind::Room,
+    key: "rooms",
+    noun: "room",
+    identity: &["name", "persistentChatPoolFqdn"],
+    cmdlets: Cmdlets {
+        get: Some("Get-CsPersistentChatRoom"),
+        new: Some("New-CsPersistentChatRoom"),
+        set: Some("Set-CsPersistentChatRoom"),
+        remove: Some("Remove-CsPersistentChatRoom"),
+    },
+    fields: &[
+        key("name", "name"),
+        key("persistentChatPoolFqdn", "pool"),
+        scalar("category", "Category", "category_id").shown(),
+        scalar("description", "Description", "description"),
+        scalar("type", "Type", "room_type").shown(),
+        scalar("privacy", "Privacy", "privacy").shown(),
+        scalar("addin", "Addin", "addin_id").shown(),
+        scalar("invitations", "Invitations", "invitations"),
+        scalar("disabled", "Disabled", "disabled").shown(),
+        rows("members", "Members", "room_principals", "members").shown(),
+        rows("managers", "Managers", "room_principals", "managers").shown(),
+        rows("presenters", "Presenters", "room_principals", "presenters").shown(),
+        LIFECYCLE,
+    ],
+    reset_not_removed: false,
+    parents: &[Kind::Pool, Kind::Category, Kind::Addin],
+    table: "rooms",
+};
+
+const POLICY: KindDesc = KindDesc {
+    kind: Kind::Policy,
+    key: "policies",
+    noun: "policy",
+    identity: &["identity"],
+    cmdlets: Cmdlets {
+        get: Some("Get-CsPersistentChatPolicy"),
+        new: Some("New-CsPersistentChatPolicy"),
+        set: Some("Set-CsPersistentChatPolicy"),
+        remove: Some("Remove-CsPersistentChatPolicy"),
+    },
+    fields: &[
+        key("identity", "identity"),
+        scalar(
+            "enablePersistentChat",
+            "EnablePersistentChat",
+            "enable_persistent_chat",
+        )
+        .shown(),
+        scalar("description", "Description", "description").shown(),
+        LIFECYCLE,
+    ],
+    reset_not_removed: true,
+    parents: &[],
+    table: "policies",
+};
+
+const POLICY_GRANT: KindDesc = KindDesc {
+    kind: Kind::PolicyGrant,
+    key: "policyGrants",
+    noun: "policy grant",
+    identity: &["identity"],
+    // A grant is a user's property: read with Get-CsUser, written with Grant-.
+    cmdlets: Cmdlets {
+        get: Some("Get-CsUser"),
+        new: None,
+        set: Some("Grant-CsPersistentChatPolicy"),
+        remove: None,
+    },
+    fields: &[
+        key("identity", "identity"),
+        scalar("policyName", "PolicyName", "policy").shown(),
+        LIFECYCLE,
+    ],
+    reset_not_removed: false,
+    parents: &[Kind::Principal, Kind::Policy],
+    table: "policy_grants",
+};
+
+const COMPLIANCE: KindDesc = KindDesc {
+    kind: Kind::ComplianceConfiguration,
+    key: "complianceConfigurations",
+    noun: "compliance configuration",
+    identity: &["identity"],
+    cmdlets: Cmdlets {
+        get: Some("Get-CsPersistentChatComplianceConfiguration"),
+        new: Some("New-CsPersistentChatComplianceConfiguration"),
+        set: Some("Set-CsPersistentChatComplianceConfiguration"),
+        remove: Some("Remove-CsPersistentChatComplianceConfiguration"),
+    },
+    fields: &[
+        key("identity", "identity"),
+        scalar("adapterType", "AdapterType", "adapter_type").shown(),
+        scalar("adapterName", "AdapterName", "adapter_name").shown(),
+        scalar(
+            "adapterOutputDirectory",
+            "AdapterOutputDirectory",
+            "adapter_output_directory",
+        )
+        .shown(),
+        scalar("runInterval", "RunInterval", "run_interval_seconds").shown(),
+        scalar(
+            "oneChatRoomPerOutputFile",
+            "OneChatRoomPerOutputFile",
+            "one_chat_room_per_output_file",
+        ),
+        scalar(
+            "addChatRoomDetails",
+            "AddChatRoomDetails",
+            "add_chat_room_details",
+        ),
+        scalar("addUserDetails", "AddUserDetails", "add_user_details"),
+        scalar(
+            "createFileAttachmentsManifest",
+            "CreateFileAttachmentsManifest",
+            "create_file_attachments_manifest",
+        ),
+        scalar(
+            "customConfiguration",
+            "CustomConfiguration",
+            "custom_configuration",
+        ),
+        LIFECYCLE,
+    ],
+    reset_not_removed: true,
+    parents: &[Kind::Pool],
+    table: "compliance_configurations",
+};
+
+const CONFIGURATION: KindDesc = KindDesc {
+    kind: Kind::Configuration,
+    key: "configurations",
+    noun: "configuration",
+    identity: &["identity"],
+    cmdlets: Cmdlets {
+        get: Some("Get-CsPersistentChatConfiguration"),
+        new: Some("New-CsPersistentChatConfiguration"),
+        set: Some("Set-CsPersistentChatConfiguration"),
+        remove: Some("Remove-CsPersistentChatConfiguration"),
+    },
+    fields: &[
+        key("identity", "identity"),
+        scalar(
+            "defaultChatHistory",
+            "DefaultChatHistory",
+            "default_chat_history",
+        )
+        .shown(),
+        scalar(
+            "participantUpdateLimit",
+            "ParticipantUpdateLimit",
+            "participant_update_limit",
+        )
+        .shown(),
+        scalar("maxFileSizeKB", "MaxFileSizeKB", "max_file_size_kb").shown(),
+        scalar(
+            "roomManagementUrl",
+            "RoomManagementUrl",
+            "room_management_url",
+        )
+        .shown(),
+        LIFECYCLE,
+    ],
+    reset_not_removed: true,
+    parents: &[Kind::Pool],
+    table: "configurations",
+};
+
+const ENDPOINT: KindDesc = KindDesc {
+    kind: Kind::Endpoint,
+    key: "endpoints",
+    noun: "endpoint",
+    identity: &["sipAddress"],
+    // No Set-: a changed endpoint is removed and created again.
+    cmdlets: Cmdlets {
+        get: Some("Get-CsPersistentChatEndpoint"),
+        new: Some("New-CsPersistentChatEndpoint"),
+        set: None,
+        remove: Some("Remove-CsPersistentChatEndpoint"),
+    },
+    fields: &[
+        Field::new(
+            "sipAddress",
+            Some("SipAddress"),
+            Stored::Column("sip_address"),
+        )
+        .shown(),
+        scalar("persistentChatPoolFqdn", "PersistentChatPoolFqdn", "pool").shown(),
+        scalar("displayName", "DisplayName", "display_name").shown(),
+        LIFECYCLE,
+    ],
+    reset_not_removed: false,
+    parents: &[Kind::Pool],
+    table: "endpoints",
+};
+
+const STATE: KindDesc = KindDesc {
+    kind: Kind::State,
+    key: "states",
+    noun: "state",
+    identity: &["identity"],
+    cmdlets: Cmdlets {
+        get: Some("Get-CsPersistentChatState"),
+        new: None,
+        set: Some("Set-CsPersistentChatState"),
+        remove: None,
+    },
+    fields: &[
+        key("identity", "pool"),
+        scalar("poolState", "PoolState", "pool_state").shown(),
+        LIFECYCLE,
+    ],
+    reset_not_removed: true,
+    parents: &[Kind::Pool],
+    table: "states",
+};
+
+const ACTIVE_SERVERS: KindDesc = KindDesc {
+    kind: Kind::ActiveServers,
+    key: "activeServers",
+    noun: "active servers",
+    identity: &["identity"],
+    cmdlets: Cmdlets {
+        get: Some("Get-CsPersistentChatActiveServer"),
+        new: None,
+        set: Some("Set-CsPersistentChatActiveServer"),
+        remove: None,
+    },
+    fields: &[
+        key("identity", "pool"),
+        Field::new(
+            "activeServers",
+            Some("ActiveServers"),
+            Stored::Rows {
+                table: "active_servers",
+                role: None,
+            },
+        )
+        .list()
+        .shown(),
+        LIFECYCLE,
+    ],
+    reset_not_removed: true,
+    parents: &[Kind::Pool],
+    table: "active_servers",
+};
+
+const DESCRIPTIONS: [KindDesc; 12] = [
+    POOL,
+    PRINCIPAL,
+    CATEGORY,
+    ADDIN,
+    ROOM,
+    POLICY,
+    POLICY_GRANT,
+    COMPLIANCE,
+    CONFIGURATION,
+    ENDPOINT,
+    STATE,
+    ACTIVE_SERVERS,
+];
+
+impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::Pool,
+        Kind::Principal,
+        Kind::Category,
+        Kind::Addin,
+        Kind::Room,
+        Kind::Policy,
+        Kind::PolicyGrant,
+        Kind::ComplianceConfiguration,
+        Kind::Configuration,
+        Kind::Endpoint,
+        Kind::State,
+        Kind::ActiveServers,
+    ];
+
+    /// This kind's description.
+    pub fn desc(self) -> &'static KindDesc {
+        &DESCRIPTIONS[self as usize]
+    }
+
+    /// The top-level YAML key that lists objects of this kind.
+    pub fn key(self) -> &'static str {
+        self.desc().key
+    }
+
+    /// The singular noun used in messages.
+    pub fn noun(self) -> &'static str {
+        self.desc().noun
+    }
+
+    /// The YAML field names of an object of this kind.
+    pub fn fields(self) -> impl Iterator<Item = &'static str> {
+        self.desc().fields.iter().map(|f| f.yaml)
+    }
+
+    /// The fields that make up an object's identity: never changed in place, so never ignorable.
+    pub fn identity_fields(self) -> &'static [&'static str] {
+        self.desc().identity
+    }
+
+    /// The field of this kind named `yaml`.
+    pub fn field(self, yaml: &str) -> Option<&'static Field> {
+        self.desc().fields.iter().find(|f| f.yaml == yaml)
+    }
+
+    /// The kind named by a top-level YAML key.
+    pub fn from_key(key: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.key() == key)
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.noun())
+    }
+}
+
+/// A model type that is one kind's object.
+pub trait Object: Serialize + JsonSchema {
+    const KIND: Kind;
+
+    /// The identity as the cmdlets print it (`POOL\Name`, `site:Redmond`, `sip:…`).
+    fn identity(&self) -> String;
+}
+
+fn pooled(pool: &Option<String>, name: &str) -> String {
+    format!("{}\\{name}", pool.as_deref().unwrap_or_default())
+}
+
+macro_rules! object {
+    ($t:ty, $kind:ident, |$x:ident| $identity:expr) => {
+        impl Object for $t {
+            const KIND: Kind = Kind::$kind;
+            fn identity(&self) -> String {
+                let $x = self;
+                $identity
+            }
+        }
+    };
+}
+
+object!(Pool, Pool, |x| x.fqdn.clone());
+object!(Principal, Principal, |x| x.identity().to_string());
+object!(Category, Category, |x| pooled(
+    &x.persistent_chat_pool_fqdn,
+    &x.name
+));
+object!(Addin, Addin, |x| pooled(
+    &x.persistent_chat_pool_fqdn,
+    &x.name
+));
+object!(Room, Room, |x| pooled(
+    &x.persistent_chat_pool_fqdn,
+    &x.name
+));
+object!(PersistentChatPolicy, Policy, |x| x.identity.to_string());
+object!(PolicyGrant, PolicyGrant, |x| x.identity.clone());
+object!(ComplianceConfiguration, ComplianceConfiguration, |x| x
+    .identity
+    .to_string());
+object!(PersistentChatConfiguration, Configuration, |x| x
+    .identity
+    .to_string());
+object!(Endpoint, Endpoint, |x| x.sip_address.clone());
+object!(PersistentChatState, State, |x| x.identity.to_string());
+object!(ActiveServers, ActiveServers, |x| x.identity.to_string());
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_are_in_kind_order() {
+        for k in Kind::ALL {
+            assert_eq!(k.desc().kind, k);
+            for p in k.desc().parents {
+                assert!(*p < k, "{k}: parent {p} must come first");
+            }
+            for id in k.identity_fields() {
+                assert!(k.field(id).is_some(), "{k}: identity field {id}");
+            }
+        }
+    }
+}
