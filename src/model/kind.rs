@@ -10,6 +10,8 @@
 //! nothing else that is table-driven; `tests/it/tidy.rs` fails when the two disagree, when a
 //! described column is missing from a migration, or when a described parameter is never sent.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -592,12 +594,16 @@ impl std::fmt::Display for Kind {
     }
 }
 
-/// A model type that is one kind's object.
-pub trait Object: Serialize + JsonSchema {
+/// A model type that is one kind's object, and where a state keeps it.
+pub trait Object: Serialize + JsonSchema + Clone + Sized {
     const KIND: Kind;
+    /// The key of the state's map (normalized where the service ignores case or form).
+    type Key: Ord + Clone + std::fmt::Display;
 
     /// The identity as the cmdlets print it (`POOL\Name`, `site:Redmond`, `sip:…`).
     fn identity(&self) -> String;
+    fn map(state: &DesiredState) -> &BTreeMap<Self::Key, Self>;
+    fn map_mut(state: &mut DesiredState) -> &mut BTreeMap<Self::Key, Self>;
 }
 
 fn pooled(pool: &Option<String>, name: &str) -> String {
@@ -605,42 +611,73 @@ fn pooled(pool: &Option<String>, name: &str) -> String {
 }
 
 macro_rules! object {
-    ($t:ty, $kind:ident, |$x:ident| $identity:expr) => {
+    ($t:ty, $kind:ident, $key:ty, $field:ident, |$x:ident| $identity:expr) => {
         impl Object for $t {
             const KIND: Kind = Kind::$kind;
+            type Key = $key;
             fn identity(&self) -> String {
                 let $x = self;
                 $identity
+            }
+            fn map(state: &DesiredState) -> &BTreeMap<$key, Self> {
+                &state.$field
+            }
+            fn map_mut(state: &mut DesiredState) -> &mut BTreeMap<$key, Self> {
+                &mut state.$field
             }
         }
     };
 }
 
-object!(Pool, Pool, |x| x.fqdn.clone());
-object!(Principal, Principal, |x| x.identity().to_string());
-object!(Category, Category, |x| pooled(
+object!(Pool, Pool, String, pools, |x| x.fqdn.clone());
+object!(Principal, Principal, String, principals, |x| x
+    .identity()
+    .to_string());
+object!(Category, Category, ObjectId, categories, |x| pooled(
     &x.persistent_chat_pool_fqdn,
     &x.name
 ));
-object!(Addin, Addin, |x| pooled(
+object!(Addin, Addin, ObjectId, addins, |x| pooled(
     &x.persistent_chat_pool_fqdn,
     &x.name
 ));
-object!(Room, Room, |x| pooled(
+object!(Room, Room, ObjectId, rooms, |x| pooled(
     &x.persistent_chat_pool_fqdn,
     &x.name
 ));
-object!(PersistentChatPolicy, Policy, |x| x.identity.to_string());
-object!(PolicyGrant, PolicyGrant, |x| x.identity.clone());
-object!(ComplianceConfiguration, ComplianceConfiguration, |x| x
+object!(PersistentChatPolicy, Policy, Scope, policies, |x| x
     .identity
     .to_string());
-object!(PersistentChatConfiguration, Configuration, |x| x
+object!(PolicyGrant, PolicyGrant, String, policy_grants, |x| x
+    .identity
+    .clone());
+object!(
+    ComplianceConfiguration,
+    ComplianceConfiguration,
+    Scope,
+    compliance_configurations,
+    |x| x.identity.to_string()
+);
+object!(
+    PersistentChatConfiguration,
+    Configuration,
+    Scope,
+    configurations,
+    |x| x.identity.to_string()
+);
+object!(Endpoint, Endpoint, String, endpoints, |x| x
+    .sip_address
+    .clone());
+object!(PersistentChatState, State, ServiceId, states, |x| x
     .identity
     .to_string());
-object!(Endpoint, Endpoint, |x| x.sip_address.clone());
-object!(PersistentChatState, State, |x| x.identity.to_string());
-object!(ActiveServers, ActiveServers, |x| x.identity.to_string());
+object!(
+    ActiveServers,
+    ActiveServers,
+    ServiceId,
+    active_servers,
+    |x| x.identity.to_string()
+);
 
 #[cfg(test)]
 mod tests {

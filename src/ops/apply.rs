@@ -126,69 +126,264 @@ where
     }
 }
 
+/// The `Touched` entry of an object of a kind.
+trait Tracked: Object {
+    fn touched(key: Self::Key, effect: Effect) -> Touched;
+}
+
+macro_rules! tracked {
+    ($($t:ty => $v:ident),*) => {
+        $(impl Tracked for $t {
+            fn touched(key: Self::Key, effect: Effect) -> Touched {
+                Touched::$v(key, effect)
+            }
+        })*
+    };
+}
+
+tracked!(Category => Category, Room => Room, Addin => Addin, PersistentChatPolicy => Policy,
+    ComplianceConfiguration => ComplianceConfiguration,
+    PersistentChatConfiguration => Configuration);
+
+/// The object `id` of a kind, or `NotFound` with the nearest identity.
+fn existing<'s, T: Object>(state: &'s mut DesiredState, id: &T::Key) -> Result<&'s mut T, Refusal> {
+    if !T::map(state).contains_key(id) {
+        return Err(missing(T::KIND, id, T::map(state)));
+    }
+    Ok(T::map_mut(state).get_mut(id).expect("checked above"))
+}
+
+/// Adds a new object; `Exists` when its identity is taken.
+fn create<T: Tracked>(
+    state: &mut DesiredState,
+    id: T::Key,
+    obj: T,
+) -> Result<Vec<Touched>, Refusal> {
+    if T::map(state).contains_key(&id) {
+        return Err(Refusal::Exists {
+            kind: T::KIND,
+            identity: id.to_string(),
+        });
+    }
+    T::map_mut(state).insert(id.clone(), obj);
+    Ok(vec![T::touched(id, Effect::Created)])
+}
+
+/// Changes an existing object.
+fn update<T: Tracked>(
+    state: &mut DesiredState,
+    id: &T::Key,
+    change: impl FnOnce(&mut T),
+) -> Result<Vec<Touched>, Refusal> {
+    change(existing::<T>(state, id)?);
+    Ok(vec![T::touched(id.clone(), Effect::Updated)])
+}
+
+/// A scoped setting: the global one always exists (`Set-` of it makes it; `Remove-` resets it),
+/// and `New-` cannot make it.
+trait Setting: Tracked<Key = Scope> {
+    fn defaults(identity: Scope) -> Self;
+}
+
+impl Setting for PersistentChatPolicy {
+    fn defaults(identity: Scope) -> Self {
+        PersistentChatPolicy::defaults(identity)
+    }
+}
+
+impl Setting for ComplianceConfiguration {
+    fn defaults(identity: Scope) -> Self {
+        ComplianceConfiguration::defaults(identity)
+    }
+}
+
+impl Setting for PersistentChatConfiguration {
+    fn defaults(identity: Scope) -> Self {
+        PersistentChatConfiguration::defaults(identity)
+    }
+}
+
+fn new_setting<T: Setting>(
+    state: &mut DesiredState,
+    id: &Scope,
+    change: impl FnOnce(&mut T),
+) -> Result<Vec<Touched>, Refusal> {
+    if *id == Scope::Global {
+        return Err(Refusal::Exists {
+            kind: T::KIND,
+            identity: id.to_string(),
+        });
+    }
+    let mut obj = T::defaults(id.clone());
+    change(&mut obj);
+    create(state, id.clone(), obj)
+}
+
+fn set_setting<T: Setting>(
+    state: &mut DesiredState,
+    id: &Scope,
+    change: impl FnOnce(&mut T),
+) -> Result<Vec<Touched>, Refusal> {
+    if *id == Scope::Global {
+        T::map_mut(state)
+            .entry(Scope::Global)
+            .or_insert_with(|| T::defaults(Scope::Global));
+    }
+    update(state, id, change)
+}
+
+/// `Remove-` of a setting; the global one is reset. `Ok(None)`: it was the global one.
+fn remove_setting<T: Setting>(
+    state: &mut DesiredState,
+    id: &Scope,
+) -> Result<Vec<Touched>, Refusal> {
+    if *id == Scope::Global {
+        T::map_mut(state).insert(Scope::Global, T::defaults(Scope::Global));
+        return Ok(vec![T::touched(Scope::Global, Effect::Updated)]);
+    }
+    if T::map_mut(state).remove(id).is_none() {
+        return Err(missing(T::KIND, id, T::map(state)));
+    }
+    Ok(vec![T::touched(id.clone(), Effect::Removed)])
+}
+
 /// Applies one operation to the state.
 ///
 /// # Errors
 /// A [`Refusal`] when the service would refuse the call; the state may then be partly changed
 /// and must be dropped (callers work on a copy or roll back).
 pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusal> {
-    use Effect::*;
     use Operation::*;
     match op {
-        SetPool { pool } => {
-            let key = pool.fqdn.to_ascii_lowercase();
-            let effect = if state.pools.contains_key(&key) {
-                Updated
-            } else {
-                Created
+        SetPool { pool } => Ok(set_pool(state, pool)),
+        SetPrincipal { principal } => Ok(set_principal(state, principal)),
+        RemovePrincipal { key } => remove_principal(state, key),
+        NewCategory { .. } | SetCategory { .. } | RemoveCategory { .. } => category(state, op),
+        NewRoom { .. } | SetRoom { .. } => room(state, op),
+        RemoveRoom { identity } => match state.rooms.remove(identity) {
+            Some(_) => Ok(vec![Touched::Room(identity.clone(), Effect::Removed)]),
+            None => Err(missing(Kind::Room, identity, &state.rooms)),
+        },
+        NewAddin { pool, name, url } => {
+            let pool = new_pool(state, pool.as_deref())?;
+            let addin = Addin {
+                name: name.clone(),
+                persistent_chat_pool_fqdn: Some(pool.clone()),
+                url: url.clone(),
+                lifecycle: Lifecycle::default(),
             };
-            state.pools.insert(key.clone(), pool.clone());
-            if effect == Created {
-                let id = ServiceId {
-                    pool: pool.fqdn.clone(),
-                };
-                state
-                    .states
-                    .entry(id.clone())
-                    .or_insert_with(|| PersistentChatState {
-                        identity: id.clone(),
-                        pool_state: PoolState::Normal,
-                        lifecycle: Lifecycle::default(),
-                    });
-                state
-                    .active_servers
-                    .entry(id.clone())
-                    .or_insert_with(|| ActiveServers {
-                        identity: id,
-                        active_servers: pool.servers.clone(),
-                        lifecycle: Lifecycle::default(),
-                    });
-            }
-            Ok(vec![Touched::Pool(key, effect)])
+            create(state, ObjectId::new(pool, name.clone()), addin)
         }
-        SetPrincipal { principal } => {
-            let key = principal_key(principal.identity())
-                .map_or_else(|_| principal.identity().to_string(), |(_, k)| k);
-            let effect = if state.principals.contains_key(&key) {
-                Updated
-            } else {
-                Created
-            };
-            state.principals.insert(key.clone(), principal.clone());
-            Ok(vec![Touched::Principal(key, effect)])
+        SetAddin { identity, url } => update(state, identity, |a: &mut Addin| set(&mut a.url, url)),
+        RemoveAddin { identity, force } => remove_addin(state, identity, *force),
+        NewPolicy {
+            identity,
+            enable_persistent_chat: e,
+            description: d,
+        } => new_setting(state, identity, |p: &mut PersistentChatPolicy| {
+            p.enable_persistent_chat = *e;
+            p.description.clone_from(d);
+        }),
+        SetPolicy {
+            identity,
+            enable_persistent_chat: e,
+            description: d,
+        } => set_setting(state, identity, |p: &mut PersistentChatPolicy| {
+            set(&mut p.enable_persistent_chat, e);
+            set(&mut p.description, d);
+        }),
+        RemovePolicy { identity, force } => remove_policy(state, identity, *force),
+        GrantPolicy { user, policy_name } => grant_policy(state, user, policy_name.as_deref()),
+        NewComplianceConfiguration { identity, params } => {
+            new_setting(state, identity, |c| compliance_params(c, params))
         }
-        RemovePrincipal { key } => {
-            if state.principals.remove(key).is_none() {
-                let known: Vec<String> = state.principals.keys().cloned().collect();
-                return Err(not_found(
-                    Kind::Principal,
-                    key,
-                    known.iter().map(String::as_str),
-                ));
-            }
-            Ok(vec![Touched::Principal(key.clone(), Removed)])
+        SetComplianceConfiguration { identity, params } => {
+            set_setting(state, identity, |c| compliance_params(c, params))
         }
-        NewCategory {
+        RemoveComplianceConfiguration { identity } => {
+            remove_setting::<ComplianceConfiguration>(state, identity)
+        }
+        NewConfiguration { identity, params } => {
+            new_setting(state, identity, |c| configuration_params(c, params))
+        }
+        SetConfiguration { identity, params } => {
+            set_setting(state, identity, |c| configuration_params(c, params))
+        }
+        RemoveConfiguration { identity } => {
+            remove_setting::<PersistentChatConfiguration>(state, identity)
+        }
+        NewEndpoint {
+            sip_address,
+            pool,
+            display_name,
+        } => new_endpoint(state, sip_address, pool.as_deref(), display_name),
+        RemoveEndpoint { sip_address } => remove_endpoint(state, sip_address),
+        SetState {
+            identity,
+            pool_state,
+        } => set_state(state, identity, *pool_state),
+        SetActiveServer {
+            identity,
+            active_servers,
+            swap,
+        } => set_active_servers(state, identity, active_servers, *swap),
+    }
+}
+
+fn set_pool(state: &mut DesiredState, pool: &Pool) -> Vec<Touched> {
+    let key = pool.fqdn.to_ascii_lowercase();
+    let effect = if state.pools.contains_key(&key) {
+        Effect::Updated
+    } else {
+        Effect::Created
+    };
+    state.pools.insert(key.clone(), pool.clone());
+    if effect == Effect::Created {
+        let id = ServiceId {
+            pool: pool.fqdn.clone(),
+        };
+        state
+            .states
+            .entry(id.clone())
+            .or_insert_with(|| PersistentChatState {
+                identity: id.clone(),
+                pool_state: PoolState::Normal,
+                lifecycle: Lifecycle::default(),
+            });
+        state
+            .active_servers
+            .entry(id.clone())
+            .or_insert_with(|| ActiveServers {
+                identity: id,
+                active_servers: pool.servers.clone(),
+                lifecycle: Lifecycle::default(),
+            });
+    }
+    vec![Touched::Pool(key, effect)]
+}
+
+fn set_principal(state: &mut DesiredState, principal: &Principal) -> Vec<Touched> {
+    let key = principal_key(principal.identity())
+        .map_or_else(|_| principal.identity().to_string(), |(_, k)| k);
+    let effect = if state.principals.contains_key(&key) {
+        Effect::Updated
+    } else {
+        Effect::Created
+    };
+    state.principals.insert(key.clone(), principal.clone());
+    vec![Touched::Principal(key, effect)]
+}
+
+fn remove_principal(state: &mut DesiredState, key: &str) -> Result<Vec<Touched>, Refusal> {
+    if state.principals.remove(key).is_none() {
+        return Err(missing(Kind::Principal, key, &state.principals));
+    }
+    Ok(vec![Touched::Principal(key.to_string(), Effect::Removed)])
+}
+
+fn category(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusal> {
+    match op {
+        Operation::NewCategory {
             pool,
             name,
             description,
@@ -197,31 +392,21 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
             remove_chat_history,
         } => {
             let pool = new_pool(state, pool.as_deref())?;
-            let id = ObjectId::new(pool.clone(), name.clone());
-            if state.categories.contains_key(&id) {
-                return Err(Refusal::Exists {
-                    kind: Kind::Category,
-                    identity: id.to_string(),
-                });
-            }
-            state.categories.insert(
-                id.clone(),
-                Category {
-                    name: name.clone(),
-                    persistent_chat_pool_fqdn: Some(pool),
-                    description: description.clone(),
-                    allowed_members: vec![],
-                    denied_members: vec![],
-                    creators: vec![],
-                    invitations: *enable_invitations,
-                    file_upload: *enable_file_upload,
-                    chat_history: !remove_chat_history,
-                    lifecycle: Lifecycle::default(),
-                },
-            );
-            Ok(vec![Touched::Category(id, Created)])
+            let category = Category {
+                name: name.clone(),
+                persistent_chat_pool_fqdn: Some(pool.clone()),
+                description: description.clone(),
+                allowed_members: vec![],
+                denied_members: vec![],
+                creators: vec![],
+                invitations: *enable_invitations,
+                file_upload: *enable_file_upload,
+                chat_history: !remove_chat_history,
+                lifecycle: Lifecycle::default(),
+            };
+            create(state, ObjectId::new(pool, name.clone()), category)
         }
-        SetCategory {
+        Operation::SetCategory {
             identity,
             description,
             invitations,
@@ -230,11 +415,7 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
             allowed_members,
             denied_members,
             creators,
-        } => {
-            let c = match state.categories.get_mut(identity) {
-                Some(x) => x,
-                None => return Err(missing(Kind::Category, identity, &state.categories)),
-            };
+        } => update(state, identity, |c: &mut Category| {
             set(&mut c.description, description);
             set(&mut c.invitations, invitations);
             set(&mut c.file_upload, file_upload);
@@ -242,29 +423,33 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
             allowed_members.apply_to(&mut c.allowed_members);
             denied_members.apply_to(&mut c.denied_members);
             creators.apply_to(&mut c.creators);
-            Ok(vec![Touched::Category(identity.clone(), Updated)])
-        }
-        RemoveCategory { identity } => {
-            if !state.categories.contains_key(identity) {
-                return Err(missing(Kind::Category, identity, &state.categories));
-            }
-            let rooms = state
-                .rooms
-                .keys()
-                .zip(state.rooms.values())
-                .filter(|(id, r)| id.pool == identity.pool && r.category == identity.name)
-                .count();
-            if rooms > 0 {
-                return Err(Refusal::Rule(format!(
-                    "category `{identity}` still has {}: remove them or move them to another \
-                     category first",
-                    crate::plural(rooms, "room")
-                )));
-            }
-            state.categories.remove(identity);
-            Ok(vec![Touched::Category(identity.clone(), Removed)])
-        }
-        NewRoom {
+        }),
+        Operation::RemoveCategory { identity } => remove_category(state, identity),
+        _ => unreachable!("category() takes category operations"),
+    }
+}
+
+fn remove_category(state: &mut DesiredState, identity: &ObjectId) -> Result<Vec<Touched>, Refusal> {
+    existing::<Category>(state, identity)?;
+    let rooms = state
+        .rooms
+        .iter()
+        .filter(|(id, r)| id.pool == identity.pool && r.category == identity.name)
+        .count();
+    if rooms > 0 {
+        return Err(Refusal::Rule(format!(
+            "category `{identity}` still has {}: remove them or move them to another \
+             category first",
+            crate::plural(rooms, "room")
+        )));
+    }
+    state.categories.remove(identity);
+    Ok(vec![Touched::Category(identity.clone(), Effect::Removed)])
+}
+
+fn room(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusal> {
+    match op {
+        Operation::NewRoom {
             pool,
             name,
             category,
@@ -299,17 +484,9 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
                 },
             };
             room.persistent_chat_pool_fqdn = Some(pool.clone());
-            let id = ObjectId::new(pool, name.clone());
-            if state.rooms.contains_key(&id) {
-                return Err(Refusal::Exists {
-                    kind: Kind::Room,
-                    identity: id.to_string(),
-                });
-            }
-            state.rooms.insert(id.clone(), room);
-            Ok(vec![Touched::Room(id, Created)])
+            create(state, ObjectId::new(pool, name.clone()), room)
         }
-        SetRoom {
+        Operation::SetRoom {
             identity,
             category,
             description,
@@ -322,458 +499,275 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
             managers,
             presenters,
         } => {
-            if !state.rooms.contains_key(identity) {
-                return Err(missing(Kind::Room, identity, &state.rooms));
-            }
-            // Moving to another category drops the entries it does not admit.
-            let moved_to = category
-                .as_ref()
-                .filter(|c| **c != state.rooms[identity].category)
-                .map(|c| ObjectId::new(identity.pool.clone(), c.clone()));
-            let keep = |state: &DesiredState, list: &[String], to: &ObjectId| -> Vec<String> {
-                list.iter()
-                    .filter(|p| rules::category_admits(state, to, p) != Some(false))
-                    .cloned()
-                    .collect()
-            };
-            if let Some(to) = &moved_to {
-                if state.categories.contains_key(to) {
-                    let r = &state.rooms[identity];
-                    let (m, g, p) = (
-                        keep(state, &r.members, to),
-                        keep(state, &r.managers, to),
-                        keep(state, &r.presenters, to),
-                    );
-                    let r = state.rooms.get_mut(identity).expect("checked above");
-                    (r.members, r.managers, r.presenters) = (m, g, p);
-                }
-            }
-            let r = state.rooms.get_mut(identity).expect("checked above");
-            set(&mut r.category, category);
-            set(&mut r.description, description);
-            set(&mut r.room_type, room_type);
-            set(&mut r.privacy, privacy);
-            set(&mut r.addin, addin);
-            set(&mut r.invitations, invitations);
-            set(&mut r.disabled, disabled);
-            members.apply_to(&mut r.members);
-            managers.apply_to(&mut r.managers);
-            presenters.apply_to(&mut r.presenters);
-            Ok(vec![Touched::Room(identity.clone(), Updated)])
-        }
-        RemoveRoom { identity } => {
-            if state.rooms.remove(identity).is_none() {
-                return Err(missing(Kind::Room, identity, &state.rooms));
-            }
-            Ok(vec![Touched::Room(identity.clone(), Removed)])
-        }
-        NewAddin { pool, name, url } => {
-            let pool = new_pool(state, pool.as_deref())?;
-            let id = ObjectId::new(pool.clone(), name.clone());
-            if state.addins.contains_key(&id) {
-                return Err(Refusal::Exists {
-                    kind: Kind::Addin,
-                    identity: id.to_string(),
-                });
-            }
-            state.addins.insert(
-                id.clone(),
-                Addin {
-                    name: name.clone(),
-                    persistent_chat_pool_fqdn: Some(pool),
-                    url: url.clone(),
-                    lifecycle: Lifecycle::default(),
-                },
-            );
-            Ok(vec![Touched::Addin(id, Created)])
-        }
-        SetAddin { identity, url } => {
-            let a = match state.addins.get_mut(identity) {
-                Some(x) => x,
-                None => return Err(missing(Kind::Addin, identity, &state.addins)),
-            };
-            set(&mut a.url, url);
-            Ok(vec![Touched::Addin(identity.clone(), Updated)])
-        }
-        RemoveAddin { identity, force } => {
-            if !state.addins.contains_key(identity) {
-                return Err(missing(Kind::Addin, identity, &state.addins));
-            }
-            let users: Vec<ObjectId> = state
-                .rooms
-                .iter()
-                .filter(|(id, r)| {
-                    id.pool == identity.pool && r.addin.as_deref() == Some(&identity.name)
-                })
-                .map(|(id, _)| id.clone())
-                .collect();
-            if !users.is_empty() && !force {
-                return Err(Refusal::NeedsForce(format!(
-                    "add-in `{identity}` is shown in {}; removing it detaches it from them",
-                    crate::plural(users.len(), "room")
-                )));
-            }
-            let mut touched = Vec::new();
-            for id in users {
-                if let Some(r) = state.rooms.get_mut(&id) {
-                    r.addin = None;
-                }
-                touched.push(Touched::Room(id, Updated));
-            }
-            state.addins.remove(identity);
-            touched.push(Touched::Addin(identity.clone(), Removed));
-            Ok(touched)
-        }
-        NewPolicy {
-            identity,
-            enable_persistent_chat,
-            description,
-        } => {
-            if state.policies.contains_key(identity) || *identity == Scope::Global {
-                return Err(Refusal::Exists {
-                    kind: Kind::Policy,
-                    identity: identity.to_string(),
-                });
-            }
-            state.policies.insert(
-                identity.clone(),
-                PersistentChatPolicy {
-                    identity: identity.clone(),
-                    enable_persistent_chat: *enable_persistent_chat,
-                    description: description.clone(),
-                    lifecycle: Lifecycle::default(),
-                },
-            );
-            Ok(vec![Touched::Policy(identity.clone(), Created)])
-        }
-        SetPolicy {
-            identity,
-            enable_persistent_chat,
-            description,
-        } => {
-            if *identity == Scope::Global && !state.policies.contains_key(identity) {
-                state
-                    .policies
-                    .insert(Scope::Global, PersistentChatPolicy::defaults(Scope::Global));
-            }
-            let p = match state.policies.get_mut(identity) {
-                Some(x) => x,
-                None => return Err(missing(Kind::Policy, identity, &state.policies)),
-            };
-            set(&mut p.enable_persistent_chat, enable_persistent_chat);
-            set(&mut p.description, description);
-            Ok(vec![Touched::Policy(identity.clone(), Updated)])
-        }
-        RemovePolicy { identity, force } => {
-            if *identity == Scope::Global {
-                state
-                    .policies
-                    .insert(Scope::Global, PersistentChatPolicy::defaults(Scope::Global));
-                return Ok(vec![Touched::Policy(Scope::Global, Updated)]);
-            }
-            if !state.policies.contains_key(identity) {
-                return Err(missing(Kind::Policy, identity, &state.policies));
-            }
-            let mut touched = Vec::new();
-            if let Scope::Tag(name) = identity {
-                let granted: Vec<String> = state
-                    .policy_grants
-                    .iter()
-                    .filter(|(_, g)| g.policy_name == *name)
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                if !granted.is_empty() && !force {
-                    return Err(Refusal::NeedsForce(format!(
-                        "policy `{identity}` is granted to {}; removing it removes the grants",
-                        crate::plural(granted.len(), "user")
-                    )));
-                }
-                for k in granted {
-                    state.policy_grants.remove(&k);
-                    touched.push(Touched::Grant(k, Removed));
-                }
-            }
-            state.policies.remove(identity);
-            touched.push(Touched::Policy(identity.clone(), Removed));
-            Ok(touched)
-        }
-        GrantPolicy { user, policy_name } => {
-            let key = match principal_key(user) {
-                Ok((RefKind::Sip, k)) => k,
-                _ => {
-                    return Err(Refusal::Rule(format!(
-                        "`{user}` is not a user's SIP URI (`sip:user@domain`)"
-                    )))
-                }
-            };
-            match policy_name {
-                None => Ok(match state.policy_grants.remove(&key) {
-                    Some(_) => vec![Touched::Grant(key, Removed)],
-                    None => vec![],
-                }),
-                Some(name) => {
-                    let name = name.strip_prefix("tag:").unwrap_or(name);
-                    let scope = Scope::Tag(name.to_string());
-                    if !state.policies.contains_key(&scope) {
-                        let tags: Vec<String> = state
-                            .policies
-                            .keys()
-                            .filter(|s| matches!(s, Scope::Tag(_)))
-                            .map(|s| s.to_string())
-                            .collect();
-                        return Err(not_found(
-                            Kind::Policy,
-                            scope,
-                            tags.iter().map(String::as_str),
-                        ));
-                    }
-                    let effect = if state.policy_grants.contains_key(&key) {
-                        Updated
-                    } else {
-                        Created
-                    };
-                    state.policy_grants.insert(
-                        key.clone(),
-                        PolicyGrant {
-                            identity: user.clone(),
-                            policy_name: name.to_string(),
-                            lifecycle: Lifecycle::default(),
-                        },
-                    );
-                    Ok(vec![Touched::Grant(key, effect)])
-                }
-            }
-        }
-        NewComplianceConfiguration { identity, params } => {
-            if state.compliance_configurations.contains_key(identity) || *identity == Scope::Global
-            {
-                return Err(Refusal::Exists {
-                    kind: Kind::ComplianceConfiguration,
-                    identity: identity.to_string(),
-                });
-            }
-            let mut c = ComplianceConfiguration::defaults(identity.clone());
-            compliance_params(&mut c, params);
-            state.compliance_configurations.insert(identity.clone(), c);
-            Ok(vec![Touched::ComplianceConfiguration(
-                identity.clone(),
-                Created,
-            )])
-        }
-        SetComplianceConfiguration { identity, params } => {
-            if *identity == Scope::Global {
-                state
-                    .compliance_configurations
-                    .entry(Scope::Global)
-                    .or_insert_with(|| ComplianceConfiguration::defaults(Scope::Global));
-            }
-            let known: Vec<String> = state
-                .compliance_configurations
-                .keys()
-                .map(|k| k.to_string())
-                .collect();
-            let c = state
-                .compliance_configurations
-                .get_mut(identity)
-                .ok_or_else(|| {
-                    not_found(
-                        Kind::ComplianceConfiguration,
-                        identity,
-                        known.iter().map(String::as_str),
-                    )
-                })?;
-            compliance_params(c, params);
-            Ok(vec![Touched::ComplianceConfiguration(
-                identity.clone(),
-                Updated,
-            )])
-        }
-        RemoveComplianceConfiguration { identity } => {
-            if *identity == Scope::Global {
-                state.compliance_configurations.insert(
-                    Scope::Global,
-                    ComplianceConfiguration::defaults(Scope::Global),
+            let from = existing::<Room>(state, identity)?.category.clone();
+            if let Some(to) = category.as_ref().filter(|c| **c != from) {
+                move_room(
+                    state,
+                    identity,
+                    &ObjectId::new(identity.pool.clone(), to.clone()),
                 );
-                return Ok(vec![Touched::ComplianceConfiguration(
-                    Scope::Global,
-                    Updated,
-                )]);
             }
-            if state.compliance_configurations.remove(identity).is_none() {
-                let known: Vec<String> = state
-                    .compliance_configurations
-                    .keys()
-                    .map(|k| k.to_string())
-                    .collect();
-                return Err(not_found(
-                    Kind::ComplianceConfiguration,
-                    identity,
-                    known.iter().map(String::as_str),
-                ));
-            }
-            Ok(vec![Touched::ComplianceConfiguration(
-                identity.clone(),
-                Removed,
-            )])
+            update(state, identity, |r: &mut Room| {
+                set(&mut r.category, category);
+                set(&mut r.description, description);
+                set(&mut r.room_type, room_type);
+                set(&mut r.privacy, privacy);
+                set(&mut r.addin, addin);
+                set(&mut r.invitations, invitations);
+                set(&mut r.disabled, disabled);
+                members.apply_to(&mut r.members);
+                managers.apply_to(&mut r.managers);
+                presenters.apply_to(&mut r.presenters);
+            })
         }
-        NewConfiguration { identity, params } => {
-            if state.configurations.contains_key(identity) || *identity == Scope::Global {
-                return Err(Refusal::Exists {
-                    kind: Kind::Configuration,
-                    identity: identity.to_string(),
-                });
-            }
-            let mut c = PersistentChatConfiguration::defaults(identity.clone());
-            configuration_params(&mut c, params);
-            state.configurations.insert(identity.clone(), c);
-            Ok(vec![Touched::Configuration(identity.clone(), Created)])
+        _ => unreachable!("room() takes New- and Set- of rooms"),
+    }
+}
+
+/// Moving a room to another category drops the entries of its lists that category does not
+/// admit.
+fn move_room(state: &mut DesiredState, identity: &ObjectId, to: &ObjectId) {
+    if !state.categories.contains_key(to) {
+        return;
+    }
+    let keep = |state: &DesiredState, list: &[String]| -> Vec<String> {
+        list.iter()
+            .filter(|p| rules::category_admits(state, to, p) != Some(false))
+            .cloned()
+            .collect()
+    };
+    let r = &state.rooms[identity];
+    let (m, g, p) = (
+        keep(state, &r.members),
+        keep(state, &r.managers),
+        keep(state, &r.presenters),
+    );
+    let r = state
+        .rooms
+        .get_mut(identity)
+        .expect("the caller checked it");
+    (r.members, r.managers, r.presenters) = (m, g, p);
+}
+
+fn remove_addin(
+    state: &mut DesiredState,
+    identity: &ObjectId,
+    force: bool,
+) -> Result<Vec<Touched>, Refusal> {
+    existing::<Addin>(state, identity)?;
+    let users: Vec<ObjectId> = state
+        .rooms
+        .iter()
+        .filter(|(id, r)| id.pool == identity.pool && r.addin.as_deref() == Some(&identity.name))
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !users.is_empty() && !force {
+        return Err(Refusal::NeedsForce(format!(
+            "add-in `{identity}` is shown in {}; removing it detaches it from them",
+            crate::plural(users.len(), "room")
+        )));
+    }
+    let mut touched = Vec::new();
+    for id in users {
+        if let Some(r) = state.rooms.get_mut(&id) {
+            r.addin = None;
         }
-        SetConfiguration { identity, params } => {
-            if *identity == Scope::Global {
-                state
-                    .configurations
-                    .entry(Scope::Global)
-                    .or_insert_with(|| PersistentChatConfiguration::defaults(Scope::Global));
-            }
-            let known: Vec<String> = state.configurations.keys().map(|k| k.to_string()).collect();
-            let c = state.configurations.get_mut(identity).ok_or_else(|| {
-                not_found(
-                    Kind::Configuration,
-                    identity,
-                    known.iter().map(String::as_str),
-                )
-            })?;
-            configuration_params(c, params);
-            Ok(vec![Touched::Configuration(identity.clone(), Updated)])
+        touched.push(Touched::Room(id, Effect::Updated));
+    }
+    state.addins.remove(identity);
+    touched.push(Touched::Addin(identity.clone(), Effect::Removed));
+    Ok(touched)
+}
+
+fn remove_policy(
+    state: &mut DesiredState,
+    identity: &Scope,
+    force: bool,
+) -> Result<Vec<Touched>, Refusal> {
+    let mut touched = Vec::new();
+    if let (Scope::Tag(name), true) = (identity, state.policies.contains_key(identity)) {
+        let granted: Vec<String> = state
+            .policy_grants
+            .iter()
+            .filter(|(_, g)| g.policy_name == *name)
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !granted.is_empty() && !force {
+            return Err(Refusal::NeedsForce(format!(
+                "policy `{identity}` is granted to {}; removing it removes the grants",
+                crate::plural(granted.len(), "user")
+            )));
         }
-        RemoveConfiguration { identity } => {
-            if *identity == Scope::Global {
-                state.configurations.insert(
-                    Scope::Global,
-                    PersistentChatConfiguration::defaults(Scope::Global),
-                );
-                return Ok(vec![Touched::Configuration(Scope::Global, Updated)]);
-            }
-            if state.configurations.remove(identity).is_none() {
-                return Err(missing(
-                    Kind::Configuration,
-                    identity,
-                    &state.configurations,
-                ));
-            }
-            Ok(vec![Touched::Configuration(identity.clone(), Removed)])
-        }
-        NewEndpoint {
-            sip_address,
-            pool,
-            display_name,
-        } => {
-            let key = match principal_key(sip_address) {
-                Ok((RefKind::Sip, k)) => k,
-                _ => {
-                    return Err(Refusal::Rule(format!(
-                        "`{sip_address}` is not a SIP URI (`sip:name@domain`)"
-                    )))
-                }
-            };
-            if state.endpoints.contains_key(&key) {
-                return Err(Refusal::Exists {
-                    kind: Kind::Endpoint,
-                    identity: sip_address.clone(),
-                });
-            }
-            let pool = new_pool(state, pool.as_deref())?;
-            state.endpoints.insert(
-                key.clone(),
-                Endpoint {
-                    sip_address: sip_address.clone(),
-                    persistent_chat_pool_fqdn: Some(pool),
-                    display_name: display_name.clone(),
-                    lifecycle: Lifecycle::default(),
-                },
-            );
-            Ok(vec![Touched::Endpoint(key, Created)])
-        }
-        RemoveEndpoint { sip_address } => {
-            let key = crate::model::principal::key_or_text(sip_address);
-            if state.endpoints.remove(&key).is_none() {
-                let known: Vec<&str> = state
-                    .endpoints
-                    .values()
-                    .map(|e| e.sip_address.as_str())
-                    .collect();
-                return Err(not_found(Kind::Endpoint, sip_address, known));
-            }
-            Ok(vec![Touched::Endpoint(key, Removed)])
-        }
-        SetState {
-            identity,
-            pool_state,
-        } => {
-            let Some(pool) = state.declared_pool(&identity.pool).map(str::to_string) else {
-                return Err(not_found(
-                    Kind::State,
-                    identity,
-                    state.pools.values().map(|p| p.fqdn.as_str()),
-                ));
-            };
-            let id = ServiceId { pool };
-            state
-                .states
-                .entry(id.clone())
-                .or_insert_with(|| PersistentChatState {
-                    identity: id.clone(),
-                    pool_state: PoolState::Normal,
-                    lifecycle: Lifecycle::default(),
-                })
-                .pool_state = *pool_state;
-            Ok(vec![Touched::State(id)])
-        }
-        SetActiveServer {
-            identity,
-            active_servers,
-            swap,
-        } => {
-            let Some(pool) = state
-                .pools
-                .values()
-                .find(|p| p.fqdn.eq_ignore_ascii_case(&identity.pool))
-                .cloned()
-            else {
-                return Err(not_found(
-                    Kind::ActiveServers,
-                    identity,
-                    state.pools.values().map(|p| p.fqdn.as_str()),
-                ));
-            };
-            let id = ServiceId {
-                pool: pool.fqdn.clone(),
-            };
-            let entry = state
-                .active_servers
-                .entry(id.clone())
-                .or_insert_with(|| ActiveServers {
-                    identity: id.clone(),
-                    active_servers: vec![],
-                    lifecycle: Lifecycle::default(),
-                });
-            if *swap {
-                let active: HashSet<String> = entry
-                    .active_servers
-                    .iter()
-                    .map(|s| s.to_ascii_lowercase())
-                    .collect();
-                entry.active_servers = pool
-                    .servers
-                    .iter()
-                    .filter(|s| !active.contains(&s.to_ascii_lowercase()))
-                    .cloned()
-                    .collect();
-            }
-            active_servers.apply_to(&mut entry.active_servers);
-            Ok(vec![Touched::ActiveServers(id)])
+        for k in granted {
+            state.policy_grants.remove(&k);
+            touched.push(Touched::Grant(k, Effect::Removed));
         }
     }
+    touched.extend(remove_setting::<PersistentChatPolicy>(state, identity)?);
+    Ok(touched)
+}
+
+fn grant_policy(
+    state: &mut DesiredState,
+    user: &str,
+    policy_name: Option<&str>,
+) -> Result<Vec<Touched>, Refusal> {
+    let key = match principal_key(user) {
+        Ok((RefKind::Sip, k)) => k,
+        _ => {
+            return Err(Refusal::Rule(format!(
+                "`{user}` is not a user's SIP URI (`sip:user@domain`)"
+            )))
+        }
+    };
+    let Some(name) = policy_name else {
+        return Ok(match state.policy_grants.remove(&key) {
+            Some(_) => vec![Touched::Grant(key, Effect::Removed)],
+            None => vec![],
+        });
+    };
+    let name = name.strip_prefix("tag:").unwrap_or(name);
+    let scope = Scope::Tag(name.to_string());
+    if !state.policies.contains_key(&scope) {
+        let tags: Vec<String> = state
+            .policies
+            .keys()
+            .filter(|s| matches!(s, Scope::Tag(_)))
+            .map(|s| s.to_string())
+            .collect();
+        return Err(not_found(
+            Kind::Policy,
+            scope,
+            tags.iter().map(String::as_str),
+        ));
+    }
+    let grant = PolicyGrant {
+        identity: user.to_string(),
+        policy_name: name.to_string(),
+        lifecycle: Lifecycle::default(),
+    };
+    let effect = match state.policy_grants.insert(key.clone(), grant) {
+        Some(_) => Effect::Updated,
+        None => Effect::Created,
+    };
+    Ok(vec![Touched::Grant(key, effect)])
+}
+
+fn new_endpoint(
+    state: &mut DesiredState,
+    sip_address: &str,
+    pool: Option<&str>,
+    display_name: &Option<String>,
+) -> Result<Vec<Touched>, Refusal> {
+    let key = match principal_key(sip_address) {
+        Ok((RefKind::Sip, k)) => k,
+        _ => {
+            return Err(Refusal::Rule(format!(
+                "`{sip_address}` is not a SIP URI (`sip:name@domain`)"
+            )))
+        }
+    };
+    if state.endpoints.contains_key(&key) {
+        return Err(Refusal::Exists {
+            kind: Kind::Endpoint,
+            identity: sip_address.to_string(),
+        });
+    }
+    let pool = new_pool(state, pool)?;
+    state.endpoints.insert(
+        key.clone(),
+        Endpoint {
+            sip_address: sip_address.to_string(),
+            persistent_chat_pool_fqdn: Some(pool),
+            display_name: display_name.clone(),
+            lifecycle: Lifecycle::default(),
+        },
+    );
+    Ok(vec![Touched::Endpoint(key, Effect::Created)])
+}
+
+fn remove_endpoint(state: &mut DesiredState, sip_address: &str) -> Result<Vec<Touched>, Refusal> {
+    let key = crate::model::principal::key_or_text(sip_address);
+    if state.endpoints.remove(&key).is_none() {
+        let known: Vec<&str> = state
+            .endpoints
+            .values()
+            .map(|e| e.sip_address.as_str())
+            .collect();
+        return Err(not_found(Kind::Endpoint, sip_address, known));
+    }
+    Ok(vec![Touched::Endpoint(key, Effect::Removed)])
+}
+
+/// The declared pool a service identity names (any case), or `NotFound` for `kind`.
+fn service_pool(state: &DesiredState, kind: Kind, identity: &ServiceId) -> Result<Pool, Refusal> {
+    state
+        .pools
+        .values()
+        .find(|p| p.fqdn.eq_ignore_ascii_case(&identity.pool))
+        .cloned()
+        .ok_or_else(|| {
+            not_found(
+                kind,
+                identity,
+                state.pools.values().map(|p| p.fqdn.as_str()),
+            )
+        })
+}
+
+fn set_state(
+    state: &mut DesiredState,
+    identity: &ServiceId,
+    pool_state: PoolState,
+) -> Result<Vec<Touched>, Refusal> {
+    let id = ServiceId {
+        pool: service_pool(state, Kind::State, identity)?.fqdn,
+    };
+    state
+        .states
+        .entry(id.clone())
+        .or_insert_with(|| PersistentChatState {
+            identity: id.clone(),
+            pool_state: PoolState::Normal,
+            lifecycle: Lifecycle::default(),
+        })
+        .pool_state = pool_state;
+    Ok(vec![Touched::State(id)])
+}
+
+fn set_active_servers(
+    state: &mut DesiredState,
+    identity: &ServiceId,
+    active_servers: &ListChange,
+    swap: bool,
+) -> Result<Vec<Touched>, Refusal> {
+    let pool = service_pool(state, Kind::ActiveServers, identity)?;
+    let id = ServiceId {
+        pool: pool.fqdn.clone(),
+    };
+    let entry = state
+        .active_servers
+        .entry(id.clone())
+        .or_insert_with(|| ActiveServers {
+            identity: id.clone(),
+            active_servers: vec![],
+            lifecycle: Lifecycle::default(),
+        });
+    if swap {
+        let active: HashSet<String> = entry
+            .active_servers
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        entry.active_servers = pool
+            .servers
+            .iter()
+            .filter(|s| !active.contains(&s.to_ascii_lowercase()))
+            .cloned()
+            .collect();
+    }
+    active_servers.apply_to(&mut entry.active_servers);
+    Ok(vec![Touched::ActiveServers(id)])
 }
 
 fn compliance_params(c: &mut ComplianceConfiguration, p: &ComplianceParams) {

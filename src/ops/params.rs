@@ -144,10 +144,17 @@ impl Operation {
     /// The parameters of the call, in the order the help pages list them; what is left unset is
     /// not sent. Steps that are no cmdlet call have none.
     pub fn params(&self) -> Vec<Param<'_>> {
-        use Operation::*;
         let mut p = Params::default();
+        match self.kind() {
+            Kind::Category | Kind::Room => self.category_or_room(&mut p),
+            _ => self.settings(&mut p),
+        }
+        p.0
+    }
+
+    fn category_or_room<'a>(&'a self, p: &mut Params<'a>) {
+        use Operation::*;
         match self {
-            SetPool { .. } | SetPrincipal { .. } | RemovePrincipal { .. } => {}
             NewCategory {
                 pool,
                 name,
@@ -230,6 +237,14 @@ impl Operation {
                     .list("Managers", managers)
                     .list("Presenters", presenters);
             }
+            _ => unreachable!("category_or_room() takes category and room operations"),
+        }
+    }
+
+    fn settings<'a>(&'a self, p: &mut Params<'a>) {
+        use Operation::*;
+        match self {
+            SetPool { .. } | SetPrincipal { .. } | RemovePrincipal { .. } => {}
             NewAddin { pool, name, url } => {
                 p.text("Name", name)
                     .opt_text("PersistentChatPoolFqdn", pool)
@@ -307,7 +322,7 @@ impl Operation {
                     .list("ActiveServers", active_servers);
                 p.switch("Swap", *swap);
             }
+            _ => unreachable!("settings() takes no category or room operation"),
         }
-        p.0
     }
 }
