@@ -92,3 +92,178 @@ pub fn list_change(
         remove: remove.to_vec(),
     }
 }
+
+/// Declares the flags of one list parameter (`--members a;b`, `--members-add`,
+/// `--members-remove`, `--clear-members`) as a struct to flatten into a `Set` command.
+macro_rules! list_args {
+    ($name:ident, $list:ident, $add:ident, $remove:ident, $clear:ident, $delim:literal) => {
+        #[derive(Debug, clap::Args)]
+        pub struct $name {
+            /// Replace the list
+            #[arg(long, num_args = 1.., value_delimiter = $delim)]
+            pub $list: Option<Vec<String>>,
+            /// Add these entries
+            #[arg(long)]
+            pub $add: Vec<String>,
+            /// Remove these entries
+            #[arg(long)]
+            pub $remove: Vec<String>,
+            /// Empty the list ($Null)
+            #[arg(long)]
+            pub $clear: bool,
+        }
+
+        impl $name {
+            pub fn change(&self) -> ListChange {
+                list_change(&self.$list, &self.$add, &self.$remove, self.$clear)
+            }
+        }
+    };
+}
+
+list_args!(
+    Members,
+    members,
+    members_add,
+    members_remove,
+    clear_members,
+    ';'
+);
+list_args!(
+    Managers,
+    managers,
+    managers_add,
+    managers_remove,
+    clear_managers,
+    ';'
+);
+list_args!(
+    Presenters,
+    presenters,
+    presenters_add,
+    presenters_remove,
+    clear_presenters,
+    ';'
+);
+list_args!(
+    AllowedMembers,
+    allowed_members,
+    allowed_members_add,
+    allowed_members_remove,
+    clear_allowed_members,
+    ';'
+);
+list_args!(
+    DeniedMembers,
+    denied_members,
+    denied_members_add,
+    denied_members_remove,
+    clear_denied_members,
+    ';'
+);
+list_args!(
+    Creators,
+    creators,
+    creators_add,
+    creators_remove,
+    clear_creators,
+    ';'
+);
+list_args!(
+    ActiveServerList,
+    active_servers,
+    active_servers_add,
+    active_servers_remove,
+    clear_active_servers,
+    ','
+);
+
+use super::store_cmd::GetFormat;
+use std::collections::BTreeMap;
+
+/// `get` of a kind named `POOL\NAME`: by identity, name pattern or pool.
+#[derive(Debug, clap::Args)]
+pub struct PooledGet {
+    /// One object, `POOL_FQDN\NAME`
+    #[arg(long, value_parser = object_id)]
+    pub identity: Option<ObjectId>,
+    /// Objects whose name matches this pattern (`*` and `?` wildcards)
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Objects of this pool
+    #[arg(long)]
+    pub persistent_chat_pool_fqdn: Option<String>,
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+}
+
+impl PooledGet {
+    pub fn keeps(&self, id: &ObjectId) -> bool {
+        self.identity.as_ref().is_none_or(|i| i == id)
+            && self
+                .filter
+                .as_ref()
+                .is_none_or(|f| super::store_cmd::wildcard(f, &id.name))
+            && self
+                .persistent_chat_pool_fqdn
+                .as_ref()
+                .is_none_or(|p| p.eq_ignore_ascii_case(&id.pool))
+    }
+
+    pub fn pick<'s, T>(&self, map: &'s BTreeMap<ObjectId, T>) -> Vec<&'s T> {
+        map.iter()
+            .filter(|(id, _)| self.keeps(id))
+            .map(|(_, x)| x)
+            .collect()
+    }
+}
+
+/// `get` of a scoped kind (`global`, `site:NAME`, `tag:NAME`, `service:…`).
+#[derive(Debug, clap::Args)]
+pub struct ScopedGet {
+    #[arg(long, value_parser = scope)]
+    pub identity: Option<Scope>,
+    /// Identities matching this pattern (`site:*`)
+    #[arg(long)]
+    pub filter: Option<String>,
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+}
+
+impl ScopedGet {
+    pub fn pick<'s, T>(&self, map: &'s BTreeMap<Scope, T>) -> Vec<&'s T> {
+        map.iter()
+            .filter(|(id, _)| {
+                self.identity.as_ref().is_none_or(|i| i == *id)
+                    && self
+                        .filter
+                        .as_ref()
+                        .is_none_or(|f| super::store_cmd::wildcard(f, &id.to_string()))
+            })
+            .map(|(_, x)| x)
+            .collect()
+    }
+}
+
+/// `get` of a per-pool kind (state, active servers).
+#[derive(Debug, clap::Args)]
+pub struct ServiceGet {
+    /// `PersistentChatServer:POOL_FQDN` (or the pool's FQDN)
+    #[arg(long, value_parser = service_id)]
+    pub identity: Option<ServiceId>,
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+}
+
+impl ServiceGet {
+    pub fn pick<'s, T>(&self, map: &'s BTreeMap<ServiceId, T>) -> Vec<&'s T> {
+        map.iter()
+            .filter(|(id, _)| {
+                self.identity
+                    .as_ref()
+                    .is_none_or(|i| i.pool.eq_ignore_ascii_case(&id.pool))
+            })
+            .map(|(_, x)| x)
+            .collect()
+    }
+}

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 
 use super::args;
-use super::store_cmd::{self, GetFormat};
+use super::store_cmd;
 use super::{Context, Outcome, Output};
 use crate::model::*;
 use crate::ops::{ComplianceParams, ConfigurationParams, Operation};
@@ -12,7 +12,7 @@ use crate::ops::{ComplianceParams, ConfigurationParams, Operation};
 #[derive(Debug, Subcommand)]
 pub enum ComplianceCommand {
     /// List compliance configurations (Get-CsPersistentChatComplianceConfiguration)
-    Get(ScopeGetArgs),
+    Get(args::ScopedGet),
     /// Create one at site or service scope (New-CsPersistentChatComplianceConfiguration)
     New(ComplianceArgs),
     /// Change one (Set-CsPersistentChatComplianceConfiguration)
@@ -24,23 +24,13 @@ pub enum ComplianceCommand {
 #[derive(Debug, Subcommand)]
 pub enum ConfigurationCommand {
     /// List configurations (Get-CsPersistentChatConfiguration)
-    Get(ScopeGetArgs),
+    Get(args::ScopedGet),
     /// Create one at site or service scope (New-CsPersistentChatConfiguration)
     New(ConfigurationArgs),
     /// Change one (Set-CsPersistentChatConfiguration)
     Set(ConfigurationArgs),
     /// Remove one; the global one is reset (Remove-CsPersistentChatConfiguration)
     Remove(ScopeArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ScopeGetArgs {
-    #[arg(long, value_parser = args::scope)]
-    pub identity: Option<Scope>,
-    #[arg(long)]
-    pub filter: Option<String>,
-    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
-    pub format: GetFormat,
 }
 
 #[derive(Debug, Args)]
@@ -119,125 +109,42 @@ fn configuration_params(a: &ConfigurationArgs) -> ConfigurationParams {
     }
 }
 
-fn keep(a: &ScopeGetArgs, id: &Scope) -> bool {
-    a.identity.as_ref().is_none_or(|i| i == id)
-        && a.filter
-            .as_ref()
-            .is_none_or(|f| store_cmd::wildcard(f, &id.to_string()))
-}
-
 pub fn run_compliance(cmd: &ComplianceCommand, ctx: &Context, out: &mut Output) -> Outcome {
-    match cmd {
+    let op = match cmd {
         ComplianceCommand::Get(a) => {
-            let state = match store_cmd::read_state(ctx) {
-                Ok(s) => s,
-                Err(e) => return store_cmd::store_failed(ctx, out, &e),
-            };
-            let items: Vec<&ComplianceConfiguration> = state
-                .compliance_configurations
-                .iter()
-                .filter(|(id, _)| keep(a, id))
-                .map(|(_, x)| x)
-                .collect();
-            type C = ComplianceConfiguration;
-            store_cmd::print(
-                out,
-                a.format,
-                &items,
-                &[
-                    ("Identity", &|c: &C| c.identity.to_string()),
-                    ("AdapterType", &|c: &C| c.adapter_type.clone()),
-                    ("AdapterName", &|c: &C| c.adapter_name.clone()),
-                    ("AdapterOutputDirectory", &|c: &C| {
-                        c.adapter_output_directory.clone()
-                    }),
-                    ("RunInterval", &|c: &C| c.run_interval.to_string()),
-                ],
-            );
-            Outcome::Success
+            return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.compliance_configurations))
         }
-        ComplianceCommand::New(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::NewComplianceConfiguration {
-                identity: a.identity.clone(),
-                params: compliance_params(a),
-            },
-        ),
-        ComplianceCommand::Set(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::SetComplianceConfiguration {
-                identity: a.identity.clone(),
-                params: compliance_params(a),
-            },
-        ),
-        ComplianceCommand::Remove(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::RemoveComplianceConfiguration {
-                identity: a.identity.clone(),
-            },
-        ),
-    }
+        ComplianceCommand::New(a) => Operation::NewComplianceConfiguration {
+            identity: a.identity.clone(),
+            params: compliance_params(a),
+        },
+        ComplianceCommand::Set(a) => Operation::SetComplianceConfiguration {
+            identity: a.identity.clone(),
+            params: compliance_params(a),
+        },
+        ComplianceCommand::Remove(a) => Operation::RemoveComplianceConfiguration {
+            identity: a.identity.clone(),
+        },
+    };
+    store_cmd::run_cmdlet(ctx, out, op)
 }
 
 pub fn run_configuration(cmd: &ConfigurationCommand, ctx: &Context, out: &mut Output) -> Outcome {
-    match cmd {
+    let op = match cmd {
         ConfigurationCommand::Get(a) => {
-            let state = match store_cmd::read_state(ctx) {
-                Ok(s) => s,
-                Err(e) => return store_cmd::store_failed(ctx, out, &e),
-            };
-            let items: Vec<&PersistentChatConfiguration> = state
-                .configurations
-                .iter()
-                .filter(|(id, _)| keep(a, id))
-                .map(|(_, x)| x)
-                .collect();
-            type C = PersistentChatConfiguration;
-            store_cmd::print(
-                out,
-                a.format,
-                &items,
-                &[
-                    ("Identity", &|c: &C| c.identity.to_string()),
-                    ("DefaultChatHistory", &|c: &C| {
-                        c.default_chat_history.to_string()
-                    }),
-                    ("ParticipantUpdateLimit", &|c: &C| {
-                        c.participant_update_limit.to_string()
-                    }),
-                    ("MaxFileSizeKB", &|c: &C| c.max_file_size_kb.to_string()),
-                    ("RoomManagementUrl", &|c: &C| {
-                        c.room_management_url.clone().unwrap_or_default()
-                    }),
-                ],
-            );
-            Outcome::Success
+            return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.configurations))
         }
-        ConfigurationCommand::New(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::NewConfiguration {
-                identity: a.identity.clone(),
-                params: configuration_params(a),
-            },
-        ),
-        ConfigurationCommand::Set(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::SetConfiguration {
-                identity: a.identity.clone(),
-                params: configuration_params(a),
-            },
-        ),
-        ConfigurationCommand::Remove(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::RemoveConfiguration {
-                identity: a.identity.clone(),
-            },
-        ),
-    }
+        ConfigurationCommand::New(a) => Operation::NewConfiguration {
+            identity: a.identity.clone(),
+            params: configuration_params(a),
+        },
+        ConfigurationCommand::Set(a) => Operation::SetConfiguration {
+            identity: a.identity.clone(),
+            params: configuration_params(a),
+        },
+        ConfigurationCommand::Remove(a) => Operation::RemoveConfiguration {
+            identity: a.identity.clone(),
+        },
+    };
+    store_cmd::run_cmdlet(ctx, out, op)
 }

@@ -122,6 +122,41 @@ pub fn read_state(ctx: &Context) -> Result<crate::model::DesiredState, StoreErro
     })
 }
 
+/// Reads the live state and prints the objects `select` picks from it: a table of the kind's
+/// identity and the fields its description shows, or the objects as JSON/YAML.
+pub fn get<T: crate::model::Object>(
+    ctx: &Context,
+    out: &mut Output,
+    format: GetFormat,
+    select: impl FnOnce(&crate::model::DesiredState) -> Vec<&T>,
+) -> Outcome {
+    let state = match read_state(ctx) {
+        Ok(s) => s,
+        Err(e) => return store_failed(ctx, out, &e),
+    };
+    let items = select(&state);
+    let desc = T::KIND.desc();
+    let shown: Vec<&crate::model::Field> = desc.fields.iter().filter(|f| f.shown).collect();
+    // A kind whose identity is one of its shown fields (an endpoint's SIP address) needs no
+    // identity column of its own.
+    let identity = !shown.iter().any(|f| desc.identity.contains(&f.yaml));
+    let headers: Vec<String> = identity
+        .then(|| "Identity".to_string())
+        .into_iter()
+        .chain(shown.iter().map(|f| f.header()))
+        .collect();
+    let row = |x: &T| -> Vec<String> {
+        identity
+            .then(|| x.identity())
+            .into_iter()
+            .chain(shown.iter().map(|f| x.cell(f.yaml).unwrap_or_default()))
+            .collect()
+    };
+    let headers = headers.iter().map(String::as_str).collect();
+    print_with(out, format, &items, headers, row);
+    Outcome::Success
+}
+
 /// A table column: its header and how to show an object in it.
 pub type Column<'a, T> = (&'a str, &'a dyn Fn(&T) -> String);
 
@@ -132,6 +167,19 @@ pub fn print<T: Serialize>(
     items: &[&T],
     columns: &[Column<'_, T>],
 ) {
+    let headers = columns.iter().map(|(h, _)| *h).collect();
+    print_with(out, format, items, headers, |item| {
+        columns.iter().map(|(_, f)| f(item)).collect()
+    });
+}
+
+fn print_with<T: Serialize>(
+    out: &mut Output,
+    format: GetFormat,
+    items: &[&T],
+    headers: Vec<&str>,
+    row: impl Fn(&T) -> Vec<String>,
+) {
     match format {
         GetFormat::Json => {
             let mut s = serde_json::to_string_pretty(items).expect("objects serialize");
@@ -140,12 +188,8 @@ pub fn print<T: Serialize>(
         }
         GetFormat::Yaml => out.stdout.push_str(&crate::config::yaml::to_yaml(&items)),
         GetFormat::Table => {
-            let rows: Vec<Vec<String>> = items
-                .iter()
-                .map(|item| columns.iter().map(|(_, f)| f(item)).collect())
-                .collect();
-            out.stdout
-                .push_str(&table(columns.iter().map(|(h, _)| *h).collect(), rows));
+            let rows: Vec<Vec<String>> = items.iter().map(|item| row(item)).collect();
+            out.stdout.push_str(&table(headers, rows));
         }
     }
 }
@@ -186,11 +230,6 @@ pub fn table(headers: Vec<&str>, rows: Vec<Vec<String>>) -> String {
         out.push_str("(none)\n");
     }
     out
-}
-
-/// A list for a table cell: `a, b` (or empty).
-pub fn joined(list: &[String]) -> String {
-    list.join(", ")
 }
 
 /// Parses `--lock-timeout` values: `30`, `30s`, `500ms`, `2m`.

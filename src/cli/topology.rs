@@ -5,7 +5,7 @@
 use clap::{Args, Subcommand};
 
 use super::args;
-use super::store_cmd::{self, joined, GetFormat};
+use super::store_cmd::{self, GetFormat};
 use super::{Context, Outcome, Output};
 use crate::model::*;
 use crate::ops::Operation;
@@ -51,18 +51,9 @@ pub struct EndpointRemoveArgs {
 #[derive(Debug, Subcommand)]
 pub enum StateCommand {
     /// Show pool states (Get-CsPersistentChatState)
-    Get(ServiceGetArgs),
+    Get(args::ServiceGet),
     /// Fail a pool over to its backup databases or back (Set-CsPersistentChatState)
     Set(StateSetArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ServiceGetArgs {
-    /// `PersistentChatServer:POOL_FQDN` (or the pool's FQDN)
-    #[arg(long, value_parser = args::service_id)]
-    pub identity: Option<ServiceId>,
-    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
-    pub format: GetFormat,
 }
 
 #[derive(Debug, Args)]
@@ -77,7 +68,7 @@ pub struct StateSetArgs {
 #[derive(Debug, Subcommand)]
 pub enum ActiveServerCommand {
     /// Show each pool's active servers
-    Get(ServiceGetArgs),
+    Get(args::ServiceGet),
     /// Choose which servers accept new connections (Set-CsPersistentChatActiveServer)
     Set(ActiveSetArgs),
 }
@@ -86,16 +77,8 @@ pub enum ActiveServerCommand {
 pub struct ActiveSetArgs {
     #[arg(long, value_parser = args::service_id)]
     pub identity: ServiceId,
-    /// Replace the active servers
-    #[arg(long, num_args = 1.., value_delimiter = ',')]
-    pub active_servers: Option<Vec<String>>,
-    #[arg(long)]
-    pub active_servers_add: Vec<String>,
-    #[arg(long)]
-    pub active_servers_remove: Vec<String>,
-    /// No server active ($Null)
-    #[arg(long)]
-    pub clear_active_servers: bool,
+    #[command(flatten)]
+    pub active_servers: args::ActiveServerList,
     /// Make the active servers inactive and the inactive ones active
     #[arg(long)]
     pub swap: bool,
@@ -127,166 +110,65 @@ pub struct PoolAddArgs {
 }
 
 pub fn run_endpoint(cmd: &EndpointCommand, ctx: &Context, out: &mut Output) -> Outcome {
-    match cmd {
+    let op = match cmd {
         EndpointCommand::Get(a) => {
-            let state = match store_cmd::read_state(ctx) {
-                Ok(s) => s,
-                Err(e) => return store_cmd::store_failed(ctx, out, &e),
+            let same = |want: &Option<String>, have: Option<&String>| {
+                want.as_ref()
+                    .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
             };
-            let items: Vec<&Endpoint> = state
-                .endpoints
-                .values()
-                .filter(|e| {
-                    a.identity
-                        .as_ref()
-                        .is_none_or(|i| i.eq_ignore_ascii_case(&e.sip_address))
-                        && a.persistent_chat_pool_fqdn.as_ref().is_none_or(|p| {
-                            e.persistent_chat_pool_fqdn
-                                .as_ref()
-                                .is_some_and(|q| q.eq_ignore_ascii_case(p))
-                        })
-                })
-                .collect();
-            store_cmd::print(
-                out,
-                a.format,
-                &items,
-                &[
-                    ("SipAddress", &|e: &Endpoint| e.sip_address.clone()),
-                    ("PersistentChatPoolFqdn", &|e: &Endpoint| {
-                        e.persistent_chat_pool_fqdn.clone().unwrap_or_default()
-                    }),
-                    ("DisplayName", &|e: &Endpoint| {
-                        e.display_name.clone().unwrap_or_default()
-                    }),
-                ],
-            );
-            Outcome::Success
+            return store_cmd::get(ctx, out, a.format, |s| {
+                s.endpoints
+                    .values()
+                    .filter(|e| {
+                        same(&a.identity, Some(&e.sip_address))
+                            && same(
+                                &a.persistent_chat_pool_fqdn,
+                                e.persistent_chat_pool_fqdn.as_ref(),
+                            )
+                    })
+                    .collect()
+            });
         }
-        EndpointCommand::New(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::NewEndpoint {
-                sip_address: a.sip_address.clone(),
-                pool: a.persistent_chat_pool_fqdn.clone(),
-                display_name: a.display_name.clone(),
-            },
-        ),
-        EndpointCommand::Remove(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::RemoveEndpoint {
-                sip_address: a.identity.clone(),
-            },
-        ),
-    }
-}
-
-fn same_pool(a: &Option<ServiceId>, id: &ServiceId) -> bool {
-    a.as_ref()
-        .is_none_or(|i| i.pool.eq_ignore_ascii_case(&id.pool))
+        EndpointCommand::New(a) => Operation::NewEndpoint {
+            sip_address: a.sip_address.clone(),
+            pool: a.persistent_chat_pool_fqdn.clone(),
+            display_name: a.display_name.clone(),
+        },
+        EndpointCommand::Remove(a) => Operation::RemoveEndpoint {
+            sip_address: a.identity.clone(),
+        },
+    };
+    store_cmd::run_cmdlet(ctx, out, op)
 }
 
 pub fn run_state(cmd: &StateCommand, ctx: &Context, out: &mut Output) -> Outcome {
-    match cmd {
-        StateCommand::Get(a) => {
-            let state = match store_cmd::read_state(ctx) {
-                Ok(s) => s,
-                Err(e) => return store_cmd::store_failed(ctx, out, &e),
-            };
-            let items: Vec<&PersistentChatState> = state
-                .states
-                .values()
-                .filter(|s| same_pool(&a.identity, &s.identity))
-                .collect();
-            store_cmd::print(
-                out,
-                a.format,
-                &items,
-                &[
-                    ("Identity", &|s: &PersistentChatState| {
-                        s.identity.to_string()
-                    }),
-                    ("PoolState", &|s: &PersistentChatState| {
-                        format!("{:?}", s.pool_state)
-                    }),
-                ],
-            );
-            Outcome::Success
-        }
-        StateCommand::Set(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::SetState {
-                identity: a.identity.clone(),
-                pool_state: a.pool_state,
-            },
-        ),
-    }
+    let op = match cmd {
+        StateCommand::Get(a) => return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.states)),
+        StateCommand::Set(a) => Operation::SetState {
+            identity: a.identity.clone(),
+            pool_state: a.pool_state,
+        },
+    };
+    store_cmd::run_cmdlet(ctx, out, op)
 }
 
 pub fn run_active_server(cmd: &ActiveServerCommand, ctx: &Context, out: &mut Output) -> Outcome {
-    match cmd {
+    let op = match cmd {
         ActiveServerCommand::Get(a) => {
-            let state = match store_cmd::read_state(ctx) {
-                Ok(s) => s,
-                Err(e) => return store_cmd::store_failed(ctx, out, &e),
-            };
-            let items: Vec<&ActiveServers> = state
-                .active_servers
-                .values()
-                .filter(|s| same_pool(&a.identity, &s.identity))
-                .collect();
-            store_cmd::print(
-                out,
-                a.format,
-                &items,
-                &[
-                    ("Identity", &|s: &ActiveServers| s.identity.to_string()),
-                    ("ActiveServers", &|s: &ActiveServers| {
-                        joined(&s.active_servers)
-                    }),
-                ],
-            );
-            Outcome::Success
+            return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.active_servers))
         }
-        ActiveServerCommand::Set(a) => store_cmd::run_cmdlet(
-            ctx,
-            out,
-            Operation::SetActiveServer {
-                identity: a.identity.clone(),
-                active_servers: args::list_change(
-                    &a.active_servers,
-                    &a.active_servers_add,
-                    &a.active_servers_remove,
-                    a.clear_active_servers,
-                ),
-                swap: a.swap,
-            },
-        ),
-    }
+        ActiveServerCommand::Set(a) => Operation::SetActiveServer {
+            identity: a.identity.clone(),
+            active_servers: a.active_servers.change(),
+            swap: a.swap,
+        },
+    };
+    store_cmd::run_cmdlet(ctx, out, op)
 }
 
 pub fn run_pool(cmd: &PoolCommand, ctx: &Context, out: &mut Output) -> Outcome {
     match cmd {
-        PoolCommand::Get(a) => {
-            let state = match store_cmd::read_state(ctx) {
-                Ok(s) => s,
-                Err(e) => return store_cmd::store_failed(ctx, out, &e),
-            };
-            let items: Vec<&Pool> = state.pools.values().collect();
-            store_cmd::print(
-                out,
-                a.format,
-                &items,
-                &[
-                    ("Fqdn", &|p: &Pool| p.fqdn.clone()),
-                    ("Site", &|p: &Pool| p.site.clone().unwrap_or_default()),
-                    ("Servers", &|p: &Pool| joined(&p.servers)),
-                ],
-            );
-            Outcome::Success
-        }
+        PoolCommand::Get(a) => store_cmd::get(ctx, out, a.format, |s| s.pools.values().collect()),
         PoolCommand::Add(a) => {
             let pool = Pool {
                 fqdn: a.fqdn.clone(),

@@ -66,6 +66,20 @@ pub struct Field {
 }
 
 impl Field {
+    /// The header of its `get` column: the parameter's name, or for a field no cmdlet sets
+    /// (topology), the YAML name capitalized.
+    pub fn header(&self) -> String {
+        match self.param {
+            Some(p) => p.to_string(),
+            None => {
+                let mut c = self.yaml.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
     const fn new(yaml: &'static str, param: Option<&'static str>, stored: Stored) -> Field {
         Field {
             yaml,
@@ -163,8 +177,8 @@ const POOL: KindDesc = KindDesc {
     // Pools belong to the topology (Topology Builder), not to the Persistent Chat cmdlets.
     cmdlets: NO_CMDLETS,
     fields: &[
-        key("fqdn", "fqdn"),
-        Field::new("site", None, Stored::Column("site")),
+        key("fqdn", "fqdn").shown(),
+        Field::new("site", None, Stored::Column("site")).shown(),
         Field::new(
             "servers",
             None,
@@ -173,7 +187,8 @@ const POOL: KindDesc = KindDesc {
                 role: None,
             },
         )
-        .list(),
+        .list()
+        .shown(),
     ],
     reset_not_removed: false,
     parents: &[],
@@ -224,6 +239,11 @@ const CATEGORY: KindDesc = KindDesc {
         key("name", "name"),
         key("persistentChatPoolFqdn", "pool"),
         scalar("description", "Description", "description"),
+        // New- takes these as the switches -EnableInvitations, -EnableFileUpload and
+        // -RemoveChatHistory (the last one inverted).
+        scalar("invitations", "Invitations", "invitations").shown(),
+        scalar("fileUpload", "FileUpload", "file_upload").shown(),
+        scalar("chatHistory", "ChatHistory", "chat_history").shown(),
         rows(
             "allowedMembers",
             "AllowedMembers",
@@ -238,12 +258,7 @@ const CATEGORY: KindDesc = KindDesc {
             "denied",
         )
         .shown(),
-        rows("creators", "Creators", "category_principals", "creators").shown(),
-        // New- takes these as the switches -EnableInvitations, -EnableFileUpload and
-        // -RemoveChatHistory (the last one inverted).
-        scalar("invitations", "Invitations", "invitations").shown(),
-        scalar("fileUpload", "FileUpload", "file_upload").shown(),
-        scalar("chatHistory", "ChatHistory", "chat_history").shown(),
+        rows("creators", "Creators", "category_principals", "creator").shown(),
         LIFECYCLE,
     ],
     reset_not_removed: false,
@@ -294,9 +309,9 @@ const ROOM: KindDesc = KindDesc {
         scalar("addin", "Addin", "addin_id").shown(),
         scalar("invitations", "Invitations", "invitations"),
         scalar("disabled", "Disabled", "disabled").shown(),
-        rows("members", "Members", "room_principals", "members").shown(),
-        rows("managers", "Managers", "room_principals", "managers").shown(),
-        rows("presenters", "Presenters", "room_principals", "presenters").shown(),
+        rows("members", "Members", "room_principals", "member").shown(),
+        rows("managers", "Managers", "room_principals", "manager").shown(),
+        rows("presenters", "Presenters", "room_principals", "presenter").shown(),
         LIFECYCLE,
     ],
     reset_not_removed: false,
@@ -602,12 +617,89 @@ pub trait Object: Serialize + JsonSchema + Clone + Sized {
 
     /// The identity as the cmdlets print it (`POOL\Name`, `site:Redmond`, `sip:…`).
     fn identity(&self) -> String;
+    /// A field's value as `get` shows it in a table cell (`None`: no such field).
+    fn cell(&self, yaml: &str) -> Option<String>;
     fn map(state: &DesiredState) -> &BTreeMap<Self::Key, Self>;
     fn map_mut(state: &mut DesiredState) -> &mut BTreeMap<Self::Key, Self>;
 }
 
 fn pooled(pool: &Option<String>, name: &str) -> String {
     format!("{}\\{name}", pool.as_deref().unwrap_or_default())
+}
+
+/// A field's value as a table cell.
+trait Cell {
+    fn cell(&self) -> String;
+}
+
+macro_rules! cell_by {
+    (|$x:ident| $f:expr => $($t:ty),*) => {
+        $(impl Cell for $t {
+            fn cell(&self) -> String {
+                let $x = self;
+                $f
+            }
+        })*
+    };
+}
+
+cell_by!(|x| x.to_string() => bool, u32, String, TimeSpan, Scope, ServiceId);
+cell_by!(|x| x.clone().unwrap_or_default() => Option<String>);
+cell_by!(|x| x.join(", ") => Vec<String>);
+cell_by!(|x| x.as_str().to_string() => RoomType, Privacy, PoolState, PrincipalType, RoomInvitations);
+
+/// The fields of each kind by YAML name, for [`Object::cell`].
+macro_rules! cells {
+    ($($t:ty { $($name:literal => $field:ident),* })*) => {
+        $(impl Cells for $t {
+            fn cell(&self, yaml: &str) -> Option<String> {
+                match yaml {
+                    $($name => Some(self.$field.cell()),)*
+                    _ => None,
+                }
+            }
+        })*
+    };
+}
+
+trait Cells {
+    fn cell(&self, yaml: &str) -> Option<String>;
+}
+
+cells! {
+    Pool { "fqdn" => fqdn, "site" => site, "servers" => servers }
+    Principal { "type" => principal_type, "sipAddress" => sip_address,
+        "distinguishedName" => distinguished_name, "displayName" => display_name,
+        "site" => site, "enabled" => enabled, "members" => members }
+    Category { "name" => name, "persistentChatPoolFqdn" => persistent_chat_pool_fqdn,
+        "description" => description, "invitations" => invitations,
+        "fileUpload" => file_upload, "chatHistory" => chat_history,
+        "allowedMembers" => allowed_members, "deniedMembers" => denied_members,
+        "creators" => creators }
+    Addin { "name" => name, "persistentChatPoolFqdn" => persistent_chat_pool_fqdn, "url" => url }
+    Room { "name" => name, "persistentChatPoolFqdn" => persistent_chat_pool_fqdn,
+        "category" => category, "description" => description, "type" => room_type,
+        "privacy" => privacy, "addin" => addin, "invitations" => invitations,
+        "disabled" => disabled, "members" => members, "managers" => managers,
+        "presenters" => presenters }
+    PersistentChatPolicy { "identity" => identity,
+        "enablePersistentChat" => enable_persistent_chat, "description" => description }
+    PolicyGrant { "identity" => identity, "policyName" => policy_name }
+    ComplianceConfiguration { "identity" => identity, "adapterType" => adapter_type,
+        "adapterName" => adapter_name, "adapterOutputDirectory" => adapter_output_directory,
+        "runInterval" => run_interval,
+        "oneChatRoomPerOutputFile" => one_chat_room_per_output_file,
+        "addChatRoomDetails" => add_chat_room_details, "addUserDetails" => add_user_details,
+        "createFileAttachmentsManifest" => create_file_attachments_manifest,
+        "customConfiguration" => custom_configuration }
+    PersistentChatConfiguration { "identity" => identity,
+        "defaultChatHistory" => default_chat_history,
+        "participantUpdateLimit" => participant_update_limit,
+        "maxFileSizeKB" => max_file_size_kb, "roomManagementUrl" => room_management_url }
+    Endpoint { "sipAddress" => sip_address, "persistentChatPoolFqdn" => persistent_chat_pool_fqdn,
+        "displayName" => display_name }
+    PersistentChatState { "identity" => identity, "poolState" => pool_state }
+    ActiveServers { "identity" => identity, "activeServers" => active_servers }
 }
 
 macro_rules! object {
@@ -618,6 +710,9 @@ macro_rules! object {
             fn identity(&self) -> String {
                 let $x = self;
                 $identity
+            }
+            fn cell(&self, yaml: &str) -> Option<String> {
+                Cells::cell(self, yaml)
             }
             fn map(state: &DesiredState) -> &BTreeMap<$key, Self> {
                 &state.$field

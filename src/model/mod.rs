@@ -56,6 +56,11 @@ macro_rules! cmdlet_names {
                     $($t::$v => stringify!($v),)*
                 }
             }
+
+            /// The value a cmdlet (or the store) wrote as `s`.
+            pub fn from_name(s: &str) -> Option<Self> {
+                [$($t::$v),*].into_iter().find(|v| v.as_str() == s)
+            }
         }
     };
 }
@@ -67,6 +72,11 @@ cmdlet_names!(Privacy {
     Secret
 });
 cmdlet_names!(PoolState { Normal, FailedOver });
+cmdlet_names!(PrincipalType {
+    User,
+    Group,
+    OrganizationalUnit
+});
 
 fn yes() -> bool {
     true

@@ -126,24 +126,94 @@ where
     }
 }
 
-/// The `Touched` entry of an object of a kind.
-trait Tracked: Object {
+/// A kind whose objects operations touch: how its `Touched` entries are made and read.
+pub trait Tracked: Object {
     fn touched(key: Self::Key, effect: Effect) -> Touched;
+    fn key_in(t: &Touched) -> Option<&Self::Key>;
 }
 
 macro_rules! tracked {
-    ($($t:ty => $v:ident),*) => {
+    ($($t:ty => $v:ident $(($updated:ident))?),* $(,)?) => {
         $(impl Tracked for $t {
-            fn touched(key: Self::Key, effect: Effect) -> Touched {
-                Touched::$v(key, effect)
+            fn touched(key: Self::Key, _effect: Effect) -> Touched {
+                tracked!(@make $v key _effect $($updated)?)
+            }
+            fn key_in(t: &Touched) -> Option<&Self::Key> {
+                match t {
+                    tracked!(@pat $v k $($updated)?) => Some(k),
+                    _ => None,
+                }
             }
         })*
     };
+    (@make $v:ident $k:ident $e:ident) => { Touched::$v($k, $e) };
+    (@make $v:ident $k:ident $e:ident $u:ident) => { Touched::$v($k) };
+    (@pat $v:ident $k:ident) => { Touched::$v($k, _) };
+    (@pat $v:ident $k:ident $u:ident) => { Touched::$v($k) };
 }
 
-tracked!(Category => Category, Room => Room, Addin => Addin, PersistentChatPolicy => Policy,
+tracked! {
+    Pool => Pool,
+    Principal => Principal,
+    Category => Category,
+    Room => Room,
+    Addin => Addin,
+    PersistentChatPolicy => Policy,
+    PolicyGrant => Grant,
     ComplianceConfiguration => ComplianceConfiguration,
-    PersistentChatConfiguration => Configuration);
+    PersistentChatConfiguration => Configuration,
+    Endpoint => Endpoint,
+    PersistentChatState => State(updated),
+    ActiveServers => ActiveServers(updated),
+}
+
+impl Touched {
+    /// The kind of the object.
+    pub fn kind(&self) -> Kind {
+        use Touched::*;
+        match self {
+            Pool(..) => Kind::Pool,
+            Principal(..) => Kind::Principal,
+            Category(..) => Kind::Category,
+            Room(..) => Kind::Room,
+            Addin(..) => Kind::Addin,
+            Policy(..) => Kind::Policy,
+            Grant(..) => Kind::PolicyGrant,
+            ComplianceConfiguration(..) => Kind::ComplianceConfiguration,
+            Configuration(..) => Kind::Configuration,
+            Endpoint(..) => Kind::Endpoint,
+            State(..) => Kind::State,
+            ActiveServers(..) => Kind::ActiveServers,
+        }
+    }
+
+    /// Its key in the state (as text) and what happened to it; states and active-server lists
+    /// always exist, so they are only ever updated.
+    pub fn key_and_effect(&self) -> (String, Effect) {
+        use Touched::*;
+        match self {
+            Pool(k, e) | Principal(k, e) | Grant(k, e) | Endpoint(k, e) => (k.clone(), *e),
+            Category(k, e) | Room(k, e) | Addin(k, e) => (k.to_string(), *e),
+            Policy(k, e) | ComplianceConfiguration(k, e) | Configuration(k, e) => {
+                (k.to_string(), *e)
+            }
+            State(k) | ActiveServers(k) => (k.to_string(), Effect::Updated),
+        }
+    }
+
+    /// The same object with another effect.
+    pub fn with_effect(&self, e: Effect) -> Touched {
+        use Touched::*;
+        let mut t = self.clone();
+        match &mut t {
+            Pool(_, x) | Principal(_, x) | Grant(_, x) | Endpoint(_, x) => *x = e,
+            Category(_, x) | Room(_, x) | Addin(_, x) => *x = e,
+            Policy(_, x) | ComplianceConfiguration(_, x) | Configuration(_, x) => *x = e,
+            State(_) | ActiveServers(_) => {}
+        }
+        t
+    }
+}
 
 /// The object `id` of a kind, or `NotFound` with the nearest identity.
 fn existing<'s, T: Object>(state: &'s mut DesiredState, id: &T::Key) -> Result<&'s mut T, Refusal> {

@@ -9,7 +9,7 @@
 mod apply;
 mod params;
 
-pub use apply::{apply, check, Effect, Refusal, Touched};
+pub use apply::{apply, check, Effect, Refusal, Touched, Tracked};
 pub use params::{Param, Value};
 
 use crate::model::*;

@@ -5,75 +5,6 @@ use std::collections::HashMap;
 use super::{on_tx, Result, Tx};
 use crate::model::*;
 
-/// Text forms of the model's enums in the store, and back.
-pub(super) mod codec {
-    use crate::model::*;
-
-    pub fn room_type(t: RoomType) -> &'static str {
-        match t {
-            RoomType::Normal => "Normal",
-            RoomType::Auditorium => "Auditorium",
-        }
-    }
-    pub fn parse_room_type(s: &str) -> RoomType {
-        if s == "Auditorium" {
-            RoomType::Auditorium
-        } else {
-            RoomType::Normal
-        }
-    }
-    pub fn privacy(p: Privacy) -> &'static str {
-        match p {
-            Privacy::Open => "Open",
-            Privacy::Closed => "Closed",
-            Privacy::Secret => "Secret",
-        }
-    }
-    pub fn parse_privacy(s: &str) -> Privacy {
-        match s {
-            "Open" => Privacy::Open,
-            "Secret" => Privacy::Secret,
-            _ => Privacy::Closed,
-        }
-    }
-    pub fn parse_invitations(s: &str) -> RoomInvitations {
-        if s == "False" {
-            RoomInvitations::False
-        } else {
-            RoomInvitations::Inherit
-        }
-    }
-    pub fn pool_state(s: PoolState) -> &'static str {
-        match s {
-            PoolState::Normal => "Normal",
-            PoolState::FailedOver => "FailedOver",
-        }
-    }
-    pub fn parse_pool_state(s: &str) -> PoolState {
-        if s == "FailedOver" {
-            PoolState::FailedOver
-        } else {
-            PoolState::Normal
-        }
-    }
-    pub fn principal_type(t: PrincipalType) -> &'static str {
-        match t {
-            PrincipalType::User => "User",
-            PrincipalType::Group => "Group",
-            PrincipalType::OrganizationalUnit => "OrganizationalUnit",
-        }
-    }
-    pub fn parse_principal_type(s: &str) -> PrincipalType {
-        match s {
-            "Group" => PrincipalType::Group,
-            "OrganizationalUnit" => PrincipalType::OrganizationalUnit,
-            _ => PrincipalType::User,
-        }
-    }
-}
-
-use codec::*;
-
 type PrincipalRow = (
     String,
     String,
@@ -145,7 +76,19 @@ impl Tx<'_> {
         &mut self,
     ) -> Result<(DesiredState, Vec<(i64, ObjectId)>)> {
         let mut s = DesiredState::default();
-        let ids: Vec<(i64, ObjectId)>;
+        self.read_pools(&mut s).await?;
+        self.read_principals(&mut s).await?;
+        self.read_categories(&mut s).await?;
+        self.read_addins(&mut s).await?;
+        let ids = self.read_rooms(&mut s).await?;
+        self.read_policies(&mut s).await?;
+        self.read_settings(&mut s).await?;
+        self.read_endpoints(&mut s).await?;
+        self.read_services(&mut s).await?;
+        Ok((s, ids))
+    }
+
+    async fn read_pools(&mut self, s: &mut DesiredState) -> Result<()> {
         on_tx!(self, |c| {
             let pools: Vec<(String, Option<String>)> =
                 sqlx::query_as("SELECT fqdn, site FROM pools ORDER BY fqdn")
@@ -170,7 +113,12 @@ impl Tx<'_> {
                     p.servers.push(server);
                 }
             }
+        });
+        Ok(())
+    }
 
+    async fn read_principals(&mut self, s: &mut DesiredState) -> Result<()> {
+        on_tx!(self, |c| {
             let principals: Vec<PrincipalRow> = sqlx::query_as(
                 "SELECT principal_key, principal_type, sip_address, distinguished_name, \
                      display_name, site, enabled FROM principals",
@@ -181,7 +129,7 @@ impl Tx<'_> {
                 s.principals.insert(
                     key,
                     Principal {
-                        principal_type: parse_principal_type(&t),
+                        principal_type: PrincipalType::from_name(&t).unwrap_or(PrincipalType::User),
                         sip_address: sip,
                         distinguished_name: dn,
                         display_name: display,
@@ -201,7 +149,12 @@ impl Tx<'_> {
                     p.members.push(m);
                 }
             }
+        });
+        Ok(())
+    }
 
+    async fn read_categories(&mut self, s: &mut DesiredState) -> Result<()> {
+        on_tx!(self, |c| {
             let categories: Vec<CategoryRow> = sqlx::query_as(
                 "SELECT id, pool, name, description, invitations, file_upload, chat_history \
                  FROM categories",
@@ -245,7 +198,12 @@ impl Tx<'_> {
                     _ => cat.creators.push(principal),
                 }
             }
+        });
+        Ok(())
+    }
 
+    async fn read_addins(&mut self, s: &mut DesiredState) -> Result<()> {
+        on_tx!(self, |c| {
             let addins: Vec<(String, String, String)> =
                 sqlx::query_as("SELECT pool, name, url FROM addins")
                     .fetch_all(&mut *c)
@@ -261,7 +219,13 @@ impl Tx<'_> {
                     },
                 );
             }
+        });
+        Ok(())
+    }
 
+    async fn read_rooms(&mut self, s: &mut DesiredState) -> Result<Vec<(i64, ObjectId)>> {
+        let ids: Vec<(i64, ObjectId)>;
+        on_tx!(self, |c| {
             let rooms: Vec<RoomRow> = sqlx::query_as(
                 "SELECT r.id, r.pool, r.name, c.name, r.description, r.room_type, r.privacy, \
                  a.name, r.invitations, r.disabled \
@@ -279,10 +243,14 @@ impl Tx<'_> {
                     persistent_chat_pool_fqdn: Some(pool),
                     category,
                     description,
-                    room_type: parse_room_type(&t),
-                    privacy: parse_privacy(&privacy),
+                    room_type: RoomType::from_name(&t).unwrap_or_default(),
+                    privacy: Privacy::from_name(&privacy).unwrap_or_default(),
                     addin,
-                    invitations: parse_invitations(&inv),
+                    invitations: if inv == "False" {
+                        RoomInvitations::False
+                    } else {
+                        RoomInvitations::Inherit
+                    },
                     disabled,
                     members: vec![],
                     managers: vec![],
@@ -296,7 +264,12 @@ impl Tx<'_> {
                 .zip(built)
                 .collect();
             ids = room_keys;
+        });
+        Ok(ids)
+    }
 
+    async fn read_policies(&mut self, s: &mut DesiredState) -> Result<()> {
+        on_tx!(self, |c| {
             let policies: Vec<(String, bool, String)> = sqlx::query_as(
                 "SELECT identity, enable_persistent_chat, description FROM policies",
             )
@@ -328,7 +301,12 @@ impl Tx<'_> {
                     },
                 );
             }
+        });
+        Ok(())
+    }
 
+    async fn read_settings(&mut self, s: &mut DesiredState) -> Result<()> {
+        on_tx!(self, |c| {
             let compliance: Vec<ComplianceRow> = sqlx::query_as(
                 "SELECT identity, adapter_type, adapter_name, adapter_output_directory, \
                  run_interval_seconds, one_chat_room_per_output_file, add_chat_room_details, \
@@ -376,7 +354,12 @@ impl Tx<'_> {
                     },
                 );
             }
+        });
+        Ok(())
+    }
 
+    async fn read_endpoints(&mut self, s: &mut DesiredState) -> Result<()> {
+        on_tx!(self, |c| {
             let endpoints: Vec<(String, String, String, Option<String>)> =
                 sqlx::query_as("SELECT sip_key, sip_address, pool, display_name FROM endpoints")
                     .fetch_all(&mut *c)
@@ -392,7 +375,12 @@ impl Tx<'_> {
                     },
                 );
             }
+        });
+        Ok(())
+    }
 
+    async fn read_services(&mut self, s: &mut DesiredState) -> Result<()> {
+        on_tx!(self, |c| {
             let states: Vec<(String, String)> =
                 sqlx::query_as("SELECT pool, pool_state FROM states")
                     .fetch_all(&mut *c)
@@ -403,7 +391,7 @@ impl Tx<'_> {
                     id.clone(),
                     PersistentChatState {
                         identity: id,
-                        pool_state: parse_pool_state(&state),
+                        pool_state: PoolState::from_name(&state).unwrap_or_default(),
                         lifecycle: Lifecycle::default(),
                     },
                 );
@@ -432,7 +420,7 @@ impl Tx<'_> {
                 }
             }
         });
-        Ok((s, ids))
+        Ok(())
     }
 }
 

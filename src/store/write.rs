@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::QueryBuilder;
 
-use super::read::{codec::*, key_of};
+use super::read::key_of;
 use super::{on_tx, Result, Tx};
 use crate::model::*;
 
@@ -172,7 +172,7 @@ impl Tx<'_> {
                 );
                 qb.push_values(chunk, |mut b, (key, p)| {
                     b.push_bind(key.as_str())
-                        .push_bind(principal_type(p.principal_type))
+                        .push_bind(p.principal_type.as_str())
                         .push_bind(p.sip_address.as_deref())
                         .push_bind(p.distinguished_name.as_deref())
                         .push_bind(p.display_name.as_deref())
@@ -362,8 +362,8 @@ impl Tx<'_> {
                         .push_bind(&r.name)
                         .push_bind(category)
                         .push_bind(&r.description)
-                        .push_bind(room_type(r.room_type))
-                        .push_bind(privacy(r.privacy))
+                        .push_bind(r.room_type.as_str())
+                        .push_bind(r.privacy.as_str())
                         .push_bind(addin)
                         .push_bind(r.invitations.as_str())
                         .push_bind(r.disabled);
@@ -397,8 +397,8 @@ impl Tx<'_> {
             .bind(&id.name)
             .bind(&r.category)
             .bind(&r.description)
-            .bind(room_type(r.room_type))
-            .bind(privacy(r.privacy))
+            .bind(r.room_type.as_str())
+            .bind(r.privacy.as_str())
             .bind(&r.addin)
             .bind(r.invitations.as_str())
             .bind(r.disabled)
@@ -584,7 +584,7 @@ impl Tx<'_> {
     pub async fn set_state(&mut self, s: &PersistentChatState) -> Result<u64> {
         self.simple(
             "UPDATE states SET pool_state = $2 WHERE pool = $1",
-            &[&s.identity.pool, pool_state(s.pool_state)],
+            &[&s.identity.pool, s.pool_state.as_str()],
         )
         .await
     }
@@ -755,21 +755,8 @@ impl Tx<'_> {
         let mut order: Vec<Touched> = Vec::new();
         let mut net: HashMap<String, (usize, Effect)> = HashMap::new();
         let key = |t: &Touched| -> (String, Effect, Touched) {
-            let (k, e) = match t {
-                Touched::Pool(k, e) => (format!("pool/{k}"), *e),
-                Touched::Principal(k, e) => (format!("principal/{k}"), *e),
-                Touched::Category(k, e) => (format!("category/{k}"), *e),
-                Touched::Room(k, e) => (format!("room/{k}"), *e),
-                Touched::Addin(k, e) => (format!("addin/{k}"), *e),
-                Touched::Policy(k, e) => (format!("policy/{k}"), *e),
-                Touched::Grant(k, e) => (format!("grant/{k}"), *e),
-                Touched::ComplianceConfiguration(k, e) => (format!("compliance/{k}"), *e),
-                Touched::Configuration(k, e) => (format!("configuration/{k}"), *e),
-                Touched::Endpoint(k, e) => (format!("endpoint/{k}"), *e),
-                Touched::State(k) => (format!("state/{k}"), Effect::Updated),
-                Touched::ActiveServers(k) => (format!("active/{k}"), Effect::Updated),
-            };
-            (k, e, t.clone())
+            let (k, e) = t.key_and_effect();
+            (format!("{}/{k}", t.kind().key()), e, t.clone())
         };
         for t in touched {
             let (k, e, t) = key(t);
@@ -801,7 +788,7 @@ impl Tx<'_> {
                 continue;
             }
             let e = effect_of(t);
-            let t = with_effect(t, e);
+            let t = t.with_effect(e);
             match e {
                 Effect::Created => creates.push(t),
                 Effect::Updated => updates.push(t),
@@ -809,58 +796,21 @@ impl Tx<'_> {
             }
         }
         // Bulk creations, kind by kind in parent-first order.
-        let pools: Vec<Pool> = creates
-            .iter()
-            .filter_map(|t| match t {
-                Touched::Pool(k, _) => Some(state.pools[k].clone()),
-                _ => None,
-            })
-            .collect();
-        self.insert_pools(&pools).await?;
-        let principals: Vec<Principal> = creates
-            .iter()
-            .filter_map(|t| match t {
-                Touched::Principal(k, _) => Some(state.principals[k].clone()),
-                _ => None,
-            })
-            .collect();
-        self.insert_principals(&principals).await?;
-        let categories: Vec<Category> = creates
-            .iter()
-            .filter_map(|t| match t {
-                Touched::Category(k, _) => Some(state.categories[k].clone()),
-                _ => None,
-            })
-            .collect();
-        self.insert_categories(&categories).await?;
-        let addins: Vec<Addin> = creates
-            .iter()
-            .filter_map(|t| match t {
-                Touched::Addin(k, _) => Some(state.addins[k].clone()),
-                _ => None,
-            })
-            .collect();
-        self.insert_addins(&addins).await?;
-        let rooms: Vec<Room> = creates
-            .iter()
-            .filter_map(|t| match t {
-                Touched::Room(k, _) => Some(state.rooms[k].clone()),
-                _ => None,
-            })
-            .collect();
-        self.insert_rooms(&rooms).await?;
+        self.insert_pools(&created(state, &creates)).await?;
+        self.insert_principals(&created(state, &creates)).await?;
+        self.insert_categories(&created(state, &creates)).await?;
+        self.insert_addins(&created(state, &creates)).await?;
+        self.insert_rooms(&created(state, &creates)).await?;
+        let bulk = [
+            Kind::Pool,
+            Kind::Principal,
+            Kind::Category,
+            Kind::Addin,
+            Kind::Room,
+        ];
         let rest: Vec<Touched> = creates
             .into_iter()
-            .filter(|t| {
-                !matches!(
-                    t,
-                    Touched::Pool(..)
-                        | Touched::Principal(..)
-                        | Touched::Category(..)
-                        | Touched::Addin(..)
-                        | Touched::Room(..)
-                )
-            })
+            .filter(|t| !bulk.contains(&t.kind()))
             .collect();
         self.persist(state, &rest).await?;
         // Changes; a replaced endpoint is removed and inserted again.
@@ -873,44 +823,20 @@ impl Tx<'_> {
             }
         }
         // Removals, children first.
-        deletes.sort_by_key(|t| std::cmp::Reverse(kind_rank(t)));
+        deletes.sort_by_key(|t| std::cmp::Reverse(t.kind()));
         self.persist(state, &deletes).await
     }
 }
 
-fn with_effect(t: &crate::ops::Touched, e: crate::ops::Effect) -> crate::ops::Touched {
-    use crate::ops::Touched::*;
-    match t {
-        Pool(k, _) => Pool(k.clone(), e),
-        Principal(k, _) => Principal(k.clone(), e),
-        Category(k, _) => Category(k.clone(), e),
-        Room(k, _) => Room(k.clone(), e),
-        Addin(k, _) => Addin(k.clone(), e),
-        Policy(k, _) => Policy(k.clone(), e),
-        Grant(k, _) => Grant(k.clone(), e),
-        ComplianceConfiguration(k, _) => ComplianceConfiguration(k.clone(), e),
-        Configuration(k, _) => Configuration(k.clone(), e),
-        Endpoint(k, _) => Endpoint(k.clone(), e),
-        State(k) => State(k.clone()),
-        ActiveServers(k) => ActiveServers(k.clone()),
-    }
-}
-
-/// Parent-first rank of a touched object's kind.
-fn kind_rank(t: &crate::ops::Touched) -> u8 {
-    use crate::ops::Touched::*;
-    match t {
-        Pool(..) => 0,
-        Principal(..) => 1,
-        Category(..) => 2,
-        Addin(..) => 3,
-        Room(..) => 4,
-        Policy(..) => 5,
-        Grant(..) => 6,
-        ComplianceConfiguration(..) => 7,
-        Configuration(..) => 8,
-        Endpoint(..) => 9,
-        State(..) => 10,
-        ActiveServers(..) => 11,
-    }
+/// The objects of one kind among `creates`, as they end up in `state`.
+fn created<T: crate::ops::Tracked>(
+    state: &DesiredState,
+    creates: &[crate::ops::Touched],
+) -> Vec<T> {
+    let map = T::map(state);
+    creates
+        .iter()
+        .filter_map(T::key_in)
+        .map(|k| map[k].clone())
+        .collect()
 }
