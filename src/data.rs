@@ -21,6 +21,7 @@ use std::io::{Cursor, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::kind::each_kind;
 use crate::model::message::Message;
 use crate::model::*;
 use crate::store::{Store, StoreError};
@@ -299,6 +300,64 @@ fn parse<T: for<'de> Deserialize<'de>>(
 /// `Format` for a foreign or broken archive, `Exists` for conflicts without `force`, `Refused`
 /// when the result would break the model's rules. Nothing is written then.
 pub async fn import(store: &Store, bytes: &[u8], force: bool) -> Result<ImportSummary, DataError> {
+    let (doc, messages) = read_archive(bytes)?;
+    let mut tx = store.write().await?;
+    let state = tx.read_state().await?;
+    let before = rules::validate(&state);
+    let (incoming, _) = DesiredState::from_documents(vec![(0, doc)]);
+
+    // Conflicts: objects that exist and are not singletons.
+    let mut conflicts: Vec<String> = Vec::new();
+    each_kind!(conflicts_of, &incoming, &state, &mut conflicts);
+    let existing_messages: BTreeSet<i64> = tx
+        .messages(None, None)
+        .await?
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    for m in messages
+        .iter()
+        .filter(|m| existing_messages.contains(&m.id))
+    {
+        conflicts.push(format!("message {}", m.id));
+    }
+    if !conflicts.is_empty() && !force {
+        tx.finish().await?;
+        return Err(DataError::Exists {
+            count: conflicts.len(),
+            first: conflicts[0].clone(),
+        });
+    }
+
+    // Judge the merged state by the model's rules before writing anything.
+    let mut merged = state.clone();
+    each_kind!(merge, &mut merged, &incoming);
+    if let Err(refusal) = crate::ops::check(&before, &merged) {
+        tx.finish().await?;
+        return Err(DataError::Refused(refusal));
+    }
+
+    write_objects(&mut tx, &state, &incoming).await?;
+    let replaced: Vec<i64> = messages
+        .iter()
+        .map(|m| m.id)
+        .filter(|id| existing_messages.contains(id))
+        .collect();
+    tx.delete_messages(&replaced).await?;
+    tx.insert_messages(&messages).await?;
+    let revision = tx.commit_write().await?;
+    let mut objects = 0;
+    each_kind!(count, &incoming, &mut objects);
+    Ok(ImportSummary {
+        objects,
+        messages: messages.len(),
+        revision,
+    })
+}
+
+/// The objects and messages of an archive, its manifest checked.
+fn read_archive(bytes: &[u8]) -> Result<(Document, Vec<Message>), DataError> {
     let files = entries(bytes)?;
     let manifest: Manifest = files
         .iter()
@@ -342,137 +401,38 @@ pub async fn import(store: &Store, bytes: &[u8], force: bool) -> Result<ImportSu
             })
         })
         .collect::<Result<_, DataError>>()?;
+    Ok((doc, messages))
+}
 
-    let mut tx = store.write().await?;
-    let state = tx.read_state().await?;
-    let before = rules::validate(&state);
-    let (incoming, _) = DesiredState::from_documents(vec![(0, doc)]);
-
-    // Conflicts: objects that exist and are not singletons.
-    let mut conflicts: Vec<String> = Vec::new();
-    let exists = |present: bool, what: String, conflicts: &mut Vec<String>| {
-        if present {
-            conflicts.push(what);
+/// Objects of a kind an archive brings that the store has already. Pools, pool states and
+/// active servers are set, never in conflict; nor are the global settings, which always exist.
+fn conflicts_of<T: Object>(incoming: &DesiredState, state: &DesiredState, out: &mut Vec<String>) {
+    if matches!(T::KIND, Kind::Pool | Kind::State | Kind::ActiveServers) {
+        return;
+    }
+    let live = T::map(state);
+    for k in T::map(incoming).keys() {
+        let global = T::KIND.desc().reset_not_removed && k.to_string() == "global";
+        if !global && live.contains_key(k) {
+            out.push(T::KIND.label(&k.to_string()));
         }
-    };
-    for k in incoming.principals.keys() {
-        exists(
-            state.principals.contains_key(k),
-            format!("principal `{k}`"),
-            &mut conflicts,
-        );
     }
-    for k in incoming.categories.keys() {
-        exists(
-            state.categories.contains_key(k),
-            format!("category `{k}`"),
-            &mut conflicts,
-        );
-    }
-    for k in incoming.addins.keys() {
-        exists(
-            state.addins.contains_key(k),
-            format!("add-in `{k}`"),
-            &mut conflicts,
-        );
-    }
-    for k in incoming.rooms.keys() {
-        exists(
-            state.rooms.contains_key(k),
-            format!("room `{k}`"),
-            &mut conflicts,
-        );
-    }
-    for k in incoming.policies.keys().filter(|k| **k != Scope::Global) {
-        exists(
-            state.policies.contains_key(k),
-            format!("policy `{k}`"),
-            &mut conflicts,
-        );
-    }
-    for k in incoming.policy_grants.keys() {
-        exists(
-            state.policy_grants.contains_key(k),
-            format!("policy grant of `{k}`"),
-            &mut conflicts,
-        );
-    }
-    for k in incoming
-        .compliance_configurations
-        .keys()
-        .filter(|k| **k != Scope::Global)
-    {
-        exists(
-            state.compliance_configurations.contains_key(k),
-            format!("compliance configuration `{k}`"),
-            &mut conflicts,
-        );
-    }
-    for k in incoming
-        .configurations
-        .keys()
-        .filter(|k| **k != Scope::Global)
-    {
-        exists(
-            state.configurations.contains_key(k),
-            format!("configuration `{k}`"),
-            &mut conflicts,
-        );
-    }
-    for k in incoming.endpoints.keys() {
-        exists(
-            state.endpoints.contains_key(k),
-            format!("endpoint `{k}`"),
-            &mut conflicts,
-        );
-    }
-    let existing_messages: BTreeSet<i64> = tx
-        .messages(None, None)
-        .await?
-        .unwrap_or_default()
-        .iter()
-        .map(|m| m.id)
-        .collect();
-    for m in &messages {
-        exists(
-            existing_messages.contains(&m.id),
-            format!("message {}", m.id),
-            &mut conflicts,
-        );
-    }
-    if !conflicts.is_empty() && !force {
-        tx.finish().await?;
-        return Err(DataError::Exists {
-            count: conflicts.len(),
-            first: conflicts[0].clone(),
-        });
-    }
+}
 
-    // Judge the merged state by the model's rules before writing anything.
-    let mut merged = state.clone();
-    merged.pools.extend(incoming.pools.clone());
-    merged.principals.extend(incoming.principals.clone());
-    merged.categories.extend(incoming.categories.clone());
-    merged.addins.extend(incoming.addins.clone());
-    merged.rooms.extend(incoming.rooms.clone());
-    merged.policies.extend(incoming.policies.clone());
-    merged.policy_grants.extend(incoming.policy_grants.clone());
-    merged
-        .compliance_configurations
-        .extend(incoming.compliance_configurations.clone());
-    merged
-        .configurations
-        .extend(incoming.configurations.clone());
-    merged.endpoints.extend(incoming.endpoints.clone());
-    merged.states.extend(incoming.states.clone());
-    merged
-        .active_servers
-        .extend(incoming.active_servers.clone());
-    if let Err(refusal) = crate::ops::check(&before, &merged) {
-        tx.finish().await?;
-        return Err(DataError::Refused(refusal));
-    }
+fn merge<T: Object>(merged: &mut DesiredState, incoming: &DesiredState) {
+    T::map_mut(merged).extend(T::map(incoming).clone());
+}
 
+fn count<T: Object>(state: &DesiredState, n: &mut usize) {
+    *n += T::map(state).len();
+}
+
+/// Writes what an archive brings: new objects in bulk, existing ones changed in place.
+async fn write_objects(
+    tx: &mut crate::store::Tx<'_>,
+    state: &DesiredState,
+    incoming: &DesiredState,
+) -> Result<(), DataError> {
     let new_pools: Vec<Pool> = incoming
         .pools
         .iter()
@@ -482,30 +442,18 @@ pub async fn import(store: &Store, bytes: &[u8], force: bool) -> Result<ImportSu
     tx.insert_pools(&new_pools).await?;
     let principals: Vec<Principal> = incoming.principals.values().cloned().collect();
     tx.upsert_principals(&principals).await?;
-    let (new, old): (Vec<_>, Vec<_>) = incoming
-        .categories
-        .iter()
-        .partition(|(k, _)| !state.categories.contains_key(*k));
-    tx.insert_categories(&new.into_iter().map(|(_, c)| c.clone()).collect::<Vec<_>>())
-        .await?;
+    let (new, old) = split_new(&incoming.categories, &state.categories);
+    tx.insert_categories(&new).await?;
     for (k, c) in old {
         tx.update_category(k, c).await?;
     }
-    let (new, old): (Vec<_>, Vec<_>) = incoming
-        .addins
-        .iter()
-        .partition(|(k, _)| !state.addins.contains_key(*k));
-    tx.insert_addins(&new.into_iter().map(|(_, a)| a.clone()).collect::<Vec<_>>())
-        .await?;
+    let (new, old) = split_new(&incoming.addins, &state.addins);
+    tx.insert_addins(&new).await?;
     for (k, a) in old {
         tx.update_addin(k, a).await?;
     }
-    let (new, old): (Vec<_>, Vec<_>) = incoming
-        .rooms
-        .iter()
-        .partition(|(k, _)| !state.rooms.contains_key(*k));
-    tx.insert_rooms(&new.into_iter().map(|(_, r)| r.clone()).collect::<Vec<_>>())
-        .await?;
+    let (new, old) = split_new(&incoming.rooms, &state.rooms);
+    tx.insert_rooms(&new).await?;
     for (k, r) in old {
         tx.update_room(k, r).await?;
     }
@@ -533,29 +481,14 @@ pub async fn import(store: &Store, bytes: &[u8], force: bool) -> Result<ImportSu
     for a in incoming.active_servers.values() {
         tx.set_active_servers(a).await?;
     }
-    let replaced: Vec<i64> = messages
-        .iter()
-        .map(|m| m.id)
-        .filter(|id| existing_messages.contains(id))
-        .collect();
-    tx.delete_messages(&replaced).await?;
-    tx.insert_messages(&messages).await?;
-    let revision = tx.commit_write().await?;
-    let objects = incoming.pools.len()
-        + incoming.principals.len()
-        + incoming.categories.len()
-        + incoming.addins.len()
-        + incoming.rooms.len()
-        + incoming.policies.len()
-        + incoming.policy_grants.len()
-        + incoming.compliance_configurations.len()
-        + incoming.configurations.len()
-        + incoming.endpoints.len()
-        + incoming.states.len()
-        + incoming.active_servers.len();
-    Ok(ImportSummary {
-        objects,
-        messages: messages.len(),
-        revision,
-    })
+    Ok(())
+}
+
+/// The incoming objects the store lacks (to insert) and those it has (to update).
+fn split_new<'a, K: Ord, T: Clone>(
+    incoming: &'a std::collections::BTreeMap<K, T>,
+    live: &std::collections::BTreeMap<K, T>,
+) -> (Vec<T>, Vec<(&'a K, &'a T)>) {
+    let (new, old): (Vec<_>, Vec<_>) = incoming.iter().partition(|(k, _)| !live.contains_key(*k));
+    (new.into_iter().map(|(_, x)| x.clone()).collect(), old)
 }

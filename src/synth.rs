@@ -72,6 +72,86 @@ pub fn document(o: SynthOptions) -> Document {
                 .collect(),
         })
         .collect();
+    let principals = principals(users);
+    let categories: Vec<Category> = (0..o.categories)
+        .map(|c| Category {
+            name: format!("Category {c:03}"),
+            persistent_chat_pool_fqdn: Some(pool_fqdn(c % 2)),
+            description: format!("Synthetic category {c}"),
+            allowed_members: vec![dept_ou(c % DEPARTMENTS), team_group(c % DEPARTMENTS)],
+            denied_members: vec![],
+            creators: vec![user_sip(c % DEPARTMENTS)],
+            invitations: c % 3 == 0,
+            file_upload: c % 4 == 0,
+            chat_history: c % 10 != 9,
+            lifecycle: Lifecycle::default(),
+        })
+        .collect();
+    let addins: Vec<Addin> = (0..20)
+        .map(|a| Addin {
+            name: format!("Addin {a:02}"),
+            persistent_chat_pool_fqdn: Some(pool_fqdn(a % 2)),
+            url: format!("https://apps.{DOMAIN}/addins/{a}"),
+            lifecycle: Lifecycle::default(),
+        })
+        .collect();
+    let rooms = rooms(&o, &mut rng, users);
+    let (policies, policy_grants) = policies(users);
+    let mut compliance_configurations = vec![ComplianceConfiguration::defaults(Scope::Global)];
+    let mut configurations = vec![PersistentChatConfiguration::defaults(Scope::Global)];
+    for p in 0..2 {
+        let mut c = ComplianceConfiguration::defaults(Scope::Service(pool_fqdn(p)));
+        c.adapter_type =
+            "Microsoft.Rtc.Internal.Chat.Server.Compliance.XmlAdapter,compliance".into();
+        c.adapter_output_directory = format!("\\\\fs01\\compliance\\pool{p}");
+        compliance_configurations.push(c);
+        let mut k = PersistentChatConfiguration::defaults(Scope::Service(pool_fqdn(p)));
+        k.default_chat_history = 50 + p as u32;
+        configurations.push(k);
+    }
+    let endpoints = (0..2)
+        .map(|p| Endpoint {
+            sip_address: format!("sip:chat-pool{:02}@{DOMAIN}", p + 1),
+            persistent_chat_pool_fqdn: Some(pool_fqdn(p)),
+            display_name: Some(format!("Chat pool {}", p + 1)),
+            lifecycle: Lifecycle::default(),
+        })
+        .collect();
+    let states = (0..2)
+        .map(|p| PersistentChatState {
+            identity: ServiceId { pool: pool_fqdn(p) },
+            pool_state: PoolState::Normal,
+            lifecycle: Lifecycle::default(),
+        })
+        .collect();
+    let active_servers = pools
+        .iter()
+        .map(|p| ActiveServers {
+            identity: ServiceId {
+                pool: p.fqdn.clone(),
+            },
+            active_servers: p.servers.clone(),
+            lifecycle: Lifecycle::default(),
+        })
+        .collect();
+    Document {
+        pools,
+        principals,
+        categories,
+        addins,
+        rooms,
+        policies,
+        policy_grants,
+        compliance_configurations,
+        configurations,
+        endpoints,
+        states,
+        active_servers,
+    }
+}
+
+/// Users, one OU and one group per department.
+fn principals(users: usize) -> Vec<Principal> {
     let mut principals = Vec::with_capacity(users + 2 * DEPARTMENTS + 1);
     for i in 0..users {
         principals.push(Principal {
@@ -107,30 +187,13 @@ pub fn document(o: SynthOptions) -> Document {
                 .collect(),
         });
     }
-    let categories: Vec<Category> = (0..o.categories)
-        .map(|c| Category {
-            name: format!("Category {c:03}"),
-            persistent_chat_pool_fqdn: Some(pool_fqdn(c % 2)),
-            description: format!("Synthetic category {c}"),
-            allowed_members: vec![dept_ou(c % DEPARTMENTS), team_group(c % DEPARTMENTS)],
-            denied_members: vec![],
-            creators: vec![user_sip(c % DEPARTMENTS)],
-            invitations: c % 3 == 0,
-            file_upload: c % 4 == 0,
-            chat_history: c % 10 != 9,
-            lifecycle: Lifecycle::default(),
-        })
-        .collect();
-    let addins: Vec<Addin> = (0..20)
-        .map(|a| Addin {
-            name: format!("Addin {a:02}"),
-            persistent_chat_pool_fqdn: Some(pool_fqdn(a % 2)),
-            url: format!("https://apps.{DOMAIN}/addins/{a}"),
-            lifecycle: Lifecycle::default(),
-        })
-        .collect();
+    principals
+}
+
+/// Rooms spread over the categories, with members of the category's department.
+fn rooms(o: &SynthOptions, rng: &mut Rng, users: usize) -> Vec<Room> {
     let per_dept = users / DEPARTMENTS;
-    let rooms: Vec<Room> = (0..o.rooms)
+    (0..o.rooms)
         .map(|r| {
             let c = r % o.categories;
             let dept = c % DEPARTMENTS;
@@ -184,7 +247,11 @@ pub fn document(o: SynthOptions) -> Document {
                 lifecycle: Lifecycle::default(),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The global and one site policy, five tag policies, and grants of them.
+fn policies(users: usize) -> (Vec<PersistentChatPolicy>, Vec<PolicyGrant>) {
     let mut policies = vec![
         PersistentChatPolicy {
             identity: Scope::Global,
@@ -214,55 +281,5 @@ pub fn document(o: SynthOptions) -> Document {
             lifecycle: Lifecycle::default(),
         })
         .collect();
-    let mut compliance_configurations = vec![ComplianceConfiguration::defaults(Scope::Global)];
-    let mut configurations = vec![PersistentChatConfiguration::defaults(Scope::Global)];
-    for p in 0..2 {
-        let mut c = ComplianceConfiguration::defaults(Scope::Service(pool_fqdn(p)));
-        c.adapter_type =
-            "Microsoft.Rtc.Internal.Chat.Server.Compliance.XmlAdapter,compliance".into();
-        c.adapter_output_directory = format!("\\\\fs01\\compliance\\pool{p}");
-        compliance_configurations.push(c);
-        let mut k = PersistentChatConfiguration::defaults(Scope::Service(pool_fqdn(p)));
-        k.default_chat_history = 50 + p as u32;
-        configurations.push(k);
-    }
-    let endpoints = (0..2)
-        .map(|p| Endpoint {
-            sip_address: format!("sip:chat-pool{:02}@{DOMAIN}", p + 1),
-            persistent_chat_pool_fqdn: Some(pool_fqdn(p)),
-            display_name: Some(format!("Chat pool {}", p + 1)),
-            lifecycle: Lifecycle::default(),
-        })
-        .collect();
-    let states = (0..2)
-        .map(|p| PersistentChatState {
-            identity: ServiceId { pool: pool_fqdn(p) },
-            pool_state: PoolState::Normal,
-            lifecycle: Lifecycle::default(),
-        })
-        .collect();
-    let active_servers = pools
-        .iter()
-        .map(|p| ActiveServers {
-            identity: ServiceId {
-                pool: p.fqdn.clone(),
-            },
-            active_servers: p.servers.clone(),
-            lifecycle: Lifecycle::default(),
-        })
-        .collect();
-    Document {
-        pools,
-        principals,
-        categories,
-        addins,
-        rooms,
-        policies,
-        policy_grants,
-        compliance_configurations,
-        configurations,
-        endpoints,
-        states,
-        active_servers,
-    }
+    (policies, policy_grants)
 }

@@ -44,28 +44,18 @@ pub fn store_failed(ctx: &Context, out: &mut Output, e: &StoreError) -> Outcome 
 }
 
 fn describe(t: &Touched) -> String {
-    let (what, effect) = match t {
-        Touched::Pool(p, e) => (format!("pool `{p}`"), e),
-        Touched::Principal(p, e) => (format!("principal `{p}`"), e),
-        Touched::Category(id, e) => (format!("category `{id}`"), e),
-        Touched::Room(id, e) => (format!("room `{id}`"), e),
-        Touched::Addin(id, e) => (format!("add-in `{id}`"), e),
-        Touched::Policy(s, e) => (format!("policy `{s}`"), e),
-        Touched::Grant(u, e) => (format!("policy grant of `{u}`"), e),
-        Touched::ComplianceConfiguration(s, e) => (format!("compliance configuration `{s}`"), e),
-        Touched::Configuration(s, e) => (format!("configuration `{s}`"), e),
-        Touched::Endpoint(s, e) => (format!("endpoint `{s}`"), e),
-        Touched::State(id) => (format!("state `{id}`"), &Effect::Updated),
-        Touched::ActiveServers(id) => {
-            (format!("active servers of `{}`", id.pool), &Effect::Updated)
-        }
-    };
+    let (key, effect) = t.key_and_effect();
     let verb = match effect {
         Effect::Created => "created",
         Effect::Updated => "changed",
         Effect::Removed => "removed",
     };
-    format!("{verb} {what}")
+    // Active servers are named by their pool, as the cmdlet's output does.
+    let key = match t {
+        Touched::ActiveServers(id) => id.pool.clone(),
+        _ => key,
+    };
+    format!("{verb} {}", t.kind().label(&key))
 }
 
 /// Runs one cmdlet and reports it: a line per changed object on stdout, warnings on stderr.

@@ -597,6 +597,14 @@ impl Kind {
         self.desc().fields.iter().find(|f| f.yaml == yaml)
     }
 
+    /// An object of this kind named in a message: ``room `POOL\Name` ``, ``policy grant of `sip:…` ``.
+    pub fn label(self, identity: &str) -> String {
+        match self {
+            Kind::PolicyGrant | Kind::ActiveServers => format!("{} of `{identity}`", self.noun()),
+            _ => format!("{} `{identity}`", self.noun()),
+        }
+    }
+
     /// The kind named by a top-level YAML key.
     pub fn from_key(key: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.key() == key)
@@ -773,6 +781,28 @@ object!(
     active_servers,
     |x| x.identity.to_string()
 );
+
+/// Calls a function generic over [`Object`] once per kind, parents first:
+/// `each_kind!(count, &state, &mut n)` calls `count::<Pool>(&state, &mut n)`, then
+/// `count::<Principal>(…)`, and so on.
+macro_rules! each_kind {
+    ($f:ident $(, $arg:expr)*) => {{
+        use $crate::model as m;
+        $f::<m::Pool>($($arg),*);
+        $f::<m::Principal>($($arg),*);
+        $f::<m::Category>($($arg),*);
+        $f::<m::Addin>($($arg),*);
+        $f::<m::Room>($($arg),*);
+        $f::<m::PersistentChatPolicy>($($arg),*);
+        $f::<m::PolicyGrant>($($arg),*);
+        $f::<m::ComplianceConfiguration>($($arg),*);
+        $f::<m::PersistentChatConfiguration>($($arg),*);
+        $f::<m::Endpoint>($($arg),*);
+        $f::<m::PersistentChatState>($($arg),*);
+        $f::<m::ActiveServers>($($arg),*);
+    }};
+}
+pub(crate) use each_kind;
 
 #[cfg(test)]
 mod tests {
