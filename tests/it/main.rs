@@ -14,6 +14,7 @@ mod cli_messages;
 mod cli_principals;
 mod cli_store;
 mod cli_validate;
+mod kind_layer;
 mod no_panic;
 mod reconcile;
 mod render_plan;

@@ -111,26 +111,3 @@ fn every_test_module_is_registered() {
         "integration tests belong in tests/it/: {tests:?}"
     );
 }
-
-/// Every field list used for `ignoreChanges` matches the schema's properties.
-#[test]
-fn kind_field_lists_match_the_schema() {
-    let schema: serde_json::Value = serde_json::from_str(&pchat::schema::generate()).unwrap();
-    use pchat::model::Kind;
-    for kind in Kind::ALL {
-        let def = schema["properties"][kind.key()]["items"]["$ref"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("#/$defs/");
-        let mut props: Vec<&str> = schema["$defs"][def]["properties"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let mut fields: Vec<&str> = kind.fields().collect();
-        props.sort();
-        fields.sort();
-        assert_eq!(props, fields, "{kind}");
-    }
-}
