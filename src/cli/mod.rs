@@ -1,28 +1,24 @@
 //! The command line: argument definitions and the mapping from each command to one library
 //! call and one output. Behaviour lives in the library; this module only wires it.
 
-mod addin;
 mod args;
-mod category;
+mod cmdlets;
 mod data;
 pub mod exit;
 mod export;
 mod generate;
 mod message;
-mod policy;
 mod principal;
 mod reconcile;
-mod room;
 mod schema;
-mod settings;
 mod store_cmd;
-mod topology;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 
 use crate::render::style::{ColorChoice, Style};
+use cmdlets::{addin, category, policy, room, settings, topology};
 pub use exit::Outcome;
 
 /// Persistent Chat configuration as code.

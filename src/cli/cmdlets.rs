@@ -1,0 +1,842 @@
+//! The cmdlet nouns: `room`, `category`, `addin`, `policy`, `compliance`, `configuration`,
+//! `endpoint`, `state`, `active-server` and `pool`. Each noun module declares its verbs' flags
+//! (the cmdlet parameters in kebab-case; shared ones in `args`) and turns a verb into one
+//! `Operation`, run in one place (`store_cmd::run_cmdlet`); `get` prints through the kind layer
+//! (`store_cmd::get`). What differs between nouns is only what the cmdlets differ in.
+
+pub mod category {
+    //! `pchat category get|new|set|remove`: Get/New/Set/Remove-CsPersistentChatCategory.
+
+    use clap::{Args, Subcommand};
+
+    use crate::cli::args;
+    use crate::cli::store_cmd;
+    use crate::cli::{Context, Outcome, Output};
+    use crate::model::*;
+    use crate::ops::Operation;
+
+    // Parsed once per run: the size of the largest variant does not matter.
+    #[allow(clippy::large_enum_variant)]
+    #[derive(Debug, Subcommand)]
+    pub enum CategoryCommand {
+        /// List categories (Get-CsPersistentChatCategory)
+        Get(args::PooledGet),
+        /// Create a category (New-CsPersistentChatCategory)
+        New(NewArgs),
+        /// Change a category (Set-CsPersistentChatCategory)
+        Set(SetArgs),
+        /// Remove a category that has no rooms (Remove-CsPersistentChatCategory)
+        Remove(RemoveArgs),
+    }
+
+    #[derive(Debug, Args)]
+    pub struct NewArgs {
+        #[arg(long)]
+        pub name: String,
+        #[arg(long)]
+        pub persistent_chat_pool_fqdn: Option<String>,
+        #[arg(long, default_value = "")]
+        pub description: String,
+        #[arg(long)]
+        pub enable_file_upload: bool,
+        #[arg(long)]
+        pub enable_invitations: bool,
+        /// Keep no chat history in the category's rooms
+        #[arg(long)]
+        pub remove_chat_history: bool,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct SetArgs {
+        #[arg(long, value_parser = args::object_id)]
+        pub identity: ObjectId,
+        #[arg(long)]
+        pub description: Option<String>,
+        #[arg(long)]
+        pub invitations: Option<bool>,
+        #[arg(long)]
+        pub file_upload: Option<bool>,
+        #[arg(long)]
+        pub chat_history: Option<bool>,
+        #[command(flatten)]
+        pub allowed_members: args::AllowedMembers,
+        #[command(flatten)]
+        pub denied_members: args::DeniedMembers,
+        #[command(flatten)]
+        pub creators: args::Creators,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct RemoveArgs {
+        #[arg(long, value_parser = args::object_id)]
+        pub identity: ObjectId,
+    }
+
+    pub fn run(cmd: &CategoryCommand, ctx: &Context, out: &mut Output) -> Outcome {
+        let op = match cmd {
+            CategoryCommand::Get(a) => {
+                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.categories))
+            }
+            CategoryCommand::New(a) => Operation::NewCategory {
+                pool: a.persistent_chat_pool_fqdn.clone(),
+                name: a.name.clone(),
+                description: a.description.clone(),
+                enable_invitations: a.enable_invitations,
+                enable_file_upload: a.enable_file_upload,
+                remove_chat_history: a.remove_chat_history,
+            },
+            CategoryCommand::Set(a) => Operation::SetCategory {
+                identity: a.identity.clone(),
+                description: a.description.clone(),
+                invitations: a.invitations,
+                file_upload: a.file_upload,
+                chat_history: a.chat_history,
+                allowed_members: a.allowed_members.change(),
+                denied_members: a.denied_members.change(),
+                creators: a.creators.change(),
+            },
+            CategoryCommand::Remove(a) => Operation::RemoveCategory {
+                identity: a.identity.clone(),
+            },
+        };
+        store_cmd::run_cmdlet(ctx, out, op)
+    }
+}
+
+pub mod addin {
+    //! `pchat addin get|new|set|remove`: Get/New/Set/Remove-CsPersistentChatAddin.
+
+    use clap::{Args, Subcommand};
+
+    use crate::cli::args;
+    use crate::cli::store_cmd;
+    use crate::cli::{Context, Outcome, Output};
+    use crate::model::*;
+    use crate::ops::Operation;
+
+    #[derive(Debug, Subcommand)]
+    pub enum AddinCommand {
+        /// List add-ins (Get-CsPersistentChatAddin)
+        Get(args::PooledGet),
+        /// Create an add-in (New-CsPersistentChatAddin)
+        New(NewArgs),
+        /// Change an add-in's URL (Set-CsPersistentChatAddin)
+        Set(SetArgs),
+        /// Remove an add-in (Remove-CsPersistentChatAddin); --force detaches it from rooms
+        Remove(RemoveArgs),
+    }
+
+    #[derive(Debug, Args)]
+    pub struct NewArgs {
+        #[arg(long)]
+        pub name: String,
+        #[arg(long)]
+        pub persistent_chat_pool_fqdn: Option<String>,
+        #[arg(long)]
+        pub url: String,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct SetArgs {
+        #[arg(long, value_parser = args::object_id)]
+        pub identity: ObjectId,
+        #[arg(long)]
+        pub url: Option<String>,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct RemoveArgs {
+        #[arg(long, value_parser = args::object_id)]
+        pub identity: ObjectId,
+        /// Remove it even if rooms show it (they are detached)
+        #[arg(long)]
+        pub force: bool,
+    }
+
+    pub fn run(cmd: &AddinCommand, ctx: &Context, out: &mut Output) -> Outcome {
+        let op = match cmd {
+            AddinCommand::Get(a) => {
+                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.addins))
+            }
+            AddinCommand::New(a) => Operation::NewAddin {
+                pool: a.persistent_chat_pool_fqdn.clone(),
+                name: a.name.clone(),
+                url: a.url.clone(),
+            },
+            AddinCommand::Set(a) => Operation::SetAddin {
+                identity: a.identity.clone(),
+                url: a.url.clone(),
+            },
+            AddinCommand::Remove(a) => Operation::RemoveAddin {
+                identity: a.identity.clone(),
+                force: a.force,
+            },
+        };
+        store_cmd::run_cmdlet(ctx, out, op)
+    }
+}
+
+pub mod room {
+    //! `pchat room get|new|set|remove`: Get/New/Set/Remove-CsPersistentChatRoom.
+
+    use clap::{Args, Subcommand};
+
+    use crate::cli::args;
+    use crate::cli::store_cmd;
+    use crate::cli::{Context, Outcome, Output};
+    use crate::model::*;
+    use crate::ops::Operation;
+
+    #[derive(Debug, Subcommand)]
+    pub enum RoomCommand {
+        /// List rooms (Get-CsPersistentChatRoom)
+        Get(GetArgs),
+        /// Create a room (New-CsPersistentChatRoom)
+        New(NewArgs),
+        /// Change a room (Set-CsPersistentChatRoom)
+        Set(SetArgs),
+        /// Remove a room and its messages (Remove-CsPersistentChatRoom)
+        Remove(RemoveArgs),
+        /// Delete a room's messages posted on or before a date (Clear-CsPersistentChatRoom)
+        Clear(crate::cli::message::ClearArgs),
+    }
+
+    #[derive(Debug, Args)]
+    pub struct GetArgs {
+        #[command(flatten)]
+        pub of: args::PooledGet,
+        /// Rooms of this category (name)
+        #[arg(long)]
+        pub category: Option<String>,
+        #[arg(long, value_parser = args::privacy)]
+        pub privacy: Option<Privacy>,
+        #[arg(long = "type", value_parser = args::room_type)]
+        pub room_type: Option<RoomType>,
+        /// Rooms with this member
+        #[arg(long)]
+        pub member: Option<String>,
+        /// Rooms with this manager
+        #[arg(long)]
+        pub manager: Option<String>,
+        /// Rooms with this presenter
+        #[arg(long)]
+        pub presenter: Option<String>,
+        /// Disabled (true) or enabled (false) rooms
+        #[arg(long)]
+        pub disabled: Option<bool>,
+        /// Rooms showing this add-in (name)
+        #[arg(long)]
+        pub addin: Option<String>,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct NewArgs {
+        #[arg(long)]
+        pub name: String,
+        /// The room's pool (default: its category's, or the only pool)
+        #[arg(long)]
+        pub persistent_chat_pool_fqdn: Option<String>,
+        #[arg(long)]
+        pub category: String,
+        #[arg(long, default_value = "")]
+        pub description: String,
+        /// Normal or Auditorium
+        #[arg(long = "type", value_parser = args::room_type, default_value = "Normal")]
+        pub room_type: RoomType,
+        /// Open, Closed or Secret
+        #[arg(long, value_parser = args::privacy, default_value = "Closed")]
+        pub privacy: Privacy,
+        #[arg(long)]
+        pub addin: Option<String>,
+        /// Inherit or False
+        #[arg(long, value_parser = args::invitations, default_value = "Inherit")]
+        pub invitations: RoomInvitations,
+        #[arg(long)]
+        pub disabled: bool,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct SetArgs {
+        /// The room, `POOL_FQDN\NAME`
+        #[arg(long, value_parser = args::object_id)]
+        pub identity: ObjectId,
+        /// Move the room to this category (entries it does not admit are dropped)
+        #[arg(long)]
+        pub category: Option<String>,
+        #[arg(long)]
+        pub description: Option<String>,
+        #[arg(long = "type", value_parser = args::room_type)]
+        pub room_type: Option<RoomType>,
+        #[arg(long, value_parser = args::privacy)]
+        pub privacy: Option<Privacy>,
+        /// The add-in's name; `$null` detaches it
+        #[arg(long)]
+        pub addin: Option<String>,
+        #[arg(long, value_parser = args::invitations)]
+        pub invitations: Option<RoomInvitations>,
+        #[arg(long)]
+        pub disabled: Option<bool>,
+        #[command(flatten)]
+        pub members: args::Members,
+        #[command(flatten)]
+        pub managers: args::Managers,
+        #[command(flatten)]
+        pub presenters: args::Presenters,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct RemoveArgs {
+        #[arg(long, value_parser = args::object_id)]
+        pub identity: ObjectId,
+    }
+
+    fn has(list: &[String], who: &str) -> bool {
+        let key = crate::model::principal::key_or_text;
+        let k = key(who);
+        list.iter().any(|p| key(p) == k)
+    }
+
+    fn keeps(a: &GetArgs, id: &ObjectId, r: &Room) -> bool {
+        a.of.keeps(id)
+            && a.category.as_ref().is_none_or(|c| *c == r.category)
+            && a.privacy.is_none_or(|p| p == r.privacy)
+            && a.room_type.is_none_or(|t| t == r.room_type)
+            && a.member.as_ref().is_none_or(|m| has(&r.members, m))
+            && a.manager.as_ref().is_none_or(|m| has(&r.managers, m))
+            && a.presenter.as_ref().is_none_or(|m| has(&r.presenters, m))
+            && a.disabled.is_none_or(|d| d == r.disabled)
+            && a.addin.as_ref().is_none_or(|x| r.addin.as_ref() == Some(x))
+    }
+
+    pub fn run(cmd: &RoomCommand, ctx: &Context, out: &mut Output) -> Outcome {
+        let op = match cmd {
+            RoomCommand::Get(a) => {
+                return store_cmd::get(ctx, out, a.of.format, |s| {
+                    s.rooms
+                        .iter()
+                        .filter(|(id, r)| keeps(a, id, r))
+                        .map(|(_, r)| r)
+                        .collect()
+                })
+            }
+            RoomCommand::New(a) => Operation::NewRoom {
+                pool: a.persistent_chat_pool_fqdn.clone(),
+                name: a.name.clone(),
+                category: a.category.clone(),
+                description: a.description.clone(),
+                room_type: a.room_type,
+                privacy: a.privacy,
+                addin: a.addin.clone(),
+                invitations: a.invitations,
+                disabled: a.disabled,
+            },
+            RoomCommand::Set(a) => Operation::SetRoom {
+                identity: a.identity.clone(),
+                category: a.category.clone(),
+                description: a.description.clone(),
+                room_type: a.room_type,
+                privacy: a.privacy,
+                addin: a
+                    .addin
+                    .as_ref()
+                    .map(|x| (!args::is_null(x)).then(|| x.clone())),
+                invitations: a.invitations,
+                disabled: a.disabled,
+                members: a.members.change(),
+                managers: a.managers.change(),
+                presenters: a.presenters.change(),
+            },
+            RoomCommand::Clear(a) => return crate::cli::message::clear(a, ctx, out),
+            RoomCommand::Remove(a) => Operation::RemoveRoom {
+                identity: a.identity.clone(),
+            },
+        };
+        store_cmd::run_cmdlet(ctx, out, op)
+    }
+}
+
+pub mod policy {
+    //! `pchat policy get|new|set|remove|grant`: Get/New/Set/Remove/Grant-CsPersistentChatPolicy.
+
+    use clap::{Args, Subcommand};
+
+    use crate::cli::args;
+    use crate::cli::store_cmd;
+    use crate::cli::{Context, Outcome, Output};
+    use crate::model::*;
+    use crate::ops::Operation;
+
+    #[derive(Debug, Subcommand)]
+    pub enum PolicyCommand {
+        /// List policies (Get-CsPersistentChatPolicy)
+        Get(args::ScopedGet),
+        /// Create a site or tag policy (New-CsPersistentChatPolicy)
+        New(NewArgs),
+        /// Change a policy (Set-CsPersistentChatPolicy)
+        Set(SetArgs),
+        /// Remove a policy; the global one is reset (Remove-CsPersistentChatPolicy)
+        Remove(RemoveArgs),
+        /// Assign a tag policy to a user, or take it away (Grant-CsPersistentChatPolicy)
+        Grant(GrantArgs),
+    }
+
+    #[derive(Debug, Args)]
+    pub struct NewArgs {
+        /// `site:NAME` or `tag:NAME`
+        #[arg(long, value_parser = args::scope)]
+        pub identity: Scope,
+        #[arg(long, default_value_t = false)]
+        pub enable_persistent_chat: bool,
+        #[arg(long, default_value = "")]
+        pub description: String,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct SetArgs {
+        #[arg(long, value_parser = args::scope)]
+        pub identity: Scope,
+        #[arg(long)]
+        pub enable_persistent_chat: Option<bool>,
+        #[arg(long)]
+        pub description: Option<String>,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct RemoveArgs {
+        #[arg(long, value_parser = args::scope)]
+        pub identity: Scope,
+        /// Remove a tag policy even if it is granted (the grants go too)
+        #[arg(long)]
+        pub force: bool,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct GrantArgs {
+        /// The user's SIP URI
+        #[arg(long)]
+        pub identity: String,
+        /// The tag policy's name (without `tag:`); `$null` removes the assignment
+        #[arg(long)]
+        pub policy_name: String,
+    }
+
+    pub fn run(cmd: &PolicyCommand, ctx: &Context, out: &mut Output) -> Outcome {
+        let op = match cmd {
+            PolicyCommand::Get(a) => {
+                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.policies))
+            }
+            PolicyCommand::New(a) => Operation::NewPolicy {
+                identity: a.identity.clone(),
+                enable_persistent_chat: a.enable_persistent_chat,
+                description: a.description.clone(),
+            },
+            PolicyCommand::Set(a) => Operation::SetPolicy {
+                identity: a.identity.clone(),
+                enable_persistent_chat: a.enable_persistent_chat,
+                description: a.description.clone(),
+            },
+            PolicyCommand::Remove(a) => Operation::RemovePolicy {
+                identity: a.identity.clone(),
+                force: a.force,
+            },
+            PolicyCommand::Grant(a) => Operation::GrantPolicy {
+                user: a.identity.clone(),
+                policy_name: (!args::is_null(&a.policy_name)).then(|| a.policy_name.clone()),
+            },
+        };
+        store_cmd::run_cmdlet(ctx, out, op)
+    }
+}
+
+pub mod settings {
+    //! `pchat compliance …` and `pchat configuration …`: Get/New/Set/Remove of
+    //! CsPersistentChatComplianceConfiguration and CsPersistentChatConfiguration.
+
+    use clap::{Args, Subcommand};
+
+    use crate::cli::args;
+    use crate::cli::store_cmd;
+    use crate::cli::{Context, Outcome, Output};
+    use crate::model::*;
+    use crate::ops::{ComplianceParams, ConfigurationParams, Operation};
+
+    #[derive(Debug, Subcommand)]
+    pub enum ComplianceCommand {
+        /// List compliance configurations (Get-CsPersistentChatComplianceConfiguration)
+        Get(args::ScopedGet),
+        /// Create one at site or service scope (New-CsPersistentChatComplianceConfiguration)
+        New(ComplianceArgs),
+        /// Change one (Set-CsPersistentChatComplianceConfiguration)
+        Set(ComplianceArgs),
+        /// Remove one; the global one is reset (Remove-CsPersistentChatComplianceConfiguration)
+        Remove(ScopeArgs),
+    }
+
+    #[derive(Debug, Subcommand)]
+    pub enum ConfigurationCommand {
+        /// List configurations (Get-CsPersistentChatConfiguration)
+        Get(args::ScopedGet),
+        /// Create one at site or service scope (New-CsPersistentChatConfiguration)
+        New(ConfigurationArgs),
+        /// Change one (Set-CsPersistentChatConfiguration)
+        Set(ConfigurationArgs),
+        /// Remove one; the global one is reset (Remove-CsPersistentChatConfiguration)
+        Remove(ScopeArgs),
+    }
+
+    #[derive(Debug, Args)]
+    pub struct ScopeArgs {
+        /// `global`, `site:NAME` or `service:PersistentChatServer:POOL_FQDN`
+        #[arg(long, value_parser = args::scope)]
+        pub identity: Scope,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct ComplianceArgs {
+        /// `global`, `site:NAME` or `service:PersistentChatServer:POOL_FQDN`
+        #[arg(long, value_parser = args::scope)]
+        pub identity: Scope,
+        #[arg(long)]
+        pub adapter_type: Option<String>,
+        #[arg(long)]
+        pub adapter_name: Option<String>,
+        #[arg(long)]
+        pub adapter_output_directory: Option<String>,
+        /// `[d.]hh:mm:ss`, 1 minute to 30 days
+        #[arg(long, value_parser = args::timespan)]
+        pub run_interval: Option<TimeSpan>,
+        #[arg(long)]
+        pub one_chat_room_per_output_file: Option<bool>,
+        #[arg(long)]
+        pub add_chat_room_details: Option<bool>,
+        #[arg(long)]
+        pub add_user_details: Option<bool>,
+        #[arg(long)]
+        pub create_file_attachments_manifest: Option<bool>,
+        #[arg(long)]
+        pub custom_configuration: Option<String>,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct ConfigurationArgs {
+        /// `global`, `site:NAME` or `service:PersistentChatServer:POOL_FQDN`
+        #[arg(long, value_parser = args::scope)]
+        pub identity: Scope,
+        /// 1 to 500
+        #[arg(long)]
+        pub default_chat_history: Option<u32>,
+        #[arg(long)]
+        pub participant_update_limit: Option<u32>,
+        #[arg(long = "max-file-size-kb")]
+        pub max_file_size_kb: Option<u32>,
+        /// A URL; `$null` clears it
+        #[arg(long)]
+        pub room_management_url: Option<String>,
+    }
+
+    fn compliance_params(a: &ComplianceArgs) -> ComplianceParams {
+        ComplianceParams {
+            adapter_type: a.adapter_type.clone(),
+            adapter_name: a.adapter_name.clone(),
+            adapter_output_directory: a.adapter_output_directory.clone(),
+            run_interval: a.run_interval,
+            one_chat_room_per_output_file: a.one_chat_room_per_output_file,
+            add_chat_room_details: a.add_chat_room_details,
+            add_user_details: a.add_user_details,
+            create_file_attachments_manifest: a.create_file_attachments_manifest,
+            custom_configuration: a.custom_configuration.clone(),
+        }
+    }
+
+    fn configuration_params(a: &ConfigurationArgs) -> ConfigurationParams {
+        ConfigurationParams {
+            default_chat_history: a.default_chat_history,
+            participant_update_limit: a.participant_update_limit,
+            max_file_size_kb: a.max_file_size_kb,
+            room_management_url: a
+                .room_management_url
+                .as_ref()
+                .map(|u| (!args::is_null(u)).then(|| u.clone())),
+        }
+    }
+
+    pub fn run_compliance(cmd: &ComplianceCommand, ctx: &Context, out: &mut Output) -> Outcome {
+        let op = match cmd {
+            ComplianceCommand::Get(a) => {
+                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.compliance_configurations))
+            }
+            ComplianceCommand::New(a) => Operation::NewComplianceConfiguration {
+                identity: a.identity.clone(),
+                params: compliance_params(a),
+            },
+            ComplianceCommand::Set(a) => Operation::SetComplianceConfiguration {
+                identity: a.identity.clone(),
+                params: compliance_params(a),
+            },
+            ComplianceCommand::Remove(a) => Operation::RemoveComplianceConfiguration {
+                identity: a.identity.clone(),
+            },
+        };
+        store_cmd::run_cmdlet(ctx, out, op)
+    }
+
+    pub fn run_configuration(
+        cmd: &ConfigurationCommand,
+        ctx: &Context,
+        out: &mut Output,
+    ) -> Outcome {
+        let op = match cmd {
+            ConfigurationCommand::Get(a) => {
+                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.configurations))
+            }
+            ConfigurationCommand::New(a) => Operation::NewConfiguration {
+                identity: a.identity.clone(),
+                params: configuration_params(a),
+            },
+            ConfigurationCommand::Set(a) => Operation::SetConfiguration {
+                identity: a.identity.clone(),
+                params: configuration_params(a),
+            },
+            ConfigurationCommand::Remove(a) => Operation::RemoveConfiguration {
+                identity: a.identity.clone(),
+            },
+        };
+        store_cmd::run_cmdlet(ctx, out, op)
+    }
+}
+
+pub mod topology {
+    //! Pool-level commands: `endpoint get|new|remove`, `state get|set`, `active-server get|set`
+    //! (the cmdlets of those names), and `pool add|get`: pools are topology, which the service's
+    //! Topology Builder owns, so pchat offers a plain way to declare them in a store.
+
+    use clap::{Args, Subcommand};
+
+    use crate::cli::args;
+    use crate::cli::store_cmd::{self, GetFormat};
+    use crate::cli::{Context, Outcome, Output};
+    use crate::model::*;
+    use crate::ops::Operation;
+
+    #[derive(Debug, Subcommand)]
+    pub enum EndpointCommand {
+        /// List endpoints (Get-CsPersistentChatEndpoint)
+        Get(EndpointGetArgs),
+        /// Create an endpoint (New-CsPersistentChatEndpoint)
+        New(EndpointNewArgs),
+        /// Remove an endpoint (Remove-CsPersistentChatEndpoint); there is no Set: remove and re-create
+        Remove(EndpointRemoveArgs),
+    }
+
+    #[derive(Debug, Args)]
+    pub struct EndpointGetArgs {
+        /// The endpoint's SIP address
+        #[arg(long)]
+        pub identity: Option<String>,
+        #[arg(long)]
+        pub persistent_chat_pool_fqdn: Option<String>,
+        #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+        pub format: GetFormat,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct EndpointNewArgs {
+        #[arg(long)]
+        pub sip_address: String,
+        #[arg(long)]
+        pub persistent_chat_pool_fqdn: Option<String>,
+        #[arg(long)]
+        pub display_name: Option<String>,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct EndpointRemoveArgs {
+        /// The endpoint's SIP address
+        #[arg(long)]
+        pub identity: String,
+    }
+
+    #[derive(Debug, Subcommand)]
+    pub enum StateCommand {
+        /// Show pool states (Get-CsPersistentChatState)
+        Get(args::ServiceGet),
+        /// Fail a pool over to its backup databases or back (Set-CsPersistentChatState)
+        Set(StateSetArgs),
+    }
+
+    #[derive(Debug, Args)]
+    pub struct StateSetArgs {
+        #[arg(long, value_parser = args::service_id)]
+        pub identity: ServiceId,
+        /// Normal or FailedOver
+        #[arg(long, value_parser = args::pool_state)]
+        pub pool_state: PoolState,
+    }
+
+    #[derive(Debug, Subcommand)]
+    pub enum ActiveServerCommand {
+        /// Show each pool's active servers
+        Get(args::ServiceGet),
+        /// Choose which servers accept new connections (Set-CsPersistentChatActiveServer)
+        Set(ActiveSetArgs),
+    }
+
+    #[derive(Debug, Args)]
+    pub struct ActiveSetArgs {
+        #[arg(long, value_parser = args::service_id)]
+        pub identity: ServiceId,
+        #[command(flatten)]
+        pub active_servers: args::ActiveServerList,
+        /// Make the active servers inactive and the inactive ones active
+        #[arg(long)]
+        pub swap: bool,
+    }
+
+    #[derive(Debug, Subcommand)]
+    pub enum PoolCommand {
+        /// List the pools the store knows
+        Get(PoolGetArgs),
+        /// Add a pool (its state starts Normal with every server active)
+        Add(PoolAddArgs),
+    }
+
+    #[derive(Debug, Args)]
+    pub struct PoolGetArgs {
+        #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+        pub format: GetFormat,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct PoolAddArgs {
+        #[arg(long)]
+        pub fqdn: String,
+        #[arg(long)]
+        pub site: Option<String>,
+        /// The pool's servers
+        #[arg(long, num_args = 1.., value_delimiter = ',')]
+        pub servers: Vec<String>,
+    }
+
+    pub fn run_endpoint(cmd: &EndpointCommand, ctx: &Context, out: &mut Output) -> Outcome {
+        let op = match cmd {
+            EndpointCommand::Get(a) => {
+                let same = |want: &Option<String>, have: Option<&String>| {
+                    want.as_ref()
+                        .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
+                };
+                return store_cmd::get(ctx, out, a.format, |s| {
+                    s.endpoints
+                        .values()
+                        .filter(|e| {
+                            same(&a.identity, Some(&e.sip_address))
+                                && same(
+                                    &a.persistent_chat_pool_fqdn,
+                                    e.persistent_chat_pool_fqdn.as_ref(),
+                                )
+                        })
+                        .collect()
+                });
+            }
+            EndpointCommand::New(a) => Operation::NewEndpoint {
+                sip_address: a.sip_address.clone(),
+                pool: a.persistent_chat_pool_fqdn.clone(),
+                display_name: a.display_name.clone(),
+            },
+            EndpointCommand::Remove(a) => Operation::RemoveEndpoint {
+                sip_address: a.identity.clone(),
+            },
+        };
+        store_cmd::run_cmdlet(ctx, out, op)
+    }
+
+    pub fn run_state(cmd: &StateCommand, ctx: &Context, out: &mut Output) -> Outcome {
+        let op = match cmd {
+            StateCommand::Get(a) => {
+                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.states))
+            }
+            StateCommand::Set(a) => Operation::SetState {
+                identity: a.identity.clone(),
+                pool_state: a.pool_state,
+            },
+        };
+        store_cmd::run_cmdlet(ctx, out, op)
+    }
+
+    pub fn run_active_server(
+        cmd: &ActiveServerCommand,
+        ctx: &Context,
+        out: &mut Output,
+    ) -> Outcome {
+        let op = match cmd {
+            ActiveServerCommand::Get(a) => {
+                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.active_servers))
+            }
+            ActiveServerCommand::Set(a) => Operation::SetActiveServer {
+                identity: a.identity.clone(),
+                active_servers: a.active_servers.change(),
+                swap: a.swap,
+            },
+        };
+        store_cmd::run_cmdlet(ctx, out, op)
+    }
+
+    pub fn run_pool(cmd: &PoolCommand, ctx: &Context, out: &mut Output) -> Outcome {
+        match cmd {
+            PoolCommand::Get(a) => {
+                store_cmd::get(ctx, out, a.format, |s| s.pools.values().collect())
+            }
+            PoolCommand::Add(a) => {
+                let pool = Pool {
+                    fqdn: a.fqdn.clone(),
+                    site: a.site.clone(),
+                    servers: a.servers.clone(),
+                };
+                let result = store_cmd::block_on(async {
+                    let store = store_cmd::open(ctx).await?;
+                    let mut tx = store.write().await?;
+                    let state = tx.read_state().await?;
+                    let mut after = state.clone();
+                    after
+                        .pools
+                        .insert(pool.fqdn.to_ascii_lowercase(), pool.clone());
+                    let exists = state.declared_pool(&pool.fqdn).is_some();
+                    let problems: Vec<_> = crate::model::rules::validate(&after)
+                        .into_iter()
+                        .filter(|v| v.kind == Kind::Pool && v.severity == Severity::Error)
+                        .collect();
+                    if exists || !problems.is_empty() {
+                        tx.finish().await?;
+                        return Ok(Err(if exists {
+                            format!("pool `{}` already exists", pool.fqdn)
+                        } else {
+                            problems
+                                .iter()
+                                .map(|v| v.message.clone())
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        }));
+                    }
+                    tx.insert_pools(std::slice::from_ref(&pool)).await?;
+                    let revision = tx.commit_write().await?;
+                    store.close().await;
+                    Ok::<_, crate::store::StoreError>(Ok(revision))
+                });
+                match result {
+                    Ok(Ok(revision)) => {
+                        out.stdout.push_str(&format!(
+                            "added pool `{}` (store revision {revision})\n",
+                            a.fqdn
+                        ));
+                        Outcome::Success
+                    }
+                    Ok(Err(why)) => {
+                        out.stderr
+                            .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
+                        Outcome::Failed
+                    }
+                    Err(e) => store_cmd::store_failed(ctx, out, &e),
+                }
+            }
+        }
+    }
+}
