@@ -171,47 +171,20 @@ fn singleton(c: &plan::Change) -> bool {
 pub fn protected_set(
     desired: &DesiredState,
 ) -> std::collections::HashSet<(crate::model::Kind, String)> {
-    use crate::model::Kind;
-    let mut out = std::collections::HashSet::new();
-    let mut add = |kind, id: String, protect: bool| {
-        if protect {
-            out.insert((kind, id));
+    use crate::model::{Kind, Object};
+    type Set = std::collections::HashSet<(Kind, String)>;
+    fn add<T: Object>(desired: &DesiredState, out: &mut Set) {
+        // A pool's state and active servers are never removed: protection guards nothing there.
+        if matches!(T::KIND, Kind::State | Kind::ActiveServers) {
+            return;
         }
-    };
-    desired
-        .categories
-        .iter()
-        .for_each(|(k, v)| add(Kind::Category, k.to_string(), v.lifecycle.protect));
-    desired
-        .rooms
-        .iter()
-        .for_each(|(k, v)| add(Kind::Room, k.to_string(), v.lifecycle.protect));
-    desired
-        .addins
-        .iter()
-        .for_each(|(k, v)| add(Kind::Addin, k.to_string(), v.lifecycle.protect));
-    desired
-        .policies
-        .iter()
-        .for_each(|(k, v)| add(Kind::Policy, k.to_string(), v.lifecycle.protect));
-    desired
-        .policy_grants
-        .iter()
-        .for_each(|(k, v)| add(Kind::PolicyGrant, k.clone(), v.lifecycle.protect));
-    desired.compliance_configurations.iter().for_each(|(k, v)| {
-        add(
-            Kind::ComplianceConfiguration,
-            k.to_string(),
-            v.lifecycle.protect,
-        )
-    });
-    desired
-        .configurations
-        .iter()
-        .for_each(|(k, v)| add(Kind::Configuration, k.to_string(), v.lifecycle.protect));
-    desired
-        .endpoints
-        .iter()
-        .for_each(|(k, v)| add(Kind::Endpoint, k.clone(), v.lifecycle.protect));
+        for (k, v) in T::map(desired) {
+            if v.lifecycle().is_some_and(|l| l.protect) {
+                out.insert((T::KIND, k.to_string()));
+            }
+        }
+    }
+    let mut out = Set::new();
+    crate::model::kind::each_kind!(add, desired, &mut out);
     out
 }

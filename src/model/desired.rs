@@ -437,19 +437,13 @@ impl DesiredState {
 
     /// How many objects of a kind the state holds.
     pub fn count(&self, kind: Kind) -> usize {
-        match kind {
-            Kind::Pool => self.pools.len(),
-            Kind::Principal => self.principals.len(),
-            Kind::Category => self.categories.len(),
-            Kind::Addin => self.addins.len(),
-            Kind::Room => self.rooms.len(),
-            Kind::Policy => self.policies.len(),
-            Kind::PolicyGrant => self.policy_grants.len(),
-            Kind::ComplianceConfiguration => self.compliance_configurations.len(),
-            Kind::Configuration => self.configurations.len(),
-            Kind::Endpoint => self.endpoints.len(),
-            Kind::State => self.states.len(),
-            Kind::ActiveServers => self.active_servers.len(),
+        fn of<T: Object>(s: &DesiredState, kind: Kind, n: &mut usize) {
+            if T::KIND == kind {
+                *n = T::map(s).len();
+            }
         }
+        let mut n = 0;
+        super::kind::each_kind!(of, self, kind, &mut n);
+        n
     }
 }

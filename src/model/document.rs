@@ -113,42 +113,26 @@ pub struct Document {
 impl Document {
     /// The part of the document of one kind only.
     pub fn only(&self, kind: Kind) -> Document {
-        let mut d = Document::default();
-        match kind {
-            Kind::Pool => d.pools = self.pools.clone(),
-            Kind::Principal => d.principals = self.principals.clone(),
-            Kind::Category => d.categories = self.categories.clone(),
-            Kind::Addin => d.addins = self.addins.clone(),
-            Kind::Room => d.rooms = self.rooms.clone(),
-            Kind::Policy => d.policies = self.policies.clone(),
-            Kind::PolicyGrant => d.policy_grants = self.policy_grants.clone(),
-            Kind::ComplianceConfiguration => {
-                d.compliance_configurations = self.compliance_configurations.clone()
+        fn of<T: super::Object>(from: &Document, kind: Kind, to: &mut Document) {
+            if T::KIND == kind {
+                *T::declared_mut(to) = T::declared(from).to_vec();
             }
-            Kind::Configuration => d.configurations = self.configurations.clone(),
-            Kind::Endpoint => d.endpoints = self.endpoints.clone(),
-            Kind::State => d.states = self.states.clone(),
-            Kind::ActiveServers => d.active_servers = self.active_servers.clone(),
         }
+        let mut d = Document::default();
+        super::kind::each_kind!(of, self, kind, &mut d);
         d
     }
 
     /// How many objects of a kind the document holds.
     pub fn len_of(&self, kind: Kind) -> usize {
-        match kind {
-            Kind::Pool => self.pools.len(),
-            Kind::Principal => self.principals.len(),
-            Kind::Category => self.categories.len(),
-            Kind::Addin => self.addins.len(),
-            Kind::Room => self.rooms.len(),
-            Kind::Policy => self.policies.len(),
-            Kind::PolicyGrant => self.policy_grants.len(),
-            Kind::ComplianceConfiguration => self.compliance_configurations.len(),
-            Kind::Configuration => self.configurations.len(),
-            Kind::Endpoint => self.endpoints.len(),
-            Kind::State => self.states.len(),
-            Kind::ActiveServers => self.active_servers.len(),
+        fn of<T: super::Object>(d: &Document, kind: Kind, n: &mut usize) {
+            if T::KIND == kind {
+                *n = T::declared(d).len();
+            }
         }
+        let mut n = 0;
+        super::kind::each_kind!(of, self, kind, &mut n);
+        n
     }
 }
 

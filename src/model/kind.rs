@@ -629,6 +629,16 @@ pub trait Object: Serialize + JsonSchema + Clone + Sized {
     fn cell(&self, yaml: &str) -> Option<String>;
     fn map(state: &DesiredState) -> &BTreeMap<Self::Key, Self>;
     fn map_mut(state: &mut DesiredState) -> &mut BTreeMap<Self::Key, Self>;
+    /// The objects of this kind one file declares.
+    fn declared(doc: &Document) -> &[Self];
+    fn declared_mut(doc: &mut Document) -> &mut Vec<Self>;
+    /// pchat's own settings for the object (pools and principals have none).
+    fn lifecycle(&self) -> Option<&Lifecycle>;
+}
+
+/// Adds the (kind, key) of every object of a kind in `state`.
+pub fn keys_of<T: Object>(state: &DesiredState, out: &mut Vec<(Kind, String)>) {
+    out.extend(T::map(state).keys().map(|k| (T::KIND, k.to_string())));
 }
 
 fn pooled(pool: &Option<String>, name: &str) -> String {
@@ -711,7 +721,7 @@ cells! {
 }
 
 macro_rules! object {
-    ($t:ty, $kind:ident, $key:ty, $field:ident, |$x:ident| $identity:expr) => {
+    ($t:ty, $kind:ident, $key:ty, $field:ident, |$x:ident| $identity:expr $(, $no:ident)?) => {
         impl Object for $t {
             const KIND: Kind = Kind::$kind;
             type Key = $key;
@@ -728,14 +738,34 @@ macro_rules! object {
             fn map_mut(state: &mut DesiredState) -> &mut BTreeMap<$key, Self> {
                 &mut state.$field
             }
+            fn declared(doc: &Document) -> &[Self] {
+                &doc.$field
+            }
+            fn declared_mut(doc: &mut Document) -> &mut Vec<Self> {
+                &mut doc.$field
+            }
+            fn lifecycle(&self) -> Option<&Lifecycle> {
+                object!(@lifecycle self $($no)?)
+            }
         }
+    };
+    (@lifecycle $s:ident) => {
+        Some(&$s.lifecycle)
+    };
+    (@lifecycle $s:ident no_lifecycle) => {
+        None
     };
 }
 
-object!(Pool, Pool, String, pools, |x| x.fqdn.clone());
-object!(Principal, Principal, String, principals, |x| x
-    .identity()
-    .to_string());
+object!(Pool, Pool, String, pools, |x| x.fqdn.clone(), no_lifecycle);
+object!(
+    Principal,
+    Principal,
+    String,
+    principals,
+    |x| x.identity().to_string(),
+    no_lifecycle
+);
 object!(Category, Category, ObjectId, categories, |x| pooled(
     &x.persistent_chat_pool_fqdn,
     &x.name

@@ -292,49 +292,9 @@ fn closure(desired: &DesiredState, targets: &[(Kind, String)]) -> BTreeSet<(Kind
 
 /// Every object of a state by (kind, identity), as plans and the ownership table name them.
 pub fn identities(state: &DesiredState) -> Vec<(Kind, String)> {
+    use crate::model::kind::{each_kind, keys_of};
     let mut out = Vec::new();
-    out.extend(state.pools.keys().map(|k| (Kind::Pool, k.clone())));
-    out.extend(
-        state
-            .principals
-            .keys()
-            .map(|k| (Kind::Principal, k.clone())),
-    );
-    out.extend(
-        state
-            .categories
-            .keys()
-            .map(|k| (Kind::Category, k.to_string())),
-    );
-    out.extend(state.addins.keys().map(|k| (Kind::Addin, k.to_string())));
-    out.extend(state.rooms.keys().map(|k| (Kind::Room, k.to_string())));
-    out.extend(state.policies.keys().map(|k| (Kind::Policy, k.to_string())));
-    out.extend(
-        state
-            .policy_grants
-            .keys()
-            .map(|k| (Kind::PolicyGrant, k.clone())),
-    );
-    out.extend(
-        state
-            .compliance_configurations
-            .keys()
-            .map(|k| (Kind::ComplianceConfiguration, k.to_string())),
-    );
-    out.extend(
-        state
-            .configurations
-            .keys()
-            .map(|k| (Kind::Configuration, k.to_string())),
-    );
-    out.extend(state.endpoints.keys().map(|k| (Kind::Endpoint, k.clone())));
-    out.extend(state.states.keys().map(|k| (Kind::State, k.to_string())));
-    out.extend(
-        state
-            .active_servers
-            .keys()
-            .map(|k| (Kind::ActiveServers, k.to_string())),
-    );
+    each_kind!(keys_of, state, &mut out);
     out
 }
 
