@@ -101,10 +101,7 @@ pub fn adopt(a: &AdoptArgs, ctx: &Context, out: &mut Output) -> Outcome {
                 .push_str(&crate::render::diagnostics::text(&report, ctx.stderr_style));
             return Outcome::Failed;
         }
-        Err(e) => {
-            ctx.error(out, &e);
-            return Outcome::Failed;
-        }
+        Err(e) => return ctx.failed(out, &e, false),
     };
     let result = store_cmd::block_on(async {
         let store = store_cmd::open(ctx).await?;

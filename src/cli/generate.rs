@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use super::schema::WriteError;
 use super::{Context, Outcome, Output};
 use crate::synth::{self, SynthOptions};
 
@@ -34,20 +33,5 @@ pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
         ..SynthOptions::default()
     };
     let text = crate::config::yaml::to_string(&synth::document(opts));
-    match &args.out {
-        None => out.stdout.push_str(&text),
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, text) {
-                ctx.error(
-                    out,
-                    &WriteError {
-                        path: path.clone(),
-                        source: e,
-                    },
-                );
-                return Outcome::Failed;
-            }
-        }
-    }
-    Outcome::Success
+    ctx.write_out(out, args.out.as_deref(), text)
 }

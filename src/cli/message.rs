@@ -257,11 +257,10 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
             });
             match result {
                 Ok(Some(messages)) => {
-                    let refs: Vec<&Message> = messages.iter().collect();
                     store_cmd::print(
                         out,
                         a.format,
-                        &refs,
+                        &messages,
                         &[
                             ("Id", &|m: &Message| m.id.to_string()),
                             ("PostedAt", &|m: &Message| format_time(m.posted_at)),

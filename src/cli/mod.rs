@@ -208,6 +208,41 @@ pub struct Context {
 
 impl Context {
     /// An error line on stderr: `error: MESSAGE` and its causes.
+    /// Reports an error and says how the command ended: a safety refusal exits 3, anything
+    /// else 1.
+    pub fn failed(&self, out: &mut Output, err: &dyn std::error::Error, refusal: bool) -> Outcome {
+        self.error(out, err);
+        if refusal {
+            Outcome::Refused
+        } else {
+            Outcome::Failed
+        }
+    }
+
+    /// Writes a command's text to `path`, or to stdout when there is none.
+    pub fn write_out(
+        &self,
+        out: &mut Output,
+        path: Option<&std::path::Path>,
+        text: String,
+    ) -> Outcome {
+        let Some(path) = path else {
+            out.stdout.push_str(&text);
+            return Outcome::Success;
+        };
+        match std::fs::write(path, text) {
+            Ok(()) => Outcome::Success,
+            Err(source) => self.failed(
+                out,
+                &schema::WriteError {
+                    path: path.to_path_buf(),
+                    source,
+                },
+                false,
+            ),
+        }
+    }
+
     pub fn error(&self, out: &mut Output, err: &dyn std::error::Error) {
         let mut msg = format!("{}: {err}", self.stderr_style.red("error"));
         let mut source = err.source();

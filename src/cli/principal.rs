@@ -86,13 +86,9 @@ struct UserRow {
 pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
     match cmd {
         PrincipalCommand::Import(a) => import(a, ctx, out),
-        PrincipalCommand::Get(a) => {
-            let state = match store_cmd::read_state(ctx) {
-                Ok(s) => s,
-                Err(e) => return store_cmd::store_failed(ctx, out, &e),
-            };
+        PrincipalCommand::Get(a) => store_cmd::get(ctx, out, a.format, |state| {
             let ou = a.ou.as_deref().map(key);
-            let items: Vec<&Principal> = state
+            state
                 .principals
                 .iter()
                 .filter(|(k, p)| {
@@ -117,33 +113,15 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 })
                 .map(|(_, p)| p)
                 .take(a.result_size.unwrap_or(usize::MAX))
-                .collect();
-            store_cmd::print(
-                out,
-                a.format,
-                &items,
-                &[
-                    ("Type", &|p: &Principal| format!("{:?}", p.principal_type)),
-                    ("Identity", &|p: &Principal| p.identity().to_string()),
-                    ("DisplayName", &|p: &Principal| {
-                        p.display_name.clone().unwrap_or_default()
-                    }),
-                    ("Enabled", &|p: &Principal| p.enabled.to_string()),
-                ],
-            );
-            Outcome::Success
-        }
-        PrincipalCommand::Eligible(a) => {
-            let state = match store_cmd::read_state(ctx) {
-                Ok(s) => s,
-                Err(e) => return store_cmd::store_failed(ctx, out, &e),
-            };
+                .collect()
+        }),
+        PrincipalCommand::Eligible(a) => store_cmd::with_state(ctx, out, |state, out| {
             let (users, what) = match (&a.category, &a.room) {
                 (Some(c), _) => (
-                    access::eligible_for_category(&state, c),
+                    access::eligible_for_category(state, c),
                     format!("category `{c}`"),
                 ),
-                (_, Some(r)) => (access::eligible_for_room(&state, r), format!("room `{r}`")),
+                (_, Some(r)) => (access::eligible_for_room(state, r), format!("room `{r}`")),
                 (None, None) => unreachable!("clap requires one of them"),
             };
             let Some(users) = users else {
@@ -166,11 +144,10 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     enable_persistent_chat: None,
                 })
                 .collect();
-            let refs: Vec<&UserRow> = rows.iter().collect();
             store_cmd::print(
                 out,
                 a.format,
-                &refs,
+                &rows,
                 &[
                     ("SipAddress", &|r: &UserRow| r.sip_address.clone()),
                     ("DisplayName", &|r: &UserRow| {
@@ -179,12 +156,8 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 ],
             );
             Outcome::Success
-        }
-        PrincipalCommand::Policy(a) => {
-            let state = match store_cmd::read_state(ctx) {
-                Ok(s) => s,
-                Err(e) => return store_cmd::store_failed(ctx, out, &e),
-            };
+        }),
+        PrincipalCommand::Policy(a) => store_cmd::with_state(ctx, out, |state, out| {
             let users: Vec<String> = match &a.identity {
                 Some(u) => vec![u.clone()],
                 None => state
@@ -197,7 +170,7 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
             let rows: Vec<UserRow> = users
                 .iter()
                 .map(|u| {
-                    let e = access::effective_policy(&state, u);
+                    let e = access::effective_policy(state, u);
                     UserRow {
                         sip_address: u.clone(),
                         display_name: state
@@ -209,11 +182,10 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     }
                 })
                 .collect();
-            let refs: Vec<&UserRow> = rows.iter().collect();
             store_cmd::print(
                 out,
                 a.format,
-                &refs,
+                &rows,
                 &[
                     ("SipAddress", &|r: &UserRow| r.sip_address.clone()),
                     ("Policy", &|r: &UserRow| {
@@ -225,17 +197,14 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 ],
             );
             Outcome::Success
-        }
+        }),
     }
 }
 
 fn import(a: &ImportArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let principals = match crate::config::directory::read(&a.file) {
         Ok(p) => p,
-        Err(e) => {
-            ctx.error(out, &e);
-            return Outcome::Failed;
-        }
+        Err(e) => return ctx.failed(out, &e, false),
     };
     let result = store_cmd::block_on(async {
         let store = store_cmd::open(ctx).await?;

@@ -510,14 +510,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
             ));
             Outcome::Success
         }
-        Err(e) => {
-            ctx.error(out, &e);
-            if e.is_safety_refusal() {
-                Outcome::Refused
-            } else {
-                Outcome::Failed
-            }
-        }
+        Err(e) => ctx.failed(out, &e, e.is_safety_refusal()),
     }
 }
 
@@ -532,12 +525,11 @@ pub fn history_cmd(a: &HistoryArgs, ctx: &Context, out: &mut Output) -> Outcome 
     });
     match result {
         Ok(records) => {
-            let refs: Vec<&crate::store::ApplyRecord> = records.iter().collect();
             type R = crate::store::ApplyRecord;
             store_cmd::print(
                 out,
                 a.format,
-                &refs,
+                &records,
                 &[
                     ("Id", &|r: &R| r.id.to_string()),
                     ("AppliedAt", &|r: &R| {

@@ -20,22 +20,7 @@ pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
     } else {
         crate::schema::generate()
     };
-    match &args.out {
-        None => out.stdout.push_str(&schema),
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, schema) {
-                ctx.error(
-                    out,
-                    &WriteError {
-                        path: path.clone(),
-                        source: e,
-                    },
-                );
-                return Outcome::Failed;
-            }
-        }
-    }
-    Outcome::Success
+    ctx.write_out(out, args.out.as_deref(), schema)
 }
 
 #[derive(Debug, thiserror::Error)]

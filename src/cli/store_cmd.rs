@@ -35,12 +35,7 @@ pub async fn open(ctx: &Context) -> Result<Store, StoreError> {
 
 /// Reports a store failure; a lock timeout is a safety refusal (exit 3).
 pub fn store_failed(ctx: &Context, out: &mut Output, e: &StoreError) -> Outcome {
-    ctx.error(out, e);
-    if e.is_refusal() {
-        Outcome::Refused
-    } else {
-        Outcome::Failed
-    }
+    ctx.failed(out, e, e.is_refusal())
 }
 
 fn describe(t: &Touched) -> String {
@@ -91,14 +86,7 @@ pub fn run_cmdlet(ctx: &Context, out: &mut Output, op: Operation) -> Outcome {
             }
             Outcome::Success
         }
-        Err(e) => {
-            ctx.error(out, &e);
-            if e.is_safety_refusal() {
-                Outcome::Refused
-            } else {
-                Outcome::Failed
-            }
-        }
+        Err(e) => ctx.failed(out, &e, e.is_safety_refusal()),
     }
 }
 
@@ -127,9 +115,9 @@ pub fn get<T: crate::model::Object>(
     let items = select(&state);
     let desc = T::KIND.desc();
     let shown: Vec<&crate::model::Field> = desc.fields.iter().filter(|f| f.shown).collect();
-    // A kind whose identity is one of its shown fields (an endpoint's SIP address) needs no
-    // identity column of its own.
-    let identity = !shown.iter().any(|f| desc.identity.contains(&f.yaml));
+    // A kind whose identity is one shown field (an endpoint's SIP address, a pool's FQDN)
+    // needs no identity column of its own.
+    let identity = !matches!(desc.identity, [one] if shown.iter().any(|f| f.yaml == *one));
     let headers: Vec<String> = identity
         .then(|| "Identity".to_string())
         .into_iter()
@@ -154,13 +142,26 @@ pub type Column<'a, T> = (&'a str, &'a dyn Fn(&T) -> String);
 pub fn print<T: Serialize>(
     out: &mut Output,
     format: GetFormat,
-    items: &[&T],
+    items: &[T],
     columns: &[Column<'_, T>],
 ) {
     let headers = columns.iter().map(|(h, _)| *h).collect();
-    print_with(out, format, items, headers, |item| {
+    let items: Vec<&T> = items.iter().collect();
+    print_with(out, format, &items, headers, |item| {
         columns.iter().map(|(_, f)| f(item)).collect()
     });
+}
+
+/// Reads the live state for a command that shows something of it; a store failure is reported.
+pub fn with_state(
+    ctx: &Context,
+    out: &mut Output,
+    show: impl FnOnce(&crate::model::DesiredState, &mut Output) -> Outcome,
+) -> Outcome {
+    match read_state(ctx) {
+        Ok(state) => show(&state, out),
+        Err(e) => store_failed(ctx, out, &e),
+    }
 }
 
 fn print_with<T: Serialize>(

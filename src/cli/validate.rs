@@ -21,10 +21,7 @@ pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
             (loaded.report, Outcome::Success)
         }
         Err(ConfigError::Invalid(report)) => (report, Outcome::Failed),
-        Err(e) => {
-            ctx.error(out, &e);
-            return Outcome::Failed;
-        }
+        Err(e) => return ctx.failed(out, &e, false),
     };
     out.stdout.push_str(&match args.format {
         Format::Text => diagnostics::text(&report, ctx.stdout_style),

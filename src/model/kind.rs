@@ -203,12 +203,12 @@ const PRINCIPAL: KindDesc = KindDesc {
     // The directory (Active Directory) is not managed by the Persistent Chat cmdlets.
     cmdlets: NO_CMDLETS,
     fields: &[
-        key("type", "principal_type"),
+        key("type", "principal_type").shown(),
         key("sipAddress", "sip_address"),
         key("distinguishedName", "distinguished_name"),
-        Field::new("displayName", None, Stored::Column("display_name")),
+        Field::new("displayName", None, Stored::Column("display_name")).shown(),
         Field::new("site", None, Stored::Column("site")),
-        Field::new("enabled", None, Stored::Column("enabled")),
+        Field::new("enabled", None, Stored::Column("enabled")).shown(),
         Field::new(
             "members",
             None,
