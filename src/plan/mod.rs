@@ -11,6 +11,7 @@
 //! - Only managed objects are removed under `Prune::Managed`; others are listed as kept.
 
 mod diff;
+mod kinds;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -224,15 +225,15 @@ impl Plan {
 /// Plans the changes that make the live store the desired state.
 pub fn plan(desired: &DesiredState, live: Live<'_>, opts: &PlanOptions) -> Plan {
     let mut p = diff::Planner::new(live, opts.prune);
-    p.pools(desired);
-    p.principals(desired);
-    p.categories(desired);
-    p.addins(desired);
-    p.rooms(desired);
-    p.policies(desired);
-    p.grants(desired);
-    p.compliance(desired);
-    p.configurations(desired);
+    p.kind::<Pool>(desired);
+    p.kind::<Principal>(desired);
+    p.kind::<Category>(desired);
+    p.kind::<Addin>(desired);
+    p.kind::<Room>(desired);
+    p.kind::<PersistentChatPolicy>(desired);
+    p.kind::<PolicyGrant>(desired);
+    p.kind::<ComplianceConfiguration>(desired);
+    p.kind::<PersistentChatConfiguration>(desired);
     p.endpoints(desired);
     p.states(desired);
     p.active_servers(desired);
