@@ -178,47 +178,22 @@ pub async fn export(store: &Store, opts: &ExportOptions) -> Result<Vec<u8>, Data
             entries.push((format!("{name}.json"), bytes));
         }
     };
-    add("pools", json(&state.pools.values().collect::<Vec<_>>()));
-    add(
-        "principals",
-        json(&state.principals.values().collect::<Vec<_>>()),
-    );
-    add("categories", json(&categories));
-    add("addins", json(&state.addins.values().collect::<Vec<_>>()));
-    add(
-        "rooms",
-        json(
-            &room_ids
-                .iter()
-                .map(|id| &state.rooms[*id])
-                .collect::<Vec<_>>(),
-        ),
-    );
-    add(
-        "policies",
-        json(&state.policies.values().collect::<Vec<_>>()),
-    );
-    add(
-        "policyGrants",
-        json(&state.policy_grants.values().collect::<Vec<_>>()),
-    );
-    add(
-        "complianceConfigurations",
-        json(&state.compliance_configurations.values().collect::<Vec<_>>()),
-    );
-    add(
-        "configurations",
-        json(&state.configurations.values().collect::<Vec<_>>()),
-    );
-    add(
-        "endpoints",
-        json(&state.endpoints.values().collect::<Vec<_>>()),
-    );
-    add("states", json(&state.states.values().collect::<Vec<_>>()));
-    add(
-        "activeServers",
-        json(&state.active_servers.values().collect::<Vec<_>>()),
-    );
+    // Every kind whole, but categories and rooms: a scoped export takes those in its scope.
+    let mut kinds = Vec::new();
+    each_kind!(whole, &state, &mut kinds);
+    for (kind, bytes) in kinds {
+        let bytes = match kind {
+            Kind::Category => json(&categories),
+            Kind::Room => json(
+                &room_ids
+                    .iter()
+                    .map(|id| &state.rooms[*id])
+                    .collect::<Vec<_>>(),
+            ),
+            _ => bytes,
+        };
+        add(kind.key(), bytes);
+    }
     let records: Vec<MessageRecord> = messages
         .iter()
         .filter(|m| room_ids.contains(&m.room))
@@ -293,6 +268,20 @@ fn parse<T: for<'de> Deserialize<'de>>(
     }
 }
 
+/// Reads one kind's entry into `doc`; the first failure is kept in `result`.
+fn parse_kind<T: Object>(
+    files: &[(String, Vec<u8>)],
+    doc: &mut Document,
+    result: &mut Result<(), DataError>,
+) {
+    if result.is_ok() {
+        match parse(files, T::KIND.key()) {
+            Ok(list) => *T::declared_mut(doc) = list,
+            Err(e) => *result = Err(e),
+        }
+    }
+}
+
 /// Imports an archive. Objects that already exist are refused unless `force`; the global
 /// settings, pool states and active servers always exist and are simply set.
 ///
@@ -356,6 +345,15 @@ pub async fn import(store: &Store, bytes: &[u8], force: bool) -> Result<ImportSu
     })
 }
 
+/// A kind's objects as an archive entry (categories and rooms are scoped by the caller).
+fn whole<T: Object>(state: &DesiredState, out: &mut Vec<(Kind, Vec<u8>)>) {
+    let bytes = match T::KIND {
+        Kind::Category | Kind::Room => Vec::new(),
+        _ => json(&T::map(state).values().collect::<Vec<_>>()),
+    };
+    out.push((T::KIND, bytes));
+}
+
 /// The objects and messages of an archive, its manifest checked.
 fn read_archive(bytes: &[u8]) -> Result<(Document, Vec<Message>), DataError> {
     let files = entries(bytes)?;
@@ -373,20 +371,10 @@ fn read_archive(bytes: &[u8]) -> Result<(Document, Vec<Message>), DataError> {
             manifest.format, manifest.version
         )));
     }
-    let doc = Document {
-        pools: parse(&files, "pools")?,
-        principals: parse(&files, "principals")?,
-        categories: parse(&files, "categories")?,
-        addins: parse(&files, "addins")?,
-        rooms: parse(&files, "rooms")?,
-        policies: parse(&files, "policies")?,
-        policy_grants: parse(&files, "policyGrants")?,
-        compliance_configurations: parse(&files, "complianceConfigurations")?,
-        configurations: parse(&files, "configurations")?,
-        endpoints: parse(&files, "endpoints")?,
-        states: parse(&files, "states")?,
-        active_servers: parse(&files, "activeServers")?,
-    };
+    let mut doc = Document::default();
+    let mut parsed = Ok(());
+    each_kind!(parse_kind, &files, &mut doc, &mut parsed);
+    parsed?;
     let records: Vec<MessageRecord> = parse(&files, "messages")?;
     let messages: Vec<Message> = records
         .into_iter()

@@ -618,7 +618,7 @@ impl std::fmt::Display for Kind {
 }
 
 /// A model type that is one kind's object, and where a state keeps it.
-pub trait Object: Serialize + JsonSchema + Clone + Sized {
+pub trait Object: Serialize + serde::de::DeserializeOwned + JsonSchema + Clone + Sized {
     const KIND: Kind;
     /// The key of the state's map (normalized where the service ignores case or form).
     type Key: Ord + Clone + std::fmt::Display;

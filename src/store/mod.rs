@@ -452,28 +452,41 @@ async fn open_sqlite(path: &Path, lock_timeout: Duration) -> Result<(SqlitePool,
     }
     .foreign_keys(true)
     .busy_timeout(lock_timeout);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
-        .connect_with(opts)
-        .await
-        .map_err(|e| StoreError::Create {
-            path: path.to_path_buf(),
-            reason: match &e {
-                sqlx::Error::Database(d) if d.code().as_deref() == Some("14") && read_only => {
-                    "this user may read the store but not write it, and cannot read its \
+    // Two first uses at once: the one that loses the race to switch a new file to WAL is told
+    // "database is locked" without SQLite's busy handler; it waits like any other writer.
+    let deadline = std::time::Instant::now() + lock_timeout;
+    let pool = loop {
+        match SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.clone())
+            .await
+        {
+            Err(sqlx::Error::Database(d))
+                if d.code().as_deref() == Some("5") && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => break other,
+        }
+    }
+    .map_err(|e| StoreError::Create {
+        path: path.to_path_buf(),
+        reason: match &e {
+            sqlx::Error::Database(d) if d.code().as_deref() == Some("14") && read_only => {
+                "this user may read the store but not write it, and cannot read its \
                      write-ahead log (-wal, -shm files) either: ask its owner for read access \
                      to those files too"
-                        .to_string()
-                }
-                sqlx::Error::Database(d) if d.code().as_deref() == Some("14") => {
-                    format!(
-                        "the file cannot be opened or created in {} (is it writable?)",
-                        parent.display()
-                    )
-                }
-                other => other.to_string(),
-            },
-        })?;
+                    .to_string()
+            }
+            sqlx::Error::Database(d) if d.code().as_deref() == Some("14") => {
+                format!(
+                    "the file cannot be opened or created in {} (is it writable?)",
+                    parent.display()
+                )
+            }
+            other => other.to_string(),
+        },
+    })?;
     Ok((pool, read_only))
 }
 

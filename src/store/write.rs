@@ -450,11 +450,13 @@ impl Tx<'_> {
                 .await?;
             return Ok(1);
         }
-        self.simple(
-            "DELETE FROM policies WHERE identity = $1",
-            &[&scope.to_string()],
-        )
-        .await
+        self.delete_scoped(Kind::Policy, scope).await
+    }
+
+    /// Deletes a scoped setting's row, in its kind's table.
+    async fn delete_scoped(&mut self, kind: Kind, scope: &Scope) -> Result<u64> {
+        let sql = format!("DELETE FROM {} WHERE identity = $1", kind.desc().table);
+        self.simple(&sql, &[&scope.to_string()]).await
     }
 
     pub async fn upsert_grant(&mut self, g: &PolicyGrant) -> Result<()> {
@@ -515,11 +517,8 @@ impl Tx<'_> {
                 .await?;
             return Ok(1);
         }
-        self.simple(
-            "DELETE FROM compliance_configurations WHERE identity = $1",
-            &[&scope.to_string()],
-        )
-        .await
+        self.delete_scoped(Kind::ComplianceConfiguration, scope)
+            .await
     }
 
     pub async fn upsert_configuration(&mut self, x: &PersistentChatConfiguration) -> Result<()> {
@@ -552,11 +551,7 @@ impl Tx<'_> {
                 .await?;
             return Ok(1);
         }
-        self.simple(
-            "DELETE FROM configurations WHERE identity = $1",
-            &[&scope.to_string()],
-        )
-        .await
+        self.delete_scoped(Kind::Configuration, scope).await
     }
 
     pub async fn insert_endpoint(&mut self, e: &Endpoint, is_default: bool) -> Result<()> {
