@@ -445,29 +445,12 @@ async fn write_objects(
     for (k, r) in old {
         tx.update_room(k, r).await?;
     }
-    for p in incoming.policies.values() {
-        tx.upsert_policy(p).await?;
-    }
-    for g in incoming.policy_grants.values() {
-        tx.upsert_grant(g).await?;
-    }
-    for c in incoming.compliance_configurations.values() {
-        tx.upsert_compliance(c).await?;
-    }
-    for c in incoming.configurations.values() {
-        tx.upsert_configuration(c).await?;
-    }
+    tx.upsert_settings(incoming).await?;
     for (k, e) in &incoming.endpoints {
         if state.endpoints.contains_key(k) {
             tx.delete_endpoint(k).await?;
         }
         tx.insert_endpoint(e, false).await?;
-    }
-    for s in incoming.states.values() {
-        tx.set_state(s).await?;
-    }
-    for a in incoming.active_servers.values() {
-        tx.set_active_servers(a).await?;
     }
     Ok(())
 }

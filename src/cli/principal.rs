@@ -144,18 +144,8 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     enable_persistent_chat: None,
                 })
                 .collect();
-            store_cmd::print(
-                out,
-                a.format,
-                &rows,
-                &[
-                    ("SipAddress", &|r: &UserRow| r.sip_address.clone()),
-                    ("DisplayName", &|r: &UserRow| {
-                        r.display_name.clone().unwrap_or_default()
-                    }),
-                ],
-            );
-            Outcome::Success
+            let name = |r: &UserRow| r.display_name.clone().unwrap_or_default();
+            print_users(out, a.format, &rows, &[("DisplayName", &name)])
         }),
         PrincipalCommand::Policy(a) => store_cmd::with_state(ctx, out, |state, out| {
             let users: Vec<String> = match &a.identity {
@@ -182,23 +172,31 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     }
                 })
                 .collect();
-            store_cmd::print(
+            let policy = |r: &UserRow| r.policy.clone().unwrap_or_default();
+            let enabled = |r: &UserRow| r.enable_persistent_chat.unwrap_or_default().to_string();
+            print_users(
                 out,
                 a.format,
                 &rows,
-                &[
-                    ("SipAddress", &|r: &UserRow| r.sip_address.clone()),
-                    ("Policy", &|r: &UserRow| {
-                        r.policy.clone().unwrap_or_default()
-                    }),
-                    ("EnablePersistentChat", &|r: &UserRow| {
-                        r.enable_persistent_chat.unwrap_or_default().to_string()
-                    }),
-                ],
-            );
-            Outcome::Success
+                &[("Policy", &policy), ("EnablePersistentChat", &enabled)],
+            )
         }),
     }
+}
+
+/// Users as a table of their SIP address and `columns`, or as JSON/YAML.
+fn print_users(
+    out: &mut Output,
+    format: GetFormat,
+    rows: &[UserRow],
+    columns: &[store_cmd::Column<'_, UserRow>],
+) -> Outcome {
+    let sip = |r: &UserRow| r.sip_address.clone();
+    let all: Vec<store_cmd::Column<'_, UserRow>> = std::iter::once(("SipAddress", &sip as _))
+        .chain(columns.iter().copied())
+        .collect();
+    store_cmd::print(out, format, rows, &all);
+    Outcome::Success
 }
 
 fn import(a: &ImportArgs, ctx: &Context, out: &mut Output) -> Outcome {

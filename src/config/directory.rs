@@ -139,15 +139,7 @@ fn csv(text: &str) -> Result<Vec<Principal>, (usize, String)> {
                 ),
             ));
         }
-        let mut p = Principal {
-            principal_type: PrincipalType::User,
-            sip_address: None,
-            distinguished_name: None,
-            display_name: None,
-            site: None,
-            enabled: true,
-            members: vec![],
-        };
+        let mut p = blank_user();
         let mut typed = false;
         for (col, v) in columns.iter().zip(values) {
             let v = v.trim().to_string();
@@ -235,15 +227,7 @@ fn ldif(text: &str) -> Result<Vec<Principal>, (usize, String)> {
             return Ok(());
         }
         let first = entry[0].0;
-        let mut p = Principal {
-            principal_type: PrincipalType::User,
-            sip_address: None,
-            distinguished_name: None,
-            display_name: None,
-            site: None,
-            enabled: true,
-            members: vec![],
-        };
+        let mut p = blank_user();
         let mut typed = false;
         for (n, attr, value) in entry.drain(..) {
             match attr.to_ascii_lowercase().as_str() {
@@ -313,6 +297,19 @@ fn ldif(text: &str) -> Result<Vec<Principal>, (usize, String)> {
     }
     flush(&mut entry, &mut out)?;
     Ok(out)
+}
+
+/// A principal with nothing known yet: a user, enabled, until its attributes say otherwise.
+fn blank_user() -> Principal {
+    Principal {
+        principal_type: PrincipalType::User,
+        sip_address: None,
+        distinguished_name: None,
+        display_name: None,
+        site: None,
+        enabled: true,
+        members: vec![],
+    }
 }
 
 #[cfg(test)]

@@ -381,21 +381,19 @@ fn check_item(kind: Kind, item: &serde_yaml::Value, prefix: &str) -> Option<RawE
             }
         }
     }
-    use crate::model::*;
-    match kind {
-        Kind::Pool => check::<Pool>(&text, prefix),
-        Kind::Principal => check::<Principal>(&text, prefix),
-        Kind::Category => check::<Category>(&text, prefix),
-        Kind::Addin => check::<Addin>(&text, prefix),
-        Kind::Room => check::<Room>(&text, prefix),
-        Kind::Policy => check::<PersistentChatPolicy>(&text, prefix),
-        Kind::PolicyGrant => check::<PolicyGrant>(&text, prefix),
-        Kind::ComplianceConfiguration => check::<ComplianceConfiguration>(&text, prefix),
-        Kind::Configuration => check::<PersistentChatConfiguration>(&text, prefix),
-        Kind::Endpoint => check::<Endpoint>(&text, prefix),
-        Kind::State => check::<PersistentChatState>(&text, prefix),
-        Kind::ActiveServers => check::<ActiveServers>(&text, prefix),
+    fn check_kind<T: crate::model::Object>(
+        kind: Kind,
+        text: &str,
+        prefix: &str,
+        out: &mut Option<RawError>,
+    ) {
+        if T::KIND == kind {
+            *out = check::<T>(text, prefix);
+        }
     }
+    let mut out = None;
+    crate::model::kind::each_kind!(check_kind, kind, &text, prefix, &mut out);
+    out
 }
 
 fn describe(v: &serde_yaml::Value) -> &'static str {

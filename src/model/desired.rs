@@ -38,24 +38,87 @@ pub struct Duplicate<O> {
 
 use super::principal::key_or_text as norm;
 
-macro_rules! absorb {
-    ($map:expr, $kind:expr, $origin:expr, $dups:expr, $items:expr, |$item:ident| $key:expr) => {
-        #[allow(unused_mut)] // Only some kinds rewrite the object while keying it.
-        for (index, mut $item) in $items.into_iter().enumerate() {
-            let key = $key;
-            match $map.entry(key) {
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert($item);
-                }
-                std::collections::btree_map::Entry::Occupied(o) => $dups.push(Duplicate {
-                    kind: $kind,
-                    identity: o.key().to_string(),
-                    origin: $origin,
-                    index,
-                }),
+/// How the state keys an object of a kind: the object's references are settled in place
+/// (pool names as declared, canonical scopes) and its key returned.
+trait Keyed: Object {
+    fn settle(&mut self, state: &DesiredState) -> Self::Key;
+}
+
+/// `POOL\NAME` of an object with a pool field, the pool settled first.
+fn pooled_key(state: &DesiredState, pool: &mut Option<String>, name: &str) -> ObjectId {
+    state.settle_pool(pool);
+    ObjectId::new(pool.clone().unwrap_or_default(), name.to_string())
+}
+
+macro_rules! keyed {
+    ($($t:ty => |$x:ident, $s:ident| $key:expr;)*) => {
+        $(impl Keyed for $t {
+            fn settle(&mut self, $s: &DesiredState) -> Self::Key {
+                let $x = self;
+                $key
+            }
+        })*
+    };
+}
+
+keyed! {
+    Pool => |p, _s| p.fqdn.to_ascii_lowercase();
+    Principal => |p, _s| norm(p.identity());
+    Category => |c, s| pooled_key(s, &mut c.persistent_chat_pool_fqdn, &c.name);
+    Addin => |a, s| pooled_key(s, &mut a.persistent_chat_pool_fqdn, &a.name);
+    PersistentChatPolicy => |p, s| { p.identity = s.canonical_scope(&p.identity); p.identity.clone() };
+    PolicyGrant => |g, _s| norm(&g.identity);
+    ComplianceConfiguration => |c, s| { c.identity = s.canonical_scope(&c.identity); c.identity.clone() };
+    PersistentChatConfiguration => |c, s| { c.identity = s.canonical_scope(&c.identity); c.identity.clone() };
+    Endpoint => |e, s| { s.settle_pool(&mut e.persistent_chat_pool_fqdn); norm(&e.sip_address) };
+    PersistentChatState => |x, s| { x.identity = s.canonical_service(&x.identity); x.identity.clone() };
+    ActiveServers => |x, s| { x.identity = s.canonical_service(&x.identity); x.identity.clone() };
+}
+
+impl Keyed for Room {
+    /// A room without a pool goes where its category is (when several pools exist), so rooms
+    /// are keyed after every category.
+    fn settle(&mut self, state: &DesiredState) -> ObjectId {
+        if self.persistent_chat_pool_fqdn.is_some() || state.pools.len() <= 1 {
+            state.settle_pool(&mut self.persistent_chat_pool_fqdn);
+        } else {
+            self.persistent_chat_pool_fqdn = state.room_pool(self);
+        }
+        ObjectId::new(
+            self.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
+            self.name.clone(),
+        )
+    }
+}
+
+/// Moves one kind's objects of a document into the state, in `pass` order: pools first (every
+/// reference names one), rooms last (they may take their category's pool), the rest between.
+/// `duplicate(kind, identity, index)` hears of each object whose key is taken already.
+fn absorb<T: Keyed>(
+    state: &mut DesiredState,
+    doc: &mut Document,
+    pass: u8,
+    duplicate: &mut dyn FnMut(Kind, String, usize),
+) {
+    let wanted = match T::KIND {
+        Kind::Pool => 0,
+        Kind::Room => 2,
+        _ => 1,
+    };
+    if pass != wanted {
+        return;
+    }
+    for (index, mut item) in std::mem::take(T::declared_mut(doc)).into_iter().enumerate() {
+        let key = item.settle(state);
+        match T::map_mut(state).entry(key) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(item);
+            }
+            std::collections::btree_map::Entry::Occupied(o) => {
+                duplicate(T::KIND, o.key().to_string(), index)
             }
         }
-    };
+    }
 }
 
 impl DesiredState {
@@ -67,131 +130,19 @@ impl DesiredState {
         let mut state = DesiredState::default();
         let mut dups = Vec::new();
         let mut docs = docs;
-        for (origin, doc) in &mut docs {
-            let pools = std::mem::take(&mut doc.pools);
-            absorb!(state.pools, Kind::Pool, *origin, dups, pools, |p| p
-                .fqdn
-                .to_ascii_lowercase());
-        }
-        let mut rooms = Vec::new();
-        for (origin, doc) in docs {
-            let Document {
-                pools: _,
-                principals,
-                categories,
-                addins,
-                rooms: doc_rooms,
-                policies,
-                policy_grants,
-                compliance_configurations,
-                configurations,
-                endpoints,
-                states,
-                active_servers,
-            } = doc;
-            absorb!(
-                state.principals,
-                Kind::Principal,
-                origin,
-                dups,
-                principals,
-                |p| norm(p.identity())
-            );
-            absorb!(
-                state.categories,
-                Kind::Category,
-                origin,
-                dups,
-                categories,
-                |c| {
-                    state.settle_pool(&mut c.persistent_chat_pool_fqdn);
-                    ObjectId::new(
-                        c.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
-                        c.name.clone(),
-                    )
-                }
-            );
-            absorb!(state.addins, Kind::Addin, origin, dups, addins, |a| {
-                state.settle_pool(&mut a.persistent_chat_pool_fqdn);
-                ObjectId::new(
-                    a.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
-                    a.name.clone(),
-                )
-            });
-            absorb!(state.policies, Kind::Policy, origin, dups, policies, |p| {
-                p.identity = state.canonical_scope(&p.identity);
-                p.identity.clone()
-            });
-            absorb!(
-                state.policy_grants,
-                Kind::PolicyGrant,
-                origin,
-                dups,
-                policy_grants,
-                |g| { norm(&g.identity) }
-            );
-            absorb!(
-                state.compliance_configurations,
-                Kind::ComplianceConfiguration,
-                origin,
-                dups,
-                compliance_configurations,
-                |c| {
-                    c.identity = state.canonical_scope(&c.identity);
-                    c.identity.clone()
-                }
-            );
-            absorb!(
-                state.configurations,
-                Kind::Configuration,
-                origin,
-                dups,
-                configurations,
-                |c| {
-                    c.identity = state.canonical_scope(&c.identity);
-                    c.identity.clone()
-                }
-            );
-            absorb!(
-                state.endpoints,
-                Kind::Endpoint,
-                origin,
-                dups,
-                endpoints,
-                |e| {
-                    state.settle_pool(&mut e.persistent_chat_pool_fqdn);
-                    norm(&e.sip_address)
-                }
-            );
-            absorb!(state.states, Kind::State, origin, dups, states, |s| {
-                s.identity = state.canonical_service(&s.identity);
-                s.identity.clone()
-            });
-            absorb!(
-                state.active_servers,
-                Kind::ActiveServers,
-                origin,
-                dups,
-                active_servers,
-                |a| {
-                    a.identity = state.canonical_service(&a.identity);
-                    a.identity.clone()
-                }
-            );
-            rooms.push((origin, doc_rooms));
-        }
-        for (origin, doc_rooms) in rooms {
-            absorb!(state.rooms, Kind::Room, origin, dups, doc_rooms, |r| {
-                if r.persistent_chat_pool_fqdn.is_some() || state.pools.len() <= 1 {
-                    state.settle_pool(&mut r.persistent_chat_pool_fqdn);
-                } else {
-                    r.persistent_chat_pool_fqdn = state.room_pool(&r);
-                }
-                ObjectId::new(
-                    r.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
-                    r.name.clone(),
-                )
-            });
+        for pass in 0..3 {
+            for (origin, doc) in &mut docs {
+                let origin = *origin;
+                let mut duplicate = |kind, identity, index| {
+                    dups.push(Duplicate {
+                        kind,
+                        identity,
+                        origin,
+                        index,
+                    })
+                };
+                super::kind::each_kind!(absorb, &mut state, doc, pass, &mut duplicate);
+            }
         }
         (state, dups)
     }

@@ -1,12 +1,8 @@
 //! Identities: `POOL_FQDN\NAME` for pool-scoped objects and the service's scope identities
 //! (`global`, `site:NAME`, `tag:NAME`, `service:PersistentChatServer:POOL_FQDN`).
 
-use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
-
-use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The identity of a pool-scoped object (category, room, add-in): `POOL_FQDN\NAME`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -116,31 +112,7 @@ impl FromStr for Scope {
     }
 }
 
-impl Serialize for Scope {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Scope {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Cow::<str>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl JsonSchema for Scope {
-    fn schema_name() -> Cow<'static, str> {
-        "Scope".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "description": "A scope identity: `global`, `site:NAME`, `tag:NAME` (policies only) or `service:PersistentChatServer:POOL_FQDN` (settings only).",
-            "pattern": "^(global|site:\\S.*|tag:\\S.*|service:PersistentChatServer:\\S+)$"
-        })
-    }
-}
+text_type!(Scope, "A scope identity: `global`, `site:NAME`, `tag:NAME` (policies only) or `service:PersistentChatServer:POOL_FQDN` (settings only).", "^(global|site:\\S.*|tag:\\S.*|service:PersistentChatServer:\\S+)$");
 
 /// The identity of a pool's Persistent Chat service, as `Get-CsPersistentChatState` prints it
 /// (`PersistentChatServer:POOL_FQDN`); `service:PersistentChatServer:POOL_FQDN` is accepted too.
@@ -172,31 +144,7 @@ impl FromStr for ServiceId {
     }
 }
 
-impl Serialize for ServiceId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ServiceId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Cow::<str>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl JsonSchema for ServiceId {
-    fn schema_name() -> Cow<'static, str> {
-        "ServiceId".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "description": "A pool's Persistent Chat service: `PersistentChatServer:POOL_FQDN` (or with a `service:` prefix).",
-            "pattern": "^(service:)?PersistentChatServer:\\S+$"
-        })
-    }
-}
+text_type!(ServiceId, "A pool's Persistent Chat service: `PersistentChatServer:POOL_FQDN` (or with a `service:` prefix).", "^(service:)?PersistentChatServer:\\S+$");
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,38 @@
 //! Invariant: no I/O here, and no sqlx, tokio, clap, serde_yaml or terminal code. Types derive
 //! serde and schemars so loaders and the schema generator can use them, nothing more.
 
+/// Serde and schemars for a type written as text (`Display` and `FromStr`): a string in YAML,
+/// JSON and the schema, with a description and a pattern.
+macro_rules! text_type {
+    ($t:ty, $description:expr, $pattern:expr) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<str>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl schemars::JsonSchema for $t {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($t).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "description": $description,
+                    "pattern": $pattern
+                })
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod active_server;
 pub mod addin;

@@ -1,11 +1,7 @@
 //! The .NET `TimeSpan` text form the service uses for intervals: `[d.]hh:mm:ss`.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
-
-use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A whole number of seconds, written `[d.]hh:mm:ss`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,31 +68,11 @@ impl FromStr for TimeSpan {
     }
 }
 
-impl Serialize for TimeSpan {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for TimeSpan {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Cow::<str>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl JsonSchema for TimeSpan {
-    fn schema_name() -> Cow<'static, str> {
-        "TimeSpan".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "description": "A .NET TimeSpan: `[d.]hh:mm:ss`, e.g. `00:15:00` or `1.00:00:00`.",
-            "pattern": "^([0-9]{1,8}\\.)?([01]?[0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
-        })
-    }
-}
+text_type!(
+    TimeSpan,
+    "A .NET TimeSpan: `[d.]hh:mm:ss`, e.g. `00:15:00` or `1.00:00:00`.",
+    "^([0-9]{1,8}\\.)?([01]?[0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+);
 
 #[cfg(test)]
 mod tests {

@@ -107,18 +107,16 @@ impl<'a> Fields<'a> {
     pub(super) fn list(&mut self, field: &str, old: &[String], new: &[String]) -> ListChange {
         let old_keys: Vec<String> = old.iter().map(|p| key(p)).collect();
         let new_keys: Vec<String> = new.iter().map(|p| key(p)).collect();
-        let added: Vec<String> = new
-            .iter()
-            .zip(&new_keys)
-            .filter(|(_, k)| !old_keys.contains(k))
-            .map(|(p, _)| p.clone())
-            .collect();
-        let removed: Vec<String> = old
-            .iter()
-            .zip(&old_keys)
-            .filter(|(_, k)| !new_keys.contains(k))
-            .map(|(p, _)| p.clone())
-            .collect();
+        // The entries of one side whose keys the other side lacks.
+        let only = |list: &[String], keys: &[String], other: &[String]| -> Vec<String> {
+            list.iter()
+                .zip(keys)
+                .filter(|(_, k)| !other.contains(k))
+                .map(|(p, _)| p.clone())
+                .collect()
+        };
+        let added = only(new, &new_keys, &old_keys);
+        let removed = only(old, &old_keys, &new_keys);
         if added.is_empty() && removed.is_empty() {
             return ListChange::default();
         }

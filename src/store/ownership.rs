@@ -132,27 +132,16 @@ impl Tx<'_> {
         });
         Ok(rows
             .into_iter()
-            .map(
-                |(
-                    id,
-                    applied_at,
-                    actor,
-                    git_commit,
-                    config_digest,
-                    revision,
-                    operation_count,
-                    operations,
-                )| ApplyRecord {
-                    id,
-                    applied_at,
-                    actor,
-                    git_commit,
-                    config_digest,
-                    revision,
-                    operation_count,
-                    operations,
-                },
-            )
+            .map(|r| ApplyRecord {
+                id: r.0,
+                applied_at: r.1,
+                actor: r.2,
+                git_commit: r.3,
+                config_digest: r.4,
+                revision: r.5,
+                operation_count: r.6,
+                operations: r.7,
+            })
             .collect())
     }
 }

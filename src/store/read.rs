@@ -46,6 +46,19 @@ fn scope(s: &str) -> Scope {
 }
 
 impl Tx<'_> {
+    /// Every row a query returns, on either backend.
+    async fn fetch<R>(&mut self, sql: &str) -> Result<Vec<R>>
+    where
+        R: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        Ok(on_tx!(self, |c| sqlx::query_as(sql)
+            .fetch_all(&mut *c)
+            .await?))
+    }
+
     /// Reads every object in the store.
     pub async fn read_state(&mut self) -> Result<DesiredState> {
         let (mut s, ids) = self.read_state_but_room_lists().await?;
@@ -89,337 +102,301 @@ impl Tx<'_> {
     }
 
     async fn read_pools(&mut self, s: &mut DesiredState) -> Result<()> {
-        on_tx!(self, |c| {
-            let pools: Vec<(String, Option<String>)> =
-                sqlx::query_as("SELECT fqdn, site FROM pools ORDER BY fqdn")
-                    .fetch_all(&mut *c)
-                    .await?;
-            let servers: Vec<(String, String)> =
-                sqlx::query_as("SELECT pool, server FROM pool_servers ORDER BY pool, position")
-                    .fetch_all(&mut *c)
-                    .await?;
-            for (fqdn, site) in pools {
-                s.pools.insert(
-                    fqdn.to_ascii_lowercase(),
-                    Pool {
-                        fqdn,
-                        site,
-                        servers: vec![],
-                    },
-                );
+        let pools: Vec<(String, Option<String>)> = self
+            .fetch("SELECT fqdn, site FROM pools ORDER BY fqdn")
+            .await?;
+        let servers: Vec<(String, String)> = self
+            .fetch("SELECT pool, server FROM pool_servers ORDER BY pool, position")
+            .await?;
+        for (fqdn, site) in pools {
+            s.pools.insert(
+                fqdn.to_ascii_lowercase(),
+                Pool {
+                    fqdn,
+                    site,
+                    servers: vec![],
+                },
+            );
+        }
+        for (pool, server) in servers {
+            if let Some(p) = s.pools.get_mut(&pool.to_ascii_lowercase()) {
+                p.servers.push(server);
             }
-            for (pool, server) in servers {
-                if let Some(p) = s.pools.get_mut(&pool.to_ascii_lowercase()) {
-                    p.servers.push(server);
-                }
-            }
-        });
+        }
         Ok(())
     }
 
     async fn read_principals(&mut self, s: &mut DesiredState) -> Result<()> {
-        on_tx!(self, |c| {
-            let principals: Vec<PrincipalRow> = sqlx::query_as(
+        let principals: Vec<PrincipalRow> = self
+            .fetch(
                 "SELECT principal_key, principal_type, sip_address, distinguished_name, \
-                     display_name, site, enabled FROM principals",
+                 display_name, site, enabled FROM principals",
             )
-            .fetch_all(&mut *c)
             .await?;
-            for (key, t, sip, dn, display, site, enabled) in principals {
-                s.principals.insert(
-                    key,
-                    Principal {
-                        principal_type: PrincipalType::from_name(&t).unwrap_or(PrincipalType::User),
-                        sip_address: sip,
-                        distinguished_name: dn,
-                        display_name: display,
-                        site,
-                        enabled,
-                        members: vec![],
-                    },
-                );
+        for (key, t, sip, dn, display, site, enabled) in principals {
+            s.principals.insert(
+                key,
+                Principal {
+                    principal_type: PrincipalType::from_name(&t).unwrap_or(PrincipalType::User),
+                    sip_address: sip,
+                    distinguished_name: dn,
+                    display_name: display,
+                    site,
+                    enabled,
+                    members: vec![],
+                },
+            );
+        }
+        let members: Vec<(String, String)> = self.fetch("SELECT principal_key, member FROM principal_members ORDER BY principal_key, position").await?;
+        for (key, m) in members {
+            if let Some(p) = s.principals.get_mut(&key) {
+                p.members.push(m);
             }
-            let members: Vec<(String, String)> = sqlx::query_as(
-                "SELECT principal_key, member FROM principal_members ORDER BY principal_key, position",
-            )
-            .fetch_all(&mut *c)
-            .await?;
-            for (key, m) in members {
-                if let Some(p) = s.principals.get_mut(&key) {
-                    p.members.push(m);
-                }
-            }
-        });
+        }
         Ok(())
     }
 
     async fn read_categories(&mut self, s: &mut DesiredState) -> Result<()> {
-        on_tx!(self, |c| {
-            let categories: Vec<CategoryRow> = sqlx::query_as(
+        let categories: Vec<CategoryRow> = self
+            .fetch(
                 "SELECT id, pool, name, description, invitations, file_upload, chat_history \
-                 FROM categories",
+             FROM categories",
             )
-            .fetch_all(&mut *c)
             .await?;
-            let mut category_ids = HashMap::with_capacity(categories.len());
-            for (id, pool, name, description, invitations, file_upload, chat_history) in categories
-            {
-                let key = ObjectId::new(pool.clone(), name.clone());
-                category_ids.insert(id, key.clone());
-                s.categories.insert(
-                    key,
-                    Category {
-                        name,
-                        persistent_chat_pool_fqdn: Some(pool),
-                        description,
-                        allowed_members: vec![],
-                        denied_members: vec![],
-                        creators: vec![],
-                        invitations,
-                        file_upload,
-                        chat_history,
-                        lifecycle: Lifecycle::default(),
-                    },
-                );
-            }
-            let lists: Vec<(i64, String, String)> = sqlx::query_as(
+        let mut category_ids = HashMap::with_capacity(categories.len());
+        for (id, pool, name, description, invitations, file_upload, chat_history) in categories {
+            let key = ObjectId::new(pool.clone(), name.clone());
+            category_ids.insert(id, key.clone());
+            s.categories.insert(
+                key,
+                Category {
+                    name,
+                    persistent_chat_pool_fqdn: Some(pool),
+                    description,
+                    allowed_members: vec![],
+                    denied_members: vec![],
+                    creators: vec![],
+                    invitations,
+                    file_upload,
+                    chat_history,
+                    lifecycle: Lifecycle::default(),
+                },
+            );
+        }
+        let lists: Vec<(i64, String, String)> = self
+            .fetch(
                 "SELECT category_id, role, principal FROM category_principals \
-                 ORDER BY category_id, role, position",
+             ORDER BY category_id, role, position",
             )
-            .fetch_all(&mut *c)
             .await?;
-            for (id, role, principal) in lists {
-                let Some(cat) = category_ids.get(&id).and_then(|k| s.categories.get_mut(k)) else {
-                    continue;
-                };
-                match role.as_str() {
-                    "allowed" => cat.allowed_members.push(principal),
-                    "denied" => cat.denied_members.push(principal),
-                    _ => cat.creators.push(principal),
-                }
+        for (id, role, principal) in lists {
+            let Some(cat) = category_ids.get(&id).and_then(|k| s.categories.get_mut(k)) else {
+                continue;
+            };
+            match role.as_str() {
+                "allowed" => cat.allowed_members.push(principal),
+                "denied" => cat.denied_members.push(principal),
+                _ => cat.creators.push(principal),
             }
-        });
+        }
         Ok(())
     }
 
     async fn read_addins(&mut self, s: &mut DesiredState) -> Result<()> {
-        on_tx!(self, |c| {
-            let addins: Vec<(String, String, String)> =
-                sqlx::query_as("SELECT pool, name, url FROM addins")
-                    .fetch_all(&mut *c)
-                    .await?;
-            for (pool, name, url) in addins {
-                s.addins.insert(
-                    ObjectId::new(pool.clone(), name.clone()),
-                    Addin {
-                        name,
-                        persistent_chat_pool_fqdn: Some(pool),
-                        url,
-                        lifecycle: Lifecycle::default(),
-                    },
-                );
-            }
-        });
+        let addins: Vec<(String, String, String)> =
+            self.fetch("SELECT pool, name, url FROM addins").await?;
+        for (pool, name, url) in addins {
+            s.addins.insert(
+                ObjectId::new(pool.clone(), name.clone()),
+                Addin {
+                    name,
+                    persistent_chat_pool_fqdn: Some(pool),
+                    url,
+                    lifecycle: Lifecycle::default(),
+                },
+            );
+        }
         Ok(())
     }
 
     async fn read_rooms(&mut self, s: &mut DesiredState) -> Result<Vec<(i64, ObjectId)>> {
-        let ids: Vec<(i64, ObjectId)>;
-        on_tx!(self, |c| {
-            let rooms: Vec<RoomRow> = sqlx::query_as(
+        let rooms: Vec<RoomRow> = self
+            .fetch(
                 "SELECT r.id, r.pool, r.name, c.name, r.description, r.room_type, r.privacy, \
-                 a.name, r.invitations, r.disabled \
-                 FROM rooms r JOIN categories c ON c.id = r.category_id \
-                 LEFT JOIN addins a ON a.id = r.addin_id ORDER BY r.id",
+             a.name, r.invitations, r.disabled \
+             FROM rooms r JOIN categories c ON c.id = r.category_id \
+             LEFT JOIN addins a ON a.id = r.addin_id ORDER BY r.id",
             )
-            .fetch_all(&mut *c)
             .await?;
-            let mut room_keys: Vec<(i64, ObjectId)> = Vec::with_capacity(rooms.len());
-            let mut built: Vec<Room> = Vec::with_capacity(rooms.len());
-            for (id, pool, name, category, description, t, privacy, addin, inv, disabled) in rooms {
-                room_keys.push((id, ObjectId::new(pool.clone(), name.clone())));
-                built.push(Room {
-                    name,
-                    persistent_chat_pool_fqdn: Some(pool),
-                    category,
-                    description,
-                    room_type: RoomType::from_name(&t).unwrap_or_default(),
-                    privacy: Privacy::from_name(&privacy).unwrap_or_default(),
-                    addin,
-                    invitations: if inv == "False" {
-                        RoomInvitations::False
-                    } else {
-                        RoomInvitations::Inherit
-                    },
-                    disabled,
-                    members: vec![],
-                    managers: vec![],
-                    presenters: vec![],
-                    lifecycle: Lifecycle::default(),
-                });
-            }
-            s.rooms = room_keys
-                .iter()
-                .map(|(_, k)| k.clone())
-                .zip(built)
-                .collect();
-            ids = room_keys;
-        });
-        Ok(ids)
+        let mut room_keys: Vec<(i64, ObjectId)> = Vec::with_capacity(rooms.len());
+        let mut built: Vec<Room> = Vec::with_capacity(rooms.len());
+        for (id, pool, name, category, description, t, privacy, addin, inv, disabled) in rooms {
+            room_keys.push((id, ObjectId::new(pool.clone(), name.clone())));
+            built.push(Room {
+                name,
+                persistent_chat_pool_fqdn: Some(pool),
+                category,
+                description,
+                room_type: RoomType::from_name(&t).unwrap_or_default(),
+                privacy: Privacy::from_name(&privacy).unwrap_or_default(),
+                addin,
+                invitations: if inv == "False" {
+                    RoomInvitations::False
+                } else {
+                    RoomInvitations::Inherit
+                },
+                disabled,
+                members: vec![],
+                managers: vec![],
+                presenters: vec![],
+                lifecycle: Lifecycle::default(),
+            });
+        }
+        s.rooms = room_keys
+            .iter()
+            .map(|(_, k)| k.clone())
+            .zip(built)
+            .collect();
+        Ok(room_keys)
     }
 
     async fn read_policies(&mut self, s: &mut DesiredState) -> Result<()> {
-        on_tx!(self, |c| {
-            let policies: Vec<(String, bool, String)> = sqlx::query_as(
-                "SELECT identity, enable_persistent_chat, description FROM policies",
-            )
-            .fetch_all(&mut *c)
+        let policies: Vec<(String, bool, String)> = self
+            .fetch("SELECT identity, enable_persistent_chat, description FROM policies")
             .await?;
-            for (identity, enable, description) in policies {
-                let identity = scope(&identity);
-                s.policies.insert(
-                    identity.clone(),
-                    PersistentChatPolicy {
-                        identity,
-                        enable_persistent_chat: enable,
-                        description,
-                        lifecycle: Lifecycle::default(),
-                    },
-                );
-            }
-            let grants: Vec<(String, String, String)> =
-                sqlx::query_as("SELECT user_key, identity, policy FROM policy_grants")
-                    .fetch_all(&mut *c)
-                    .await?;
-            for (key, identity, policy) in grants {
-                s.policy_grants.insert(
-                    key,
-                    PolicyGrant {
-                        identity,
-                        policy_name: policy.strip_prefix("tag:").unwrap_or(&policy).to_string(),
-                        lifecycle: Lifecycle::default(),
-                    },
-                );
-            }
-        });
+        for (identity, enable, description) in policies {
+            let identity = scope(&identity);
+            s.policies.insert(
+                identity.clone(),
+                PersistentChatPolicy {
+                    identity,
+                    enable_persistent_chat: enable,
+                    description,
+                    lifecycle: Lifecycle::default(),
+                },
+            );
+        }
+        let grants: Vec<(String, String, String)> = self
+            .fetch("SELECT user_key, identity, policy FROM policy_grants")
+            .await?;
+        for (key, identity, policy) in grants {
+            s.policy_grants.insert(
+                key,
+                PolicyGrant {
+                    identity,
+                    policy_name: policy.strip_prefix("tag:").unwrap_or(&policy).to_string(),
+                    lifecycle: Lifecycle::default(),
+                },
+            );
+        }
         Ok(())
     }
 
     async fn read_settings(&mut self, s: &mut DesiredState) -> Result<()> {
-        on_tx!(self, |c| {
-            let compliance: Vec<ComplianceRow> = sqlx::query_as(
+        let compliance: Vec<ComplianceRow> = self
+            .fetch(
                 "SELECT identity, adapter_type, adapter_name, adapter_output_directory, \
-                 run_interval_seconds, one_chat_room_per_output_file, add_chat_room_details, \
-                 add_user_details, create_file_attachments_manifest, custom_configuration \
-                 FROM compliance_configurations",
+             run_interval_seconds, one_chat_room_per_output_file, add_chat_room_details, \
+             add_user_details, create_file_attachments_manifest, custom_configuration \
+             FROM compliance_configurations",
             )
-            .fetch_all(&mut *c)
             .await?;
-            for (identity, at, an, dir, secs, one, room, user, manifest, custom) in compliance {
-                let identity = scope(&identity);
-                s.compliance_configurations.insert(
-                    identity.clone(),
-                    ComplianceConfiguration {
-                        identity,
-                        adapter_type: at,
-                        adapter_name: an,
-                        adapter_output_directory: dir,
-                        run_interval: TimeSpan::from_secs(secs.max(0) as u64),
-                        one_chat_room_per_output_file: one,
-                        add_chat_room_details: room,
-                        add_user_details: user,
-                        create_file_attachments_manifest: manifest,
-                        custom_configuration: custom,
-                        lifecycle: Lifecycle::default(),
-                    },
-                );
-            }
-            let configurations: Vec<(String, i64, i64, i64, Option<String>)> = sqlx::query_as(
+        for (identity, at, an, dir, secs, one, room, user, manifest, custom) in compliance {
+            let identity = scope(&identity);
+            s.compliance_configurations.insert(
+                identity.clone(),
+                ComplianceConfiguration {
+                    identity,
+                    adapter_type: at,
+                    adapter_name: an,
+                    adapter_output_directory: dir,
+                    run_interval: TimeSpan::from_secs(secs.max(0) as u64),
+                    one_chat_room_per_output_file: one,
+                    add_chat_room_details: room,
+                    add_user_details: user,
+                    create_file_attachments_manifest: manifest,
+                    custom_configuration: custom,
+                    lifecycle: Lifecycle::default(),
+                },
+            );
+        }
+        let configurations: Vec<(String, i64, i64, i64, Option<String>)> = self
+            .fetch(
                 "SELECT identity, default_chat_history, participant_update_limit, \
-                 max_file_size_kb, room_management_url FROM configurations",
+             max_file_size_kb, room_management_url FROM configurations",
             )
-            .fetch_all(&mut *c)
             .await?;
-            for (identity, history, limit, max_kb, url) in configurations {
-                let identity = scope(&identity);
-                s.configurations.insert(
-                    identity.clone(),
-                    PersistentChatConfiguration {
-                        identity,
-                        default_chat_history: history as u32,
-                        participant_update_limit: limit as u32,
-                        max_file_size_kb: max_kb as u32,
-                        room_management_url: url,
-                        lifecycle: Lifecycle::default(),
-                    },
-                );
-            }
-        });
+        for (identity, history, limit, max_kb, url) in configurations {
+            let identity = scope(&identity);
+            s.configurations.insert(
+                identity.clone(),
+                PersistentChatConfiguration {
+                    identity,
+                    default_chat_history: history as u32,
+                    participant_update_limit: limit as u32,
+                    max_file_size_kb: max_kb as u32,
+                    room_management_url: url,
+                    lifecycle: Lifecycle::default(),
+                },
+            );
+        }
         Ok(())
     }
 
     async fn read_endpoints(&mut self, s: &mut DesiredState) -> Result<()> {
-        on_tx!(self, |c| {
-            let endpoints: Vec<(String, String, String, Option<String>)> =
-                sqlx::query_as("SELECT sip_key, sip_address, pool, display_name FROM endpoints")
-                    .fetch_all(&mut *c)
-                    .await?;
-            for (key, sip, pool, display) in endpoints {
-                s.endpoints.insert(
-                    key,
-                    Endpoint {
-                        sip_address: sip,
-                        persistent_chat_pool_fqdn: Some(pool),
-                        display_name: display,
-                        lifecycle: Lifecycle::default(),
-                    },
-                );
-            }
-        });
+        let endpoints: Vec<(String, String, String, Option<String>)> = self
+            .fetch("SELECT sip_key, sip_address, pool, display_name FROM endpoints")
+            .await?;
+        for (key, sip, pool, display) in endpoints {
+            s.endpoints.insert(
+                key,
+                Endpoint {
+                    sip_address: sip,
+                    persistent_chat_pool_fqdn: Some(pool),
+                    display_name: display,
+                    lifecycle: Lifecycle::default(),
+                },
+            );
+        }
         Ok(())
     }
 
     async fn read_services(&mut self, s: &mut DesiredState) -> Result<()> {
-        on_tx!(self, |c| {
-            let states: Vec<(String, String)> =
-                sqlx::query_as("SELECT pool, pool_state FROM states")
-                    .fetch_all(&mut *c)
-                    .await?;
-            for (pool, state) in states {
-                let id = ServiceId { pool };
-                s.states.insert(
-                    id.clone(),
-                    PersistentChatState {
-                        identity: id,
-                        pool_state: PoolState::from_name(&state).unwrap_or_default(),
-                        lifecycle: Lifecycle::default(),
-                    },
-                );
+        let states: Vec<(String, String)> =
+            self.fetch("SELECT pool, pool_state FROM states").await?;
+        for (pool, state) in states {
+            let id = ServiceId { pool };
+            s.states.insert(
+                id.clone(),
+                PersistentChatState {
+                    identity: id,
+                    pool_state: PoolState::from_name(&state).unwrap_or_default(),
+                    lifecycle: Lifecycle::default(),
+                },
+            );
+        }
+        let active: Vec<(String, String)> = self
+            .fetch("SELECT pool, server FROM active_servers ORDER BY pool, position")
+            .await?;
+        // Every pool has an active-server list, empty or not, as the service has.
+        for p in s.pools.values() {
+            let id = ServiceId {
+                pool: p.fqdn.clone(),
+            };
+            s.active_servers.insert(
+                id.clone(),
+                ActiveServers {
+                    identity: id,
+                    active_servers: vec![],
+                    lifecycle: Lifecycle::default(),
+                },
+            );
+        }
+        for (pool, server) in active {
+            if let Some(a) = s.active_servers.get_mut(&ServiceId { pool }) {
+                a.active_servers.push(server);
             }
-            let active: Vec<(String, String)> =
-                sqlx::query_as("SELECT pool, server FROM active_servers ORDER BY pool, position")
-                    .fetch_all(&mut *c)
-                    .await?;
-            // Every pool has an active-server list, empty or not, as the service has.
-            for p in s.pools.values() {
-                let id = ServiceId {
-                    pool: p.fqdn.clone(),
-                };
-                s.active_servers.insert(
-                    id.clone(),
-                    ActiveServers {
-                        identity: id,
-                        active_servers: vec![],
-                        lifecycle: Lifecycle::default(),
-                    },
-                );
-            }
-            for (pool, server) in active {
-                if let Some(a) = s.active_servers.get_mut(&ServiceId { pool }) {
-                    a.active_servers.push(server);
-                }
-            }
-        });
+        }
         Ok(())
     }
 }

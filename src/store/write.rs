@@ -443,18 +443,51 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Removes a policy; the global one is reset to its defaults instead.
-    pub async fn delete_policy(&mut self, scope: &Scope) -> Result<u64> {
-        if *scope == Scope::Global {
-            self.upsert_policy(&PersistentChatPolicy::defaults(Scope::Global))
-                .await?;
-            return Ok(1);
+    /// Writes every policy, policy grant, scoped setting, pool state and active-server list of
+    /// `s`, each replacing its row.
+    pub async fn upsert_settings(&mut self, s: &DesiredState) -> Result<()> {
+        for p in s.policies.values() {
+            self.upsert_policy(p).await?;
         }
-        self.delete_scoped(Kind::Policy, scope).await
+        for g in s.policy_grants.values() {
+            self.upsert_grant(g).await?;
+        }
+        for c in s.compliance_configurations.values() {
+            self.upsert_compliance(c).await?;
+        }
+        for c in s.configurations.values() {
+            self.upsert_configuration(c).await?;
+        }
+        for st in s.states.values() {
+            self.set_state(st).await?;
+        }
+        for a in s.active_servers.values() {
+            self.set_active_servers(a).await?;
+        }
+        Ok(())
     }
 
-    /// Deletes a scoped setting's row, in its kind's table.
-    async fn delete_scoped(&mut self, kind: Kind, scope: &Scope) -> Result<u64> {
+    /// Removes a scoped setting (policy, compliance configuration, configuration); the global
+    /// one is reset to its defaults instead, as the service always has one.
+    pub async fn delete_setting(&mut self, kind: Kind, scope: &Scope) -> Result<u64> {
+        if *scope == Scope::Global {
+            let global = || Scope::Global;
+            match kind {
+                Kind::Policy => {
+                    self.upsert_policy(&PersistentChatPolicy::defaults(global()))
+                        .await?
+                }
+                Kind::ComplianceConfiguration => {
+                    self.upsert_compliance(&ComplianceConfiguration::defaults(global()))
+                        .await?
+                }
+                _ => {
+                    self.upsert_configuration(&PersistentChatConfiguration::defaults(global()))
+                        .await?
+                }
+            }
+            return Ok(1);
+        }
         let sql = format!("DELETE FROM {} WHERE identity = $1", kind.desc().table);
         self.simple(&sql, &[&scope.to_string()]).await
     }
@@ -510,17 +543,6 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Removes a compliance configuration; the global one is reset to its defaults instead.
-    pub async fn delete_compliance(&mut self, scope: &Scope) -> Result<u64> {
-        if *scope == Scope::Global {
-            self.upsert_compliance(&ComplianceConfiguration::defaults(Scope::Global))
-                .await?;
-            return Ok(1);
-        }
-        self.delete_scoped(Kind::ComplianceConfiguration, scope)
-            .await
-    }
-
     pub async fn upsert_configuration(&mut self, x: &PersistentChatConfiguration) -> Result<()> {
         let identity = x.identity.to_string();
         self.simple(
@@ -542,16 +564,6 @@ impl Tx<'_> {
             .await?;
         });
         Ok(())
-    }
-
-    /// Removes a configuration; the global one is reset to its defaults instead.
-    pub async fn delete_configuration(&mut self, scope: &Scope) -> Result<u64> {
-        if *scope == Scope::Global {
-            self.upsert_configuration(&PersistentChatConfiguration::defaults(Scope::Global))
-                .await?;
-            return Ok(1);
-        }
-        self.delete_scoped(Kind::Configuration, scope).await
     }
 
     pub async fn insert_endpoint(&mut self, e: &Endpoint, is_default: bool) -> Result<()> {
@@ -618,26 +630,9 @@ impl Tx<'_> {
         self.insert_addins(&addins).await?;
         let rooms: Vec<Room> = s.rooms.values().cloned().collect();
         self.insert_rooms(&rooms).await?;
-        for p in s.policies.values() {
-            self.upsert_policy(p).await?;
-        }
-        for g in s.policy_grants.values() {
-            self.upsert_grant(g).await?;
-        }
-        for c in s.compliance_configurations.values() {
-            self.upsert_compliance(c).await?;
-        }
-        for c in s.configurations.values() {
-            self.upsert_configuration(c).await?;
-        }
+        self.upsert_settings(s).await?;
         for e in s.endpoints.values() {
             self.insert_endpoint(e, false).await?;
-        }
-        for st in s.states.values() {
-            self.set_state(st).await?;
-        }
-        for a in s.active_servers.values() {
-            self.set_active_servers(a).await?;
         }
         Ok(())
     }
@@ -697,7 +692,7 @@ impl Tx<'_> {
                     self.delete_addin(id).await?;
                 }
                 Touched::Policy(s, Effect::Removed) => {
-                    self.delete_policy(s).await?;
+                    self.delete_setting(Kind::Policy, s).await?;
                 }
                 Touched::Policy(s, _) => self.upsert_policy(&state.policies[s]).await?,
                 Touched::Grant(key, Effect::Removed) => {
@@ -705,14 +700,15 @@ impl Tx<'_> {
                 }
                 Touched::Grant(key, _) => self.upsert_grant(&state.policy_grants[key]).await?,
                 Touched::ComplianceConfiguration(s, Effect::Removed) => {
-                    self.delete_compliance(s).await?;
+                    self.delete_setting(Kind::ComplianceConfiguration, s)
+                        .await?;
                 }
                 Touched::ComplianceConfiguration(s, _) => {
                     self.upsert_compliance(&state.compliance_configurations[s])
                         .await?
                 }
                 Touched::Configuration(s, Effect::Removed) => {
-                    self.delete_configuration(s).await?;
+                    self.delete_setting(Kind::Configuration, s).await?;
                 }
                 Touched::Configuration(s, _) => {
                     self.upsert_configuration(&state.configurations[s]).await?
