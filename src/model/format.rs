@@ -143,43 +143,66 @@ pub fn check_http_url(s: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn fqdns() {
-        assert!(check_fqdn("atl-pchat-001.litwareinc.com").is_ok());
-        assert!(check_fqdn("localhost").is_err());
-        assert!(check_fqdn("a..b").is_err());
-        assert!(check_fqdn("-a.b").is_err());
-        assert!(check_fqdn("a_b.com").is_err());
-        assert!(check_fqdn(&format!("{}.com", "a".repeat(64))).is_err());
-    }
+    type Check = fn(&str) -> Result<(), String>;
 
+    /// Each check with inputs it must accept (`true`) or refuse (`false`).
     #[test]
-    fn sip_uris() {
-        assert!(check_sip_uri("sip:kim@litwareinc.com").is_ok());
-        assert!(check_sip_uri("SIP:kim@litwareinc.com").is_ok());
-        assert!(check_sip_uri("kim@litwareinc.com").is_err());
-        assert!(check_sip_uri("sip:@litwareinc.com").is_err());
-        assert!(check_sip_uri("sip:kim").is_err());
-        assert!(check_sip_uri("sip:k m@litwareinc.com").is_err());
-    }
-
-    #[test]
-    fn dns() {
-        assert!(check_dn("CN=Chat Support,OU=IT,DC=litwareinc,DC=com").is_ok());
-        assert!(check_dn(r"CN=Smith\, Kim,OU=IT,DC=litwareinc,DC=com").is_ok());
-        assert!(check_dn("OU=IT,,DC=com").is_err());
-        assert!(check_dn("IT").is_err());
+    fn checks_accept_and_refuse() {
+        let long_label = format!("{}.com", "a".repeat(64));
+        let cases = [
+            (
+                "fqdn",
+                check_fqdn as Check,
+                vec![
+                    ("atl-pchat-001.litwareinc.com", true),
+                    ("localhost", false),
+                    ("a..b", false),
+                    ("-a.b", false),
+                    ("a_b.com", false),
+                    (&long_label, false),
+                ],
+            ),
+            (
+                "sip",
+                check_sip_uri,
+                vec![
+                    ("sip:kim@litwareinc.com", true),
+                    ("SIP:kim@litwareinc.com", true),
+                    ("kim@litwareinc.com", false),
+                    ("sip:@litwareinc.com", false),
+                    ("sip:kim", false),
+                    ("sip:k m@litwareinc.com", false),
+                ],
+            ),
+            (
+                "dn",
+                check_dn,
+                vec![
+                    ("CN=Chat Support,OU=IT,DC=litwareinc,DC=com", true),
+                    (r"CN=Smith\, Kim,OU=IT,DC=litwareinc,DC=com", true),
+                    ("OU=IT,,DC=com", false),
+                    ("IT", false),
+                ],
+            ),
+            (
+                "url",
+                check_http_url,
+                vec![
+                    ("https://apps.litwareinc.com/chat/addin?x=1", true),
+                    ("http://chatweb:8080/", true),
+                    ("ftp://x.com/", false),
+                    ("/relative", false),
+                    ("https:///nohost", false),
+                    ("https://x.com:port/", false),
+                    ("https://a b.com/", false),
+                ],
+            ),
+        ];
+        for (what, check, inputs) in cases {
+            for (input, ok) in inputs {
+                assert_eq!(check(input).is_ok(), ok, "{what}: {input}");
+            }
+        }
         assert_eq!(split_dn(r"CN=a\,b,DC=c").len(), 2);
-    }
-
-    #[test]
-    fn urls() {
-        assert!(check_http_url("https://apps.litwareinc.com/chat/addin?x=1").is_ok());
-        assert!(check_http_url("http://chatweb:8080/").is_ok());
-        assert!(check_http_url("ftp://x.com/").is_err());
-        assert!(check_http_url("/relative").is_err());
-        assert!(check_http_url("https:///nohost").is_err());
-        assert!(check_http_url("https://x.com:port/").is_err());
-        assert!(check_http_url("https://a b.com/").is_err());
     }
 }

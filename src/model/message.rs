@@ -228,40 +228,45 @@ mod tests {
             "Quarterly Budget review at noon",
         );
         let f = |x: MessageFilter| x.matches(&m);
-        assert!(f(MessageFilter {
-            user_uri: Some("SIP:Kim@litware.COM".into()),
-            ..Default::default()
-        }));
-        assert!(
-            !f(MessageFilter {
-                user_uri: Some("sip:kim@litware.com".into()),
-                ..Default::default()
-            }),
-            "the user part keeps its case"
-        );
         let day = |d: &str, e| parse_time(d, e).ok();
-        assert!(
-            f(MessageFilter {
-                end: day("2026-01-31", DayEnd::End),
-                ..Default::default()
-            }),
-            "on the end date counts"
-        );
-        assert!(!f(MessageFilter {
-            end: day("2026-01-30", DayEnd::End),
+        let user = |u: &str| MessageFilter {
+            user_uri: Some(u.into()),
             ..Default::default()
-        }));
-        assert!(
-            f(MessageFilter {
-                start: day("2026-01-31T12:00:00", DayEnd::Start),
-                ..Default::default()
-            }),
-            "the start instant counts"
-        );
-        assert!(!f(MessageFilter {
-            start: day("2026-01-31T12:00:01", DayEnd::Start),
+        };
+        let until = |d: &str| MessageFilter {
+            end: day(d, DayEnd::End),
             ..Default::default()
-        }));
+        };
+        let from = |d: &str| MessageFilter {
+            start: day(d, DayEnd::Start),
+            ..Default::default()
+        };
+        for (filter, matches, why) in [
+            (
+                user("SIP:Kim@litware.COM"),
+                true,
+                "scheme and host ignore case",
+            ),
+            (
+                user("sip:kim@litware.com"),
+                false,
+                "the user part keeps its case",
+            ),
+            (until("2026-01-31"), true, "on the end date counts"),
+            (until("2026-01-30"), false, "before the end date"),
+            (
+                from("2026-01-31T12:00:00"),
+                true,
+                "the start instant counts",
+            ),
+            (
+                from("2026-01-31T12:00:01"),
+                false,
+                "after the start instant",
+            ),
+        ] {
+            assert_eq!(f(filter), matches, "{why}");
+        }
         let kw = |text: &str, clause, case_sensitive| MessageFilter {
             filter: Some(text.into()),
             match_clause: clause,

@@ -141,18 +141,19 @@ impl Planned for Room {
         }];
         // New- cannot set the lists: a Set follows when there are any.
         if !(d.members.is_empty() && d.managers.is_empty() && d.presenters.is_empty()) {
-            let mut set = Self::change(id, d, d, &mut Fields::new(&[]));
-            if let Operation::SetRoom {
-                members,
-                managers,
-                presenters,
-                ..
-            } = &mut set
-            {
-                (*members, *managers, *presenters) =
-                    (added(&d.members), added(&d.managers), added(&d.presenters));
-            }
-            ops.push(set);
+            ops.push(Operation::SetRoom {
+                identity: id.clone(),
+                category: None,
+                description: None,
+                room_type: None,
+                privacy: None,
+                addin: None,
+                invitations: None,
+                disabled: None,
+                members: added(&d.members),
+                managers: added(&d.managers),
+                presenters: added(&d.presenters),
+            });
         }
         ops
     }
