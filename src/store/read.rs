@@ -196,7 +196,8 @@ impl Tx<'_> {
             match role.as_str() {
                 "allowed" => cat.allowed_members.push(principal),
                 "denied" => cat.denied_members.push(principal),
-                _ => cat.creators.push(principal),
+                "creator" => cat.creators.push(principal),
+                _ => {} // pchat writes no other role (`store::write::object_rows`).
             }
         }
         Ok(())

@@ -34,7 +34,38 @@ fn list_rows<'a>(
         .map(move |(i, p)| (id, role, i as i64, p.as_str()))
 }
 
+/// Rows of one object's principal lists (a category's or a room's): each list goes under the
+/// role the kind layer gives it, `lists` in the order the kind describes them.
+fn object_rows(
+    kind: Kind,
+    id: i64,
+    lists: [&[String]; 3],
+) -> impl Iterator<Item = (i64, &'static str, i64, &str)> {
+    let roles = kind.desc().fields.iter().filter_map(|f| match f.stored {
+        Stored::Rows { role, .. } => role,
+        _ => None,
+    });
+    roles
+        .zip(lists)
+        .flat_map(move |(role, list)| list_rows(id, role, list))
+}
+
 impl Tx<'_> {
+    /// Replaces an object's principal lists: its rows in `table` go, `rows` come in.
+    async fn replace_lists(
+        &mut self,
+        table: &str,
+        owner: &str,
+        row: i64,
+        rows: Vec<(i64, &'static str, i64, &str)>,
+    ) -> Result<()> {
+        let sql = format!("DELETE FROM {table} WHERE {owner} = $1");
+        on_tx!(self, |c| {
+            sqlx::query(&sql).bind(row).execute(&mut *c).await?;
+        });
+        self.insert_lists(table, owner, &rows).await
+    }
+
     async fn next_id(&mut self, table: &str) -> Result<i64> {
         let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
         Ok(on_tx!(self, |c| sqlx::query_scalar(&sql)
@@ -231,9 +262,8 @@ impl Tx<'_> {
             .enumerate()
             .flat_map(|(i, c)| {
                 let id = first + i as i64;
-                list_rows(id, "allowed", &c.allowed_members)
-                    .chain(list_rows(id, "denied", &c.denied_members))
-                    .chain(list_rows(id, "creator", &c.creators))
+                let lists = [&c.allowed_members[..], &c.denied_members, &c.creators];
+                object_rows(Kind::Category, id, lists)
             })
             .collect();
         self.insert_lists("category_principals", "category_id", &rows)
@@ -256,17 +286,9 @@ impl Tx<'_> {
             .fetch_one(&mut *c)
             .await?
         });
-        on_tx!(self, |c| {
-            sqlx::query("DELETE FROM category_principals WHERE category_id = $1")
-                .bind(row)
-                .execute(&mut *c)
-                .await?;
-        });
-        let rows: Vec<_> = list_rows(row, "allowed", &cat.allowed_members)
-            .chain(list_rows(row, "denied", &cat.denied_members))
-            .chain(list_rows(row, "creator", &cat.creators))
-            .collect();
-        self.insert_lists("category_principals", "category_id", &rows)
+        let lists = [&cat.allowed_members[..], &cat.denied_members, &cat.creators];
+        let rows = object_rows(Kind::Category, row, lists).collect();
+        self.replace_lists("category_principals", "category_id", row, rows)
             .await
     }
 
@@ -374,9 +396,7 @@ impl Tx<'_> {
         let rows: Vec<_> = resolved
             .iter()
             .flat_map(|&(id, _, _, r)| {
-                list_rows(id, "member", &r.members)
-                    .chain(list_rows(id, "manager", &r.managers))
-                    .chain(list_rows(id, "presenter", &r.presenters))
+                object_rows(Kind::Room, id, [&r.members[..], &r.managers, &r.presenters])
             })
             .collect();
         self.insert_lists("room_principals", "room_id", &rows)
@@ -405,17 +425,14 @@ impl Tx<'_> {
             .fetch_one(&mut *c)
             .await?
         });
-        on_tx!(self, |c| {
-            sqlx::query("DELETE FROM room_principals WHERE room_id = $1")
-                .bind(row)
-                .execute(&mut *c)
-                .await?;
-        });
-        let rows: Vec<_> = list_rows(row, "member", &r.members)
-            .chain(list_rows(row, "manager", &r.managers))
-            .chain(list_rows(row, "presenter", &r.presenters))
-            .collect();
-        self.insert_lists("room_principals", "room_id", &rows).await
+        let rows = object_rows(
+            Kind::Room,
+            row,
+            [&r.members[..], &r.managers, &r.presenters],
+        )
+        .collect();
+        self.replace_lists("room_principals", "room_id", row, rows)
+            .await
     }
 
     pub async fn delete_room(&mut self, id: &ObjectId) -> Result<u64> {

@@ -55,10 +55,8 @@ fn every_struct_field_is_described() {
 
 #[test]
 fn every_described_field_has_a_store_place_in_both_migrations() {
-    let store_code: String = ["src/store/write.rs", "src/store/read.rs"]
-        .iter()
-        .map(|f| std::fs::read_to_string(root().join(f)).unwrap())
-        .collect();
+    // Writes take the roles from the description; reads must know each of them.
+    let store_code = std::fs::read_to_string(root().join("src/store/read.rs")).unwrap();
     for (backend, sql) in migrations() {
         for kind in Kind::ALL {
             let desc = kind.desc();
@@ -84,7 +82,7 @@ fn every_described_field_has_a_store_place_in_both_migrations() {
                             assert!(
                                 store_code.contains(&format!("\"{role}\""))
                                     || store_code.contains(&format!("'{role}'")),
-                                "{kind}.{}: the store never writes role `{role}`",
+                                "{kind}.{}: the store never reads role `{role}` back",
                                 f.yaml
                             );
                         }
