@@ -76,6 +76,7 @@ pub fn document(o: SynthOptions) -> Document {
     let categories: Vec<Category> = (0..o.categories)
         .map(|c| Category {
             name: format!("Category {c:03}"),
+            previous_names: vec![],
             persistent_chat_pool_fqdn: Some(pool_fqdn(c % 2)),
             description: format!("Synthetic category {c}"),
             allowed_members: vec![dept_ou(c % DEPARTMENTS), team_group(c % DEPARTMENTS)],
@@ -90,6 +91,7 @@ pub fn document(o: SynthOptions) -> Document {
     let addins: Vec<Addin> = (0..20)
         .map(|a| Addin {
             name: format!("Addin {a:02}"),
+            previous_names: vec![],
             persistent_chat_pool_fqdn: Some(pool_fqdn(a % 2)),
             url: format!("https://apps.{DOMAIN}/addins/{a}"),
             lifecycle: Lifecycle::default(),
@@ -208,6 +210,7 @@ fn rooms(o: &SynthOptions, rng: &mut Rng, users: usize) -> Vec<Room> {
             let auditorium = r % 10 == 0;
             Room {
                 name: format!("Room {r:06}"),
+                previous_names: vec![],
                 persistent_chat_pool_fqdn: Some(pool_fqdn(c % 2)),
                 category: format!("Category {c:03}"),
                 description: format!("Synthetic room {r} for department {dept}"),

@@ -50,6 +50,9 @@ pub mod category {
     pub struct SetArgs {
         #[arg(long, value_parser = args::object_id)]
         pub identity: ObjectId,
+        /// A new name: renames it in place, keeping its id, lists and history
+        #[arg(long)]
+        pub name: Option<String>,
         #[arg(long)]
         pub description: Option<String>,
         #[arg(long)]
@@ -87,6 +90,7 @@ pub mod category {
             },
             CategoryCommand::Set(a) => Operation::SetCategory {
                 identity: a.identity.clone(),
+                name: a.name.clone(),
                 description: a.description.clone(),
                 invitations: a.invitations,
                 file_upload: a.file_upload,
@@ -140,6 +144,9 @@ pub mod addin {
     pub struct SetArgs {
         #[arg(long, value_parser = args::object_id)]
         pub identity: ObjectId,
+        /// A new name: renames it in place, keeping its id, lists and history
+        #[arg(long)]
+        pub name: Option<String>,
         #[arg(long)]
         pub url: Option<String>,
     }
@@ -165,6 +172,7 @@ pub mod addin {
             },
             AddinCommand::Set(a) => Operation::SetAddin {
                 identity: a.identity.clone(),
+                name: a.name.clone(),
                 url: a.url.clone(),
             },
             AddinCommand::Remove(a) => Operation::RemoveAddin {
@@ -260,6 +268,9 @@ pub mod room {
         /// The room, `POOL_FQDN\NAME`
         #[arg(long, value_parser = args::object_id)]
         pub identity: ObjectId,
+        /// A new name: renames it in place, keeping its id, lists and history
+        #[arg(long)]
+        pub name: Option<String>,
         /// Move the room to this category (entries it does not admit are dropped)
         #[arg(long)]
         pub category: Option<String>,
@@ -332,6 +343,7 @@ pub mod room {
             },
             RoomCommand::Set(a) => Operation::SetRoom {
                 identity: a.identity.clone(),
+                name: a.name.clone(),
                 category: a.category.clone(),
                 description: a.description.clone(),
                 room_type: a.room_type,

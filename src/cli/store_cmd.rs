@@ -39,6 +39,9 @@ pub fn store_failed(ctx: &Context, out: &mut Output, e: &StoreError) -> Outcome 
 }
 
 fn describe(t: &Touched) -> String {
+    if let Touched::Renamed(kind, from, to) = t {
+        return format!("renamed {} to `{to}`", kind.label(&from.to_string()));
+    }
     let (key, effect) = t.key_and_effect();
     let verb = match effect {
         Effect::Created => "created",

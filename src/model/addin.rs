@@ -16,6 +16,11 @@ pub struct Addin {
     pub persistent_chat_pool_fqdn: Option<String>,
     /// The absolute http or https URL of the add-in's page.
     pub url: String,
+    /// Names this add-in had before (in its pool). When the store has no add-in named `name` but
+    /// has one under a previous name, the plan renames that one in place (`Set-… -Name`): it
+    /// keeps its id, lists, history and ownership instead of being removed and created again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_names: Vec<String>,
     /// How pchat's apply treats this object.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,

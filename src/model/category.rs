@@ -37,6 +37,11 @@ pub struct Category {
     /// Keep chat history (turn off for announcement-only categories).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub chat_history: bool,
+    /// Names this category had before (in its pool). When the store has no category named `name` but
+    /// has one under a previous name, the plan renames that one in place (`Set-… -Name`): it
+    /// keeps its id, lists, history and ownership instead of being removed and created again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_names: Vec<String>,
     /// How pchat's apply treats this object.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,

@@ -47,6 +47,8 @@ pub enum Stored {
     },
     /// The ownership table (`lifecycle`): pchat's own record, not the service's.
     Ownership,
+    /// Nowhere: a hint to the planner that only the configuration carries (`previousNames`).
+    Hint,
 }
 
 /// One field of a kind.
@@ -132,6 +134,11 @@ const fn key(yaml: &'static str, column: &'static str) -> Field {
 }
 
 const LIFECYCLE: Field = Field::new("lifecycle", None, Stored::Ownership);
+
+/// The name of a pooled object: part of its identity, changed in place by `Set-… -Name`.
+const NAME: Field = Field::new("name", Some("Name"), Stored::Column("name"));
+
+const PREVIOUS_NAMES: Field = Field::new("previousNames", None, Stored::Hint).list();
 
 /// The cmdlets of a kind (`None`: the service has no such cmdlet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,7 +243,8 @@ const CATEGORY: KindDesc = KindDesc {
         remove: Some("Remove-CsPersistentChatCategory"),
     },
     fields: &[
-        key("name", "name"),
+        NAME,
+        PREVIOUS_NAMES,
         key("persistentChatPoolFqdn", "pool"),
         scalar("description", "Description", "description"),
         // New- takes these as the switches -EnableInvitations, -EnableFileUpload and
@@ -278,7 +286,8 @@ const ADDIN: KindDesc = KindDesc {
         remove: Some("Remove-CsPersistentChatAddin"),
     },
     fields: &[
-        key("name", "name"),
+        NAME,
+        PREVIOUS_NAMES,
         key("persistentChatPoolFqdn", "pool"),
         scalar("url", "Url", "url").shown(),
         LIFECYCLE,
@@ -300,7 +309,8 @@ const ROOM: KindDesc = KindDesc {
         remove: Some("Remove-CsPersistentChatRoom"),
     },
     fields: &[
-        key("name", "name"),
+        NAME,
+        PREVIOUS_NAMES,
         key("persistentChatPoolFqdn", "pool"),
         scalar("category", "Category", "category_id").shown(),
         scalar("description", "Description", "description"),
@@ -689,13 +699,16 @@ cells! {
     Principal { "type" => principal_type, "sipAddress" => sip_address,
         "distinguishedName" => distinguished_name, "displayName" => display_name,
         "site" => site, "enabled" => enabled, "members" => members }
-    Category { "name" => name, "persistentChatPoolFqdn" => persistent_chat_pool_fqdn,
+    Category { "name" => name, "previousNames" => previous_names,
+        "persistentChatPoolFqdn" => persistent_chat_pool_fqdn,
         "description" => description, "invitations" => invitations,
         "fileUpload" => file_upload, "chatHistory" => chat_history,
         "allowedMembers" => allowed_members, "deniedMembers" => denied_members,
         "creators" => creators }
-    Addin { "name" => name, "persistentChatPoolFqdn" => persistent_chat_pool_fqdn, "url" => url }
-    Room { "name" => name, "persistentChatPoolFqdn" => persistent_chat_pool_fqdn,
+    Addin { "name" => name, "previousNames" => previous_names,
+        "persistentChatPoolFqdn" => persistent_chat_pool_fqdn, "url" => url }
+    Room { "name" => name, "previousNames" => previous_names,
+        "persistentChatPoolFqdn" => persistent_chat_pool_fqdn,
         "category" => category, "description" => description, "type" => room_type,
         "privacy" => privacy, "addin" => addin, "invitations" => invitations,
         "disabled" => disabled, "members" => members, "managers" => managers,

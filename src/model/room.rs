@@ -47,6 +47,11 @@ pub struct Room {
     /// Principals who may post in an auditorium room (only there).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub presenters: Vec<String>,
+    /// Names this room had before (in its pool). When the store has no room named `name` but
+    /// has one under a previous name, the plan renames that one in place (`Set-… -Name`): it
+    /// keeps its id, lists, history and ownership instead of being removed and created again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_names: Vec<String>,
     /// How pchat's apply treats this object.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,

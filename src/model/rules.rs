@@ -50,6 +50,9 @@ pub fn validate(state: &DesiredState) -> Vec<Violation> {
     c.categories();
     c.addins();
     c.rooms();
+    c.previous_names::<Category>(|c| &c.previous_names);
+    c.previous_names::<Addin>(|a| &a.previous_names);
+    c.previous_names::<Room>(|r| &r.previous_names);
     c.policies();
     c.grants();
     c.compliance();
@@ -406,6 +409,68 @@ impl<'a> Checker<'a> {
                 );
             } else {
                 self.principal_list(at, "members", &p.members, &mut Vec::new());
+            }
+        }
+    }
+
+    /// `previousNames` of one kind: names in the object's own pool, none of them the object's
+    /// own or another declared object's (a rename cycle), none claimed by two objects.
+    fn previous_names<T: Object<Key = ObjectId>>(&mut self, names: impl Fn(&T) -> &[String]) {
+        let declared = T::map(self.state);
+        let mut claimed: HashMap<ObjectId, &ObjectId> = HashMap::new();
+        for (id, x) in declared {
+            let at = At {
+                kind: T::KIND,
+                identity: id,
+            };
+            for (i, n) in names(x).iter().enumerate() {
+                let field = format!("previousNames[{i}]");
+                let old =
+                    match n.parse::<ObjectId>() {
+                        Ok(o) if !o.pool.eq_ignore_ascii_case(&id.pool) => {
+                            self.error(
+                                at,
+                                field,
+                                format!(
+                                "`{n}` is in pool `{}`: a {} is renamed within its own pool `{}`",
+                                o.pool, T::KIND, id.pool
+                            ),
+                                Some("give the previous name alone, without a pool".into()),
+                            );
+                            continue;
+                        }
+                        Ok(o) => ObjectId::new(id.pool.clone(), o.name),
+                        Err(_) => ObjectId::new(id.pool.clone(), n.clone()),
+                    };
+                if old == *id {
+                    self.error(at, field, format!("`{n}` is its own name"), None);
+                } else if declared.contains_key(&old) {
+                    self.error(
+                        at,
+                        field,
+                        format!(
+                            "`{old}` is declared too: one name cannot be a {} and another's \
+                             previous name (a rename cycle?)",
+                            T::KIND
+                        ),
+                        Some(format!(
+                            "remove `{n}` from previousNames, or the {} `{old}`",
+                            T::KIND
+                        )),
+                    );
+                } else if let Some(first) = claimed.get(&old) {
+                    self.error(
+                        at,
+                        field,
+                        format!(
+                            "`{n}` is also a previous name of `{first}`: one {} cannot become two",
+                            T::KIND
+                        ),
+                        None,
+                    );
+                } else {
+                    claimed.insert(old, id);
+                }
             }
         }
     }

@@ -30,6 +30,9 @@ pub enum Touched {
     Endpoint(String, Effect),
     State(ServiceId),
     ActiveServers(ServiceId),
+    /// A category, room or add-in renamed in place (`-Name`): from, to. Its other changes are
+    /// reported under the new identity.
+    Renamed(Kind, ObjectId, ObjectId),
 }
 
 /// Why an operation was refused; nothing was changed.
@@ -184,6 +187,7 @@ impl Touched {
             Endpoint(..) => Kind::Endpoint,
             State(..) => Kind::State,
             ActiveServers(..) => Kind::ActiveServers,
+            Renamed(kind, ..) => *kind,
         }
     }
 
@@ -198,6 +202,7 @@ impl Touched {
                 (k.to_string(), *e)
             }
             State(k) | ActiveServers(k) => (k.to_string(), Effect::Updated),
+            Renamed(_, from, to) => (format!("{from}->{to}"), Effect::Updated),
         }
     }
 
@@ -209,7 +214,7 @@ impl Touched {
             Pool(_, x) | Principal(_, x) | Grant(_, x) | Endpoint(_, x) => *x = e,
             Category(_, x) | Room(_, x) | Addin(_, x) => *x = e,
             Policy(_, x) | ComplianceConfiguration(_, x) | Configuration(_, x) => *x = e,
-            State(_) | ActiveServers(_) => {}
+            State(_) | ActiveServers(_) | Renamed(..) => {}
         }
         t
     }
@@ -247,6 +252,66 @@ fn update<T: Tracked>(
 ) -> Result<Vec<Touched>, Refusal> {
     change(existing::<T>(state, id)?);
     Ok(vec![T::touched(id.clone(), Effect::Updated)])
+}
+
+/// An object named within its pool, which `Set-… -Name` renames.
+trait Named: Tracked<Key = ObjectId> {
+    fn set_name(&mut self, name: &str);
+}
+
+macro_rules! named {
+    ($($t:ty),*) => {
+        $(impl Named for $t {
+            fn set_name(&mut self, name: &str) {
+                self.name = name.to_string();
+            }
+        })*
+    };
+}
+
+named!(Category, Room, Addin);
+
+/// Renames an object in place when `name` differs from its own; what names it (rooms naming a
+/// category or an add-in) follows. Returns its identity afterwards and the `Renamed` entry.
+fn rename<T: Named>(
+    state: &mut DesiredState,
+    id: &ObjectId,
+    name: Option<&str>,
+) -> Result<(ObjectId, Vec<Touched>), Refusal> {
+    existing::<T>(state, id)?;
+    let Some(name) = name.filter(|n| *n != id.name) else {
+        return Ok((id.clone(), vec![]));
+    };
+    let to = ObjectId::new(id.pool.clone(), name.to_string());
+    if T::map(state).contains_key(&to) {
+        return Err(Refusal::Exists {
+            kind: T::KIND,
+            identity: to.to_string(),
+        });
+    }
+    let mut obj = T::map_mut(state).remove(id).expect("checked above");
+    obj.set_name(name);
+    T::map_mut(state).insert(to.clone(), obj);
+    for (_, r) in state.rooms.iter_mut().filter(|(k, _)| k.pool == id.pool) {
+        match T::KIND {
+            Kind::Category if r.category == id.name => r.category = name.to_string(),
+            Kind::Addin if r.addin.as_deref() == Some(&id.name) => r.addin = Some(name.into()),
+            _ => continue,
+        }
+    }
+    Ok((to.clone(), vec![Touched::Renamed(T::KIND, id.clone(), to)]))
+}
+
+/// `Set-` of a named object: the rename first, then the other fields under the new name.
+fn rename_and_update<T: Named>(
+    state: &mut DesiredState,
+    id: &ObjectId,
+    name: &Option<String>,
+    change: impl FnOnce(&mut T),
+) -> Result<Vec<Touched>, Refusal> {
+    let (id, mut touched) = rename::<T>(state, id, name.as_deref())?;
+    touched.extend(update(state, &id, change)?);
+    Ok(touched)
 }
 
 /// A scoped setting: the global one always exists (`Set-` of it makes it; `Remove-` resets it),
@@ -338,13 +403,18 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
             let pool = new_pool(state, pool.as_deref())?;
             let addin = Addin {
                 name: name.clone(),
+                previous_names: vec![],
                 persistent_chat_pool_fqdn: Some(pool.clone()),
                 url: url.clone(),
                 lifecycle: Lifecycle::default(),
             };
             create(state, ObjectId::new(pool, name.clone()), addin)
         }
-        SetAddin { identity, url } => update(state, identity, |a: &mut Addin| set(&mut a.url, url)),
+        SetAddin {
+            identity,
+            name,
+            url,
+        } => rename_and_update(state, identity, name, |a: &mut Addin| set(&mut a.url, url)),
         RemoveAddin { identity, force } => remove_addin(state, identity, *force),
         NewPolicy {
             identity,
@@ -464,6 +534,7 @@ fn category(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Re
             let pool = new_pool(state, pool.as_deref())?;
             let category = Category {
                 name: name.clone(),
+                previous_names: vec![],
                 persistent_chat_pool_fqdn: Some(pool.clone()),
                 description: description.clone(),
                 allowed_members: vec![],
@@ -478,6 +549,7 @@ fn category(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Re
         }
         Operation::SetCategory {
             identity,
+            name,
             description,
             invitations,
             file_upload,
@@ -485,7 +557,7 @@ fn category(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Re
             allowed_members,
             denied_members,
             creators,
-        } => update(state, identity, |c: &mut Category| {
+        } => rename_and_update(state, identity, name, |c: &mut Category| {
             set(&mut c.description, description);
             set(&mut c.invitations, invitations);
             set(&mut c.file_upload, file_upload);
@@ -532,6 +604,7 @@ fn room(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusa
         } => {
             let mut room = Room {
                 name: name.clone(),
+                previous_names: vec![],
                 persistent_chat_pool_fqdn: None,
                 category: category.clone(),
                 description: description.clone(),
@@ -558,6 +631,7 @@ fn room(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusa
         }
         Operation::SetRoom {
             identity,
+            name,
             category,
             description,
             room_type,
@@ -569,15 +643,16 @@ fn room(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusa
             managers,
             presenters,
         } => {
-            let from = existing::<Room>(state, identity)?.category.clone();
+            let (identity, mut touched) = rename::<Room>(state, identity, name.as_deref())?;
+            let from = state.rooms[&identity].category.clone();
             if let Some(to) = category.as_ref().filter(|c| **c != from) {
                 move_room(
                     state,
-                    identity,
+                    &identity,
                     &ObjectId::new(identity.pool.clone(), to.clone()),
                 );
             }
-            update(state, identity, |r: &mut Room| {
+            touched.extend(update(state, &identity, |r: &mut Room| {
                 set(&mut r.category, category);
                 set(&mut r.description, description);
                 set(&mut r.room_type, room_type);
@@ -588,7 +663,8 @@ fn room(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusa
                 members.apply_to(&mut r.members);
                 managers.apply_to(&mut r.managers);
                 presenters.apply_to(&mut r.presenters);
-            })
+            })?);
+            Ok(touched)
         }
         _ => unreachable!("room() takes New- and Set- of rooms"),
     }

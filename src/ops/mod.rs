@@ -95,6 +95,8 @@ pub enum Operation {
     },
     SetCategory {
         identity: ObjectId,
+        /// `-Name`: renames it in place.
+        name: Option<String>,
         description: Option<String>,
         invitations: Option<bool>,
         file_upload: Option<bool>,
@@ -119,6 +121,8 @@ pub enum Operation {
     },
     SetRoom {
         identity: ObjectId,
+        /// `-Name`: renames it in place.
+        name: Option<String>,
         category: Option<String>,
         description: Option<String>,
         room_type: Option<RoomType>,
@@ -141,6 +145,8 @@ pub enum Operation {
     },
     SetAddin {
         identity: ObjectId,
+        /// `-Name`: renames it in place.
+        name: Option<String>,
         url: Option<String>,
     },
     RemoveAddin {

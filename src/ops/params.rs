@@ -172,6 +172,7 @@ impl Operation {
             }
             SetCategory {
                 identity: id,
+                name: n,
                 description: d,
                 invitations: i,
                 file_upload: f,
@@ -181,6 +182,7 @@ impl Operation {
                 creators: c,
             } => {
                 p.id(id)
+                    .opt_text("Name", n)
                     .opt_text("Description", d)
                     .opt_bool("Invitations", i);
                 p.opt_bool("FileUpload", f).opt_bool("ChatHistory", h);
@@ -214,6 +216,7 @@ impl Operation {
             }
             SetRoom {
                 identity,
+                name,
                 category,
                 description,
                 room_type,
@@ -226,6 +229,7 @@ impl Operation {
                 presenters,
             } => {
                 p.id(identity)
+                    .opt_text("Name", name)
                     .opt_text("Category", category)
                     .opt_text("Description", description);
                 p.some("Type", *room_type, |t| Value::Enum(t.as_str()));
@@ -250,8 +254,12 @@ impl Operation {
                     .opt_text("PersistentChatPoolFqdn", pool)
                     .text("Url", url);
             }
-            SetAddin { identity, url } => {
-                p.id(identity).opt_text("Url", url);
+            SetAddin {
+                identity,
+                name,
+                url,
+            } => {
+                p.id(identity).opt_text("Name", name).opt_text("Url", url);
             }
             RemoveAddin { identity, force } => {
                 p.remove(identity, *force);

@@ -1,6 +1,8 @@
 //! The per-kind diff: for each object, desired and live, decide create / update / replace /
 //! delete / keep, and the operations and field diffs that say so.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::{Action, Change, Ignored, Live, Plan, Prune};
@@ -150,6 +152,13 @@ impl Fields<'_> {
     }
 }
 
+/// A store key as an object identity (`POOL\\NAME`); only pooled kinds are renamed.
+fn parse_object_id(key: &impl ToString) -> ObjectId {
+    let text = key.to_string();
+    text.parse()
+        .unwrap_or_else(|_| ObjectId::new(String::new(), text))
+}
+
 /// How the planner reconciles the objects of one kind: the calls that create one, change one
 /// and remove one (`src/plan/kinds.rs` has one implementation per kind).
 pub(super) trait Planned: Object + PartialEq {
@@ -164,15 +173,27 @@ pub(super) trait Planned: Object + PartialEq {
     fn standing(_id: &Self::Key) -> Option<Self> {
         None
     }
+    /// The identities `d` had before (`previousNames`), as listed.
+    fn previous(_id: &Self::Key, _d: &Self) -> Vec<Self::Key> {
+        Vec::new()
+    }
+    /// The live object as it reads after the renames this plan makes of what it names (a
+    /// room's category or add-in); `None`: unchanged.
+    fn translate(_l: &Self, _planner: &Planner<'_>) -> Option<Self> {
+        None
+    }
 }
 
-pub(super) struct Planner<'a> {
+pub struct Planner<'a> {
     live: Live<'a>,
     prune: Prune,
     upserts: Vec<Change>,
     deletes: Vec<Change>,
     kept: Vec<(Kind, String)>,
     ignored: Vec<Ignored>,
+    /// Renamed objects: (kind, new identity) to the identity the store and its ownership record
+    /// still have.
+    renamed: HashMap<(Kind, String), ObjectId>,
 }
 
 impl<'a> Planner<'a> {
@@ -184,6 +205,7 @@ impl<'a> Planner<'a> {
             deletes: Vec::new(),
             kept: Vec::new(),
             ignored: Vec::new(),
+            renamed: HashMap::new(),
         }
     }
 
@@ -205,10 +227,24 @@ impl<'a> Planner<'a> {
     }
 
     fn managed(&self, kind: Kind, identity: &str) -> Option<bool> {
-        self.live
-            .managed
-            .get(&(kind, identity.to_string()))
-            .copied()
+        let key = (kind, identity.to_string());
+        // A renamed object's ownership record is still under its old identity.
+        let key = match self.renamed.get(&key) {
+            Some(old) => (kind, old.to_string()),
+            None => key,
+        };
+        self.live.managed.get(&key).copied()
+    }
+
+    /// The new name of a category or add-in this plan renames (rooms name them by name).
+    pub(super) fn new_name(&self, kind: Kind, old: &ObjectId) -> Option<&str> {
+        if self.renamed.is_empty() {
+            return None;
+        }
+        self.renamed
+            .iter()
+            .find(|((k, _), from)| *k == kind && *from == old)
+            .map(|((_, new), _)| new.rsplit('\\').next().unwrap_or(new))
     }
 
     fn push(
@@ -235,6 +271,7 @@ impl<'a> Planner<'a> {
             fields,
             protected,
             managed: managed.is_some(),
+            renamed_from: None,
         };
         if action == Action::Delete {
             self.deletes.push(change);
@@ -298,30 +335,53 @@ impl<'a> Planner<'a> {
     /// happens to the live objects it does not.
     pub fn kind<T: Planned>(&mut self, desired: &DesiredState) {
         let live = T::map(self.live.state);
-        for (id, d) in T::map(desired) {
+        let declared = T::map(desired);
+        let mut moved_away = std::collections::BTreeSet::new();
+        for (id, d) in declared {
             let (protect, ignore) = d
                 .lifecycle()
                 .map_or((false, &[][..]), |l| (l.protect, &l.ignore_changes[..]));
+            // Renamed: the store has it under a previous name (one nothing else declares), not
+            // under this one; it is changed in place.
+            let previous = (!live.contains_key(id))
+                .then(|| {
+                    T::previous(id, d)
+                        .into_iter()
+                        .find(|p| live.contains_key(p) && !declared.contains_key(p))
+                })
+                .flatten();
             let standing = T::standing(id);
-            match live.get(id).or(standing.as_ref()) {
-                None => self.push(
+            let (from, l) = match &previous {
+                Some(old) => (old, live.get(old)),
+                None => (id, live.get(id).or(standing.as_ref())),
+            };
+            let Some(l) = l else {
+                self.push(
                     Action::Create,
                     T::KIND,
                     id.to_string(),
                     T::create(id, d),
                     created_fields(d),
                     protect,
-                ),
-                Some(l) => {
-                    let mut f = Fields::new(ignore);
-                    let op = T::change(id, l, d, &mut f);
-                    self.update(T::KIND, id.to_string(), f, op, protect);
-                }
+                );
+                continue;
+            };
+            if let Some(old) = &previous {
+                self.renamed
+                    .insert((T::KIND, id.to_string()), parse_object_id(old));
+                moved_away.insert(old.clone());
+            }
+            let translated = T::translate(l, self);
+            let mut f = Fields::new(ignore);
+            let op = T::change(from, translated.as_ref().unwrap_or(l), d, &mut f);
+            self.update(T::KIND, id.to_string(), f, op, protect);
+            if let (Some(old), Some(last)) = (&previous, self.upserts.last_mut()) {
+                last.renamed_from = Some(old.to_string());
             }
         }
         for (id, l) in live
             .iter()
-            .filter(|(k, _)| !T::map(desired).contains_key(*k))
+            .filter(|(k, _)| !declared.contains_key(*k) && !moved_away.contains(*k))
         {
             match T::standing(id) {
                 // Dropping a managed setting resets it.

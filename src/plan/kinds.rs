@@ -4,9 +4,21 @@
 //! replacement), pool states and active-server lists (they exist with their pool) keep their own
 //! loops in `diff.rs`.
 
-use super::diff::{Fields, Planned};
+use super::diff::{Fields, Planned, Planner};
 use crate::model::*;
 use crate::ops::{ComplianceParams, ConfigurationParams, ListChange, Operation};
+
+/// The identities an object of a pool had before: each previous name in the same pool (a
+/// `POOL\\NAME` form names its pool; validation refuses another pool).
+fn previous_ids(id: &ObjectId, names: &[String]) -> Vec<ObjectId> {
+    names
+        .iter()
+        .map(|n| {
+            n.parse::<ObjectId>()
+                .unwrap_or_else(|_| ObjectId::new(id.pool.clone(), n.clone()))
+        })
+        .collect()
+}
 
 /// A list as a `Set-` after `New-` sends it: every entry added.
 fn added(list: &[String]) -> ListChange {
@@ -60,6 +72,9 @@ impl Planned for Principal {
 }
 
 impl Planned for Category {
+    fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
+        previous_ids(id, &d.previous_names)
+    }
     fn create(id: &ObjectId, d: &Self) -> Vec<Operation> {
         let mut ops = vec![Operation::NewCategory {
             pool: Some(id.pool.clone()),
@@ -73,6 +88,7 @@ impl Planned for Category {
         if !(d.allowed_members.is_empty() && d.denied_members.is_empty() && d.creators.is_empty()) {
             ops.push(Operation::SetCategory {
                 identity: id.clone(),
+                name: None,
                 description: None,
                 invitations: None,
                 file_upload: None,
@@ -87,6 +103,7 @@ impl Planned for Category {
     fn change(id: &ObjectId, l: &Self, d: &Self, f: &mut Fields<'_>) -> Operation {
         Operation::SetCategory {
             identity: id.clone(),
+            name: f.set("name", &l.name, &d.name),
             description: f.set("description", &l.description, &d.description),
             invitations: f.set("invitations", &l.invitations, &d.invitations),
             file_upload: f.set("fileUpload", &l.file_upload, &d.file_upload),
@@ -104,6 +121,9 @@ impl Planned for Category {
 }
 
 impl Planned for Addin {
+    fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
+        previous_ids(id, &d.previous_names)
+    }
     fn create(id: &ObjectId, d: &Self) -> Vec<Operation> {
         vec![Operation::NewAddin {
             pool: Some(id.pool.clone()),
@@ -114,6 +134,7 @@ impl Planned for Addin {
     fn change(id: &ObjectId, l: &Self, d: &Self, f: &mut Fields<'_>) -> Operation {
         Operation::SetAddin {
             identity: id.clone(),
+            name: f.set("name", &l.name, &d.name),
             url: f.set("url", &l.url, &d.url),
         }
     }
@@ -127,6 +148,31 @@ impl Planned for Addin {
 }
 
 impl Planned for Room {
+    /// A room in a category (or showing an add-in) this plan renames names it by its new name
+    /// already: the room is not moved.
+    fn translate(l: &Self, planner: &Planner<'_>) -> Option<Self> {
+        let pool = l.persistent_chat_pool_fqdn.clone().unwrap_or_default();
+        let id = |name: &str| ObjectId::new(pool.clone(), name.to_string());
+        let category = planner.new_name(Kind::Category, &id(&l.category));
+        let addin = l
+            .addin
+            .as_deref()
+            .and_then(|a| planner.new_name(Kind::Addin, &id(a)));
+        if category.is_none() && addin.is_none() {
+            return None;
+        }
+        let mut r = l.clone();
+        if let Some(c) = category {
+            r.category = c.to_string();
+        }
+        if let Some(a) = addin {
+            r.addin = Some(a.to_string());
+        }
+        Some(r)
+    }
+    fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
+        previous_ids(id, &d.previous_names)
+    }
     fn create(id: &ObjectId, d: &Self) -> Vec<Operation> {
         let mut ops = vec![Operation::NewRoom {
             pool: Some(id.pool.clone()),
@@ -143,6 +189,7 @@ impl Planned for Room {
         if !(d.members.is_empty() && d.managers.is_empty() && d.presenters.is_empty()) {
             ops.push(Operation::SetRoom {
                 identity: id.clone(),
+                name: None,
                 category: None,
                 description: None,
                 room_type: None,
@@ -160,6 +207,7 @@ impl Planned for Room {
     fn change(id: &ObjectId, l: &Self, d: &Self, f: &mut Fields<'_>) -> Operation {
         Operation::SetRoom {
             identity: id.clone(),
+            name: f.set("name", &l.name, &d.name),
             category: f.set("category", &l.category, &d.category),
             description: f.set("description", &l.description, &d.description),
             room_type: f.set("type", &l.room_type, &d.room_type),

@@ -101,6 +101,8 @@ pub struct Change {
     pub protected: bool,
     /// Whether pchat manages the object (before this change).
     pub managed: bool,
+    /// The identity a renamed object had (`previousNames`): it is changed in place, not removed.
+    pub renamed_from: Option<String>,
 }
 
 /// Drift in a field the configuration tells pchat to leave alone.

@@ -74,6 +74,9 @@ pub struct ChangeJson {
     /// comes only from `--prune all`.
     #[serde(default = "yes")]
     pub managed: bool,
+    /// The identity a renamed object had (`previousNames`): `Set-… -Name` changes it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 fn yes() -> bool {
@@ -166,6 +169,7 @@ impl PlanFile {
                         .collect(),
                     protected: c.protected,
                     managed: c.managed,
+                    renamed_from: c.renamed_from.clone(),
                 })
                 .collect(),
             kept: plan

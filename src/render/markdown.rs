@@ -41,9 +41,17 @@ fn row(out: &mut String, c: &Change) {
     out.push_str(&format!(
         "| {symbol} | {} | {} | {} |\n",
         c.kind,
-        code(&c.identity),
+        identity(c),
         cmdlets(c)
     ));
+}
+
+/// The identity, or for a rename the old and the new one.
+fn identity(c: &Change) -> String {
+    match &c.renamed_from {
+        Some(from) => format!("{} → {} (renamed)", code(from), code(&c.identity)),
+        None => code(&c.identity),
+    }
 }
 
 pub fn markdown(plan: &Plan) -> String {

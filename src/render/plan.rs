@@ -67,11 +67,14 @@ fn change(out: &mut String, c: &Change, style: Style) {
         Action::Replace => ("-/+", Style::yellow),
         Action::Delete => ("-", Style::red),
     };
+    let identity = match &c.renamed_from {
+        Some(from) => format!("{} → {} (renamed)", from, style.bold(&c.identity)),
+        None => style.bold(&c.identity),
+    };
     out.push_str(&format!(
-        "{} {} {}  ({})\n",
+        "{} {} {identity}  ({})\n",
         colour(&style, symbol),
         c.kind,
-        style.bold(&c.identity),
         cmdlets(c)
     ));
     let width = c.fields.iter().map(|f| f.field().len()).max().unwrap_or(0);

@@ -171,6 +171,7 @@ impl Tx<'_> {
                 key,
                 Category {
                     name,
+                    previous_names: vec![],
                     persistent_chat_pool_fqdn: Some(pool),
                     description,
                     allowed_members: vec![],
@@ -211,6 +212,7 @@ impl Tx<'_> {
                 ObjectId::new(pool.clone(), name.clone()),
                 Addin {
                     name,
+                    previous_names: vec![],
                     persistent_chat_pool_fqdn: Some(pool),
                     url,
                     lifecycle: Lifecycle::default(),
@@ -235,6 +237,7 @@ impl Tx<'_> {
             room_keys.push((id, ObjectId::new(pool.clone(), name.clone())));
             built.push(Room {
                 name,
+                previous_names: vec![],
                 persistent_chat_pool_fqdn: Some(pool),
                 category,
                 description,

@@ -656,6 +656,23 @@ impl Tx<'_> {
 }
 
 impl Tx<'_> {
+    /// Renames a category, room or add-in row in place (its id, lists and messages stay) and
+    /// moves its ownership record with it.
+    pub async fn rename(&mut self, kind: Kind, from: &ObjectId, to: &ObjectId) -> Result<()> {
+        let sql = format!(
+            "UPDATE {} SET name = $3 WHERE pool = $1 AND name = $2",
+            kind.desc().table
+        );
+        self.simple(&sql, &[&from.pool, &from.name, &to.name])
+            .await?;
+        self.simple(
+            "UPDATE ownership SET identity = $3 WHERE kind = $1 AND identity = $2",
+            &[kind.key(), &from.to_string(), &to.to_string()],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Writes the objects an operation touched, as they now are in `state`.
     pub async fn persist(
         &mut self,
@@ -665,6 +682,7 @@ impl Tx<'_> {
         use crate::ops::{Effect, Touched};
         for t in touched {
             match t {
+                Touched::Renamed(kind, from, to) => self.rename(*kind, from, to).await?,
                 Touched::Pool(key, Effect::Created) => {
                     self.insert_pools(std::slice::from_ref(&state.pools[key]))
                         .await?
@@ -766,7 +784,16 @@ impl Tx<'_> {
             let (k, e) = t.key_and_effect();
             (format!("{}/{k}", t.kind().key()), e, t.clone())
         };
+        // Renames first, in order: what follows names the objects by their new names.
         for t in touched {
+            if let Touched::Renamed(kind, from, to) = t {
+                self.rename(*kind, from, to).await?;
+            }
+        }
+        for t in touched
+            .iter()
+            .filter(|t| !matches!(t, Touched::Renamed(..)))
+        {
             let (k, e, t) = key(t);
             match net.get_mut(&k) {
                 None => {

@@ -88,6 +88,7 @@ fn every_described_field_has_a_store_place_in_both_migrations() {
                         }
                     }
                     Stored::Ownership => assert_eq!(f.yaml, "lifecycle"),
+                    Stored::Hint => assert_eq!(f.yaml, "previousNames"),
                 }
             }
         }
@@ -163,6 +164,7 @@ fn every_call() -> Vec<Operation> {
         },
         Operation::SetCategory {
             identity: id.clone(),
+            name: Some("Y".into()),
             description: Some("d".into()),
             invitations: Some(true),
             file_upload: Some(true),
@@ -173,6 +175,7 @@ fn every_call() -> Vec<Operation> {
         },
         Operation::SetRoom {
             identity: id.clone(),
+            name: Some("Y".into()),
             category: Some("c".into()),
             description: Some("d".into()),
             room_type: Some(RoomType::Auditorium),
@@ -186,6 +189,7 @@ fn every_call() -> Vec<Operation> {
         },
         Operation::SetAddin {
             identity: id,
+            name: Some("Y".into()),
             url: Some("https://x".into()),
         },
         Operation::SetPolicy {

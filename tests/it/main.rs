@@ -17,6 +17,7 @@ mod cli_validate;
 mod kind_layer;
 mod no_panic;
 mod reconcile;
+mod renames;
 mod render_plan;
 mod roundtrip;
 mod safety_nets;

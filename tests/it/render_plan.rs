@@ -119,6 +119,7 @@ fn powershell_literals_decode_to_exactly_the_original_text() {
     for (i, h) in hostile.iter().enumerate() {
         doc.categories.push(Category {
             name: format!("Cat {i} {h}"),
+            previous_names: vec![],
             persistent_chat_pool_fqdn: None,
             description: h.to_string(),
             allowed_members: vec![format!("sip:user{i}@litwareinc.com")],
@@ -131,6 +132,7 @@ fn powershell_literals_decode_to_exactly_the_original_text() {
         });
         doc.rooms.push(Room {
             name: format!("Room {i} {h}"),
+            previous_names: vec![],
             persistent_chat_pool_fqdn: None,
             category: format!("Cat {i} {h}"),
             description: h.to_string(),

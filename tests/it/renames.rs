@@ -1,0 +1,243 @@
+//! Renames keep history: a room, a category or an add-in renamed in YAML with `previousNames`
+//! is one `Set-… -Name` that keeps the object's id, lists, messages and ownership, on both
+//! backends.
+
+use crate::common::db::{TestStore, BACKENDS};
+use crate::common::{pchat_in, Run};
+
+const POOL: &str = "p.litwareinc.com";
+
+fn run(t: &TestStore, args: &[&str]) -> Run {
+    let mut all = vec!["--store", t.url.as_str(), "--color", "never"];
+    all.extend_from_slice(args);
+    pchat_in(t.dir.path(), &all)
+}
+
+#[track_caller]
+fn code(t: &TestStore, args: &[&str], expected: i32) -> String {
+    let r = run(t, args);
+    assert_eq!(r.code, expected, "{args:?}:\n{}{}", r.stdout, r.stderr);
+    r.stdout + &r.stderr
+}
+
+/// A configuration of one category, one add-in and one room with members, a manager and the
+/// add-in; `names` are (category, add-in, room), each `NEW` or `NEW<-OLD` (a rename).
+fn config(t: &TestStore, names: [&str; 3]) -> String {
+    let [category, addin, room] = names.map(|n| match n.split_once("<-") {
+        Some((new, old)) => (new.to_string(), format!("\n    previousNames: ['{old}']")),
+        None => (n.to_string(), String::new()),
+    });
+    let yaml = format!(
+        "pools:\n  - fqdn: {POOL}\nprincipals:\n  - type: User\n    sipAddress: sip:kim@litwareinc.com\n  \
+         - type: User\n    sipAddress: sip:ken@litwareinc.com\n\
+         categories:\n  - name: {c}{cp}\n    allowedMembers: ['sip:kim@litwareinc.com', 'sip:ken@litwareinc.com']\n    \
+         creators: ['sip:kim@litwareinc.com']\n\
+         addins:\n  - name: {a}{ap}\n    url: https://apps.litwareinc.com/board\n\
+         rooms:\n  - name: {r}{rp}\n    category: {c}\n    addin: {a}\n    \
+         members: ['sip:kim@litwareinc.com', 'sip:ken@litwareinc.com']\n    managers: ['sip:kim@litwareinc.com']\n",
+        c = category.0,
+        cp = category.1,
+        a = addin.0,
+        ap = addin.1,
+        r = room.0,
+        rp = room.1,
+    );
+    let path = t.dir.path().join("chat.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path.display().to_string()
+}
+
+fn json(t: &TestStore, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&code(t, args, 0)).unwrap()
+}
+
+#[test]
+fn renamed_objects_keep_their_history_lists_and_ownership() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let first = config(&t, ["Architecture", "Board", "Architecture Council"]);
+        code(&t, &["apply", &first, "--yes"], 0);
+        let old_room = format!("{POOL}\\Architecture Council");
+        code(
+            &t,
+            &[
+                "message",
+                "post",
+                "--room",
+                &old_room,
+                "--from",
+                "sip:kim@litwareinc.com",
+                "keep me",
+            ],
+            0,
+        );
+
+        // Each kind alone, then all three at once: every plan is one Set- per renamed object.
+        let steps = [
+            (
+                [
+                    "Architecture",
+                    "Board",
+                    "Architecture Board<-Architecture Council",
+                ],
+                "room",
+            ),
+            (
+                ["Design<-Architecture", "Board", "Architecture Board"],
+                "category",
+            ),
+            (
+                ["Design", "Whiteboard<-Board", "Architecture Board"],
+                "add-in",
+            ),
+            (
+                [
+                    "Engineering<-Design",
+                    "Canvas<-Whiteboard",
+                    "Eng Board<-Architecture Board",
+                ],
+                "all",
+            ),
+        ];
+        for (names, what) in steps {
+            let path = config(&t, names);
+            let plan = json(&t, &["plan", &path, "--format", "json"]);
+            let changes = plan["changes"].as_array().unwrap();
+            let expected = if what == "all" { 3 } else { 1 };
+            assert_eq!(changes.len(), expected, "{what}: {plan:#}");
+            for c in changes {
+                assert_eq!(c["action"], "update", "{what}: {c:#}");
+                assert_eq!(c["cmdlets"].as_array().unwrap().len(), 1, "{what}: {c:#}");
+                assert!(
+                    c["cmdlets"][0].as_str().unwrap().starts_with("Set-"),
+                    "{c:#}"
+                );
+                assert!(c["renamedFrom"].is_string(), "{c:#}");
+            }
+            let text = code(&t, &["plan", &path], 0);
+            assert!(text.contains("(renamed)"), "{text}");
+            let ps = code(&t, &["plan", &path, "--format", "powershell"], 0);
+            assert!(ps.contains(" -Name '"), "{ps}");
+            assert!(!ps.contains("Remove-Cs"), "{ps}");
+            code(&t, &["apply", &path, "--yes"], 0);
+            code(&t, &["drift", &path], 0);
+        }
+
+        let room = format!("{POOL}\\Eng Board");
+        let messages = json(&t, &["message", "get", "--room", &room, "--format", "json"]);
+        assert_eq!(messages.as_array().unwrap().len(), 1, "{messages:#}");
+        assert_eq!(messages[0]["body"], "keep me");
+        let rooms = json(
+            &t,
+            &["room", "get", "--identity", &room, "--format", "json"],
+        );
+        assert_eq!(rooms[0]["category"], "Engineering", "{rooms:#}");
+        assert_eq!(rooms[0]["addin"], "Canvas", "{rooms:#}");
+        assert_eq!(
+            rooms[0]["members"].as_array().unwrap().len(),
+            2,
+            "{rooms:#}"
+        );
+        assert_eq!(
+            rooms[0]["managers"][0], "sip:kim@litwareinc.com",
+            "{rooms:#}"
+        );
+        let categories = json(&t, &["category", "get", "--format", "json"]);
+        assert_eq!(categories[0]["creators"][0], "sip:kim@litwareinc.com");
+        let gone = code(&t, &["room", "get", "--identity", &old_room], 0);
+        assert!(gone.contains("(none)"), "{gone}");
+        // Ownership moved with the names: without the room in the YAML, the plan removes it as
+        // a managed object (an unmanaged one would be kept).
+        let path = config(&t, ["Engineering", "Canvas", "Eng Board"]);
+        let yaml = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, &yaml[..yaml.find("rooms:").unwrap()]).unwrap();
+        let plan = json(&t, &["plan", &path, "--format", "json"]);
+        assert_eq!(plan["changes"].as_array().unwrap().len(), 1, "{plan:#}");
+        assert_eq!(plan["changes"][0]["action"], "delete", "{plan:#}");
+        assert_eq!(plan["changes"][0]["identity"], room.as_str(), "{plan:#}");
+        assert_eq!(plan["changes"][0]["managed"], true, "{plan:#}");
+    }
+}
+
+#[test]
+fn imperative_set_renames_in_place() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let path = config(&t, ["Architecture", "Board", "Architecture Council"]);
+        code(&t, &["apply", &path, "--yes"], 0);
+        let old = format!("{POOL}\\Architecture Council");
+        code(
+            &t,
+            &[
+                "message",
+                "post",
+                "--room",
+                &old,
+                "--from",
+                "sip:ken@litwareinc.com",
+                "still here",
+            ],
+            0,
+        );
+        let out = code(
+            &t,
+            &["room", "set", "--identity", &old, "--name", "Council"],
+            0,
+        );
+        assert!(out.contains("renamed room"), "{out}");
+        code(
+            &t,
+            &[
+                "category",
+                "set",
+                "--identity",
+                &format!("{POOL}\\Architecture"),
+                "--name",
+                "Arch",
+            ],
+            0,
+        );
+        code(
+            &t,
+            &[
+                "addin",
+                "set",
+                "--identity",
+                &format!("{POOL}\\Board"),
+                "--name",
+                "Panel",
+            ],
+            0,
+        );
+        let room = format!("{POOL}\\Council");
+        let messages = json(&t, &["message", "get", "--room", &room, "--format", "json"]);
+        assert_eq!(messages[0]["body"], "still here", "{messages:#}");
+        let rooms = json(
+            &t,
+            &["room", "get", "--identity", &room, "--format", "json"],
+        );
+        assert_eq!(rooms[0]["category"], "Arch", "{rooms:#}");
+        assert_eq!(rooms[0]["addin"], "Panel", "{rooms:#}");
+        // A name that is taken is refused, and nothing changes.
+        code(
+            &t,
+            &["room", "set", "--identity", &room, "--name", "Council"],
+            0,
+        );
+        let taken = run(&t, &["category", "new", "--name", "Other"]);
+        assert_eq!(taken.code, 0, "{}", taken.stderr);
+        let r = run(
+            &t,
+            &[
+                "category",
+                "set",
+                "--identity",
+                &format!("{POOL}\\Arch"),
+                "--name",
+                "Other",
+            ],
+        );
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    }
+}
