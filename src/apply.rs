@@ -20,6 +20,8 @@ use crate::store::{ApplyRecord, Store, StoreError};
 pub struct ApplyOptions {
     /// Override the safety threshold (never `protect`).
     pub force: bool,
+    /// Allow removals that destroy chat history.
+    pub allow_destroy: bool,
     pub threshold: Threshold,
     pub actor: String,
     pub git_commit: Option<String>,
@@ -98,7 +100,10 @@ pub async fn apply(
         managed: &managed,
         revision: current,
     };
-    let refusals = plan.refusals(live, opts.threshold, opts.force);
+    // Messages are counted again under the writer lock: the plan's counts may be old.
+    let messages = tx.message_counts(&plan.removed_rooms()).await?;
+    let mut refusals = plan.destroy_refusals(&messages, opts.allow_destroy);
+    refusals.extend(plan.refusals(live, opts.threshold, opts.force));
     if !refusals.is_empty() {
         return Err(ApplyError::Refused(refusals));
     }

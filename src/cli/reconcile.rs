@@ -80,6 +80,9 @@ pub struct ApplyArgs {
     /// Override the safety threshold (never `lifecycle.protect`)
     #[arg(long)]
     pub force: bool,
+    /// Allow removals that destroy chat history (rooms with messages)
+    #[arg(long)]
+    pub allow_destroy: bool,
     /// Who applies (recorded in the history; default: the OS user)
     #[arg(long)]
     pub actor: Option<String>,
@@ -256,15 +259,18 @@ fn make_plan_from(
         let revision = tx.revision().await?;
         let state = tx.read_state().await?;
         let managed = tx.ownership().await?;
-        tx.finish().await?;
-        store.close().await;
         let live = Live {
             state: &state,
             managed: &managed,
             revision,
         };
-        let p = plan::plan(desired, live, opts);
-        let refusals = p.refusals(live, opts.threshold, false);
+        let mut p = plan::plan(desired, live, opts);
+        let messages = tx.message_counts(&p.removed_rooms()).await?;
+        p.weigh_messages(&messages);
+        tx.finish().await?;
+        store.close().await;
+        let mut refusals = p.destroy_refusals(&messages, false);
+        refusals.extend(p.refusals(live, opts.threshold, false));
         Ok((p, refusals, state))
     })
 }
@@ -478,6 +484,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     }
     let apply_opts = ApplyOptions {
         force: a.force,
+        allow_destroy: a.allow_destroy,
         threshold: opts.threshold,
         actor: a
             .actor

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Action, Change, Ignored, Live, Plan, Prune};
+use super::{Action, Change, Destroys, Ignored, Live, Plan, Prune};
 use crate::model::*;
 use crate::ops::{ListChange, Operation};
 
@@ -272,6 +272,7 @@ impl<'a> Planner<'a> {
             protected,
             managed: managed.is_some(),
             renamed_from: None,
+            destroys: None,
         };
         if action == Action::Delete {
             self.deletes.push(change);
@@ -315,6 +316,39 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// What removing a live object takes with it, as far as the state tells: a category's rooms,
+    /// the rooms an add-in is shown in, a tag policy's grants (a room's messages are counted by
+    /// the caller, from the store: `Plan::weigh_messages`).
+    fn content(&self, kind: Kind, identity: &str) -> Option<Destroys> {
+        let state = self.live.state;
+        let (count, what) = match kind {
+            Kind::Category | Kind::Addin => {
+                let id: ObjectId = identity.parse().ok()?;
+                let rooms = state.rooms.iter().filter(|(k, r)| {
+                    k.pool == id.pool
+                        && match kind {
+                            Kind::Category => r.category == id.name,
+                            _ => r.addin.as_deref() == Some(id.name.as_str()),
+                        }
+                });
+                (rooms.count(), "room")
+            }
+            Kind::Policy => {
+                let tag = identity.strip_prefix("tag:")?;
+                let grants = state
+                    .policy_grants
+                    .values()
+                    .filter(|g| g.policy_name == tag);
+                (grants.count(), "grant")
+            }
+            _ => return None,
+        };
+        (count > 0).then_some(Destroys {
+            count: count as u64,
+            what,
+        })
+    }
+
     /// A live object missing from the configuration: removed or kept, by the prune mode.
     fn gone(&mut self, kind: Kind, identity: String, op: Operation) {
         let managed = self.managed(kind, &identity);
@@ -325,7 +359,11 @@ impl<'a> Planner<'a> {
             (Prune::Managed, None) => false,
         };
         if remove {
+            let destroys = self.content(kind, &identity);
             self.push(Action::Delete, kind, identity, vec![op], vec![], false);
+            if let Some(last) = self.deletes.last_mut() {
+                last.destroys = destroys;
+            }
         } else {
             self.kept.push((kind, identity));
         }

@@ -95,14 +95,40 @@ pub struct Change {
     pub action: Action,
     pub kind: Kind,
     pub identity: String,
+    /// The identity a renamed object had (`previousNames`): it is changed in place, not removed.
+    pub renamed_from: Option<String>,
     pub operations: Vec<Operation>,
+    /// What a removal takes with it: a room's messages, a category's rooms, the rooms an add-in
+    /// is shown in, a policy's grants. `None`: nothing, or not weighed.
+    pub destroys: Option<Destroys>,
     pub fields: Vec<FieldDiff>,
     /// The object is protected (`lifecycle.protect`), so removing it is refused.
     pub protected: bool,
     /// Whether pchat manages the object (before this change).
     pub managed: bool,
-    /// The identity a renamed object had (`previousNames`): it is changed in place, not removed.
-    pub renamed_from: Option<String>,
+}
+
+/// Content a removal destroys or detaches, counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Destroys {
+    pub count: u64,
+    /// What is counted: `message`, `room`, `grant`.
+    pub what: &'static str,
+}
+
+impl std::fmt::Display for Destroys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = if self.what == "message" {
+            "destroys"
+        } else {
+            "takes"
+        };
+        write!(
+            f,
+            "{verb} {}",
+            crate::plural(self.count as usize, self.what)
+        )
+    }
 }
 
 /// Drift in a field the configuration tells pchat to leave alone.
@@ -131,6 +157,12 @@ pub struct Plan {
 pub enum Refusal {
     /// Removing a protected object (`--force` does not override it).
     Protected { kind: Kind, identity: String },
+    /// Removing a room would destroy its messages (`--allow-destroy` allows it).
+    Destroys {
+        kind: Kind,
+        identity: String,
+        destroys: Destroys,
+    },
     /// Too large a share of a kind would change (`--force` overrides it).
     Threshold {
         kind: Kind,
@@ -146,6 +178,14 @@ impl std::fmt::Display for Refusal {
             Refusal::Protected { kind, identity } => write!(
                 f,
                 "{kind} `{identity}` is protected (lifecycle.protect) and would be removed"
+            ),
+            Refusal::Destroys {
+                kind,
+                identity,
+                destroys,
+            } => write!(
+                f,
+                "removing {kind} `{identity}` {destroys}; pass --allow-destroy if that is meant"
             ),
             Refusal::Threshold {
                 kind,
@@ -164,6 +204,52 @@ impl std::fmt::Display for Refusal {
 impl Plan {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// Counts what each room removal destroys: `messages` holds the message count of the
+    /// removed rooms (the caller reads it from the store).
+    pub fn weigh_messages(&mut self, messages: &HashMap<String, u64>) {
+        for c in &mut self.changes {
+            if c.action == Action::Delete && c.kind == Kind::Room {
+                let count = messages.get(&c.identity).copied().unwrap_or(0);
+                c.destroys = (count > 0).then_some(Destroys {
+                    count,
+                    what: "message",
+                });
+            }
+        }
+    }
+
+    /// The rooms this plan removes, whose messages the caller counts.
+    pub fn removed_rooms(&self) -> Vec<ObjectId> {
+        self.changes
+            .iter()
+            .filter(|c| c.action == Action::Delete && c.kind == Kind::Room)
+            .filter_map(|c| c.identity.parse().ok())
+            .collect()
+    }
+
+    /// The room removals that destroy chat history (`messages`: counts by room identity),
+    /// refused unless `allow`.
+    pub fn destroy_refusals(&self, messages: &HashMap<String, u64>, allow: bool) -> Vec<Refusal> {
+        if allow {
+            return Vec::new();
+        }
+        self.changes
+            .iter()
+            .filter(|c| c.action == Action::Delete && c.kind == Kind::Room)
+            .filter_map(|c| {
+                let count = *messages.get(&c.identity)?;
+                Some(Refusal::Destroys {
+                    kind: c.kind,
+                    identity: c.identity.clone(),
+                    destroys: Destroys {
+                        count,
+                        what: "message",
+                    },
+                })
+            })
+            .collect()
     }
 
     /// `(to add, to change, to remove)` as the summary line counts them.

@@ -77,6 +77,18 @@ pub struct ChangeJson {
     /// The identity a renamed object had (`previousNames`): `Set-… -Name` changes it in place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// What a removal takes with it (`42 message`, `3 room`, `5 grant`); removing messages
+    /// needs `apply --allow-destroy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destroys: Option<DestroysJson>,
+}
+
+/// Content a removal destroys, counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DestroysJson {
+    pub count: u64,
+    /// `message`, `room` or `grant`.
+    pub what: String,
 }
 
 fn yes() -> bool {
@@ -85,17 +97,23 @@ fn yes() -> bool {
 
 /// A changed field: a value (`old` → `new`, as JSON text) or a list (`added`, `removed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FieldJson {
-    pub field: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub added: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub removed: Vec<String>,
+#[serde(untagged)]
+pub enum FieldJson {
+    /// A value: `old` (absent for a new object) and `new`, as JSON text.
+    Value {
+        field: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        old: Option<String>,
+        new: String,
+    },
+    /// A list's added and removed entries.
+    List {
+        field: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        added: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -147,21 +165,17 @@ impl PlanFile {
                         .fields
                         .iter()
                         .map(|f| match f {
-                            FieldDiff::Value { field, old, new } => FieldJson {
+                            FieldDiff::Value { field, old, new } => FieldJson::Value {
                                 field: field.clone(),
                                 old: (!old.is_empty()).then(|| old.clone()),
-                                new: Some(new.clone()),
-                                added: vec![],
-                                removed: vec![],
+                                new: new.clone(),
                             },
                             FieldDiff::List {
                                 field,
                                 added,
                                 removed,
-                            } => FieldJson {
+                            } => FieldJson::List {
                                 field: field.clone(),
-                                old: None,
-                                new: None,
                                 added: added.clone(),
                                 removed: removed.clone(),
                             },
@@ -170,6 +184,10 @@ impl PlanFile {
                     protected: c.protected,
                     managed: c.managed,
                     renamed_from: c.renamed_from.clone(),
+                    destroys: c.destroys.map(|d| DestroysJson {
+                        count: d.count,
+                        what: d.what.into(),
+                    }),
                 })
                 .collect(),
             kept: plan

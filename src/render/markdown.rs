@@ -59,6 +59,17 @@ pub fn markdown(plan: &Plan) -> String {
     let mut out = format!(
         "### pchat plan\n\n**Plan: {add} to add, {change} to change, {remove} to remove.**\n\n"
     );
+    if super::plan::destructive(plan).next().is_some() {
+        out.push_str(
+            "**Destructive** (removing chat history needs `apply --allow-destroy`)\n\n\
+             | Kind | Identity | Destroys |\n|---|---|---|\n",
+        );
+        for c in super::plan::destructive(plan) {
+            let destroys = c.destroys.map(|d| d.to_string()).unwrap_or_default();
+            out.push_str(&format!("| {} | {} | {destroys} |\n", c.kind, identity(c)));
+        }
+        out.push('\n');
+    }
     if plan.changes.is_empty() {
         out.push_str("No changes: the live store matches the configuration.\n");
     } else {

@@ -71,8 +71,12 @@ fn change(out: &mut String, c: &Change, style: Style) {
         Some(from) => format!("{} → {} (renamed)", from, style.bold(&c.identity)),
         None => style.bold(&c.identity),
     };
+    let destroys = c
+        .destroys
+        .map(|d| format!("  {}", style.red(&d.to_string())))
+        .unwrap_or_default();
     out.push_str(&format!(
-        "{} {} {identity}  ({})\n",
+        "{} {} {identity}  ({}){destroys}\n",
         colour(&style, symbol),
         c.kind,
         cmdlets(c)
@@ -106,10 +110,26 @@ fn change(out: &mut String, c: &Change, style: Style) {
     }
 }
 
+/// The removals that take content with them, listed before everything else.
+pub fn destructive(plan: &Plan) -> impl Iterator<Item = &Change> {
+    plan.changes.iter().filter(|c| c.destroys.is_some())
+}
+
 pub fn text(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     if plan.changes.is_empty() {
         out.push_str("No changes: the live store matches the configuration.\n");
+    }
+    if destructive(plan).next().is_some() {
+        out.push_str(&format!(
+            "{}\n",
+            style.red("Destructive (removing chat history needs `apply --allow-destroy`):")
+        ));
+        for c in destructive(plan) {
+            let destroys = c.destroys.map(|d| d.to_string()).unwrap_or_default();
+            out.push_str(&format!("    {} {}: {destroys}\n", c.kind, c.identity));
+        }
+        out.push('\n');
     }
     for c in plan.changes.iter().filter(|c| !removes_unmanaged(c)) {
         change(&mut out, c, style);

@@ -15,6 +15,31 @@ impl Tx<'_> {
         }))
     }
 
+    /// How many messages each of `rooms` holds, by identity (`POOL\\NAME`); a room without
+    /// messages, or gone, is left out. One indexed count per room: plans remove few rooms.
+    pub async fn message_counts(
+        &mut self,
+        rooms: &[ObjectId],
+    ) -> Result<std::collections::HashMap<String, u64>> {
+        let mut out = std::collections::HashMap::new();
+        for room in rooms {
+            let n: i64 = on_tx!(self, |c| {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM messages m JOIN rooms r ON r.id = m.room_id \
+                     WHERE r.pool = $1 AND r.name = $2",
+                )
+                .bind(&room.pool)
+                .bind(&room.name)
+                .fetch_one(&mut *c)
+                .await?
+            });
+            if n > 0 {
+                out.insert(room.to_string(), n as u64);
+            }
+        }
+        Ok(out)
+    }
+
     /// Posts a message; `None` when the room does not exist.
     pub async fn post_message(
         &mut self,

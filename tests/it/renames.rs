@@ -47,8 +47,11 @@ fn config(t: &TestStore, names: [&str; 3]) -> String {
     path.display().to_string()
 }
 
+#[track_caller]
 fn json(t: &TestStore, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&code(t, args, 0)).unwrap()
+    let r = run(t, args);
+    assert_eq!(r.code, 0, "{args:?}:\n{}{}", r.stdout, r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
 }
 
 #[test]
@@ -239,5 +242,57 @@ fn imperative_set_renames_in_place() {
         );
         assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
         assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn removing_chat_history_needs_consent() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let path = config(&t, ["Architecture", "Board", "Architecture Council"]);
+        code(&t, &["apply", &path, "--yes"], 0);
+        let room = format!("{POOL}\\Architecture Council");
+        for text in ["one", "two", "three"] {
+            let from = "sip:kim@litwareinc.com";
+            code(
+                &t,
+                &["message", "post", "--room", &room, "--from", from, text],
+                0,
+            );
+        }
+        // The room leaves the configuration: the plan says what goes with it.
+        let yaml = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, &yaml[..yaml.find("rooms:").unwrap()]).unwrap();
+        let plan = code(&t, &["plan", &path], 0);
+        assert!(plan.starts_with("Destructive"), "{plan}");
+        assert!(plan.contains("destroys 3 messages"), "{plan}");
+        assert!(plan.contains("apply would refuse"), "{plan}");
+        let saved = json(&t, &["plan", &path, "--format", "json"]);
+        assert_eq!(saved["changes"][0]["destroys"]["count"], 3, "{saved:#}");
+        let md = code(&t, &["plan", &path, "--format", "markdown"], 0);
+        assert!(md.contains("**Destructive**"), "{md}");
+
+        // Without consent: refused (exit 3), nothing changes.
+        let before = code(&t, &["history", "--format", "json"], 0);
+        let refused = run(&t, &["apply", &path, "--yes"]);
+        assert_eq!(refused.code, 3, "{}{}", refused.stdout, refused.stderr);
+        assert!(
+            refused.stderr.contains("destroys 3 messages"),
+            "{}",
+            refused.stderr
+        );
+        assert!(
+            refused.stderr.contains("--allow-destroy"),
+            "{}",
+            refused.stderr
+        );
+        assert_eq!(code(&t, &["history", "--format", "json"], 0), before);
+        let messages = json(&t, &["message", "get", "--room", &room, "--format", "json"]);
+        assert_eq!(messages.as_array().unwrap().len(), 3);
+
+        // With consent: removed.
+        code(&t, &["apply", &path, "--yes", "--allow-destroy"], 0);
+        let gone = code(&t, &["room", "get", "--identity", &room], 0);
+        assert!(gone.contains("(none)"), "{gone}");
     }
 }
