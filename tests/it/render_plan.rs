@@ -233,3 +233,47 @@ fn a_saved_plan_applies_once_and_is_refused_when_stale() {
         assert_eq!(dump(), before, "a refused apply changes nothing");
     }
 }
+
+/// A pull-request comment stays under GitHub's limit however large the plan: 100,000 rooms
+/// created come out under 60,000 characters, summary first, with what was left out said.
+#[test]
+fn markdown_of_a_huge_plan_fits_a_comment() {
+    let doc = pchat::synth::document(pchat::synth::SynthOptions {
+        rooms: 100_000,
+        members_per_room: 1,
+        ..Default::default()
+    });
+    let (desired, _) = DesiredState::from_documents(vec![(0, doc)]);
+    let empty = DesiredState::default();
+    let managed = Default::default();
+    let live = Live {
+        state: &empty,
+        managed: &managed,
+        revision: 0,
+    };
+    let p = plan::plan(&desired, live, &PlanOptions::default());
+    assert!(p.changes.len() > 100_000);
+    let md = render::markdown::markdown(&p);
+    assert!(
+        md.chars().count() <= render::markdown::MAX_CHARS,
+        "{} characters",
+        md.chars().count()
+    );
+    let (add, change, remove) = p.counts();
+    assert!(
+        md.starts_with(&format!(
+            "**Plan: {add} to add, {change} to change, {remove} to remove.**"
+        )),
+        "{}",
+        &md[..200]
+    );
+    assert!(
+        md.contains("more changes (see the JSON plan"),
+        "{}",
+        &md[md.len() - 300..]
+    );
+    assert!(
+        md.contains("**room** in <code>"),
+        "grouped by kind and pool"
+    );
+}
