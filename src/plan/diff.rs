@@ -194,6 +194,7 @@ pub struct Planner<'a> {
     /// Renamed objects: (kind, new identity) to the identity the store and its ownership record
     /// still have.
     renamed: HashMap<(Kind, String), ObjectId>,
+    ambiguous: Vec<(Kind, String, String)>,
 }
 
 impl<'a> Planner<'a> {
@@ -206,6 +207,7 @@ impl<'a> Planner<'a> {
             kept: Vec::new(),
             ignored: Vec::new(),
             renamed: HashMap::new(),
+            ambiguous: Vec::new(),
         }
     }
 
@@ -223,6 +225,7 @@ impl<'a> Planner<'a> {
             changes,
             kept: self.kept,
             ignored: self.ignored,
+            ambiguous_renames: self.ambiguous,
         }
     }
 
@@ -381,13 +384,17 @@ impl<'a> Planner<'a> {
                 .map_or((false, &[][..]), |l| (l.protect, &l.ignore_changes[..]));
             // Renamed: the store has it under a previous name (one nothing else declares), not
             // under this one; it is changed in place.
-            let previous = (!live.contains_key(id))
-                .then(|| {
-                    T::previous(id, d)
-                        .into_iter()
-                        .find(|p| live.contains_key(p) && !declared.contains_key(p))
-                })
-                .flatten();
+            let mut previous = T::previous(id, d)
+                .into_iter()
+                .filter(|p| live.contains_key(p) && !declared.contains_key(p));
+            let previous = match previous.next() {
+                Some(old) if live.contains_key(id) => {
+                    self.ambiguous
+                        .push((T::KIND, id.to_string(), old.to_string()));
+                    None
+                }
+                found => found,
+            };
             let standing = T::standing(id);
             let (from, l) = match &previous {
                 Some(old) => (old, live.get(old)),

@@ -150,6 +150,9 @@ pub struct Plan {
     /// Live objects not in the configuration that stay: not managed, or pruning is off.
     pub kept: Vec<(Kind, String)>,
     pub ignored: Vec<Ignored>,
+    /// Objects whose new name and a previous name both exist live: (kind, new, old). Which one
+    /// the configuration means is not for pchat to guess, so apply refuses.
+    pub ambiguous_renames: Vec<(Kind, String, String)>,
 }
 
 /// Why a plan may not be applied as it is.
@@ -157,6 +160,12 @@ pub struct Plan {
 pub enum Refusal {
     /// Removing a protected object (`--force` does not override it).
     Protected { kind: Kind, identity: String },
+    /// Both the new name and a previous name of an object exist live.
+    AmbiguousRename {
+        kind: Kind,
+        identity: String,
+        previous: String,
+    },
     /// Removing a room would destroy its messages (`--allow-destroy` allows it).
     Destroys {
         kind: Kind,
@@ -178,6 +187,15 @@ impl std::fmt::Display for Refusal {
             Refusal::Protected { kind, identity } => write!(
                 f,
                 "{kind} `{identity}` is protected (lifecycle.protect) and would be removed"
+            ),
+            Refusal::AmbiguousRename {
+                kind,
+                identity,
+                previous,
+            } => write!(
+                f,
+                "{kind} `{identity}` and its previous name `{previous}` both exist: remove one of \
+                 them, or `{previous}` from previousNames"
             ),
             Refusal::Destroys {
                 kind,
@@ -281,6 +299,15 @@ impl Plan {
                 identity: c.identity.clone(),
             })
             .collect();
+        out.extend(
+            self.ambiguous_renames
+                .iter()
+                .map(|(kind, identity, previous)| Refusal::AmbiguousRename {
+                    kind: *kind,
+                    identity: identity.clone(),
+                    previous: previous.clone(),
+                }),
+        );
         if !force {
             for kind in Kind::ALL {
                 let count = live.state.count(kind);

@@ -296,3 +296,41 @@ fn removing_chat_history_needs_consent() {
         assert!(gone.contains("(none)"), "{gone}");
     }
 }
+
+#[test]
+fn a_rename_whose_old_and_new_names_both_exist_is_refused() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let path = config(&t, ["Architecture", "Board", "Architecture Council"]);
+        code(&t, &["apply", &path, "--yes"], 0);
+        let category = "Architecture";
+        code(
+            &t,
+            &[
+                "room",
+                "new",
+                "--name",
+                "Architecture Board",
+                "--category",
+                category,
+            ],
+            0,
+        );
+        let path = config(
+            &t,
+            [
+                "Architecture",
+                "Board",
+                "Architecture Board<-Architecture Council",
+            ],
+        );
+        let plan = run(&t, &["plan", &path]);
+        assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+        assert!(plan.stderr.contains("both exist"), "{}", plan.stderr);
+        let before = code(&t, &["history", "--format", "json"], 0);
+        let r = run(&t, &["apply", &path, "--yes", "--allow-destroy", "--force"]);
+        assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("Architecture Council"), "{}", r.stderr);
+        assert_eq!(code(&t, &["history", "--format", "json"], 0), before);
+    }
+}
