@@ -133,13 +133,21 @@ pub async fn apply(
     for change in &plan.changes {
         match change.action {
             Action::Delete => tx.unset_managed(change.kind, &change.identity).await?,
-            Action::Create | Action::Replace => {
-                now_managed.push((change.kind, change.identity.clone(), protected(change)))
-            }
+            // Each with what the configuration asked of it now, so a later plan can tell a
+            // configuration change from drift.
+            Action::Create | Action::Replace => now_managed.push((
+                change.kind,
+                change.identity.clone(),
+                protected(change),
+                plan::declared_digest(desired, change.kind, &change.identity),
+            )),
             // Singletons become managed when pchat sets them, so dropping them later resets them.
-            Action::Update if change.managed || singleton(change) => {
-                now_managed.push((change.kind, change.identity.clone(), protected(change)))
-            }
+            Action::Update if change.managed || singleton(change) => now_managed.push((
+                change.kind,
+                change.identity.clone(),
+                protected(change),
+                plan::declared_digest(desired, change.kind, &change.identity),
+            )),
             Action::Update => {}
         }
     }

@@ -1,5 +1,6 @@
 //! The one place that decides exit codes (see `shared/conventions.md`): 0 success and nothing
-//! to change, 1 error, 2 success with changes or drift, 3 refused for safety.
+//! to change, 1 error, 2 success with changes or drift, 3 refused for safety, 4 (with
+//! `plan --detailed-exitcode`) changes that are all out-of-band drift.
 
 use std::process::ExitCode;
 
@@ -14,6 +15,8 @@ pub enum Outcome {
     Failed,
     /// Refused for safety: stale plan, lock held, threshold, protected object (exit 3).
     Refused,
+    /// Done; every change undoes out-of-band drift, none comes from the configuration (exit 4).
+    DriftOnly,
 }
 
 impl Outcome {
@@ -23,6 +26,7 @@ impl Outcome {
             Outcome::Failed => 1,
             Outcome::Changes => 2,
             Outcome::Refused => 3,
+            Outcome::DriftOnly => 4,
         }
     }
 }

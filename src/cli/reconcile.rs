@@ -259,12 +259,14 @@ fn make_plan_from(
         let revision = tx.revision().await?;
         let state = tx.read_state().await?;
         let managed = tx.ownership().await?;
+        let applied = tx.applied_digests().await?;
         let live = Live {
             state: &state,
             managed: &managed,
             revision,
         };
         let mut p = plan::plan(desired, live, opts);
+        p.classify(desired, &applied);
         let messages = tx.message_counts(&p.removed_rooms()).await?;
         p.weigh_messages(&messages);
         tx.finish().await?;
@@ -316,10 +318,10 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
         ));
     }
     show_refusals(ctx, out, &refusals);
-    if a.detailed_exitcode && !p.is_empty() {
-        Outcome::Changes
-    } else {
-        Outcome::Success
+    match (a.detailed_exitcode, p.is_empty(), p.is_drift_only()) {
+        (true, false, true) => Outcome::DriftOnly,
+        (true, false, false) => Outcome::Changes,
+        _ => Outcome::Success,
     }
 }
 

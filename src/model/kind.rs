@@ -630,8 +630,9 @@ impl std::fmt::Display for Kind {
 /// A model type that is one kind's object, and where a state keeps it.
 pub trait Object: Serialize + serde::de::DeserializeOwned + JsonSchema + Clone + Sized {
     const KIND: Kind;
-    /// The key of the state's map (normalized where the service ignores case or form).
-    type Key: Ord + Clone + std::fmt::Display;
+    /// The key of the state's map (normalized where the service ignores case or form); its
+    /// text (as plans name objects) parses back.
+    type Key: Ord + Clone + std::fmt::Display + std::str::FromStr;
 
     /// The identity as the cmdlets print it (`POOL\Name`, `site:Redmond`, `sip:…`).
     fn identity(&self) -> String;

@@ -276,6 +276,7 @@ impl<'a> Planner<'a> {
             managed: managed.is_some(),
             renamed_from: None,
             destroys: None,
+            drift: false,
         };
         if action == Action::Delete {
             self.deletes.push(change);

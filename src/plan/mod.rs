@@ -106,6 +106,9 @@ pub struct Change {
     pub protected: bool,
     /// Whether pchat manages the object (before this change).
     pub managed: bool,
+    /// The change undoes out-of-band drift: the configuration asks the same of the object as
+    /// at the apply that last changed it, so the store moved (`Plan::classify`).
+    pub drift: bool,
 }
 
 /// Content a removal destroys or detaches, counted.
@@ -238,6 +241,29 @@ impl Plan {
         }
     }
 
+    /// Tells configuration changes from out-of-band drift: `applied` holds, per managed object,
+    /// the digest of what the configuration asked at the apply that last changed it. A change
+    /// whose object the configuration asks the same of undoes drift; so does the removal of an
+    /// object pchat never managed (it appeared in the store; only `--prune all` removes it).
+    pub fn classify(&mut self, desired: &DesiredState, applied: &HashMap<(Kind, String), String>) {
+        for c in &mut self.changes {
+            let recorded_as = c.renamed_from.as_ref().unwrap_or(&c.identity);
+            let recorded = applied.get(&(c.kind, recorded_as.clone()));
+            c.drift = match c.action {
+                Action::Delete => !c.managed,
+                _ if c.operations.is_empty() => false,
+                _ => recorded.is_some_and(|r| {
+                    declared_digest(desired, c.kind, &c.identity).as_ref() == Some(r)
+                }),
+            };
+        }
+    }
+
+    /// Whether every change undoes drift (`plan --detailed-exitcode` exits 4).
+    pub fn is_drift_only(&self) -> bool {
+        !self.changes.is_empty() && self.changes.iter().all(|c| c.drift)
+    }
+
     /// The rooms this plan removes, whose messages the caller counts.
     pub fn removed_rooms(&self) -> Vec<ObjectId> {
         self.changes
@@ -335,6 +361,33 @@ impl Plan {
         }
         out
     }
+}
+
+/// A digest of what the configuration asks of one object (its declared form, lifecycle
+/// included): an apply records it, and a later plan compares it to tell a change of the
+/// configuration from out-of-band drift. FNV-64 over the JSON.
+pub fn intent_digest<T: serde::Serialize>(obj: &T) -> String {
+    let json = serde_json::to_vec(obj).unwrap_or_default();
+    let h = json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    });
+    format!("{h:016x}")
+}
+
+/// The intent digest of the declared object of `kind` named `identity`, if declared.
+pub fn declared_digest(desired: &DesiredState, kind: Kind, identity: &str) -> Option<String> {
+    fn find<T: Object>(state: &DesiredState, kind: Kind, id: &str, out: &mut Option<String>) {
+        if T::KIND == kind {
+            *out = id
+                .parse::<T::Key>()
+                .ok()
+                .and_then(|k| T::map(state).get(&k))
+                .map(intent_digest);
+        }
+    }
+    let mut out = None;
+    crate::model::kind::each_kind!(find, desired, kind, identity, &mut out);
+    out
 }
 
 /// Plans the changes that make the live store the desired state.

@@ -26,7 +26,13 @@ pub struct PlanFile {
     /// the same inputs and check that the result is this plan.
     pub inputs: Inputs,
     pub summary: Summary,
+    /// Every change: those the configuration asks for, and those that undo out-of-band drift
+    /// (`drift: true`, also listed in `drift`).
     pub changes: Vec<ChangeJson>,
+    /// The changes that undo out-of-band drift: the store moved since the last apply while the
+    /// configuration asks the same of these objects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<ObjectRef>,
     /// Live objects not in the configuration that stay.
     pub kept: Vec<ObjectRef>,
     /// Drift in `lifecycle.ignoreChanges` fields.
@@ -77,6 +83,9 @@ pub struct ChangeJson {
     /// The identity a renamed object had (`previousNames`): `Set-… -Name` changes it in place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// The change undoes out-of-band drift rather than a change of the configuration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drift: bool,
     /// What a removal takes with it (`42 message`, `3 room`, `5 grant`); removing messages
     /// needs `apply --allow-destroy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -184,10 +193,20 @@ impl PlanFile {
                     protected: c.protected,
                     managed: c.managed,
                     renamed_from: c.renamed_from.clone(),
+                    drift: c.drift,
                     destroys: c.destroys.map(|d| DestroysJson {
                         count: d.count,
                         what: d.what.into(),
                     }),
+                })
+                .collect(),
+            drift: plan
+                .changes
+                .iter()
+                .filter(|c| c.drift)
+                .map(|c| ObjectRef {
+                    kind: c.kind.key().into(),
+                    identity: c.identity.clone(),
                 })
                 .collect(),
             kept: plan

@@ -131,8 +131,23 @@ pub fn text(plan: &Plan, style: Style) -> String {
         }
         out.push('\n');
     }
-    for c in plan.changes.iter().filter(|c| !removes_unmanaged(c)) {
+    // Out-of-band drift apart from what the configuration asks for.
+    let asked = |c: &&Change| !removes_unmanaged(c) && !c.drift;
+    let drifted = |c: &&Change| !removes_unmanaged(c) && c.drift;
+    for c in plan.changes.iter().filter(asked) {
         change(&mut out, c, style);
+    }
+    if plan.changes.iter().any(|c| drifted(&c)) {
+        out.push_str(&format!(
+            "\n{}\n",
+            style.yellow(
+                "Out-of-band drift (changed in the store since the last apply; the configuration \
+                 asks the same as then, so apply reverts it):"
+            )
+        ));
+        for c in plan.changes.iter().filter(drifted) {
+            change(&mut out, c, style);
+        }
     }
     if plan.changes.iter().any(removes_unmanaged) {
         out.push_str(&format!(

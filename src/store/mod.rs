@@ -33,7 +33,7 @@ pub use url::{mask, StoreUrl, DEFAULT_STORE};
 pub use write::RoomRef;
 
 /// The schema version this pchat writes; a store with a higher one is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The advisory lock key that serializes PostgreSQL writers ("pchat" in ASCII).
 const PG_LOCK_KEY: i64 = 0x0070_6368_6174;
@@ -169,16 +169,30 @@ impl<'s> MigrationSource<'s> for Embedded {
 }
 
 /// The migrations, embedded in the binary: one folder per backend.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "applied digest",
+        include_str!("../../migrations/sqlite/0002_applied_digest.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "applied digest",
+        include_str!("../../migrations/postgres/0002_applied_digest.sql"),
+    ),
+];
 
 /// How this process names itself to PostgreSQL, so a waiting writer can say who holds the lock.
 fn holder_name() -> String {

@@ -35,6 +35,20 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// For each managed object, the digest of what the configuration asked at the apply that
+    /// last changed it (absent for objects adopted, or managed before digests were kept).
+    pub async fn applied_digests(&mut self) -> Result<HashMap<(Kind, String), String>> {
+        let rows: Vec<(String, String, String)> = on_tx!(self, |c| {
+            sqlx::query_as("SELECT kind, identity, digest FROM ownership WHERE digest IS NOT NULL")
+                .fetch_all(&mut *c)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, id, d)| Kind::from_key(&k).map(|k| ((k, id), d)))
+            .collect())
+    }
+
     /// Records objects as managed (or refreshes whether they are protected).
     pub async fn set_managed(
         &mut self,
@@ -58,25 +72,28 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Records many objects as managed at once (an apply's creations).
+    /// Records many objects as managed at once (an apply's changes), each with the digest of
+    /// what the configuration asked of it (kept as it was when `None`).
     pub async fn set_managed_bulk(
         &mut self,
-        objects: &[(Kind, String, bool)],
+        objects: &[(Kind, String, bool, Option<String>)],
         revision: i64,
     ) -> Result<()> {
         for chunk in objects.chunks(5_000) {
             on_tx!(self, |c| {
                 let mut qb = sqlx::QueryBuilder::<Db>::new(
-                    "INSERT INTO ownership (kind, identity, protected, since_revision) ",
+                    "INSERT INTO ownership (kind, identity, protected, since_revision, digest) ",
                 );
-                qb.push_values(chunk, |mut b, (k, id, p)| {
+                qb.push_values(chunk, |mut b, (k, id, p, d)| {
                     b.push_bind(k.key())
                         .push_bind(id.as_str())
                         .push_bind(*p)
-                        .push_bind(revision);
+                        .push_bind(revision)
+                        .push_bind(d.as_deref());
                 });
                 qb.push(
-                    " ON CONFLICT (kind, identity) DO UPDATE SET protected = excluded.protected",
+                    " ON CONFLICT (kind, identity) DO UPDATE SET protected = excluded.protected, \
+                     digest = COALESCE(excluded.digest, ownership.digest)",
                 );
                 qb.build().execute(&mut *c).await?;
             });

@@ -798,14 +798,19 @@ fn a_newer_store_is_refused_and_endpoints_have_no_set() {
         rt.block_on(async {
             let store = Store::open(&url, DEFAULT_LOCK_TIMEOUT).await.unwrap();
             let mut tx = store.write().await.unwrap();
-            tx.force_schema_version_for_tests(2).await.unwrap();
+            let newer = pchat::store::SCHEMA_VERSION + 1;
+            tx.force_schema_version_for_tests(newer).await.unwrap();
             tx.commit_write().await.unwrap();
             store.close().await;
         });
         let run = e.run(&["room", "get"]);
         assert_eq!(run.code, 1);
         assert!(
-            run.stderr.contains("was written by a newer pchat (schema version 2; this pchat knows up to 1): upgrade pchat"),
+            run.stderr.contains(&format!(
+                "was written by a newer pchat (schema version {}; this pchat knows up to {}): upgrade pchat",
+                pchat::store::SCHEMA_VERSION + 1,
+                pchat::store::SCHEMA_VERSION
+            )),
             "{}",
             run.stderr
         );

@@ -334,3 +334,56 @@ fn a_rename_whose_old_and_new_names_both_exist_is_refused() {
         assert_eq!(code(&t, &["history", "--format", "json"], 0), before);
     }
 }
+
+#[test]
+fn out_of_band_drift_is_shown_apart_from_configuration_changes() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let path = config(&t, ["Architecture", "Board", "Architecture Council"]);
+        code(&t, &["apply", &path, "--yes"], 0);
+        code(&t, &["plan", &path, "--detailed-exitcode"], 0);
+
+        // A hand change in the store: drift only (exit 4).
+        let room = format!("{POOL}\\Architecture Council");
+        code(
+            &t,
+            &[
+                "room",
+                "set",
+                "--identity",
+                &room,
+                "--description",
+                "by hand",
+            ],
+            0,
+        );
+        let text = code(&t, &["plan", &path, "--detailed-exitcode"], 4);
+        let drift_at = text.find("Out-of-band drift").expect(&text);
+        assert!(text[drift_at..].contains(&room), "{text}");
+        let plan = json(&t, &["plan", &path, "--format", "json"]);
+        assert_eq!(plan["drift"][0]["identity"], room.as_str(), "{plan:#}");
+        assert_eq!(plan["changes"][0]["drift"], true, "{plan:#}");
+
+        // A configuration edit besides: both, apart (exit 2).
+        let yaml = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            yaml.replace("apps.litwareinc.com/board", "apps.litwareinc.com/b2"),
+        )
+        .unwrap();
+        let text = code(&t, &["plan", &path, "--detailed-exitcode"], 2);
+        let drift_at = text.find("Out-of-band drift").expect(&text);
+        let addin = text.find("add-in").expect(&text);
+        assert!(
+            addin < drift_at,
+            "the configuration change comes first, apart: {text}"
+        );
+        assert!(text[drift_at..].contains(&room), "{text}");
+        let plan = json(&t, &["plan", &path, "--format", "json"]);
+        assert_eq!(plan["drift"].as_array().unwrap().len(), 1, "{plan:#}");
+
+        // After an apply, both are gone.
+        code(&t, &["apply", &path, "--yes"], 0);
+        code(&t, &["plan", &path, "--detailed-exitcode"], 0);
+    }
+}
