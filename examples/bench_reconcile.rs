@@ -54,6 +54,7 @@ async fn plan_timed(store: &Store, cfg: &Path) -> (DesiredState, Plan, Timed, De
         Live {
             state: &state,
             managed: &managed,
+            consented: &Default::default(),
             revision,
         },
         &PlanOptions::default(),

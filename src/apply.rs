@@ -90,6 +90,7 @@ pub async fn apply(
         });
     }
     let managed = tx.ownership().await?;
+    let consented = tx.allowed_to_destroy().await?;
     // The revision is unchanged under the writer lock, so the planned-from state is the store's.
     let mut state = match planned_from {
         Some(s) => s,
@@ -98,10 +99,13 @@ pub async fn apply(
     let live = Live {
         state: &state,
         managed: &managed,
+        consented: &consented,
         revision: current,
     };
-    // Messages are counted again under the writer lock: the plan's counts may be old.
-    let messages = tx.message_counts(&plan.removed_rooms()).await?;
+    // Messages are counted again under the writer lock: the plan's counts may be old. A room
+    // whose last apply recorded `lifecycle.allowDestroy` needs no `--allow-destroy`.
+    let mut messages = tx.message_counts(&plan.removed_rooms()).await?;
+    messages.retain(|room, _| !consented.contains(&(crate::model::Kind::Room, room.clone())));
     let mut refusals = plan.destroy_refusals(&messages, opts.allow_destroy);
     refusals.extend(plan.refusals(live, opts.threshold, opts.force));
     if !refusals.is_empty() {
@@ -129,25 +133,24 @@ pub async fn apply(
     let revision = current + 1;
     let protected = protected_set(desired);
     let protected = |c: &plan::Change| protected.contains(&(c.kind, c.identity.clone()));
+    // Each with what the configuration asks of it now, so a later plan can tell a
+    // configuration change from drift, and with its consent to destruction.
+    let managed = |c: &plan::Change| crate::store::Managed {
+        kind: c.kind,
+        identity: c.identity.clone(),
+        protected: protected(c),
+        digest: plan::declared_digest(desired, c.kind, &c.identity),
+        allow_destroy: allow_destroy(desired, c.kind, &c.identity),
+    };
     let mut now_managed = Vec::new();
     for change in &plan.changes {
         match change.action {
             Action::Delete => tx.unset_managed(change.kind, &change.identity).await?,
-            // Each with what the configuration asked of it now, so a later plan can tell a
-            // configuration change from drift.
-            Action::Create | Action::Replace => now_managed.push((
-                change.kind,
-                change.identity.clone(),
-                protected(change),
-                plan::declared_digest(desired, change.kind, &change.identity),
-            )),
+            Action::Create | Action::Replace => now_managed.push(managed(change)),
             // Singletons become managed when pchat sets them, so dropping them later resets them.
-            Action::Update if change.managed || singleton(change) => now_managed.push((
-                change.kind,
-                change.identity.clone(),
-                protected(change),
-                plan::declared_digest(desired, change.kind, &change.identity),
-            )),
+            Action::Update if change.managed || singleton(change) => {
+                now_managed.push(managed(change))
+            }
             Action::Update => {}
         }
     }
@@ -177,6 +180,16 @@ fn singleton(c: &plan::Change) -> bool {
             c.kind,
             Kind::Policy | Kind::ComplianceConfiguration | Kind::Configuration
         ) && c.identity == "global")
+}
+
+/// Whether the configuration gives consent to destroy this room's history (`allowDestroy`).
+fn allow_destroy(desired: &DesiredState, kind: crate::model::Kind, identity: &str) -> bool {
+    kind == crate::model::Kind::Room
+        && identity
+            .parse()
+            .ok()
+            .and_then(|id| desired.rooms.get(&id))
+            .is_some_and(|r| r.lifecycle.allow_destroy)
 }
 
 /// The objects the configuration protects, by kind and identity (built once: they are few,

@@ -9,7 +9,7 @@ use super::store_cmd::{self, GetFormat};
 use super::{Context, Outcome, Output};
 use crate::apply::{self, ApplyOptions};
 use crate::config::{self, ConfigError};
-use crate::model::DesiredState;
+use crate::model::{DesiredState, Kind};
 use crate::plan::{self, Live, Plan, PlanOptions, Prune};
 use crate::render;
 use crate::store::StoreError;
@@ -260,9 +260,11 @@ fn make_plan_from(
         let state = tx.read_state().await?;
         let managed = tx.ownership().await?;
         let applied = tx.applied_digests().await?;
+        let consented = tx.allowed_to_destroy().await?;
         let live = Live {
             state: &state,
             managed: &managed,
+            consented: &consented,
             revision,
         };
         let mut p = plan::plan(desired, live, opts);
@@ -271,7 +273,9 @@ fn make_plan_from(
         p.weigh_messages(&messages);
         tx.finish().await?;
         store.close().await;
-        let mut refusals = p.destroy_refusals(&messages, false);
+        let mut unconsented = messages.clone();
+        unconsented.retain(|room, _| !consented.contains(&(Kind::Room, room.clone())));
+        let mut refusals = p.destroy_refusals(&unconsented, false);
         refusals.extend(p.refusals(live, opts.threshold, false));
         Ok((p, refusals, state))
     })

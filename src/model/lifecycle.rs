@@ -1,4 +1,5 @@
-//! Per-object metadata for the reconciler: `lifecycle.protect` and `lifecycle.ignoreChanges`.
+//! Per-object metadata for the reconciler: `lifecycle.protect`, `lifecycle.allowDestroy` and
+//! `lifecycle.ignoreChanges`.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,10 @@ pub struct Lifecycle {
     /// Never remove this object: a plan that would remove it is refused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protect: bool,
+    /// Consent, given ahead, to destroy this room's chat history when it is removed: once an
+    /// apply has recorded it, removing the room needs no `--allow-destroy`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_destroy: bool,
     /// Fields whose drift is reported but never reverted by an apply.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore_changes: Vec<String>,

@@ -294,7 +294,7 @@ impl<'a> Planner<'a> {
         identity: String,
         fields: Fields<'_>,
         op: Operation,
-        protect: bool,
+        (protect, consent): (bool, bool),
     ) {
         for (field, live, desired) in fields.ignored {
             self.ignored.push(Ignored {
@@ -314,6 +314,18 @@ impl<'a> Planner<'a> {
                 new: protect.to_string(),
             }),
             _ => {}
+        }
+        let recorded_as = match self.renamed.get(&(kind, identity.clone())) {
+            Some(old) => old.to_string(),
+            None => identity.clone(),
+        };
+        let consented = self.live.consented.contains(&(kind, recorded_as));
+        if self.managed(kind, &identity).is_some() && consented != consent {
+            diffs.push(FieldDiff::Value {
+                field: "lifecycle.allowDestroy".into(),
+                old: consented.to_string(),
+                new: consent.to_string(),
+            });
         }
         if !diffs.is_empty() {
             self.push(Action::Update, kind, identity, operations, diffs, protect);
@@ -380,9 +392,9 @@ impl<'a> Planner<'a> {
         let declared = T::map(desired);
         let mut moved_away = std::collections::BTreeSet::new();
         for (id, d) in declared {
-            let (protect, ignore) = d
-                .lifecycle()
-                .map_or((false, &[][..]), |l| (l.protect, &l.ignore_changes[..]));
+            let (protect, consent, ignore) = d.lifecycle().map_or((false, false, &[][..]), |l| {
+                (l.protect, l.allow_destroy, &l.ignore_changes[..])
+            });
             // Renamed: the store has it under a previous name (one nothing else declares), not
             // under this one; it is changed in place.
             let mut previous = T::previous(id, d)
@@ -420,7 +432,7 @@ impl<'a> Planner<'a> {
             let translated = T::translate(l, self);
             let mut f = Fields::new(ignore);
             let op = T::change(from, translated.as_ref().unwrap_or(l), d, &mut f);
-            self.update(T::KIND, id.to_string(), f, op, protect);
+            self.update(T::KIND, id.to_string(), f, op, (protect, consent));
             if let (Some(old), Some(last)) = (&previous, self.upserts.last_mut()) {
                 last.renamed_from = Some(old.to_string());
             }
@@ -436,7 +448,7 @@ impl<'a> Planner<'a> {
                         let mut f = Fields::new(&[]);
                         T::change(id, l, &defaults, &mut f);
                         if let Some(op) = T::remove(id, l) {
-                            self.update(T::KIND, id.to_string(), f, op, false);
+                            self.update(T::KIND, id.to_string(), f, op, (false, false));
                         }
                     }
                 }
@@ -532,7 +544,7 @@ impl<'a> Planner<'a> {
                 identity: id.clone(),
                 pool_state: target,
             };
-            self.update(Kind::State, id.to_string(), f, op, false);
+            self.update(Kind::State, id.to_string(), f, op, (false, false));
         }
         // A state of a pool the store does not have yet: the pool's creation brings a Normal one.
         for (id, d) in desired
@@ -547,7 +559,7 @@ impl<'a> Planner<'a> {
                     identity: id.clone(),
                     pool_state: d.pool_state,
                 };
-                self.update(Kind::State, id.to_string(), f, op, false);
+                self.update(Kind::State, id.to_string(), f, op, (false, false));
             }
         }
     }
@@ -593,7 +605,7 @@ impl<'a> Planner<'a> {
                 active_servers: change,
                 swap: false,
             };
-            self.update(Kind::ActiveServers, id.to_string(), f, op, false);
+            self.update(Kind::ActiveServers, id.to_string(), f, op, (false, false));
         }
     }
 }

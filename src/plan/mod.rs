@@ -77,6 +77,8 @@ pub struct PlanOptions {
 pub struct Live<'a> {
     pub state: &'a DesiredState,
     pub managed: &'a HashMap<(Kind, String), bool>,
+    /// Managed rooms whose last apply recorded `lifecycle.allowDestroy`.
+    pub consented: &'a std::collections::HashSet<(Kind, String)>,
     pub revision: i64,
 }
 
@@ -342,13 +344,14 @@ impl Plan {
                 }
                 // Every update and removal counts, managed or not; a change of pchat's own
                 // record (no cmdlet) touches nothing live.
-                let changing = self
+                let changing: usize = self
                     .changes
                     .iter()
                     .filter(|c| {
                         c.kind == kind && c.action != Action::Create && !c.operations.is_empty()
                     })
-                    .count();
+                    .map(blast_radius)
+                    .sum();
                 if changing as f64 * 100.0 > threshold.percent * count as f64 {
                     out.push(Refusal::Threshold {
                         kind,
@@ -362,6 +365,18 @@ impl Plan {
         out
     }
 }
+
+/// How much a change weighs against the threshold: a removal that destroys chat history counts
+/// as [`HISTORY_WEIGHT`] changes, anything else as one.
+fn blast_radius(c: &Change) -> usize {
+    match c.destroys {
+        Some(d) if d.what == "message" => HISTORY_WEIGHT,
+        _ => 1,
+    }
+}
+
+/// The weight of removing a room that holds messages, against the threshold.
+pub const HISTORY_WEIGHT: usize = 10;
 
 /// A digest of what the configuration asks of one object (its declared form, lifecycle
 /// included): an apply records it, and a later plan compares it to tell a change of the
@@ -483,4 +498,61 @@ pub fn parse_target(s: &str) -> Result<(Kind, String), String> {
         })
         .ok_or_else(|| format!("`{kind}` is not a kind"))?;
     Ok((kind, identity.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Removing one room of twenty is 5% of rooms, under a 30% threshold, unless the room holds
+    /// messages: then it weighs as ten, 50%, and apply refuses it without --force.
+    #[test]
+    fn a_room_with_history_weighs_more_against_the_threshold() {
+        let mut state = DesiredState::default();
+        for i in 0..20 {
+            let room: Room = serde_json::from_value(serde_json::json!({
+                "name": format!("R{i}"), "category": "C"
+            }))
+            .unwrap();
+            state
+                .rooms
+                .insert(ObjectId::new("p", format!("R{i}")), room);
+        }
+        let (managed, consented) = (HashMap::new(), Default::default());
+        let live = Live {
+            state: &state,
+            managed: &managed,
+            consented: &consented,
+            revision: 1,
+        };
+        let mut plan = Plan {
+            changes: vec![Change {
+                action: Action::Delete,
+                kind: Kind::Room,
+                identity: "p\\R0".into(),
+                renamed_from: None,
+                operations: vec![Operation::RemoveRoom {
+                    identity: ObjectId::new("p", "R0"),
+                }],
+                destroys: None,
+                fields: vec![],
+                protected: false,
+                managed: true,
+                drift: false,
+            }],
+            ..Plan::default()
+        };
+        let threshold = Threshold {
+            percent: 30.0,
+            min_objects: 10,
+        };
+        assert!(plan.refusals(live, threshold, false).is_empty());
+        plan.weigh_messages(&HashMap::from([("p\\R0".to_string(), 3)]));
+        let refused = plan.refusals(live, threshold, false);
+        assert!(
+            matches!(refused[..], [Refusal::Threshold { changing: 10, .. }]),
+            "{refused:?}"
+        );
+        assert!(plan.refusals(live, threshold, true).is_empty());
+    }
 }

@@ -28,7 +28,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use ownership::ApplyRecord;
+pub use ownership::{ApplyRecord, Managed};
 pub use url::{mask, StoreUrl, DEFAULT_STORE};
 pub use write::RoomRef;
 

@@ -21,6 +21,18 @@ pub struct ApplyRecord {
     pub operations: String,
 }
 
+/// An object an apply records as managed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Managed {
+    pub kind: Kind,
+    pub identity: String,
+    pub protected: bool,
+    /// What the configuration asked of it (`plan::intent_digest`); `None` keeps the recorded.
+    pub digest: Option<String>,
+    /// `lifecycle.allowDestroy`.
+    pub allow_destroy: bool,
+}
+
 impl Tx<'_> {
     /// Managed objects by (kind, identity), with whether their configuration protects them.
     pub async fn ownership(&mut self) -> Result<HashMap<(Kind, String), bool>> {
@@ -32,6 +44,21 @@ impl Tx<'_> {
         Ok(rows
             .into_iter()
             .filter_map(|(k, id, p)| Kind::from_key(&k).map(|k| ((k, id), p)))
+            .collect())
+    }
+
+    /// The managed objects whose removal the configuration consented to, as last applied.
+    pub async fn allowed_to_destroy(
+        &mut self,
+    ) -> Result<std::collections::HashSet<(Kind, String)>> {
+        let rows: Vec<(String, String)> = on_tx!(self, |c| {
+            sqlx::query_as("SELECT kind, identity FROM ownership WHERE allow_destroy")
+                .fetch_all(&mut *c)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, id)| Kind::from_key(&k).map(|k| (k, id)))
             .collect())
     }
 
@@ -74,26 +101,25 @@ impl Tx<'_> {
 
     /// Records many objects as managed at once (an apply's changes), each with the digest of
     /// what the configuration asked of it (kept as it was when `None`).
-    pub async fn set_managed_bulk(
-        &mut self,
-        objects: &[(Kind, String, bool, Option<String>)],
-        revision: i64,
-    ) -> Result<()> {
+    pub async fn set_managed_bulk(&mut self, objects: &[Managed], revision: i64) -> Result<()> {
         for chunk in objects.chunks(5_000) {
             on_tx!(self, |c| {
                 let mut qb = sqlx::QueryBuilder::<Db>::new(
-                    "INSERT INTO ownership (kind, identity, protected, since_revision, digest) ",
+                    "INSERT INTO ownership (kind, identity, protected, since_revision, digest, \
+                     allow_destroy) ",
                 );
-                qb.push_values(chunk, |mut b, (k, id, p, d)| {
-                    b.push_bind(k.key())
-                        .push_bind(id.as_str())
-                        .push_bind(*p)
+                qb.push_values(chunk, |mut b, m| {
+                    b.push_bind(m.kind.key())
+                        .push_bind(m.identity.as_str())
+                        .push_bind(m.protected)
                         .push_bind(revision)
-                        .push_bind(d.as_deref());
+                        .push_bind(m.digest.as_deref())
+                        .push_bind(m.allow_destroy);
                 });
                 qb.push(
                     " ON CONFLICT (kind, identity) DO UPDATE SET protected = excluded.protected, \
-                     digest = COALESCE(excluded.digest, ownership.digest)",
+                     digest = COALESCE(excluded.digest, ownership.digest), \
+                     allow_destroy = excluded.allow_destroy",
                 );
                 qb.build().execute(&mut *c).await?;
             });

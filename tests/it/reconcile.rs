@@ -196,6 +196,7 @@ fn a_stale_plan_is_refused_and_changes_nothing() {
                 Live {
                     state: &state,
                     managed: &managed,
+                    consented: &Default::default(),
                     revision,
                 },
                 &PlanOptions::default(),

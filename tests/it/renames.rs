@@ -387,3 +387,42 @@ fn out_of_band_drift_is_shown_apart_from_configuration_changes() {
         code(&t, &["plan", &path, "--detailed-exitcode"], 0);
     }
 }
+
+#[test]
+fn consent_given_ahead_in_lifecycle_allows_destroying_history() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let path = config(&t, ["Architecture", "Board", "Architecture Council"]);
+        code(&t, &["apply", &path, "--yes"], 0);
+        let room = format!("{POOL}\\Architecture Council");
+        let from = "sip:kim@litwareinc.com";
+        code(
+            &t,
+            &["message", "post", "--room", &room, "--from", from, "bye"],
+            0,
+        );
+        // Consent first: a change of pchat's own record, shown and applied.
+        let yaml = std::fs::read_to_string(&path).unwrap();
+        let consent = yaml.trim_end().to_string() + "\n    lifecycle:\n      allowDestroy: true\n";
+        std::fs::write(&path, &consent).unwrap();
+        let plan = code(&t, &["plan", &path], 0);
+        assert!(plan.contains("lifecycle.allowDestroy"), "{plan}");
+        code(&t, &["apply", &path, "--yes"], 0);
+        // Then the removal: no --allow-destroy needed.
+        std::fs::write(&path, &consent[..consent.find("rooms:").unwrap()]).unwrap();
+        let plan = run(&t, &["plan", &path]);
+        assert!(
+            plan.stdout.contains("destroys 1 message"),
+            "{}",
+            plan.stdout
+        );
+        assert!(
+            !plan.stderr.contains("apply would refuse"),
+            "{}",
+            plan.stderr
+        );
+        code(&t, &["apply", &path, "--yes"], 0);
+        let gone = code(&t, &["room", "get", "--identity", &room], 0);
+        assert!(gone.contains("(none)"), "{gone}");
+    }
+}

@@ -155,6 +155,7 @@ fn powershell_literals_decode_to_exactly_the_original_text() {
         Live {
             state: &empty,
             managed: &managed,
+            consented: &Default::default(),
             revision: 0,
         },
         &PlanOptions::default(),
@@ -249,6 +250,7 @@ fn markdown_of_a_huge_plan_fits_a_comment() {
     let live = Live {
         state: &empty,
         managed: &managed,
+        consented: &Default::default(),
         revision: 0,
     };
     let p = plan::plan(&desired, live, &PlanOptions::default());
