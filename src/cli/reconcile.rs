@@ -506,6 +506,16 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
             crate::plural(p.changes.len(), "change")
         );
     }
+    // What the summary line counts: objects (the plan's changes) and the calls that change them.
+    let ops = p.changes.iter().flat_map(|c| &c.operations);
+    let (cmdlets, steps) = ops.fold((0, 0), |(c, s), op| {
+        if op.is_cmdlet() {
+            (c + 1, s)
+        } else {
+            (c, s + 1)
+        }
+    });
+    let objects = p.changes.len();
     let result = store_cmd::block_on(async {
         let store = store_cmd::open(ctx)
             .await
@@ -516,9 +526,14 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     });
     match result {
         Ok(done) => {
+            let steps = match steps {
+                0 => String::new(),
+                n => format!(" and {}", crate::plural(n, "pchat step")),
+            };
             out.stdout.push_str(&format!(
-                "Apply complete: {} in one transaction (store revision {}).\n",
-                crate::plural(done.operations, "operation"),
+                "Apply complete: {} changed by {}{steps}, in one transaction (store revision {}).\n",
+                crate::plural(objects, "object"),
+                crate::plural(cmdlets, "cmdlet call"),
                 done.revision
             ));
             Outcome::Success

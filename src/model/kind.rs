@@ -592,6 +592,17 @@ impl Kind {
         self.desc().noun
     }
 
+    /// `n` objects of this kind, in words: `1 room`, `7 categories`, `2 active-server lists`.
+    pub fn count_of(self, n: usize) -> String {
+        let (one, many) = match self {
+            Kind::Category => ("category", "categories"),
+            Kind::Policy => ("policy", "policies"),
+            Kind::ActiveServers => ("active-server list", "active-server lists"),
+            _ => return crate::plural(n, self.noun()),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+
     /// The YAML field names of an object of this kind.
     pub fn fields(self) -> impl Iterator<Item = &'static str> {
         self.desc().fields.iter().map(|f| f.yaml)

@@ -8,7 +8,24 @@ use crate::common::{assert_snapshot, pchat, pchat_in, root};
 fn litware_is_valid() {
     let run = pchat(&["validate", "--color", "never", "examples/litware"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(run.stdout, "ok: 9 files valid\n");
+    let mut lines = run.stdout.lines();
+    assert_eq!(lines.next(), Some("ok: 9 files valid"));
+    // What was understood: counts per kind, then per pool.
+    let declared = lines.next().unwrap();
+    assert!(
+        declared.starts_with("declared: 2 pools, 28 principals, 9 categories"),
+        "{declared}"
+    );
+    assert!(declared.contains(", 37 rooms,"), "{declared}");
+    assert!(declared.ends_with("2 active-server lists"), "{declared}");
+    assert_eq!(
+        lines.next(),
+        Some("  atl-pchat-001.litwareinc.com: 6 categories, 2 add-ins, 28 rooms")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("  dub-pchat-001.litwareinc.com: 3 categories, 1 add-in, 9 rooms")
+    );
 }
 
 /// Every broken example fails with exit 1 and exactly its recorded output, which names
@@ -189,7 +206,8 @@ fn warnings_are_shown_but_do_not_fail() {
         run.stdout
     );
     assert!(
-        run.stdout.ends_with("ok: 1 file valid, 1 warning\n"),
+        run.stdout
+            .contains("ok: 1 file valid, 1 warning\ndeclared: 1 pool, 1 category, 1 room\n"),
         "{}",
         run.stdout
     );
