@@ -10,14 +10,16 @@ use pchat::store::{Store, DEFAULT_LOCK_TIMEOUT};
 use crate::common::db::{TestStore, BACKENDS};
 use crate::common::{pchat_in, root, Run};
 
-fn run(t: &TestStore, args: &[&str]) -> Run {
+/// Runs pchat against a test store, colours off.
+pub(crate) fn run(t: &TestStore, args: &[&str]) -> Run {
     let mut all = vec!["--store", t.url.as_str(), "--color", "never"];
     all.extend_from_slice(args);
     pchat_in(t.dir.path(), &all)
 }
 
+/// Runs pchat, expects `expected` as the exit code, returns stdout and stderr.
 #[track_caller]
-fn code(t: &TestStore, args: &[&str], expected: i32) -> String {
+pub(crate) fn code(t: &TestStore, args: &[&str], expected: i32) -> String {
     let r = run(t, args);
     assert_eq!(r.code, expected, "{args:?}:\n{}{}", r.stdout, r.stderr);
     r.stdout + &r.stderr
