@@ -102,11 +102,9 @@ pub async fn apply(
         consented: &consented,
         revision: current,
     };
-    // Messages are counted again under the writer lock: the plan's counts may be old. A room
-    // whose last apply recorded `lifecycle.allowDestroy` needs no `--allow-destroy`.
-    let mut messages = tx.message_counts(&plan.removed_rooms()).await?;
-    messages.retain(|room, _| !consented.contains(&(crate::model::Kind::Room, room.clone())));
-    let mut refusals = plan.destroy_refusals(&messages, opts.allow_destroy);
+    // Messages are counted again under the writer lock: the plan's counts may be old.
+    let messages = tx.message_counts(&plan.removed_rooms()).await?;
+    let mut refusals = plan.destroy_refusals(live, &messages, opts.allow_destroy);
     refusals.extend(plan.refusals(live, opts.threshold, opts.force));
     if !refusals.is_empty() {
         return Err(ApplyError::Refused(refusals));

@@ -9,7 +9,7 @@ use super::store_cmd::{self, GetFormat};
 use super::{Context, Outcome, Output};
 use crate::apply::{self, ApplyOptions};
 use crate::config::{self, ConfigError};
-use crate::model::{DesiredState, Kind};
+use crate::model::DesiredState;
 use crate::plan::{self, Live, Plan, PlanOptions, Prune};
 use crate::render;
 use crate::store::StoreError;
@@ -273,9 +273,7 @@ fn make_plan_from(
         p.weigh_messages(&messages);
         tx.finish().await?;
         store.close().await;
-        let mut unconsented = messages.clone();
-        unconsented.retain(|room, _| !consented.contains(&(Kind::Room, room.clone())));
-        let mut refusals = p.destroy_refusals(&unconsented, false);
+        let mut refusals = p.destroy_refusals(live, &messages, false);
         refusals.extend(p.refusals(live, opts.threshold, false));
         Ok((p, refusals, state))
     })

@@ -276,14 +276,20 @@ impl Plan {
     }
 
     /// The room removals that destroy chat history (`messages`: counts by room identity),
-    /// refused unless `allow`.
-    pub fn destroy_refusals(&self, messages: &HashMap<String, u64>, allow: bool) -> Vec<Refusal> {
+    /// refused unless `allow` or the room's last apply recorded `lifecycle.allowDestroy`.
+    pub fn destroy_refusals(
+        &self,
+        live: Live<'_>,
+        messages: &HashMap<String, u64>,
+        allow: bool,
+    ) -> Vec<Refusal> {
         if allow {
             return Vec::new();
         }
         self.changes
             .iter()
             .filter(|c| c.action == Action::Delete && c.kind == Kind::Room)
+            .filter(|c| !live.consented.contains(&(c.kind, c.identity.clone())))
             .filter_map(|c| {
                 let count = *messages.get(&c.identity)?;
                 Some(Refusal::Destroys {
