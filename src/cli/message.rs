@@ -261,8 +261,8 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                         out,
                         a.format,
                         &messages,
+                        &|m: &Message| m.id.to_string(),
                         &[
-                            ("Id", &|m: &Message| m.id.to_string()),
                             ("PostedAt", &|m: &Message| format_time(m.posted_at)),
                             ("Sender", &|m: &Message| m.sender.clone()),
                             ("Text", &|m: &Message| m.body.clone()),

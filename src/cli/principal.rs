@@ -184,18 +184,20 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
     }
 }
 
-/// Users as a table of their SIP address and `columns`, or as JSON/YAML.
+/// Users as a table of their SIP address (their identity here) and `columns`, or as JSON/YAML.
 fn print_users(
     out: &mut Output,
     format: GetFormat,
     rows: &[UserRow],
     columns: &[store_cmd::Column<'_, UserRow>],
 ) -> Outcome {
-    let sip = |r: &UserRow| r.sip_address.clone();
-    let all: Vec<store_cmd::Column<'_, UserRow>> = std::iter::once(("SipAddress", &sip as _))
-        .chain(columns.iter().copied())
-        .collect();
-    store_cmd::print(out, format, rows, &all);
+    store_cmd::print(
+        out,
+        format,
+        rows,
+        &|r: &UserRow| r.sip_address.clone(),
+        columns,
+    );
     Outcome::Success
 }
 

@@ -556,8 +556,8 @@ pub fn history_cmd(a: &HistoryArgs, ctx: &Context, out: &mut Output) -> Outcome 
                 out,
                 a.format,
                 &records,
+                &|r: &R| r.id.to_string(),
                 &[
-                    ("Id", &|r: &R| r.id.to_string()),
                     ("AppliedAt", &|r: &R| {
                         crate::model::message::format_time(r.applied_at)
                     }),

@@ -104,7 +104,8 @@ pub fn read_state(ctx: &Context) -> Result<crate::model::DesiredState, StoreErro
 }
 
 /// Reads the live state and prints the objects `select` picks from it: a table of the kind's
-/// identity and the fields its description shows, or the objects as JSON/YAML.
+/// identity and the fields its description shows, or the objects as JSON/YAML, each with its
+/// `identity` first as the cmdlets' objects have it.
 pub fn get<T: crate::model::Object>(
     ctx: &Context,
     out: &mut Output,
@@ -117,40 +118,47 @@ pub fn get<T: crate::model::Object>(
     };
     let items = select(&state);
     let desc = T::KIND.desc();
-    let shown: Vec<&crate::model::Field> = desc.fields.iter().filter(|f| f.shown).collect();
-    // A kind whose identity is one shown field (an endpoint's SIP address, a pool's FQDN)
-    // needs no identity column of its own.
-    let identity = !matches!(desc.identity, [one] if shown.iter().any(|f| f.yaml == *one));
-    let headers: Vec<String> = identity
-        .then(|| "Identity".to_string())
-        .into_iter()
-        .chain(shown.iter().map(|f| f.header()))
+    // A kind named by one field (an endpoint's SIP address, a pool's FQDN) shows it once, as
+    // its identity.
+    let named_by = match desc.identity {
+        [one] => Some(*one),
+        _ => None,
+    };
+    let shown: Vec<&crate::model::Field> = desc
+        .fields
+        .iter()
+        .filter(|f| f.shown && Some(f.yaml) != named_by)
         .collect();
+    let headers: Vec<String> = shown.iter().map(|f| f.header()).collect();
     let row = |x: &T| -> Vec<String> {
-        identity
-            .then(|| x.identity())
-            .into_iter()
-            .chain(shown.iter().map(|f| x.cell(f.yaml).unwrap_or_default()))
+        shown
+            .iter()
+            .map(|f| x.cell(f.yaml).unwrap_or_default())
             .collect()
     };
+    // Scoped settings and grants carry an `identity` field of their own, serialized first.
+    let identity = |x: &T| x.identity();
+    let wrap = named_by != Some("identity");
     let headers = headers.iter().map(String::as_str).collect();
-    print_with(out, format, &items, headers, row);
+    print_with(out, format, &items, (&identity, wrap), headers, row);
     Outcome::Success
 }
 
 /// A table column: its header and how to show an object in it.
 pub type Column<'a, T> = (&'a str, &'a dyn Fn(&T) -> String);
 
-/// Prints objects: a table of `columns` (header, value per object), or the objects as JSON/YAML.
+/// Prints objects: a table of their identity and `columns` (header, value per object), or the
+/// objects as JSON/YAML with their `identity` first.
 pub fn print<T: Serialize>(
     out: &mut Output,
     format: GetFormat,
     items: &[T],
+    identity: &dyn Fn(&T) -> String,
     columns: &[Column<'_, T>],
 ) {
     let headers = columns.iter().map(|(h, _)| *h).collect();
     let items: Vec<&T> = items.iter().collect();
-    print_with(out, format, &items, headers, |item| {
+    print_with(out, format, &items, (identity, true), headers, |item| {
         columns.iter().map(|(_, f)| f(item)).collect()
     });
 }
@@ -167,25 +175,57 @@ pub fn with_state(
     }
 }
 
+/// An object with its identity put first, for JSON and YAML.
+#[derive(Serialize)]
+struct Identified<'a, T> {
+    identity: String,
+    #[serde(flatten)]
+    object: &'a T,
+}
+
+/// How an object is named: by a function, and whether its serialization lacks the `identity`
+/// (so it must be added).
+type Naming<'a, T> = (&'a dyn Fn(&T) -> String, bool);
+
 fn print_with<T: Serialize>(
     out: &mut Output,
     format: GetFormat,
     items: &[&T],
+    (identity, add): Naming<'_, T>,
     headers: Vec<&str>,
     row: impl Fn(&T) -> Vec<String>,
 ) {
-    match format {
-        GetFormat::Json => {
-            let mut s = serde_json::to_string_pretty(items).expect("objects serialize");
-            s.push('\n');
-            out.stdout.push_str(&s);
-        }
-        GetFormat::Yaml => out.stdout.push_str(&crate::config::yaml::to_yaml(&items)),
-        GetFormat::Table => {
-            let rows: Vec<Vec<String>> = items.iter().map(|item| row(item)).collect();
+    let identified = || -> Vec<Identified<'_, T>> {
+        items
+            .iter()
+            .map(|&object| Identified {
+                identity: identity(object),
+                object,
+            })
+            .collect()
+    };
+    match (format, add) {
+        (GetFormat::Json, true) => push_json(out, &identified()),
+        (GetFormat::Json, false) => push_json(out, &items),
+        (GetFormat::Yaml, true) => out
+            .stdout
+            .push_str(&crate::config::yaml::to_yaml(&identified())),
+        (GetFormat::Yaml, false) => out.stdout.push_str(&crate::config::yaml::to_yaml(&items)),
+        (GetFormat::Table, _) => {
+            let headers = std::iter::once("Identity").chain(headers).collect();
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|item| std::iter::once(identity(item)).chain(row(item)).collect())
+                .collect();
             out.stdout.push_str(&table(headers, rows));
         }
     }
+}
+
+fn push_json<T: Serialize + ?Sized>(out: &mut Output, value: &T) {
+    let mut s = serde_json::to_string_pretty(value).expect("objects serialize");
+    s.push('\n');
+    out.stdout.push_str(&s);
 }
 
 /// A plain text table: a header, a rule, one line per row, columns padded to their widths.

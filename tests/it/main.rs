@@ -10,6 +10,7 @@ mod common;
 
 mod atomicity;
 mod cli_data;
+mod cli_habits;
 mod cli_messages;
 mod cli_principals;
 mod cli_store;
