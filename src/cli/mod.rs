@@ -11,6 +11,7 @@ mod message;
 mod principal;
 mod reconcile;
 mod schema;
+mod shell;
 mod store_cmd;
 mod validate;
 
@@ -78,6 +79,10 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Take the live objects a configuration declares under pchat's management
     Adopt(export::AdoptArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(shell::CompletionsArgs),
+    /// Write man pages for pchat and each of its commands
+    Man(shell::ManArgs),
     /// Write a synthetic configuration for benchmarks
     #[command(hide = true)]
     Generate(generate::Args),
@@ -178,6 +183,8 @@ pub fn main() -> Outcome {
         Command::Export(a) => export::export(a, &ctx, &mut out),
         Command::Adopt(a) => export::adopt(a, &ctx, &mut out),
         Command::Generate(a) => generate::run(a, &ctx, &mut out),
+        Command::Completions(a) => shell::completions(a, &ctx, &mut out),
+        Command::Man(a) => shell::man(a, &ctx, &mut out),
         Command::Room(c) => room::run(c, &ctx, &mut out),
         Command::Category(c) => category::run(c, &ctx, &mut out),
         Command::Addin(c) => addin::run(c, &ctx, &mut out),

@@ -108,3 +108,108 @@ fn every_listed_object_carries_its_identity_first() {
         }
     }
 }
+
+#[test]
+fn bash_completes_commands_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = crate::common::pchat_in(dir.path(), &["completions", "bash"]);
+    assert_eq!(script.code, 0, "{}", script.stderr);
+    let file = dir.path().join("pchat.bash");
+    std::fs::write(&file, &script.stdout).unwrap();
+    // Bash itself loads the script and answers two completions, as it would at a prompt.
+    let probe = format!(
+        r#"source '{}'
+COMP_WORDS=(pchat room s); COMP_CWORD=2; _pchat pchat s room; echo "${{COMPREPLY[*]}}"
+COMP_WORDS=(pchat room set --pri); COMP_CWORD=3; _pchat pchat --pri set; echo "${{COMPREPLY[*]}}"
+COMP_WORDS=(pchat compl); COMP_CWORD=1; _pchat pchat compl pchat; echo "${{COMPREPLY[*]}}""#,
+        file.display()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "-c", &probe])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "set\n--privacy\ncompletions compliance\n"
+    );
+}
+
+#[test]
+fn every_shell_gets_a_completion_script() {
+    let dir = tempfile::tempdir().unwrap();
+    for (shell, marker) in [
+        ("zsh", "#compdef pchat"),
+        ("fish", "complete -c pchat"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[pchat]"),
+    ] {
+        let r = crate::common::pchat_in(dir.path(), &["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains(marker), "{shell}:\n{}", r.stdout);
+        // Deep commands and their flags are in every script.
+        assert!(r.stdout.contains("allow-destroy"), "{shell}");
+    }
+    let r = crate::common::pchat_in(dir.path(), &["completions", "tcsh"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("possible values: bash"), "{}", r.stderr);
+}
+
+#[test]
+fn man_pages_cover_every_command() {
+    use clap::CommandFactory;
+    fn names(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        let name = format!("{prefix}{}", cmd.get_name());
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            names(sub, &format!("{name}-"), out);
+        }
+        out.push(name);
+    }
+    let mut expected = Vec::new();
+    names(&pchat::cli::Cli::command(), "", &mut expected);
+    expected.sort();
+    let dir = tempfile::tempdir().unwrap();
+    let r = crate::common::pchat_in(dir.path(), &["man", "--out", "share/man/man1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(&format!(
+            "wrote {} man pages to share/man/man1",
+            expected.len()
+        )),
+        "{}",
+        r.stdout
+    );
+    let pages = dir.path().join("share/man/man1");
+    let mut written: Vec<String> = std::fs::read_dir(&pages)
+        .unwrap()
+        .map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".1").unwrap().to_string()
+        })
+        .collect();
+    written.sort();
+    assert_eq!(written, expected);
+    let room_set = std::fs::read_to_string(pages.join("pchat-room-set.1")).unwrap();
+    assert!(room_set.starts_with(".ie"), "{room_set}");
+    assert!(
+        room_set.contains(&format!(
+            ".TH pchat-room-set 1  \"pchat {}\" \"pchat Manual\"",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{room_set}"
+    );
+    assert!(
+        room_set.contains("Set\\-CsPersistentChatRoom"),
+        "{room_set}"
+    );
+    assert!(room_set.contains("\\-\\-privacy"), "{room_set}");
+    // A path that cannot be a directory is a clear error.
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    let r = crate::common::pchat_in(dir.path(), &["man", "--out", "file/man1"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("error: cannot write file/man1"),
+        "{}",
+        r.stderr
+    );
+}
