@@ -134,6 +134,17 @@ fn fail(ctx: &Context, out: &mut Output, message: &str) -> Outcome {
     Outcome::Failed
 }
 
+/// A room that is not there: the hint lists the rooms of its pool.
+fn no_room(ctx: &Context, out: &mut Output, message: &str, room: &ObjectId) -> Outcome {
+    let outcome = fail(ctx, out, message);
+    out.stderr.push_str(&format!(
+        "  {}: list the rooms with `pchat room get --persistent-chat-pool-fqdn {}`\n",
+        ctx.stderr_style.bold("help"),
+        super::fixes::quote(&room.pool)
+    ));
+    outcome
+}
+
 fn date(s: &Option<String>, end: DayEnd) -> Result<Option<i64>, String> {
     s.as_deref().map(|d| parse_time(d, end)).transpose()
 }
@@ -180,10 +191,11 @@ fn act_on(
             ));
             Outcome::Success
         }
-        Ok(None) => fail(
+        Ok(None) => no_room(
             ctx,
             out,
             &format!("{cmdlet} refused: room `{room}` does not exist"),
+            room,
         ),
         Err(e) => store_cmd::store_failed(ctx, out, &e),
     }
@@ -242,7 +254,12 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     ));
                     Outcome::Success
                 }
-                Ok(None) => fail(ctx, out, &format!("room `{}` does not exist", a.room)),
+                Ok(None) => no_room(
+                    ctx,
+                    out,
+                    &format!("room `{}` does not exist", a.room),
+                    &a.room,
+                ),
                 Err(e) => store_cmd::store_failed(ctx, out, &e),
             }
         }
@@ -270,7 +287,12 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     );
                     Outcome::Success
                 }
-                Ok(None) => fail(ctx, out, &format!("room `{}` does not exist", a.room)),
+                Ok(None) => no_room(
+                    ctx,
+                    out,
+                    &format!("room `{}` does not exist", a.room),
+                    &a.room,
+                ),
                 Err(e) => store_cmd::store_failed(ctx, out, &e),
             }
         }

@@ -6,6 +6,7 @@ mod cmdlets;
 mod data;
 pub mod exit;
 mod export;
+mod fixes;
 mod generate;
 mod message;
 mod principal;
@@ -171,6 +172,10 @@ pub fn main() -> Outcome {
         stderr_style,
         store,
         lock_timeout: cli.lock_timeout,
+        argv: std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
     };
     let mut out = Output::default();
     let outcome = match &cli.command {
@@ -211,13 +216,19 @@ pub struct Context {
     pub stderr_style: Style,
     pub store: crate::store::StoreUrl,
     pub lock_timeout: std::time::Duration,
+    /// The command line as given (without the program), for hints that repeat it.
+    pub argv: Vec<String>,
 }
 
 impl Context {
-    /// An error line on stderr: `error: MESSAGE` and its causes.
     /// Reports an error and says how the command ended: a safety refusal exits 3, anything
     /// else 1.
-    pub fn failed(&self, out: &mut Output, err: &dyn std::error::Error, refusal: bool) -> Outcome {
+    pub fn failed(
+        &self,
+        out: &mut Output,
+        err: &(dyn std::error::Error + 'static),
+        refusal: bool,
+    ) -> Outcome {
         self.error(out, err);
         if refusal {
             Outcome::Refused
@@ -250,7 +261,9 @@ impl Context {
         }
     }
 
-    pub fn error(&self, out: &mut Output, err: &dyn std::error::Error) {
+    /// An error line on stderr: `error: MESSAGE`, its causes, and the command that fixes it
+    /// where one exists.
+    pub fn error(&self, out: &mut Output, err: &(dyn std::error::Error + 'static)) {
         let mut msg = format!("{}: {err}", self.stderr_style.red("error"));
         let mut source = err.source();
         while let Some(s) = source {
@@ -262,6 +275,10 @@ impl Context {
         }
         out.stderr.push_str(&msg);
         out.stderr.push('\n');
+        if let Some(help) = fixes::help(err, &self.argv, &self.store.to_string()) {
+            out.stderr
+                .push_str(&format!("  {}: {help}\n", self.stderr_style.bold("help")));
+        }
     }
 }
 

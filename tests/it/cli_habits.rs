@@ -213,3 +213,136 @@ fn man_pages_cover_every_command() {
         r.stderr
     );
 }
+
+/// Refusals end with the command that fixes them, where one exists.
+#[test]
+fn refusals_end_with_the_command_that_fixes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "pools:\n  - fqdn: p1.example.com\ncategories:\n  - name: Eng\n    \
+                  allowedMembers: [sip:kim@example.com]\nprincipals:\n  - type: User\n    \
+                  sipAddress: sip:kim@example.com\nrooms:\n  - name: Build Breakers\n    \
+                  category: Eng\n    members: [sip:kim@example.com]\n";
+    std::fs::write(dir.path().join("with-room.yaml"), config).unwrap();
+    let without = &config[..config.find("rooms:").unwrap()];
+    std::fs::write(dir.path().join("without-room.yaml"), without).unwrap();
+    let steps: &[(&[&str], i32)] = &[
+        (
+            &[
+                "category",
+                "new",
+                "--name",
+                "Eng",
+                "--persistent-chat-pool-fqdn",
+                "p0.example.com",
+            ],
+            1,
+        ),
+        (&["apply", "with-room.yaml", "--yes"], 0),
+        (
+            &[
+                "category",
+                "new",
+                "--name",
+                "Eng",
+                "--persistent-chat-pool-fqdn",
+                "p1.example.com",
+            ],
+            1,
+        ),
+        (
+            &[
+                "room",
+                "set",
+                "--identity",
+                "p1.example.com\\Sales Leads",
+                "--description",
+                "x",
+            ],
+            1,
+        ),
+        (
+            &["addin", "remove", "--identity", "p1.example.com\\Ticker"],
+            1,
+        ),
+        (
+            &[
+                "policy",
+                "set",
+                "--identity",
+                "tag:Traders",
+                "--enable-persistent-chat",
+                "true",
+            ],
+            1,
+        ),
+        (
+            &[
+                "compliance",
+                "set",
+                "--identity",
+                "site:Dublin",
+                "--add-user-details",
+                "true",
+            ],
+            1,
+        ),
+        (
+            &["endpoint", "new", "--sip-address", "sip:chat@example.com"],
+            0,
+        ),
+        (
+            &["endpoint", "new", "--sip-address", "sip:chat@example.com"],
+            1,
+        ),
+        (
+            &[
+                "message",
+                "post",
+                "--room",
+                "p1.example.com\\Sales",
+                "--from",
+                "sip:kim@example.com",
+                "hi",
+            ],
+            1,
+        ),
+        (
+            &[
+                "message",
+                "post",
+                "--room",
+                "p1.example.com\\Build Breakers",
+                "--from",
+                "sip:kim@example.com",
+                "hi",
+            ],
+            0,
+        ),
+        (&["apply", "without-room.yaml", "--yes"], 3),
+    ];
+    let mut transcript = String::new();
+    for (args, expected) in steps {
+        let r = crate::common::pchat_in(dir.path(), args);
+        assert_eq!(r.code, *expected, "{args:?}: {}{}", r.stdout, r.stderr);
+        if *expected != 0 {
+            let shown: Vec<String> = args.iter().map(|a| shell_word(a)).collect();
+            transcript.push_str(&format!("$ pchat {}\n{}\n", shown.join(" "), r.stderr));
+            let last = r.stderr.lines().last().unwrap_or_default();
+            assert!(
+                last.starts_with("  help: ") && last.ends_with('`'),
+                "{last}"
+            );
+        }
+    }
+    assert_snapshot(&root().join("tests/it/snapshots/refusals.txt"), &transcript);
+}
+
+fn shell_word(a: &str) -> String {
+    if a.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/@".contains(c))
+    {
+        a.to_string()
+    } else {
+        format!("'{a}'")
+    }
+}
