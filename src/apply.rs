@@ -13,6 +13,7 @@ use crate::model::rules;
 use crate::model::DesiredState;
 use crate::ops;
 use crate::plan::{self, Action, Live, Plan, Threshold};
+use crate::progress::Unit;
 use crate::store::{ApplyRecord, Store, StoreError};
 
 /// How to apply.
@@ -26,6 +27,8 @@ pub struct ApplyOptions {
     pub actor: String,
     pub git_commit: Option<String>,
     pub config_digest: String,
+    /// Where to report how far the apply is.
+    pub progress: crate::progress::Reporter,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,7 +115,11 @@ pub async fn apply(
     let before = rules::validate(&state);
     let mut lines = Vec::new();
     let mut touched = Vec::new();
+    let total: usize = plan.changes.iter().map(|c| c.operations.len()).sum();
+    let progress = &opts.progress;
+    progress.begin("applying", total as u64, Unit::Operations);
     for change in &plan.changes {
+        progress.advance(change.operations.len() as u64);
         for op in &change.operations {
             touched.extend(
                 ops::apply(&mut state, op).map_err(|refusal| ApplyError::Failed {
@@ -124,7 +131,9 @@ pub async fn apply(
             lines.push(format!("{} {}", op.cmdlet(), change.identity));
         }
     }
+    progress.begin("checking the rules", 0, Unit::Unknown);
     ops::check(&before, &state).map_err(ApplyError::Violations)?;
+    progress.begin("writing the store", 0, Unit::Unknown);
     // Written once, in bulk, after every operation was accepted: nothing partial reaches the
     // transaction, and 100k creations are a few statements.
     tx.persist_net(&state, &touched).await?;
@@ -164,7 +173,9 @@ pub async fn apply(
         operations: lines.join("\n"),
     })
     .await?;
+    progress.begin("committing", 0, Unit::Unknown);
     let committed = tx.commit_write().await?;
+    progress.finish();
     Ok(Applied {
         revision: committed,
         operations: lines.len(),

@@ -288,8 +288,16 @@ fn parse_kind<T: Object>(
 /// # Errors
 /// `Format` for a foreign or broken archive, `Exists` for conflicts without `force`, `Refused`
 /// when the result would break the model's rules. Nothing is written then.
-pub async fn import(store: &Store, bytes: &[u8], force: bool) -> Result<ImportSummary, DataError> {
+pub async fn import(
+    store: &Store,
+    bytes: &[u8],
+    force: bool,
+    progress: &crate::progress::Reporter,
+) -> Result<ImportSummary, DataError> {
+    use crate::progress::Unit;
+    progress.begin("reading the archive", bytes.len() as u64, Unit::Bytes);
     let (doc, messages) = read_archive(bytes)?;
+    progress.advance(bytes.len() as u64);
     let mut tx = store.write().await?;
     let state = tx.read_state().await?;
     let before = rules::validate(&state);
@@ -334,8 +342,14 @@ pub async fn import(store: &Store, bytes: &[u8], force: bool) -> Result<ImportSu
         .filter(|id| existing_messages.contains(id))
         .collect();
     tx.delete_messages(&replaced).await?;
-    tx.insert_messages(&messages).await?;
+    progress.begin("importing messages", messages.len() as u64, Unit::Messages);
+    for chunk in messages.chunks(1_000) {
+        tx.insert_messages(chunk).await?;
+        progress.advance(chunk.len() as u64);
+    }
+    progress.begin("committing", 0, Unit::Unknown);
     let revision = tx.commit_write().await?;
+    progress.finish();
     let mut objects = 0;
     each_kind!(count, &incoming, &mut objects);
     Ok(ImportSummary {

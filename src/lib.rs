@@ -11,6 +11,7 @@ pub mod imperative;
 pub mod model;
 pub mod ops;
 pub mod plan;
+pub mod progress;
 pub mod suggest;
 
 /// `3 errors`, `1 error`: counts in messages are always spelt out in full.

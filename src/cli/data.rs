@@ -126,7 +126,7 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
             };
             let result = store_cmd::block_on(async {
                 let store = store_cmd::open(ctx).await?;
-                let done = data::import(&store, &bytes, a.force).await;
+                let done = data::import(&store, &bytes, a.force, &ctx.progress).await;
                 store.close().await;
                 done
             });

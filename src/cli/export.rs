@@ -94,7 +94,7 @@ pub fn export(a: &ExportArgs, ctx: &Context, out: &mut Output) -> Outcome {
 }
 
 pub fn adopt(a: &AdoptArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let desired = match config::load(&a.paths) {
+    let desired = match config::load_with(&a.paths, &ctx.progress) {
         Ok(l) => l.state,
         Err(ConfigError::Invalid(report)) => {
             out.stderr

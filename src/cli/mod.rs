@@ -10,13 +10,14 @@ mod fixes;
 mod generate;
 mod message;
 mod principal;
+mod progress;
 mod reconcile;
 mod schema;
 mod shell;
 mod store_cmd;
 mod validate;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 
 use crate::render::style::{ColorChoice, Style};
@@ -33,6 +34,11 @@ pub struct Cli {
     /// Only errors on stderr
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// How log lines on stderr are written: `text` for people, `json` (one object per line,
+    /// errors and warnings included, info level unless -q) for CI log collectors
+    #[arg(long, global = true, value_enum, env = "PCHAT_LOG_FORMAT", default_value_t = LogFormat::Text,
+          hide_env_values = true)]
+    pub log_format: LogFormat,
     /// When to use colours (NO_COLOR is honoured under `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -46,6 +52,12 @@ pub struct Cli {
     pub lock_timeout: std::time::Duration,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -149,6 +161,8 @@ pub fn main() -> Outcome {
         }
     };
     init_logging(&cli);
+    let started = std::time::Instant::now();
+    let json_logs = cli.log_format == LogFormat::Json;
     let no_color = std::env::var("NO_COLOR").ok();
     let style = |stream_is_terminal: bool| {
         let choice = match cli.color {
@@ -158,7 +172,8 @@ pub fn main() -> Outcome {
         };
         Style::decide(choice, no_color.as_deref(), stream_is_terminal)
     };
-    let stderr_style = style(std::io::stderr().is_terminal());
+    // JSON log lines carry plain text.
+    let stderr_style = style(std::io::stderr().is_terminal() && !json_logs);
     let store = match cli.store.parse::<crate::store::StoreUrl>() {
         Ok(url) => url,
         Err(why) => {
@@ -176,6 +191,12 @@ pub fn main() -> Outcome {
             .skip(1)
             .map(|a| a.to_string_lossy().into_owned())
             .collect(),
+        json_logs,
+        progress: if std::io::stderr().is_terminal() && !json_logs && !cli.quiet {
+            crate::progress::Reporter::new(progress::Bars::default())
+        } else {
+            crate::progress::Reporter::default()
+        },
     };
     let mut out = Output::default();
     let outcome = match &cli.command {
@@ -206,8 +227,100 @@ pub fn main() -> Outcome {
     };
     // A closed pipe (`pchat … | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());
-    let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+    if json_logs {
+        log_report(&out.stderr);
+        tracing::info!(
+            command = command_name(&ctx.argv),
+            exit_code = outcome.code(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "pchat finished"
+        );
+    } else {
+        let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+    }
     outcome
+}
+
+/// The command as a collector groups it: `apply`, `room set`.
+fn command_name(argv: &[String]) -> String {
+    let mut cmd = Cli::command();
+    let mut words = Vec::new();
+    let mut args = argv.iter();
+    while let Some(a) = args.next() {
+        if a.starts_with('-') {
+            // A global option's value is not a command word.
+            if !a.contains('=')
+                && ["--store", "--color", "--lock-timeout", "--log-format"].contains(&a.as_str())
+            {
+                args.next();
+            }
+            continue;
+        }
+        match cmd.find_subcommand(a) {
+            Some(sub) => {
+                words.push(a.as_str());
+                cmd = sub.clone();
+            }
+            None => break,
+        }
+    }
+    words.join(" ")
+}
+
+/// A configuration's problems as log events, one per problem with its place as fields.
+pub(crate) fn log_diagnostics(report: &crate::config::Report) {
+    use crate::model::rules::Severity;
+    for d in &report.diagnostics {
+        let file = d.file.display().to_string();
+        let help = d.help.as_deref();
+        match d.severity {
+            Severity::Error => tracing::error!(
+                file,
+                line = d.line,
+                column = d.column,
+                path = d.path,
+                help,
+                "{}",
+                d.message
+            ),
+            _ => tracing::warn!(
+                file,
+                line = d.line,
+                column = d.column,
+                path = d.path,
+                help,
+                "{}",
+                d.message
+            ),
+        }
+    }
+}
+
+/// The report meant for stderr as log events: each block (a line and the indented lines under
+/// it) one event, at the level its first word says.
+fn log_report(text: &str) {
+    let mut blocks: Vec<String> = Vec::new();
+    for line in text.lines() {
+        // Excerpts (`12 |   name: x`) and indented help belong to the line above.
+        let continues = !line.starts_with(|c: char| c.is_ascii_alphabetic());
+        match blocks.last_mut() {
+            Some(b) if continues => {
+                b.push('\n');
+                b.push_str(line);
+            }
+            _ => blocks.push(line.to_string()),
+        }
+    }
+    for block in blocks {
+        let block = block.trim_end();
+        if let Some(m) = block.strip_prefix("error: ") {
+            tracing::error!("{m}");
+        } else if let Some(m) = block.strip_prefix("warning: ") {
+            tracing::warn!("{m}");
+        } else {
+            tracing::info!("{block}");
+        }
+    }
 }
 
 /// What every command may need from the environment, decided once.
@@ -218,6 +331,10 @@ pub struct Context {
     pub lock_timeout: std::time::Duration,
     /// The command line as given (without the program), for hints that repeat it.
     pub argv: Vec<String>,
+    /// Log lines are JSON: problems go to the log as events, not as text.
+    pub json_logs: bool,
+    /// Where long operations report progress (bars on a terminal, else nothing).
+    pub progress: crate::progress::Reporter,
 }
 
 impl Context {
@@ -283,19 +400,28 @@ impl Context {
 }
 
 fn init_logging(cli: &Cli) {
+    let json = cli.log_format == LogFormat::Json;
+    // A collector wants the record of what happened: JSON logs start at info.
     let level = if cli.quiet {
         tracing::Level::ERROR
     } else {
-        match cli.verbose {
+        match cli.verbose + u8::from(json) {
             0 => tracing::Level::WARN,
             1 => tracing::Level::INFO,
             2 => tracing::Level::DEBUG,
             _ => tracing::Level::TRACE,
         }
     };
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .without_time()
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        fmt.json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init()
+    } else {
+        fmt.without_time().try_init()
+    };
 }

@@ -180,13 +180,17 @@ fn load(
     });
     let result = read.and_then(|(files, texts)| {
         let d = digest(&files, &texts);
-        config::load_texts(files, texts).map(|loaded| (loaded.state, d))
+        config::load_texts_with(files, texts, &ctx.progress).map(|loaded| (loaded.state, d))
     });
     match result {
         Ok(x) => Ok(x),
         Err(ConfigError::Invalid(report)) => {
-            out.stderr
-                .push_str(&render::diagnostics::text(&report, ctx.stderr_style));
+            if ctx.json_logs {
+                super::log_diagnostics(&report);
+            } else {
+                out.stderr
+                    .push_str(&render::diagnostics::text(&report, ctx.stderr_style));
+            }
             Err(Outcome::Failed)
         }
         Err(e) => {
@@ -275,6 +279,16 @@ fn make_plan_from(
         store.close().await;
         let mut refusals = p.destroy_refusals(live, &messages, false);
         refusals.extend(p.refusals(live, opts.threshold, false));
+        let (add, change, remove) = p.counts();
+        tracing::info!(
+            store_revision = revision,
+            to_add = add,
+            to_change = change,
+            to_remove = remove,
+            drift = p.changes.iter().filter(|c| c.drift).count(),
+            refusals = refusals.len(),
+            "plan made"
+        );
         Ok((p, refusals, state))
     })
 }
@@ -496,14 +510,8 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
             .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
         git_commit: git_commit(&paths),
         config_digest: digest,
+        progress: ctx.progress.clone(),
     };
-    if std::io::stderr().is_terminal() && p.changes.len() >= 1_000 {
-        // Large applies take seconds: say what is happening (on a terminal only; CI stays quiet).
-        eprintln!(
-            "Applying {} in one transaction…",
-            crate::plural(p.changes.len(), "change")
-        );
-    }
     // What the summary line counts: objects (the plan's changes) and the calls that change them.
     let ops = p.changes.iter().flat_map(|c| &c.operations);
     let (cmdlets, steps) = ops.fold((0, 0), |(c, s), op| {
@@ -524,6 +532,13 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     });
     match result {
         Ok(done) => {
+            tracing::info!(
+                store_revision = done.revision,
+                objects,
+                cmdlet_calls = cmdlets,
+                pchat_steps = steps,
+                "apply committed"
+            );
             let steps = match steps {
                 0 => String::new(),
                 n => format!(" and {}", crate::plural(n, "pchat step")),

@@ -46,15 +46,23 @@ fn understood(state: &DesiredState) -> String {
 
 pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
     let mut declared = String::new();
-    let (report, outcome) = match config::load(&args.paths) {
+    let (report, outcome) = match config::load_with(&args.paths, &ctx.progress) {
         Ok(loaded) => {
-            tracing::info!(rooms = loaded.state.rooms.len(), "configuration loaded");
+            tracing::info!(
+                files = loaded.report.files.len(),
+                rooms = loaded.state.rooms.len(),
+                warnings = loaded.report.warnings(),
+                "configuration loaded"
+            );
             declared = understood(&loaded.state);
             (loaded.report, Outcome::Success)
         }
         Err(ConfigError::Invalid(report)) => (report, Outcome::Failed),
         Err(e) => return ctx.failed(out, &e, false),
     };
+    if ctx.json_logs {
+        super::log_diagnostics(&report);
+    }
     out.stdout.push_str(&match args.format {
         Format::Text => diagnostics::text(&report, ctx.stdout_style) + &declared,
         Format::Json => diagnostics::json(&report),

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::model::desired::Duplicate;
 use crate::model::rules::{self, Severity};
 use crate::model::{DesiredState, Kind};
+use crate::progress::{Reporter, Unit};
 
 /// One problem, placed in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,9 +93,14 @@ fn count_text(r: &Report) -> String {
 /// `Io`/`NoFiles` when the files cannot be read; `Invalid` with every problem found, sorted,
 /// when anything is wrong.
 pub fn load(inputs: &[PathBuf]) -> Result<Loaded, ConfigError> {
+    load_with(inputs, &Reporter::default())
+}
+
+/// [`load`], reporting how many bytes are read and parsed, then the checks.
+pub fn load_with(inputs: &[PathBuf], progress: &Reporter) -> Result<Loaded, ConfigError> {
     let files = collect_files(inputs)?;
     let texts = read_files(&files)?;
-    load_texts(files, texts)
+    load_texts_with(files, texts, progress)
 }
 
 /// Reads configuration files: regular files only, each of bounded size, UTF-8 (a BOM is dropped).
@@ -114,9 +120,31 @@ pub fn read_files(files: &[PathBuf]) -> Result<Vec<String>, ConfigError> {
 
 /// Loads and validates configuration texts already in memory (`files` name them in messages).
 pub fn load_texts(files: Vec<PathBuf>, texts: Vec<String>) -> Result<Loaded, ConfigError> {
+    load_texts_with(files, texts, &Reporter::default())
+}
+
+/// [`load_texts`], reporting how many bytes are parsed, then the checks.
+pub fn load_texts_with(
+    files: Vec<PathBuf>,
+    texts: Vec<String>,
+    progress: &Reporter,
+) -> Result<Loaded, ConfigError> {
+    let loaded = load_checked(files, texts, progress);
+    progress.finish();
+    loaded
+}
+
+fn load_checked(
+    files: Vec<PathBuf>,
+    texts: Vec<String>,
+    progress: &Reporter,
+) -> Result<Loaded, ConfigError> {
     let mut docs = Vec::with_capacity(texts.len());
     let mut diagnostics = Vec::new();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    progress.begin("parsing", bytes as u64, Unit::Bytes);
     for (i, text) in texts.iter().enumerate() {
+        progress.advance(text.len() as u64);
         match yaml::parse_document(text) {
             Ok(doc) => docs.push((i, doc)),
             Err(errors) => diagnostics.extend(place_raw(&files[i], text, errors)),
@@ -126,6 +154,7 @@ pub fn load_texts(files: Vec<PathBuf>, texts: Vec<String>) -> Result<Loaded, Con
         // References across files cannot be judged while some files are unreadable.
         return Err(ConfigError::Invalid(finish(diagnostics, files)));
     }
+    progress.begin("checking", 0, Unit::Unknown);
     let (state, dups) = DesiredState::from_documents(docs);
     let violations = rules::validate(&state);
     if violations.is_empty() && dups.is_empty() {

@@ -5,7 +5,7 @@
 
 use crate::common::db::{TestStore, BACKENDS};
 use crate::common::{assert_snapshot, root};
-use crate::reconcile::code;
+use crate::reconcile::{code, run};
 
 fn litware() -> String {
     root().join("examples/litware").display().to_string()
@@ -345,4 +345,456 @@ fn shell_word(a: &str) -> String {
     } else {
         format!("'{a}'")
     }
+}
+
+/// Splits a shell script into simple commands the way sh would, as far as the templates need:
+/// quotes and backslash continuations; newlines, `;`, `&&`, `||`, `|` and `)` end a command;
+/// redirections are dropped; `$VAR` and `$(…)` stay in their word unexpanded.
+fn shell_commands(script: &str) -> Vec<Vec<String>> {
+    let mut commands = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut word: Option<String> = None;
+    let mut skip_target = false;
+    let mut chars = script.chars().peekable();
+    let end_word = |word: &mut Option<String>, words: &mut Vec<String>, skip: &mut bool| {
+        if let Some(w) = word.take() {
+            if std::mem::take(skip) {
+                return;
+            }
+            words.push(w);
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('\n') | None => {}
+                Some(e) => word.get_or_insert_default().push(e),
+            },
+            '\'' => {
+                let w = word.get_or_insert_default();
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    w.push(q);
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_default();
+                while let Some(q) = chars.next() {
+                    match q {
+                        '"' => break,
+                        '\\' => w.extend(chars.next()),
+                        _ => w.push(q),
+                    }
+                }
+            }
+            '$' if chars.peek() == Some(&'(') => {
+                let w = word.get_or_insert_default();
+                w.push('$');
+                let mut depth = 0;
+                for q in chars.by_ref() {
+                    w.push(q);
+                    match q {
+                        '(' => depth += 1,
+                        ')' if depth == 1 => break,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                }
+            }
+            '#' if word.is_none() => {
+                for q in chars.by_ref() {
+                    if q == '\n' {
+                        break;
+                    }
+                }
+                end_word(&mut word, &mut words, &mut skip_target);
+                commands.push(std::mem::take(&mut words));
+            }
+            '>' | '<' => {
+                // `2>` drops the descriptor, `2>&1` has no target word.
+                if word
+                    .as_deref()
+                    .is_some_and(|w| w.chars().all(|d| d.is_ascii_digit()))
+                {
+                    word = None;
+                }
+                end_word(&mut word, &mut words, &mut skip_target);
+                if chars.peek() == Some(&'>') {
+                    chars.next();
+                }
+                if chars.peek() == Some(&'&') {
+                    chars.next();
+                    while chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                        chars.next();
+                    }
+                } else {
+                    skip_target = true;
+                }
+            }
+            ' ' | '\t' => end_word(&mut word, &mut words, &mut skip_target),
+            '\n' | ';' | '|' | '&' | ')' => {
+                end_word(&mut word, &mut words, &mut skip_target);
+                commands.push(std::mem::take(&mut words));
+            }
+            _ => word.get_or_insert_default().push(c),
+        }
+    }
+    end_word(&mut word, &mut words, &mut skip_target);
+    commands.push(words);
+    commands
+        .into_iter()
+        .map(|mut c| {
+            // `NAME=value cmd …` runs cmd.
+            while c.first().is_some_and(|w| {
+                w.split_once('=').is_some_and(|(n, _)| {
+                    !n.is_empty() && n.chars().all(|x| x.is_ascii_alphanumeric() || x == '_')
+                })
+            }) {
+                c.remove(0);
+            }
+            c
+        })
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+#[test]
+fn the_shell_splitter_reads_what_the_templates_write() {
+    let got = shell_commands(
+        "set +e\npchat plan \"$CONFIG\" --out plan.json \\\n  --format markdown > plan.md 2>&1\n\
+         code=$?; if [ \"$code\" -ne 0 ]; then exit 1; fi # done\n\
+         X=1 pchat apply --plan \"$(Pipeline.Workspace)/p.json\" --actor 'A B'|| true",
+    );
+    let pchat: Vec<&Vec<String>> = got.iter().filter(|c| c[0] == "pchat").collect();
+    assert_eq!(
+        pchat,
+        [
+            &[
+                "pchat",
+                "plan",
+                "$CONFIG",
+                "--out",
+                "plan.json",
+                "--format",
+                "markdown"
+            ]
+            .map(String::from)
+            .to_vec(),
+            &[
+                "pchat",
+                "apply",
+                "--plan",
+                "$(Pipeline.Workspace)/p.json",
+                "--actor",
+                "A B"
+            ]
+            .map(String::from)
+            .to_vec(),
+        ]
+    );
+    assert!(
+        got.contains(&vec!["then".into(), "exit".into(), "1".into()]),
+        "{got:?}"
+    );
+}
+
+/// The shell scripts of a CI file: every string (or list of strings) under a key that holds
+/// commands in GitHub Actions (`run`), GitLab CI (`script`, `before_script`, `after_script`)
+/// or Azure Pipelines (`script`, `bash`).
+fn scripts(value: &serde_yaml::Value, out: &mut Vec<String>) {
+    match value {
+        serde_yaml::Value::Mapping(m) => {
+            for (k, v) in m {
+                let key = k.as_str().unwrap_or_default();
+                if ["run", "script", "before_script", "after_script", "bash"].contains(&key) {
+                    match v {
+                        serde_yaml::Value::String(s) => out.push(s.clone()),
+                        serde_yaml::Value::Sequence(items) => {
+                            out.extend(items.iter().filter_map(|i| i.as_str().map(String::from)))
+                        }
+                        _ => {}
+                    }
+                } else {
+                    scripts(v, out);
+                }
+            }
+        }
+        serde_yaml::Value::Sequence(items) => items.iter().for_each(|i| scripts(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn ci_templates_call_commands_and_flags_that_exist() {
+    use clap::Parser;
+    let dir = root().join("examples/ci");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["azure-pipelines.yml", "github-actions.yml", "gitlab-ci.yml"]
+    );
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let mut found = Vec::new();
+        scripts(&doc, &mut found);
+        let mut used = std::collections::BTreeSet::new();
+        for script in &found {
+            for words in shell_commands(script) {
+                if words[0] != "pchat" {
+                    continue;
+                }
+                if let Err(e) = pchat::cli::Cli::try_parse_from(&words) {
+                    panic!("{}: `{}`:\n{}", file.display(), words.join(" "), e.render());
+                }
+                used.insert(words[1].clone());
+                for w in &words {
+                    if ["--detailed-exitcode", "--plan", "--log-format"].contains(&w.as_str()) {
+                        used.insert(w.clone());
+                    }
+                }
+            }
+        }
+        // Each template does the whole job: validate and plan on a change, apply the saved
+        // plan, plan for drift with its exit codes, and logs for collectors.
+        assert_eq!(
+            used.into_iter().collect::<Vec<_>>(),
+            [
+                "--detailed-exitcode",
+                "--log-format",
+                "--plan",
+                "apply",
+                "plan",
+                "validate"
+            ],
+            "{}",
+            file.display()
+        );
+        for needed in ["--format markdown", "--out plan.json", "--yes"] {
+            assert!(text.contains(needed), "{}: {needed}", file.display());
+        }
+    }
+}
+
+/// Every line on stderr as a JSON object.
+fn events(stderr: &str) -> Vec<serde_json::Value> {
+    stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_facts_as_fields() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let r = run(&t, &["--log-format", "json", "apply", &litware(), "--yes"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        // The human report stays on stdout; stderr is for the collector.
+        assert!(
+            r.stdout.contains("Apply complete: 95 objects"),
+            "{}",
+            r.stdout
+        );
+        let ev = events(&r.stderr);
+        let find = |m: &str| {
+            ev.iter()
+                .find(|e| e["message"] == m)
+                .unwrap_or_else(|| panic!("no `{m}` event in {ev:?}"))
+        };
+        let plan = find("plan made");
+        assert_eq!(
+            (plan["to_add"].as_u64(), plan["to_change"].as_u64()),
+            (Some(91), Some(4))
+        );
+        let applied = find("apply committed");
+        assert_eq!(applied["level"], "INFO");
+        assert_eq!(applied["objects"], 95);
+        assert_eq!(applied["cmdlet_calls"], 107);
+        assert_eq!(applied["store_revision"], 1);
+        let last = ev.last().unwrap();
+        assert_eq!(last["message"], "pchat finished");
+        assert_eq!(last["command"], "apply");
+        assert_eq!(last["exit_code"], 0);
+        assert!(last["timestamp"].is_string() && last["duration_ms"].is_u64());
+
+        // A refusal is an error event, its hint included; the environment variable works too.
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pchat"));
+        cmd.args(["--store", &t.url, "category", "new", "--name", "Eng"])
+            .args(["--persistent-chat-pool-fqdn", "nope.example.com"])
+            .env("PCHAT_LOG_FORMAT", "json")
+            .env_remove("PCHAT_STORE")
+            .current_dir(t.dir.path());
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let ev = events(&String::from_utf8_lossy(&out.stderr));
+        assert_eq!(ev[0]["level"], "ERROR");
+        assert_eq!(
+            ev[0]["message"],
+            "New-CsPersistentChatCategory refused: pool `nope.example.com` does not exist\n  \
+             help: add the pool with `pchat pool add --fqdn nope.example.com`"
+        );
+        assert_eq!(ev[1]["command"], "category new");
+        assert_eq!(ev[1]["exit_code"], 1);
+    }
+}
+
+#[test]
+fn json_logs_give_each_configuration_problem_its_place() {
+    let invalid = root().join("examples/invalid").display().to_string();
+    let r = crate::common::pchat(&["validate", &invalid, "--log-format", "json", "-q"]);
+    assert_eq!(r.code, 1);
+    let ev = events(&r.stderr);
+    let privacy = ev
+        .iter()
+        .find(|e| e["path"] == "rooms[0].privacy")
+        .unwrap_or_else(|| panic!("{ev:?}"));
+    assert_eq!(privacy["level"], "ERROR");
+    assert!(privacy["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("bad-privacy.yaml"));
+    assert_eq!(
+        (privacy["line"].as_u64(), privacy["column"].as_u64()),
+        (Some(15), Some(14))
+    );
+    assert_eq!(privacy["help"], "did you mean `Closed`?");
+    // One event per problem the text report lists (`-q` keeps only the errors, and drops
+    // the closing info event).
+    let text = crate::common::pchat(&["validate", &invalid]);
+    let summary = text.stdout.lines().last().unwrap();
+    assert_eq!(summary, format!("error: {} errors in 38 files", ev.len()));
+    // Text logs stay text.
+    assert!(!text.stderr.contains('{'), "{}", text.stderr);
+}
+
+/// Runs pchat under `script`, so that its stdout and stderr are a terminal.
+fn on_a_terminal(dir: &std::path::Path, args: &str) -> String {
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} {args}", env!("CARGO_BIN_EXE_pchat")),
+            "/dev/null",
+        ])
+        .current_dir(dir)
+        .env("TERM", "xterm")
+        .env("COLUMNS", "120")
+        .env_remove("NO_COLOR")
+        .env_remove("PCHAT_STORE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script(1)");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn long_operations_show_progress_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen = crate::common::pchat_in(
+        dir.path(),
+        &["generate", "--rooms", "8000", "--out", "big.yaml"],
+    );
+    assert_eq!(gen.code, 0, "{}", gen.stderr);
+    assert!(
+        std::fs::metadata(dir.path().join("big.yaml"))
+            .unwrap()
+            .len()
+            > 4 << 20
+    );
+
+    let tty = on_a_terminal(dir.path(), "apply big.yaml --yes --color never");
+    assert!(
+        tty.contains("parsing ["),
+        "no load progress in:\n{}",
+        tail(&tty)
+    );
+    assert!(
+        tty.contains("applying ["),
+        "no apply progress in:\n{}",
+        tail(&tty)
+    );
+    assert!(tty.contains("Apply complete:"), "{}", tail(&tty));
+    // A small apply draws nothing, even on a terminal.
+    let small = on_a_terminal(
+        dir.path(),
+        &format!("--store sqlite://small.db apply {} --yes", litware()),
+    );
+    assert!(!small.contains("applying ["), "{}", tail(&small));
+
+    // Not a terminal: no bar, no control characters.
+    let r = crate::common::pchat_in(
+        dir.path(),
+        &["--store", "sqlite://piped.db", "apply", "big.yaml", "--yes"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    assert!(!r.stdout.contains('\r') && !r.stdout.contains("applying ["));
+}
+
+#[test]
+fn a_large_data_import_shows_progress_on_a_terminal() {
+    use pchat::store::{Store, DEFAULT_LOCK_TIMEOUT};
+    let t = TestStore::new(BACKENDS[0]);
+    code(&t, &["apply", &litware(), "--yes"], 0);
+    let room: pchat::model::ObjectId = "atl-pchat-001.litwareinc.com\\Board Briefings"
+        .parse()
+        .unwrap();
+    let messages: Vec<pchat::model::message::Message> = (1..=1_500)
+        .map(|id| pchat::model::message::Message {
+            id,
+            room: room.clone(),
+            sender: "sip:ken@litwareinc.com".into(),
+            posted_at: 1_700_000_000_000_000 + id,
+            body: format!("update {id}"),
+        })
+        .collect();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let store = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
+                .await
+                .unwrap();
+            let mut tx = store.write().await.unwrap();
+            tx.insert_messages(&messages).await.unwrap();
+            tx.commit_write().await.unwrap();
+            store.close().await;
+        });
+    code(&t, &["data", "export", "--file", "all.zip"], 0);
+    let tty = on_a_terminal(
+        t.dir.path(),
+        "--store sqlite://fresh.db data import --file all.zip",
+    );
+    assert!(tty.contains("importing messages ["), "{}", tail(&tty));
+    assert!(tty.contains("1,500 messages"), "{}", tail(&tty));
+    let piped = crate::common::pchat_in(
+        t.dir.path(),
+        &[
+            "--store",
+            "sqlite://piped.db",
+            "data",
+            "import",
+            "--file",
+            "all.zip",
+        ],
+    );
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert_eq!(piped.stderr, "");
+}
+
+fn tail(s: &str) -> &str {
+    &s[s.len().saturating_sub(2_000)..]
 }
