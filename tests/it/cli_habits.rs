@@ -798,3 +798,63 @@ fn a_large_data_import_shows_progress_on_a_terminal() {
 fn tail(s: &str) -> &str {
     &s[s.len().saturating_sub(2_000)..]
 }
+
+#[test]
+fn the_pre_commit_hook_runs_pchat_validate() {
+    use clap::Parser;
+    let text = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let hooks: Vec<serde_yaml::Value> = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(hooks.len(), 1);
+    let hook = &hooks[0];
+    assert_eq!(hook["id"].as_str(), Some("pchat-validate"));
+    // pre-commit installs a `language: rust` hook with `cargo install` from this repository.
+    assert_eq!(hook["language"].as_str(), Some("rust"));
+    assert_eq!(hook["pass_filenames"].as_bool(), Some(false));
+    let files = hook["files"].as_str().unwrap();
+    assert_eq!(files, r"\.ya?ml$");
+    // What pre-commit runs: the entry, then the args a user gives (here the example's).
+    let mut argv: Vec<String> = hook["entry"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    assert_eq!(argv[0], "pchat");
+    let default_args: Vec<String> = hook["args"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(default_args, ["config"]);
+    let cli = pchat::cli::Cli::try_parse_from(argv.iter().chain(&default_args));
+    assert!(cli.is_ok(), "{}", cli.unwrap_err().render());
+    argv.remove(0);
+    for (config, expected) in [("examples/litware", 0), ("examples/invalid", 1)] {
+        let mut args: Vec<&str> = argv.iter().map(String::as_str).collect();
+        args.push(config);
+        let r = crate::common::pchat(&args);
+        assert_eq!(r.code, expected, "{config}: {}{}", r.stdout, r.stderr);
+    }
+}
+
+#[test]
+fn validate_says_what_it_understood_and_apply_counts_objects_and_calls() {
+    let r = crate::common::pchat(&["validate", "examples/litware"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_snapshot(
+        &root().join("tests/it/snapshots/litware.validate.txt"),
+        &r.stdout,
+    );
+    let t = TestStore::new(BACKENDS[0]);
+    let applied = code(&t, &["apply", &litware(), "--yes"], 0);
+    let summary: String = applied
+        .lines()
+        .filter(|l| l.starts_with("Plan:") || l.starts_with("Apply complete:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_snapshot(
+        &root().join("tests/it/snapshots/litware.apply.txt"),
+        &summary,
+    );
+}
