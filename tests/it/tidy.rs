@@ -111,3 +111,23 @@ fn every_test_module_is_registered() {
         "integration tests belong in tests/it/: {tests:?}"
     );
 }
+
+/// The terminal and the shell belong to the CLI: the library reports progress and errors as
+/// data, and never draws, logs as JSON or names a command line flag's completion.
+#[test]
+fn only_the_cli_draws_or_picks_a_log_format() {
+    for f in rust_files(&root().join("src")) {
+        if f.starts_with(root().join("src/cli")) {
+            continue;
+        }
+        let text = code(&f);
+        for word in [
+            "indicatif",
+            "tracing_subscriber",
+            "clap_complete",
+            "clap_mangen",
+        ] {
+            assert!(!text.contains(word), "{} uses `{word}`", f.display());
+        }
+    }
+}
