@@ -298,8 +298,18 @@ impl Walker {
 
 /// Places a file's syntax and type errors.
 fn place_raw(file: &Path, text: &str, errors: Vec<yaml::RawError>) -> Vec<Diagnostic> {
-    let paths: HashSet<String> = errors.iter().map(|e| e.path.clone()).collect();
-    let found = yaml::locate(text, &paths);
+    // Errors the parser placed itself need no walk over the file (which, for a file refused
+    // for its nesting, would be the slow parse the refusal avoids).
+    let paths: HashSet<String> = errors
+        .iter()
+        .filter(|e| e.mark.is_none())
+        .map(|e| e.path.clone())
+        .collect();
+    let found = if paths.is_empty() {
+        HashMap::new()
+    } else {
+        yaml::locate(text, &paths)
+    };
     errors
         .into_iter()
         .map(|e| {

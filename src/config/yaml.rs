@@ -32,6 +32,9 @@ pub struct RawError {
 /// Parses one file. On failure, reports every error it can find (one per broken object, not
 /// only the first), each with its path.
 pub fn parse_document(text: &str) -> Result<Document, Vec<RawError>> {
+    if let Some(too_deep) = too_deep(text) {
+        return Err(vec![too_deep]);
+    }
     if may_have_tags_or_anchors(text) {
         let refused = screen(text);
         if !refused.is_empty() {
@@ -162,13 +165,19 @@ fn screen(text: &str) -> Vec<RawError> {
     };
     let budget = node_budget(text.len());
     let mut errors = Vec::new();
-    // Expanded size of each anchored node; the running total; open collections with the total
-    // when they started and their anchor.
-    let mut anchors: HashMap<String, u64> = HashMap::new();
+    // Expanded size of each anchored node and the alias jumps its expansion makes; the running
+    // totals; open collections with the totals when they started and their anchor.
+    let mut anchors: HashMap<String, (u64, u64)> = HashMap::new();
     let mut expanded: u64 = 0;
-    let mut open: Vec<(u64, Option<String>)> = Vec::new();
+    let mut jumps: u64 = 0;
+    let mut events: u64 = 0;
+    // Where the jumps stood at each alias, to place the one that crosses the deserializer's
+    // limit (which counts the whole document's events, known only at the end).
+    let mut alias_marks: Vec<(u64, Mark)> = Vec::new();
+    let mut open: Vec<(u64, u64, Option<String>)> = Vec::new();
     // Syntax errors are the deserializer's to report, with its own words.
     while let Ok(Some(event)) = parser.next() {
+        events += 1;
         let mark = Mark {
             line: event.line + 1,
             column: event.column + 1,
@@ -195,17 +204,22 @@ fn screen(text: &str) -> Vec<RawError> {
             events::Kind::Scalar(_) => {
                 expanded += 1;
                 if let Some(a) = event.anchor {
-                    anchors.insert(a, 1);
+                    anchors.insert(a, (1, 0));
                 }
             }
-            events::Kind::Alias(name) => expanded += anchors.get(&name).copied().unwrap_or(1),
+            events::Kind::Alias(name) => {
+                let (nodes, inner) = anchors.get(&name).copied().unwrap_or((1, 0));
+                expanded += nodes;
+                jumps += 1 + inner;
+                alias_marks.push((jumps, mark));
+            }
             events::Kind::SequenceStart | events::Kind::MappingStart => {
                 expanded += 1;
-                open.push((expanded - 1, event.anchor));
+                open.push((expanded - 1, jumps, event.anchor));
             }
             events::Kind::SequenceEnd | events::Kind::MappingEnd => {
-                if let Some((start, Some(a))) = open.pop() {
-                    anchors.insert(a, expanded - start);
+                if let Some((start, jumps_at_start, Some(a))) = open.pop() {
+                    anchors.insert(a, (expanded - start, jumps - jumps_at_start));
                 }
             }
             events::Kind::DocumentEnd => break,
@@ -218,18 +232,154 @@ fn screen(text: &str) -> Vec<RawError> {
                     "YAML aliases expand this file to more than {budget} nodes (a \"billion \
                      laughs\" document?)"
                 ),
-                help: Some(
-                    "an alias (`*name`) repeats its anchor's whole content; write shared lists \
-                     once per object, or split the file"
-                        .into(),
-                ),
+                help: Some(ALIAS_HELP.into()),
                 mark: Some(mark),
                 at_key: false,
             });
-            break;
+            return errors;
         }
     }
+    // serde_yaml follows at most 100 aliases per event of the document.
+    let limit = events.saturating_mul(100);
+    if let Some((_, mark)) = alias_marks.iter().find(|(j, _)| *j > limit) {
+        errors.push(RawError {
+            path: String::new(),
+            message: "YAML aliases are followed more than 100 times per node of this file (a \
+                      \"billion laughs\" document?)"
+                .into(),
+            help: Some(ALIAS_HELP.into()),
+            mark: Some(*mark),
+            at_key: false,
+        });
+    }
     errors
+}
+
+const ALIAS_HELP: &str = "an alias (`*name`) repeats its anchor's whole content; write shared \
+                          lists once per object, or split the file";
+
+/// How deeply lists and maps may nest: the deserializer's own limit (serde_yaml refuses deeper
+/// documents), so a refusal here refuses nothing it would have read.
+pub const MAX_DEPTH: usize = 128;
+
+fn nesting_error(mark: Option<Mark>) -> RawError {
+    RawError {
+        path: String::new(),
+        message: format!("lists and maps are nested deeper than {MAX_DEPTH} levels"),
+        help: Some(
+            "a configuration never nests this deep: look for brackets (`[`, `{`) that are \
+             opened and never closed"
+                .into(),
+        ),
+        mark,
+        at_key: false,
+    }
+}
+
+/// Refuses flow collections (`[…]`, `{…}`) nested deeper than [`MAX_DEPTH`] before any YAML
+/// parser sees the file: libyaml's work per token grows with the flow depth, so a few hundred
+/// KB of `[[[[` would otherwise take minutes. One linear pass over the bytes that knows just
+/// enough YAML to skip quoted strings, comments and block scalars; block nesting needs no
+/// screen (it costs indentation, so the file's size bounds it).
+fn too_deep(text: &str) -> Option<RawError> {
+    let b = text.as_bytes();
+    // Fast path: no brackets, no flow collections.
+    if !b.iter().any(|&c| c == b'[' || c == b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    // The last byte on this line that was not a space; `None` at the start of a line.
+    let mut prev: Option<u8> = None;
+    // Indentation of the current line, and of the line that opened a block scalar.
+    let mut indent = 0usize;
+    let mut at_indent = true;
+    let mut block_scalar: Option<usize> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            prev = None;
+            indent = 0;
+            at_indent = true;
+            i += 1;
+            continue;
+        }
+        if at_indent {
+            if c == b' ' {
+                indent += 1;
+                i += 1;
+                continue;
+            }
+            at_indent = false;
+            if let Some(parent) = block_scalar {
+                if indent > parent || c == b'\r' {
+                    // A line of the block scalar's text: skip it.
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                block_scalar = None;
+            }
+        }
+        // Where a node may begin: at the start of a line or after `:`, `-` or `?` and a space
+        // (`a-'b` and `a, [b` are plain scalars); in a flow, after any flow indicator.
+        let node_start = match (depth, prev) {
+            (_, None) => true,
+            (0, Some(b':' | b'-' | b'?')) => matches!(b[i - 1], b' ' | b'\t'),
+            (0, _) => false,
+            (_, Some(b'[' | b'{' | b',' | b':')) => true,
+            (_, Some(b'?')) => matches!(b[i - 1], b' ' | b'\t'),
+            _ => false,
+        };
+        match c {
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'#' if i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'\'' | b'"' if node_start => {
+                // A quoted scalar: skip to its end (`''` and `\"` are escapes), lines included.
+                i += 1;
+                while i < b.len() {
+                    match b[i] {
+                        b'\\' if c == b'"' => i += 1,
+                        b'\'' if c == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 1,
+                        q if q == c => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'|' | b'>' if depth == 0 && node_start => block_scalar = Some(indent),
+            b'[' | b'{' if node_start || depth > 0 => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(nesting_error(Some(mark_at(text, i))));
+                }
+            }
+            b']' | b'}' if depth > 0 => depth -= 1,
+            _ => {}
+        }
+        prev = Some(c);
+        i += 1;
+    }
+    None
+}
+
+/// The line and column (1-based, in characters) of byte `offset`.
+fn mark_at(text: &str, offset: usize) -> Mark {
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+    Mark {
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+    }
 }
 
 /// Where the first character YAML does not allow in a file stands (a raw NUL, a C0 or C1
@@ -478,6 +628,20 @@ fn strip_positions(s: &str) -> String {
 
 /// Rewrites serde's messages about unknown names into ours, with a suggestion.
 fn explain(message: String) -> (String, Option<String>, bool) {
+    // The deserializer's limits, said as what they mean for a person.
+    if message.starts_with("recursion limit exceeded") {
+        let e = nesting_error(None);
+        return (e.message, e.help, false);
+    }
+    if message.starts_with("repetition limit exceeded") {
+        return (
+            "YAML aliases are followed more than 100 times per node of this file (a \"billion \
+             laughs\" document?)"
+                .into(),
+            Some(ALIAS_HELP.into()),
+            false,
+        );
+    }
     for (lead, what) in [("unknown field `", "field"), ("unknown variant `", "value")] {
         let Some(rest) = message.strip_prefix(lead) else {
             continue;
@@ -551,108 +715,154 @@ pub fn path_at_syntax_error(text: &str) -> String {
     }
 }
 
+/// How deep `walk` builds paths: serde_yaml refuses documents nested deeper than this, so no
+/// diagnostic can name a node below it.
+const ADDRESSABLE_DEPTH: usize = 128;
+
 /// Walks every node of the first document, calling `visit(path, is_key, mark)` for each key and
 /// each value. Returns `Err(path of the innermost open collection)` if the YAML is malformed.
+///
+/// Linear in the input: one path buffer is grown and truncated as the walk goes (a frame keeps
+/// only the length of its collection's path), and below `ADDRESSABLE_DEPTH`, or inside a key
+/// that is itself a list or map, no path is built at all.
 fn walk(text: &str, mut visit: impl FnMut(&str, bool, Mark)) -> Result<(), String> {
+    use std::fmt::Write;
     let Some(mut parser) = events::Parser::new(text) else {
         return Err(String::new());
     };
+    /// What a map expects next.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Next {
+        Key,
+        Value,
+        /// The value of a key that is a list or map: nothing in it is addressable.
+        Hidden,
+    }
     enum Frame {
-        Seq { path: String, next: usize },
-        Map { path: String, key: Option<String> },
+        /// `base`: the length of the collection's path in `path`; `None` when not addressable.
+        Seq {
+            base: Option<usize>,
+            next: usize,
+        },
+        Map {
+            base: Option<usize>,
+            next: Next,
+        },
     }
-    // A key that is itself a list or map: nothing inside it is addressable.
-    const COMPLEX: &str = "\u{0}complex";
+    let mut path = String::new();
     let mut stack: Vec<Frame> = Vec::new();
-    // The path a node starting here has, and whether it is a key.
-    fn place(stack: &mut [Frame]) -> (String, bool) {
+    // Where a node starting here goes: `Some(is_key)` with `path` set to its path, or `None`
+    // when it has no path.
+    fn place(path: &mut String, stack: &mut [Frame]) -> Option<bool> {
         match stack.last_mut() {
-            None => (String::new(), false),
-            Some(Frame::Seq { path, next }) => {
-                let p = format!("{path}[{next}]");
+            None => Some(false),
+            Some(Frame::Seq { base, next }) => {
+                let i = *next;
                 *next += 1;
-                (p, false)
+                let base = (*base)?;
+                path.truncate(base);
+                let _ = write!(path, "[{i}]");
+                Some(false)
             }
-            Some(Frame::Map { path, key: None }) => (path.clone(), true),
-            Some(Frame::Map { path, key: Some(k) }) => {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                (p, false)
+            Some(Frame::Map { base, next }) => {
+                let b = (*base)?;
+                match *next {
+                    Next::Key => {
+                        path.truncate(b);
+                        Some(true)
+                    }
+                    Next::Value => Some(false),
+                    Next::Hidden => None,
+                }
             }
         }
     }
-    // After a value node ends, its map waits for the next key.
-    fn value_done(stack: &mut [Frame]) {
-        if let Some(Frame::Map { key, .. }) = stack.last_mut() {
-            *key = None;
+    // After a node ends, its map waits for the next key or value.
+    fn done(stack: &mut [Frame], was_key: bool, hide_value: bool) {
+        if let Some(Frame::Map { next, .. }) = stack.last_mut() {
+            *next = match (was_key, hide_value) {
+                (true, false) => Next::Value,
+                (true, true) => Next::Hidden,
+                (false, _) => Next::Key,
+            };
         }
     }
-    fn set_key(stack: &mut [Frame], k: String) {
-        if let Some(Frame::Map { key, .. }) = stack.last_mut() {
-            *key = Some(k);
-        }
+    // Whether the node about to start is a key of its map (addressable or not).
+    fn is_key(stack: &[Frame]) -> bool {
+        matches!(
+            stack.last(),
+            Some(Frame::Map {
+                next: Next::Key,
+                ..
+            })
+        )
     }
     loop {
         let event = match parser.next() {
             Ok(Some(e)) => e,
             Ok(None) => return Ok(()),
             Err(()) => {
-                return Err(match stack.last() {
-                    Some(Frame::Seq { path, .. } | Frame::Map { path, .. }) => path.clone(),
-                    None => String::new(),
-                })
+                let base = stack.iter().rev().find_map(|f| match f {
+                    Frame::Seq { base, .. } | Frame::Map { base, .. } => *base,
+                });
+                path.truncate(base.unwrap_or(0));
+                return Err(path);
             }
         };
         let mark = Mark {
             line: event.line + 1,
             column: event.column + 1,
         };
+        let key = is_key(&stack);
         match event.kind {
             events::Kind::Scalar(value) => {
-                let (path, is_key) = place(&mut stack);
-                if is_key {
-                    let p = if path.is_empty() {
-                        value.clone()
-                    } else {
-                        format!("{path}.{value}")
-                    };
-                    visit(&p, true, mark);
-                    set_key(&mut stack, value);
-                } else {
-                    visit(&path, false, mark);
-                    value_done(&mut stack);
+                match place(&mut path, &mut stack) {
+                    Some(true) => {
+                        if !path.is_empty() {
+                            path.push('.');
+                        }
+                        path.push_str(&value);
+                        visit(&path, true, mark);
+                    }
+                    Some(false) => visit(&path, false, mark),
+                    None => {}
                 }
+                done(&mut stack, key, false);
             }
             events::Kind::Alias(_) => {
-                let (path, is_key) = place(&mut stack);
-                if is_key {
-                    set_key(&mut stack, COMPLEX.into());
-                } else {
+                if let Some(false) = place(&mut path, &mut stack) {
                     visit(&path, false, mark);
-                    value_done(&mut stack);
                 }
+                // An alias as a key stands for a list or map: its value has no path.
+                done(&mut stack, key, key);
             }
             events::Kind::SequenceStart | events::Kind::MappingStart => {
-                let (path, is_key) = place(&mut stack);
-                let path = if is_key {
-                    set_key(&mut stack, COMPLEX.into());
-                    COMPLEX.to_string()
-                } else {
-                    visit(&path, false, mark);
-                    path
+                let base = match place(&mut path, &mut stack) {
+                    Some(false) if stack.len() < ADDRESSABLE_DEPTH => {
+                        visit(&path, false, mark);
+                        Some(path.len())
+                    }
+                    Some(false) => {
+                        visit(&path, false, mark);
+                        None
+                    }
+                    // A list or map as a key: nothing inside it is addressable.
+                    Some(true) | None => None,
                 };
                 stack.push(if matches!(event.kind, events::Kind::SequenceStart) {
-                    Frame::Seq { path, next: 0 }
+                    Frame::Seq { base, next: 0 }
                 } else {
-                    Frame::Map { path, key: None }
+                    Frame::Map {
+                        base,
+                        next: Next::Key,
+                    }
                 });
             }
             events::Kind::SequenceEnd | events::Kind::MappingEnd => {
                 stack.pop();
-                value_done(&mut stack);
+                // A collection that was a key hides its value; one that was a value is done.
+                let was_key = is_key(&stack);
+                done(&mut stack, was_key, was_key);
             }
             events::Kind::DocumentEnd => return Ok(()),
             events::Kind::Other => {}
@@ -822,6 +1032,46 @@ pub fn to_yaml<T: serde::Serialize>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing_and_only_when_real() {
+        let deep = |d: usize| format!("rooms: {}{}\n", "[".repeat(d), "]".repeat(d));
+        assert!(too_deep(&deep(MAX_DEPTH)).is_none());
+        let e = too_deep(&deep(MAX_DEPTH + 1)).unwrap();
+        assert_eq!(
+            e.mark,
+            Some(Mark {
+                line: 1,
+                column: 8 + MAX_DEPTH
+            })
+        );
+        assert!(
+            e.message.contains("deeper than 128 levels"),
+            "{}",
+            e.message
+        );
+        // Brackets that are text, not structure, never count.
+        let many = MAX_DEPTH * 3;
+        for text in [
+            format!("rooms:\n  - name: \"{}\"\n", "[".repeat(many)),
+            format!("rooms:\n  - name: '{}'\n", "{[".repeat(many)),
+            format!("# {}\nrooms: []\n", "[".repeat(many)),
+            format!(
+                "rooms:\n  - description: |\n      {}\n    name: x\n",
+                "[".repeat(many)
+            ),
+            format!("rooms:\n  - name: a{}\n", "[".repeat(many)),
+            format!("rooms: [{{\"name\":\"{}\"}}]\n", "[".repeat(many)),
+            format!("rooms:\n{}", "  - name: it's [here\n".repeat(many)),
+        ] {
+            assert!(too_deep(&text).is_none(), "{text}");
+        }
+        // Quotes that are text do not hide structure that is real.
+        let hidden = format!("rooms:\n  - a-'b\n  - {}\n", "[".repeat(many));
+        assert!(too_deep(&hidden).is_some());
+        let json = format!("{{\"rooms\": {}", "[{\"a\": ".repeat(many));
+        assert!(too_deep(&json).is_some());
+    }
 
     fn set(paths: &[&str]) -> HashSet<String> {
         paths.iter().map(|s| s.to_string()).collect()
