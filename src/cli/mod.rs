@@ -160,7 +160,10 @@ pub fn main() -> Outcome {
             };
         }
     };
-    init_logging(&cli);
+    // Every secret the store string holds is scrubbed from everything pchat prints, logs
+    // included: the masks at each message are the first line, this is the last.
+    let secrets = crate::store::secrets(&cli.store);
+    init_logging(&cli, &secrets);
     let started = std::time::Instant::now();
     let json_logs = cli.log_format == LogFormat::Json;
     let no_color = std::env::var("NO_COLOR").ok();
@@ -178,6 +181,7 @@ pub fn main() -> Outcome {
         Ok(url) => url,
         Err(why) => {
             // The message masks any password; the URL itself is never echoed.
+            let why = crate::store::scrub(&why, &secrets);
             eprintln!("{}: invalid --store: {why}", stderr_style.red("error"));
             return Outcome::Failed;
         }
@@ -224,6 +228,10 @@ pub fn main() -> Outcome {
         Command::Principal(c) => principal::run(c, &ctx, &mut out),
         Command::Message(c) => message::run(c, &ctx, &mut out),
         Command::Data(c) => data::run(c, &ctx, &mut out),
+    };
+    let out = Output {
+        stdout: crate::store::scrub(&out.stdout, &secrets),
+        stderr: crate::store::scrub(&out.stderr, &secrets),
     };
     // A closed pipe (`pchat … | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());
@@ -399,7 +407,23 @@ impl Context {
     }
 }
 
-fn init_logging(cli: &Cli) {
+/// Log output on stderr with the store's secrets scrubbed from each event.
+struct ScrubbedStderr(std::sync::Arc<Vec<String>>);
+
+impl std::io::Write for ScrubbedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(crate::store::scrub(&text, &self.0).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+fn init_logging(cli: &Cli, secrets: &[String]) {
+    let secrets = std::sync::Arc::new(secrets.to_vec());
     let json = cli.log_format == LogFormat::Json;
     // A collector wants the record of what happened: JSON logs start at info.
     let level = if cli.quiet {
@@ -414,7 +438,7 @@ fn init_logging(cli: &Cli) {
     };
     let fmt = tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_writer(std::io::stderr);
+        .with_writer(move || ScrubbedStderr(secrets.clone()));
     let _ = if json {
         fmt.json()
             .flatten_event(true)

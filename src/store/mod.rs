@@ -29,7 +29,7 @@ use sqlx::sqlite::{
 };
 
 pub use ownership::{ApplyRecord, Managed};
-pub use url::{mask, StoreUrl, DEFAULT_STORE};
+pub use url::{mask, scrub, secrets, StoreUrl, DEFAULT_STORE};
 pub use write::RoomRef;
 
 /// The schema version this pchat writes; a store with a higher one is refused.
@@ -218,11 +218,14 @@ impl Store {
                 Backend::Sqlite(pool)
             }
             StoreUrl::Postgres(u) => {
+                // The driver's messages may quote the URL: they pass through the same mask.
+                let hidden = secrets(u);
+                let failed = |e: sqlx::Error| StoreError::Connect {
+                    url: url.to_string(),
+                    reason: scrub(&e.to_string(), &hidden),
+                };
                 let opts = PgConnectOptions::from_str(u)
-                    .map_err(|e| StoreError::Connect {
-                        url: url.to_string(),
-                        reason: e.to_string(),
-                    })?
+                    .map_err(failed)?
                     .application_name(&holder_name());
                 // One plain connection first: a pool retries until its timeout and then reports
                 // only that, hiding the cause (refused, unknown host, authentication).
@@ -230,22 +233,14 @@ impl Store {
                     Ok(c) => {
                         let _ = sqlx::Connection::close(c).await;
                     }
-                    Err(e) => {
-                        return Err(StoreError::Connect {
-                            url: url.to_string(),
-                            reason: e.to_string(),
-                        })
-                    }
+                    Err(e) => return Err(failed(e)),
                 }
                 let pool = PgPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await
-                    .map_err(|e| StoreError::Connect {
-                        url: url.to_string(),
-                        reason: e.to_string(),
-                    })?;
+                    .map_err(failed)?;
                 Backend::Postgres(pool)
             }
         };

@@ -33,27 +33,106 @@ impl FromStr for StoreUrl {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(StoreUrl::Postgres(s.to_string()));
         }
+        // A string pchat cannot read may hold a secret anywhere: only its form is described.
+        let what = match s.split_once("://") {
+            Some((scheme, _)) => format!("a store URL with the scheme `{scheme}`"),
+            None if s.contains('=') => {
+                "a `key=value` connection string (write it as a URL)".to_string()
+            }
+            None => "not a store URL (the value is not shown: it may hold a password)".to_string(),
+        };
         Err(format!(
-            "unknown store URL `{}`: expected `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`",
-            mask(s)
+            "{what}: expected `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`"
         ))
     }
 }
 
-/// The URL with any password replaced by `***`.
-pub fn mask(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
+/// Keys whose values are secrets, in URL query parameters and libpq `key=value` strings.
+const SECRET_KEYS: [&str; 3] = ["password", "sslpassword", "sslkey_password"];
+
+/// Where the secrets of a store string stand, in whatever form it was written: the password
+/// of a URL's userinfo (which may itself hold `/`, `?`, `#` or `@`), `password=` and
+/// `sslpassword=` query parameters, and libpq `key=value` settings. Taking too much is safe
+/// (it only hides more), so a doubtful part is taken whole.
+fn secret_spans(s: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    if let Some((scheme, rest)) = s.split_once("://") {
+        let base = scheme.len() + 3;
+        // The userinfo ends at the last `@`: a password may contain `@`, a host never does.
+        if let Some(at) = rest.rfind('@') {
+            if let Some(colon) = rest[..at].find(':') {
+                spans.push(base + colon + 1..base + at);
+            }
+        }
     }
+    // `password=VALUE` wherever it stands: after `?`/`&` in a URL, after a space in a DSN.
+    let lower = s.to_ascii_lowercase();
+    for key in SECRET_KEYS {
+        let pattern = format!("{key}=");
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(&pattern) {
+            let start = from + i + pattern.len();
+            let value = &s[start..];
+            let span = match value.strip_prefix('\'') {
+                // A quoted DSN value: up to the closing quote.
+                Some(q) => start + 1..start + 1 + q.find('\'').unwrap_or(q.len()),
+                None => start..start + value.find(['&', ' ', '#', '\t']).unwrap_or(value.len()),
+            };
+            spans.push(span);
+            from = start;
+        }
+    }
+    spans.retain(|r| !r.is_empty());
+    spans
+}
+
+/// The secrets a store string holds (see `secret_spans`), longest first.
+pub fn secrets(s: &str) -> Vec<String> {
+    let mut found: Vec<String> = secret_spans(s)
+        .into_iter()
+        .map(|r| s[r].to_string())
+        .collect();
+    found.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    found.dedup();
+    found
+}
+
+/// The store string with every secret in it replaced by `***`.
+pub fn mask(s: &str) -> String {
+    let mut spans = secret_spans(s);
+    spans.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(s.len());
+    let mut at = 0;
+    for r in spans {
+        // Spans may overlap (a `password=` inside a userinfo): one `***` covers both.
+        if r.start < at {
+            at = at.max(r.end);
+            continue;
+        }
+        out.push_str(&s[at..r.start]);
+        out.push_str("***");
+        at = r.end;
+    }
+    out.push_str(&s[at..]);
+    out
+}
+
+/// The shortest secret scrubbed from free text: a shorter one would garble every word that
+/// holds its letters, and is masked where the store string itself is shown.
+const SCRUBBED_FROM: usize = 4;
+
+/// `text` with each of `secrets` (of at least four characters) replaced by `***`.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets
+        .iter()
+        .filter(|s| s.chars().count() >= SCRUBBED_FROM)
+    {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), "***");
+        }
+    }
+    out
 }
 
 impl fmt::Display for StoreUrl {
@@ -110,5 +189,43 @@ mod tests {
         let err = "mysql://u:pw@h/db".parse::<StoreUrl>().unwrap_err();
         assert!(!err.contains("pw@"), "{err}");
         assert_eq!(mask("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn every_form_of_a_password_is_masked() {
+        for (given, shown) in [
+            ("postgres://u:Pw0rd@h:5432/db", "postgres://u:***@h:5432/db"),
+            (
+                "postgres://u@h/db?password=Pw0rd",
+                "postgres://u@h/db?password=***",
+            ),
+            (
+                "postgres://u@h/db?sslmode=require&PASSWORD=Pw0rd&x=1",
+                "postgres://u@h/db?sslmode=require&PASSWORD=***&x=1",
+            ),
+            ("postgres://u:Pw0/rd?x@h/db", "postgres://u:***@h/db"),
+            ("postgres://u:Pw@0rd@h/db", "postgres://u:***@h/db"),
+            (
+                "postgres://u@h/db?sslpassword=Pw0rd",
+                "postgres://u@h/db?sslpassword=***",
+            ),
+            (
+                "host=h port=1 password=Pw0rd dbname=x",
+                "host=h port=1 password=*** dbname=x",
+            ),
+            (
+                "host=h password='Pw 0rd' dbname=x",
+                "host=h password='***' dbname=x",
+            ),
+            ("mysql://root:Pw0rd@h/db", "mysql://root:***@h/db"),
+            (
+                "postgres://u:x@host.example.com/db",
+                "postgres://u:***@host.example.com/db",
+            ),
+            // Doubtful: more is hidden, never less.
+            ("postgres://u:a@b?password=c@h/db", "postgres://u:***"),
+        ] {
+            assert_eq!(mask(given), shown, "{given}");
+        }
     }
 }
