@@ -50,6 +50,17 @@ pub struct Cli {
     /// How long a write waits for another writer (`30s`, `500ms`, `2m`)
     #[arg(long, global = true, default_value = "30s", value_parser = store_cmd::parse_duration)]
     pub lock_timeout: std::time::Duration,
+    /// PostgreSQL: how long connecting may take
+    #[arg(long, global = true, default_value = "10s", value_parser = store_cmd::parse_duration)]
+    pub connect_timeout: std::time::Duration,
+    /// PostgreSQL: how long one statement may take (the server cancels it; pchat stops
+    /// waiting for a silent server soon after)
+    #[arg(long, global = true, default_value = "60s", value_parser = store_cmd::parse_duration)]
+    pub statement_timeout: std::time::Duration,
+    /// PostgreSQL: how long the server keeps a transaction whose client went silent (it then
+    /// rolls it back and frees the writer lock)
+    #[arg(long, global = true, default_value = "60s", value_parser = store_cmd::parse_duration)]
+    pub idle_timeout: std::time::Duration,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -191,6 +202,11 @@ pub fn main() -> Outcome {
         stderr_style,
         store,
         lock_timeout: cli.lock_timeout,
+        timeouts: crate::store::Timeouts {
+            connect: cli.connect_timeout,
+            statement: cli.statement_timeout,
+            idle: cli.idle_timeout,
+        },
         argv: std::env::args_os()
             .skip(1)
             .map(|a| a.to_string_lossy().into_owned())
@@ -337,6 +353,7 @@ pub struct Context {
     pub stderr_style: Style,
     pub store: crate::store::StoreUrl,
     pub lock_timeout: std::time::Duration,
+    pub timeouts: crate::store::Timeouts,
     /// The command line as given (without the program), for hints that repeat it.
     pub argv: Vec<String>,
     /// Log lines are JSON: problems go to the log as events, not as text.

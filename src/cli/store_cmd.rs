@@ -18,19 +18,28 @@ pub enum GetFormat {
     Yaml,
 }
 
-/// Runs an async body on a runtime made for this command.
-pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// Runs an async body that uses the store on a runtime made for this command. A store that
+/// stops answering ends it with a timeout error (the body is dropped, and with it the
+/// connection), instead of hanging.
+pub fn block_on<T, E: From<StoreError>>(
+    f: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime")
-        .block_on(f)
+        .block_on(async {
+            tokio::select! {
+                done = f => done,
+                stalled = crate::store::stalled() => Err(E::from(stalled)),
+            }
+        })
 }
 
 /// Opens the store the user named.
 pub async fn open(ctx: &Context) -> Result<Store, StoreError> {
-    Store::open(&ctx.store, ctx.lock_timeout).await
+    Store::open_with(&ctx.store, ctx.lock_timeout, ctx.timeouts).await
 }
 
 /// Reports a store failure; a lock timeout is a safety refusal (exit 3).

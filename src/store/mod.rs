@@ -10,6 +10,7 @@ mod messages;
 mod ownership;
 mod read;
 mod url;
+pub(crate) mod watch;
 mod write;
 
 use std::future::Future;
@@ -30,6 +31,7 @@ use sqlx::sqlite::{
 
 pub use ownership::{ApplyRecord, Managed};
 pub use url::{mask, scrub, secrets, StoreUrl, DEFAULT_STORE};
+pub use watch::{stalled, Timeouts};
 pub use write::RoomRef;
 
 /// The schema version this pchat writes; a store with a higher one is refused.
@@ -63,6 +65,15 @@ pub enum StoreError {
     LockTimeout { holder: String, waited: Duration },
     #[error("the store {url} can be read but not written by this user; run the command as its owner, or ask for write access")]
     ReadOnly { url: String },
+    #[error(
+        "the store did not answer within {} s ({phase} timeout): the connection was dropped, \
+         and the server rolls back anything unfinished",
+        limit.as_secs_f64()
+    )]
+    Timeout {
+        phase: &'static str,
+        limit: Duration,
+    },
     #[error("the store query failed: {0}")]
     Query(#[from] sqlx::Error),
 }
@@ -86,6 +97,7 @@ pub struct Store {
     backend: Backend,
     url: StoreUrl,
     lock_timeout: Duration,
+    timeouts: Timeouts,
     /// An SQLite file this user may only read.
     read_only: bool,
 }
@@ -98,6 +110,8 @@ pub struct Store {
 pub struct Tx<'s> {
     /// Always `Some` until the transaction is committed or ended.
     inner: Option<TxInner>,
+    /// How long one statement may take (PostgreSQL; see `watch`).
+    statement: Duration,
     _store: PhantomData<&'s Store>,
 }
 
@@ -113,9 +127,10 @@ pub(crate) enum TxInner {
 }
 
 impl TxInner {
-    fn bind<'s>(self) -> Tx<'s> {
+    fn bind<'s>(self, statement: Duration) -> Tx<'s> {
         Tx {
             inner: Some(self),
+            statement,
             _store: PhantomData,
         }
     }
@@ -124,22 +139,25 @@ impl TxInner {
 /// Runs one body against whichever backend a transaction or pool is on; `$c` is the connection
 /// (or pool) with its concrete type in each arm.
 macro_rules! on_tx {
-    ($tx:expr, |$c:ident| $body:expr) => {
+    ($tx:expr, |$c:ident| $body:expr) => {{
+        let limit = ($tx).statement_limit();
         match ($tx).inner_mut() {
             $crate::store::TxInner::Sqlite(t) => {
                 #[allow(dead_code)]
                 type Db = sqlx::Sqlite;
+                let _ = limit;
                 let $c: &mut sqlx::SqliteConnection = &mut *t;
                 $body
             }
             $crate::store::TxInner::Postgres(t) => {
                 #[allow(dead_code)]
                 type Db = sqlx::Postgres;
+                let _watch = $crate::store::watch::watch("statement", limit);
                 let $c: &mut sqlx::PgConnection = &mut *t;
                 $body
             }
         }
-    };
+    }};
 }
 pub(crate) use on_tx;
 
@@ -210,6 +228,15 @@ impl Store {
     /// `Create` when the SQLite file cannot be made, `Connect` when the server is unreachable,
     /// `TooNew` when a newer pchat wrote the store.
     pub async fn open(url: &StoreUrl, lock_timeout: Duration) -> Result<Store> {
+        Store::open_with(url, lock_timeout, Timeouts::default()).await
+    }
+
+    /// [`Store::open`] with the PostgreSQL timeouts given.
+    pub async fn open_with(
+        url: &StoreUrl,
+        lock_timeout: Duration,
+        timeouts: Timeouts,
+    ) -> Result<Store> {
         let mut read_only = false;
         let backend = match url {
             StoreUrl::Sqlite(path) => {
@@ -224,9 +251,16 @@ impl Store {
                     url: url.to_string(),
                     reason: scrub(&e.to_string(), &hidden),
                 };
+                let ms = |d: Duration| format!("{}ms", d.as_millis().max(1));
                 let opts = PgConnectOptions::from_str(u)
                     .map_err(failed)?
-                    .application_name(&holder_name());
+                    .application_name(&holder_name())
+                    // The server's half of the timeouts (see `watch`).
+                    .options([
+                        ("statement_timeout", ms(timeouts.statement)),
+                        ("idle_in_transaction_session_timeout", ms(timeouts.idle)),
+                    ]);
+                let _connecting = watch::watch("connect", timeouts.connect);
                 // One plain connection first: a pool retries until its timeout and then reports
                 // only that, hiding the cause (refused, unknown host, authentication).
                 match <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts).await {
@@ -237,7 +271,7 @@ impl Store {
                 }
                 let pool = PgPoolOptions::new()
                     .max_connections(4)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(timeouts.connect)
                     .connect_with(opts)
                     .await
                     .map_err(failed)?;
@@ -248,6 +282,7 @@ impl Store {
             backend,
             url: url.clone(),
             lock_timeout,
+            timeouts,
             read_only,
         };
         store.migrate().await?;
@@ -306,7 +341,7 @@ impl Store {
 
     /// A read transaction: one consistent view of the store.
     pub async fn read(&self) -> Result<Tx<'_>> {
-        Ok(self.begin_read().await?.bind())
+        Ok(self.begin_read().await?.bind(self.timeouts.statement))
     }
 
     /// A read transaction not tied to the store's lifetime, for a task of its own: the caller
@@ -315,6 +350,7 @@ impl Store {
         Ok(match &self.backend {
             Backend::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
             Backend::Postgres(p) => {
+                let _watch = watch::watch("statement", self.timeouts.statement);
                 let mut t = p.begin().await?;
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .execute(&mut *t)
@@ -338,7 +374,7 @@ impl Store {
         let waited = self.lock_timeout;
         match &self.backend {
             Backend::Sqlite(p) => match p.begin_with("BEGIN IMMEDIATE").await {
-                Ok(t) => Ok(TxInner::Sqlite(t).bind()),
+                Ok(t) => Ok(TxInner::Sqlite(t).bind(self.timeouts.statement)),
                 Err(e) if is_sqlite_busy(&e) => Err(StoreError::LockTimeout {
                     holder: String::new(),
                     waited,
@@ -346,23 +382,39 @@ impl Store {
                 Err(e) => Err(e.into()),
             },
             Backend::Postgres(p) => {
+                // Waiting for the lock is a statement that may take the whole lock timeout.
+                let wait = self.lock_timeout + self.timeouts.statement;
+                let _watch = watch::watch("lock", wait);
                 let mut t = p.begin().await?;
-                sqlx::query(&format!(
-                    "SET LOCAL lock_timeout = '{}ms'",
-                    self.lock_timeout.as_millis().max(1)
-                ))
-                .execute(&mut *t)
-                .await?;
+                // One statement each: a prepared statement holds one command.
+                for set in [
+                    format!(
+                        "SET LOCAL lock_timeout = '{}ms'",
+                        self.lock_timeout.as_millis().max(1)
+                    ),
+                    format!(
+                        "SET LOCAL statement_timeout = '{}ms'",
+                        wait.as_millis().max(1)
+                    ),
+                ] {
+                    sqlx::query(&set).execute(&mut *t).await?;
+                }
                 let locked = sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(PG_LOCK_KEY)
                     .execute(&mut *t)
                     .await;
                 match locked {
                     Ok(_) => {
-                        sqlx::query("SET LOCAL lock_timeout = 0")
-                            .execute(&mut *t)
-                            .await?;
-                        Ok(TxInner::Postgres(t).bind())
+                        for set in [
+                            "SET LOCAL lock_timeout = 0".to_string(),
+                            format!(
+                                "SET LOCAL statement_timeout = '{}ms'",
+                                self.timeouts.statement.as_millis().max(1)
+                            ),
+                        ] {
+                            sqlx::query(&set).execute(&mut *t).await?;
+                        }
+                        Ok(TxInner::Postgres(t).bind(self.timeouts.statement))
                     }
                     Err(e) if is_pg_lock_timeout(&e) => {
                         drop(t);
@@ -396,7 +448,7 @@ impl Store {
     pub async fn snapshot(&self) -> Result<(DesiredState, i64)> {
         loop {
             let mut a = self.read().await?;
-            let mut b: Tx<'static> = self.begin_read().await?.bind();
+            let mut b: Tx<'static> = self.begin_read().await?.bind(self.timeouts.statement);
             // A task of its own, so a multi-threaded runtime decodes both result sets at once.
             let lists = tokio::spawn(async move {
                 let rev = b.revision().await?;
@@ -429,7 +481,10 @@ impl Store {
                 p.close().await
             }
             Backend::Sqlite(p) => p.close().await,
-            Backend::Postgres(p) => p.close().await,
+            Backend::Postgres(p) => {
+                let _watch = watch::watch("close", self.timeouts.statement);
+                p.close().await
+            }
         }
     }
 }
@@ -652,9 +707,13 @@ impl Tx<'_> {
             .fetch_one(&mut *c)
             .await?
         });
+        let statement = self.statement;
         match self.inner.take() {
             Some(TxInner::Sqlite(t)) => t.commit().await?,
-            Some(TxInner::Postgres(t)) => t.commit().await?,
+            Some(TxInner::Postgres(t)) => {
+                let _watch = watch::watch("commit", statement);
+                t.commit().await?
+            }
             None => {}
         }
         Ok(revision)
@@ -675,12 +734,21 @@ impl Tx<'_> {
 
     /// Ends a read transaction.
     pub async fn finish(mut self) -> Result<()> {
+        let statement = self.statement;
         match self.inner.take() {
             Some(TxInner::Sqlite(t)) => t.rollback().await?,
-            Some(TxInner::Postgres(t)) => t.rollback().await?,
+            Some(TxInner::Postgres(t)) => {
+                let _watch = watch::watch("statement", statement);
+                t.rollback().await?
+            }
             None => {}
         }
         Ok(())
+    }
+
+    /// How long one statement may take.
+    pub(crate) fn statement_limit(&self) -> Duration {
+        self.statement
     }
 
     /// The store revision as this transaction sees it.

@@ -79,7 +79,9 @@ impl Tx<'_> {
         owner: &str,
         rows: &[(i64, &'static str, i64, &str)],
     ) -> Result<()> {
+        let limit = self.statement_limit();
         if let super::TxInner::Postgres(t) = self.inner_mut() {
+            let _watch = super::watch::watch("statement", limit);
             // Arrays through UNNEST: one small statement per 100k rows instead of a huge one
             // per 7.5k that the server must parse and plan.
             for chunk in rows.chunks(100_000) {

@@ -829,7 +829,13 @@ fn passwords_in_store_urls_are_never_printed() {
         assert_eq!(run.code, 1, "{url}");
         let all = format!("{}{}", run.stdout, run.stderr);
         assert!(!all.contains("s3cret"), "{url}: {all}");
-        assert!(all.contains("admin:***@"), "{url}: {all}");
+        // A URL pchat can read is shown masked; another is only described.
+        let shown = if url.starts_with("mysql") {
+            "a store URL with the scheme `mysql`"
+        } else {
+            "admin:***@"
+        };
+        assert!(all.contains(shown), "{url}: {all}");
     }
     // An unreachable server says why, at once.
     let run = pchat_in(
