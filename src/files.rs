@@ -15,6 +15,29 @@ use std::path::Path;
 /// 40 MB), but a bound.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 512 * 1024 * 1024;
 
+static MAX_FILE_SIZE: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_MAX_FILE_SIZE);
+
+/// Sets the largest file pchat reads (`--max-file-size`), for every reader in this process.
+pub fn set_max_file_size(bytes: u64) {
+    MAX_FILE_SIZE.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The largest file pchat reads.
+pub fn max_file_size() -> u64 {
+    MAX_FILE_SIZE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A size as people read it: `512 MiB`, `10 KiB`, `300 bytes`.
+pub fn human_size(bytes: u64) -> String {
+    for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if bytes >= size && bytes % size == 0 {
+            return format!("{} {unit}", bytes / size);
+        }
+    }
+    crate::plural(bytes as usize, "byte")
+}
+
 /// Why a text file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum TextError {
@@ -22,7 +45,10 @@ pub enum TextError {
     Io(#[from] std::io::Error),
     #[error("it is {what}, not a regular file")]
     NotRegular { what: &'static str },
-    #[error("it is larger than {} MiB, the most pchat reads from one file", limit / (1024 * 1024))]
+    #[error(
+        "it is larger than {}, the most pchat reads from one file (see --max-file-size)",
+        human_size(*limit)
+    )]
     TooLarge { limit: u64 },
     #[error(
         "it is not valid UTF-8: {detail} at line {line}, column {column} (byte {offset}); {hint}"

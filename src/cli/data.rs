@@ -42,6 +42,9 @@ pub struct ImportArgs {
     /// Overwrite objects that already exist
     #[arg(long)]
     pub force: bool,
+    /// Accept entries that inflate more than 100:1 (a zip bomb's mark) from a trusted archive
+    #[arg(long)]
+    pub allow_ratio: bool,
 }
 
 fn level(s: &str) -> Result<Level, String> {
@@ -112,8 +115,7 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
             }
         }
         DataCommand::Import(a) => {
-            let bytes = match crate::files::read_bytes(&a.file, crate::files::DEFAULT_MAX_FILE_SIZE)
-            {
+            let bytes = match crate::files::read_bytes(&a.file, crate::files::max_file_size()) {
                 Ok(b) => b,
                 Err(e) => {
                     out.stderr.push_str(&format!(
@@ -124,9 +126,13 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     return Outcome::Failed;
                 }
             };
+            let limits = data::ArchiveLimits {
+                ratio: (!a.allow_ratio).then_some(100),
+                ..Default::default()
+            };
             let result = store_cmd::block_on(async {
                 let store = store_cmd::open(ctx).await?;
-                let done = data::import(&store, &bytes, a.force, &ctx.progress).await;
+                let done = data::import(&store, &bytes, a.force, limits, &ctx.progress).await;
                 store.close().await;
                 done
             });

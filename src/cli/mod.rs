@@ -50,6 +50,10 @@ pub struct Cli {
     /// How long a write waits for another writer (`30s`, `500ms`, `2m`)
     #[arg(long, global = true, default_value = "30s", value_parser = store_cmd::parse_duration)]
     pub lock_timeout: std::time::Duration,
+    /// The largest file pchat reads: configuration, directory, plan or archive (`512MiB`,
+    /// `2GiB`, `100KiB`, or bytes)
+    #[arg(long, global = true, default_value = "512MiB", value_parser = store_cmd::parse_size)]
+    pub max_file_size: u64,
     /// PostgreSQL: how long connecting may take
     #[arg(long, global = true, default_value = "10s", value_parser = store_cmd::parse_duration)]
     pub connect_timeout: std::time::Duration,
@@ -175,6 +179,7 @@ pub fn main() -> Outcome {
     // included: the masks at each message are the first line, this is the last.
     let secrets = crate::store::secrets(&cli.store);
     init_logging(&cli, &secrets);
+    crate::files::set_max_file_size(cli.max_file_size);
     let started = std::time::Instant::now();
     let json_logs = cli.log_format == LogFormat::Json;
     let no_color = std::env::var("NO_COLOR").ok();

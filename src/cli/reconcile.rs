@@ -411,7 +411,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     // A saved plan: plan again from its inputs and check nothing moved since it was made.
     let saved = match &a.plan {
         None => None,
-        Some(path) => match crate::files::read(path, crate::files::DEFAULT_MAX_FILE_SIZE)
+        Some(path) => match crate::files::read(path, crate::files::max_file_size())
             .map_err(|e| format!("cannot read {}: {e}", path.display()))
             .and_then(|t| render::json::PlanFile::parse(&t))
         {

@@ -301,6 +301,25 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}` is not a duration: {e}"))
 }
 
+/// A size in bytes: a number with an optional binary unit (`512MiB`, `2G`, `100KiB`, `4096`).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let bad = || format!("`{s}` is not a size (e.g. 512MiB, 2GiB, 100KiB, 4096)");
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(1 << shift)
+        .filter(|&b| b <= 1 << 40)
+        .ok_or_else(|| format!("`{s}` is more than 1 TiB, the largest file pchat reads"))
+}
+
 /// The longest `--lock-timeout` (and any other wait) pchat accepts.
 const MAX_WAIT_SECS: f64 = 86_400.0;
 

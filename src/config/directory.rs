@@ -23,7 +23,7 @@ pub fn read(path: &Path) -> Result<Vec<Principal>, DirectoryError> {
         line,
         message,
     };
-    let text = crate::files::read(path, crate::files::DEFAULT_MAX_FILE_SIZE)
+    let text = crate::files::read(path, crate::files::max_file_size())
         .map_err(|e| err(0, format!("cannot read it: {e}")))?;
     match path
         .extension()

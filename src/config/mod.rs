@@ -108,7 +108,7 @@ pub fn read_files(files: &[PathBuf]) -> Result<Vec<String>, ConfigError> {
     files
         .iter()
         .map(|f| {
-            crate::files::read(f, crate::files::DEFAULT_MAX_FILE_SIZE).map_err(|source| {
+            crate::files::read(f, crate::files::max_file_size()).map_err(|source| {
                 ConfigError::Read {
                     path: f.clone(),
                     source,

@@ -267,8 +267,8 @@ fn nesting_error(mark: Option<Mark>) -> RawError {
         path: String::new(),
         message: format!("lists and maps are nested deeper than {MAX_DEPTH} levels"),
         help: Some(
-            "a configuration never nests this deep: look for brackets (`[`, `{`) that are \
-             opened and never closed"
+            "a configuration never nests this deep: look for a `[` or `{` never closed, or a \
+             run of `- - -`"
                 .into(),
         ),
         mark,

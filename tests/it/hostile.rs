@@ -196,3 +196,236 @@ fn a_frozen_connection_ends_in_a_timeout_and_leaves_the_store_as_it_was() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("(store revision 1)"), "{}", r.stdout);
 }
+
+const MANIFEST: &str =
+    r#"{"format": "pchat-data", "version": 1, "level": "All", "scope": [], "startDate": null}"#;
+
+/// Writes an entry's content.
+type Content<'a> = &'a dyn Fn(&mut dyn std::io::Write);
+
+/// A zip of `entries`, each written by its closure (so large entries stream, never held).
+fn archive(entries: &[(&str, Content<'_>)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (name, write) in entries {
+        zip.start_file(*name, options).unwrap();
+        write(&mut zip);
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+fn text(t: &'static str) -> impl Fn(&mut dyn std::io::Write) {
+    move |w: &mut dyn std::io::Write| w.write_all(t.as_bytes()).unwrap()
+}
+
+fn zeros(n: u64) -> impl Fn(&mut dyn std::io::Write) {
+    move |w: &mut dyn std::io::Write| {
+        let chunk = vec![b' '; 1 << 20];
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(chunk.len() as u64) as usize;
+            w.write_all(&chunk[..k]).unwrap();
+            left -= k as u64;
+        }
+    }
+}
+
+/// Replaces every occurrence of `from` with `to` (same length) in an archive's bytes: names
+/// in both the local headers and the central directory.
+fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let mut i = 0;
+    while i + from.len() <= bytes.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + from.len()].copy_from_slice(to);
+        }
+        i += 1;
+    }
+}
+
+/// Every archive an attacker or a broken export could hand `data import`, and what pchat
+/// says of it. Nothing is loaded from any of them.
+fn hostile_archives() -> Vec<(&'static str, Vec<u8>)> {
+    let manifest = text(MANIFEST);
+    let room = r#"{"name": "R", "persistentChatPoolFqdn": "p.example.com", "category": "C"}"#;
+    let mut out = Vec::new();
+    let good = archive(&[("manifest.json", &manifest), ("rooms.json", &text("[]"))]);
+    out.push(("truncated", good[..good.len() / 2].to_vec()));
+    out.push((
+        "a newer format version",
+        archive(&[(
+            "manifest.json",
+            &text(r#"{"format": "pchat-data", "version": 9, "level": "All", "scope": [], "startDate": null}"#),
+        )]),
+    ));
+    out.push((
+        "a path for a name",
+        archive(&[("manifest.json", &manifest), ("../rooms.json", &text("[]"))]),
+    ));
+    out.push((
+        "an unknown entry",
+        archive(&[("manifest.json", &manifest), ("autorun.ps1", &text("x"))]),
+    ));
+    let mut twice = archive(&[
+        ("manifest.json", &manifest),
+        ("rooms.json", &text("[]")),
+        ("roomz.json", &text("[]")),
+    ]);
+    patch(&mut twice, b"roomz.json", b"rooms.json");
+    out.push(("the same entry twice", twice));
+    let same_room: &'static str = Box::leak(
+        format!(
+            "[{}, {}]",
+            room,
+            room.replace("\"C\"}", "\"C\", \"description\": \"other\"}")
+        )
+        .into_boxed_str(),
+    );
+    out.push((
+        "the same room twice",
+        archive(&[
+            ("manifest.json", &manifest),
+            ("rooms.json", &text(same_room)),
+        ]),
+    ));
+    out.push((
+        "the same message twice",
+        archive(&[
+            ("manifest.json", &manifest),
+            (
+                "messages.json",
+                &text(r#"[{"id": 7, "room": "p.example.com\\R", "sender": "sip:a@b.c", "postedAt": 1, "body": "a"}, {"id": 7, "room": "p.example.com\\R", "sender": "sip:a@b.c", "postedAt": 2, "body": "b"}]"#),
+            ),
+        ]),
+    ));
+    let latin1 = |w: &mut dyn std::io::Write| {
+        w.write_all(b"[{\"name\": \"Caf\xe9\", \"persistentChatPoolFqdn\": \"p.example.com\", \"category\": \"C\"}]").unwrap()
+    };
+    out.push((
+        "text that is not UTF-8",
+        archive(&[("manifest.json", &manifest), ("rooms.json", &latin1)]),
+    ));
+    // 200 MiB of spaces: about 200 KiB compressed, over 1000:1.
+    out.push((
+        "a zip bomb",
+        archive(&[
+            ("manifest.json", &manifest),
+            ("messages.json", &zeros(200 << 20)),
+        ]),
+    ));
+    // A header that lies: 16 MiB inflate from an entry that declares 2 bytes.
+    let mut liar = archive(&[
+        ("manifest.json", &manifest),
+        ("messages.json", &zeros(16 << 20)),
+    ]);
+    let declared = (16u32 << 20).to_le_bytes();
+    patch(&mut liar, &declared, &2u32.to_le_bytes());
+    out.push(("a header that lies about the size", liar));
+    out
+}
+
+#[test]
+fn hostile_archives_are_refused_with_their_reason_and_load_nothing() {
+    use crate::common::db::{TestStore, BACKENDS};
+    let t = TestStore::new(BACKENDS[0]);
+    let mut transcript = String::new();
+    for (what, bytes) in hostile_archives() {
+        std::fs::write(t.dir.path().join("a.zip"), &bytes).unwrap();
+        let r = pchat_in(
+            t.dir.path(),
+            &["--store", &t.url, "data", "import", "--file", "a.zip"],
+        );
+        assert_eq!(r.code, 1, "{what}: {}{}", r.stdout, r.stderr);
+        transcript.push_str(&format!("# {what}\n{}\n", r.stderr));
+    }
+    // Nothing was loaded by any of them.
+    let r = pchat_in(
+        t.dir.path(),
+        &["--store", &t.url, "history", "--format", "json"],
+    );
+    assert_eq!(r.stdout.trim(), "[]");
+    crate::common::assert_snapshot(
+        &root().join("tests/it/snapshots/archive-limits.txt"),
+        &transcript,
+    );
+    // A trusted archive may be highly compressed.
+    let big = archive(&[
+        ("manifest.json", &text(MANIFEST)),
+        ("rooms.json", &|w: &mut dyn std::io::Write| {
+            w.write_all(b"[").unwrap();
+            zeros(2 << 20)(w);
+            w.write_all(b"]").unwrap()
+        }),
+    ]);
+    std::fs::write(t.dir.path().join("big.zip"), &big).unwrap();
+    let args = ["--store", &t.url, "data", "import", "--file", "big.zip"];
+    let r = pchat_in(t.dir.path(), &args);
+    assert!(r.stderr.contains("--allow-ratio"), "{}", r.stderr);
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-ratio");
+    let r = pchat_in(t.dir.path(), &allowed);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Every limit a configuration can meet, with the words a person gets.
+#[test]
+fn yaml_limits_are_said_in_words_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(&str, String)> = vec![
+        ("deep-flow.yaml", format!("rooms: {}{}\n", "[".repeat(5_000), "]".repeat(5_000))),
+        ("deep-block.yaml", format!("rooms:\n{}x\n", "- ".repeat(300))),
+        (
+            "laughs.yaml",
+            {
+                let mut s = "a: &a [x, x, x, x, x, x, x, x, x, x]\n".to_string();
+                for (n, p) in ["b", "c", "d", "e", "f", "g"].iter().zip(["a", "b", "c", "d", "e", "f"]) {
+                    s.push_str(&format!("{n}: &{n} [{}]\n", vec![format!("*{p}"); 10].join(", ")));
+                }
+                s.push_str("rooms: [*g]\n");
+                s
+            },
+        ),
+        (
+            "repeats.yaml",
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+             c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+             rooms: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                .to_string(),
+        ),
+        ("tagged.yaml", "rooms:\n  - !Ref name\n".to_string()),
+        ("large.yaml", format!("# {}\nrooms: []\n", "x".repeat(20_000))),
+    ];
+    let mut transcript = String::new();
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let r = crate::common::pchat_within(
+            dir.path(),
+            &["validate", name, "--max-file-size", "16KiB"],
+            std::time::Duration::from_secs(20),
+        );
+        assert_eq!(r.code, 1, "{name}: {}{}", r.stdout, r.stderr);
+        let report = format!("{}{}", r.stdout, r.stderr);
+        // Excerpts of the long lines are clipped; the report is what a person reads.
+        transcript.push_str(&format!(
+            "$ pchat validate {name} --max-file-size 16KiB\n{report}\n"
+        ));
+    }
+    crate::common::assert_snapshot(
+        &root().join("tests/it/snapshots/yaml-limits.txt"),
+        &transcript,
+    );
+    // Below the limit, the same file is read.
+    let r = pchat_in(
+        dir.path(),
+        &["validate", "large.yaml", "--max-file-size", "1MiB"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = pchat_in(
+        dir.path(),
+        &["validate", "large.yaml", "--max-file-size", "lots"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("`lots` is not a size"), "{}", r.stderr);
+}

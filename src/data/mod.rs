@@ -17,7 +17,7 @@
 //! messages; `--start-date` keeps messages posted from then on.
 
 use std::collections::BTreeSet;
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,10 @@ use crate::model::kind::each_kind;
 use crate::model::message::Message;
 use crate::model::*;
 use crate::store::{Store, StoreError};
+
+mod archive;
+use archive::Archive;
+pub use archive::Limits as ArchiveLimits;
 
 /// The archive format this pchat writes and reads.
 pub const FORMAT: &str = "pchat-data";
@@ -113,6 +117,9 @@ pub enum DataError {
     Exists { count: usize, first: String },
     #[error("the import would break the store's rules:\n{0}")]
     Refused(crate::ops::Refusal),
+    /// The archive passes a limit, or is ambiguous: nothing of it is loaded.
+    #[error("{0}")]
+    Limit(String),
 }
 
 /// What an import brought in.
@@ -236,49 +243,52 @@ pub async fn export(store: &Store, opts: &ExportOptions) -> Result<Vec<u8>, Data
     Ok(bytes)
 }
 
-/// Reads an archive's entries.
+/// The entry names a pchat archive may hold.
+fn known_entries() -> Vec<String> {
+    let mut names = vec!["manifest.json".to_string(), "messages.json".to_string()];
+    names.extend(Kind::ALL.iter().map(|k| format!("{}.json", k.key())));
+    names
+}
+
+/// Reads an archive's entries (within the default limits).
 pub fn entries(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, DataError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| DataError::Format(format!("not a zip archive ({e})")))?;
+    let mut archive = Archive::open(bytes, ArchiveLimits::default(), &known_entries())?;
     let mut out = Vec::new();
-    for i in 0..zip.len() {
-        let mut f = zip
-            .by_index(i)
-            .map_err(|e| DataError::Format(e.to_string()))?;
-        let name = f
-            .name()
-            .map_err(|e| DataError::Format(e.to_string()))?
-            .to_string();
-        let mut content = Vec::new();
-        f.read_to_end(&mut content)
-            .map_err(|e| DataError::Format(format!("{name}: {e}")))?;
+    for name in archive.names() {
+        let content = archive.bytes(&name)?.unwrap_or_default();
         out.push((name, content));
     }
     Ok(out)
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(
-    files: &[(String, Vec<u8>)],
-    name: &str,
-) -> Result<Vec<T>, DataError> {
-    match files.iter().find(|(n, _)| n == &format!("{name}.json")) {
-        None => Ok(Vec::new()),
-        Some((n, bytes)) => serde_json::from_slice(crate::files::strip_bom(bytes))
-            .map_err(|e| DataError::Format(format!("{n}: {e}"))),
-    }
-}
-
-/// Reads one kind's entry into `doc`; the first failure is kept in `result`.
+/// Reads one kind's entry into `doc`; the first failure is kept in `result`. The same object
+/// twice is refused: one of them would silently win.
 fn parse_kind<T: Object>(
-    files: &[(String, Vec<u8>)],
+    archive: &mut Archive<'_>,
     doc: &mut Document,
     result: &mut Result<(), DataError>,
 ) {
-    if result.is_ok() {
-        match parse(files, T::KIND.key()) {
-            Ok(list) => *T::declared_mut(doc) = list,
-            Err(e) => *result = Err(e),
+    if result.is_err() {
+        return;
+    }
+    let name = format!("{}.json", T::KIND.key());
+    match archive.json::<Vec<T>>(&name) {
+        Ok(list) => {
+            let list = list.unwrap_or_default();
+            let mut seen: std::collections::HashMap<String, usize> = Default::default();
+            for (i, object) in list.iter().enumerate() {
+                if let Some(first) = seen.insert(object.identity(), i) {
+                    *result = Err(DataError::Limit(format!(
+                        "`{name}` holds {} twice, at [{first}] and [{i}]: which one is meant \
+                         cannot be told",
+                        T::KIND.label(&object.identity())
+                    )));
+                    return;
+                }
+            }
+            *T::declared_mut(doc) = list;
         }
+        Err(e) => *result = Err(e),
     }
 }
 
@@ -292,11 +302,12 @@ pub async fn import(
     store: &Store,
     bytes: &[u8],
     force: bool,
+    limits: ArchiveLimits,
     progress: &crate::progress::Reporter,
 ) -> Result<ImportSummary, DataError> {
     use crate::progress::Unit;
     progress.begin("reading the archive", bytes.len() as u64, Unit::Bytes);
-    let (doc, messages) = read_archive(bytes)?;
+    let (doc, messages) = read_archive(bytes, limits)?;
     progress.advance(bytes.len() as u64);
     let mut tx = store.write().await?;
     let state = tx.read_state().await?;
@@ -369,16 +380,14 @@ fn whole<T: Object>(state: &DesiredState, out: &mut Vec<(Kind, Vec<u8>)>) {
 }
 
 /// The objects and messages of an archive, its manifest checked.
-fn read_archive(bytes: &[u8]) -> Result<(Document, Vec<Message>), DataError> {
-    let files = entries(bytes)?;
-    let manifest: Manifest = files
-        .iter()
-        .find(|(n, _)| n == "manifest.json")
-        .ok_or_else(|| DataError::Format("it has no manifest.json".into()))
-        .and_then(|(_, b)| {
-            serde_json::from_slice(crate::files::strip_bom(b))
-                .map_err(|e| DataError::Format(format!("manifest.json: {e}")))
-        })?;
+fn read_archive(
+    bytes: &[u8],
+    limits: ArchiveLimits,
+) -> Result<(Document, Vec<Message>), DataError> {
+    let mut archive = Archive::open(bytes, limits, &known_entries())?;
+    let manifest: Manifest = archive
+        .json("manifest.json")?
+        .ok_or_else(|| DataError::Format("it has no manifest.json".into()))?;
     if manifest.format != FORMAT || manifest.version != VERSION {
         return Err(DataError::Format(format!(
             "format `{}` version {}, this pchat reads `{FORMAT}` version {VERSION}",
@@ -387,9 +396,19 @@ fn read_archive(bytes: &[u8]) -> Result<(Document, Vec<Message>), DataError> {
     }
     let mut doc = Document::default();
     let mut parsed = Ok(());
-    each_kind!(parse_kind, &files, &mut doc, &mut parsed);
+    each_kind!(parse_kind, &mut archive, &mut doc, &mut parsed);
     parsed?;
-    let records: Vec<MessageRecord> = parse(&files, "messages")?;
+    let records: Vec<MessageRecord> = archive.json("messages.json")?.unwrap_or_default();
+    let mut ids: std::collections::HashMap<i64, usize> = Default::default();
+    for (i, r) in records.iter().enumerate() {
+        if let Some(first) = ids.insert(r.id, i) {
+            return Err(DataError::Limit(format!(
+                "`messages.json` holds message {} twice, at [{first}] and [{i}]: which one is \
+                 meant cannot be told",
+                r.id
+            )));
+        }
+    }
     let messages: Vec<Message> = records
         .into_iter()
         .map(|r| {
