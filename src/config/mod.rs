@@ -27,8 +27,132 @@ pub struct Diagnostic {
     pub path: String,
     pub message: String,
     pub help: Option<String>,
-    /// The text of the line the position is on, for display.
+    /// The text of the line the position is on, for display: the whole line when it is
+    /// short, else `EXCERPT_CHARS` characters around the column with `…` where it was cut.
     pub source_line: Option<String>,
+    /// The column of the position within `source_line`.
+    pub source_column: usize,
+}
+
+/// Lines longer than this are kept as a window around the column: an error on a 50 MB line
+/// must neither print nor hold 100 MB.
+const EXCERPT_CHARS: usize = 120;
+
+/// Characters between the checkpoints of a long line's index.
+const CHECKPOINT: usize = 256;
+
+/// A line with the byte offset of every `CHECKPOINT`th character, so that the window around a
+/// column is found without counting from the start of the line: many problems on one long
+/// line then cost the line once, not once each.
+struct LineChars<'a> {
+    line: &'a str,
+    checkpoints: Vec<usize>,
+    chars: usize,
+}
+
+impl<'a> LineChars<'a> {
+    fn new(line: &'a str) -> LineChars<'a> {
+        let mut checkpoints = Vec::new();
+        let mut chars = 0;
+        for (i, (byte, _)) in line.char_indices().enumerate() {
+            if i % CHECKPOINT == 0 {
+                checkpoints.push(byte);
+            }
+            chars = i + 1;
+        }
+        LineChars {
+            line,
+            checkpoints,
+            chars,
+        }
+    }
+
+    /// The byte offset of character `n` (the line's end past its last character).
+    fn byte_of(&self, n: usize) -> usize {
+        if n >= self.chars {
+            return self.line.len();
+        }
+        let from = self.checkpoints[n / CHECKPOINT];
+        self.line[from..]
+            .char_indices()
+            .nth(n % CHECKPOINT)
+            .map_or(self.line.len(), |(b, _)| from + b)
+    }
+
+    /// The part of the line to show and the caret's column in it: the whole line when it is
+    /// short, else `EXCERPT_CHARS` characters around the column with `…` where it was cut.
+    fn excerpt(&self, column: usize) -> (String, usize) {
+        if self.chars <= EXCERPT_CHARS {
+            return (self.line.to_string(), column);
+        }
+        let at = column.saturating_sub(1).min(self.chars);
+        let start = at
+            .saturating_sub(EXCERPT_CHARS / 2)
+            .min(self.chars - EXCERPT_CHARS);
+        let end = start + EXCERPT_CHARS;
+        let mut out = String::new();
+        if start > 0 {
+            out.push('…');
+        }
+        out.push_str(&self.line[self.byte_of(start)..self.byte_of(end)]);
+        if end < self.chars {
+            out.push('…');
+        }
+        (out, column - start + usize::from(start > 0))
+    }
+}
+
+#[cfg(test)]
+fn excerpt(line: &str, column: usize) -> (String, usize) {
+    LineChars::new(line).excerpt(column)
+}
+
+/// Where each line of a text starts, built once per file when a problem is placed in it.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+    /// Long lines' character indexes, made when a problem is first placed on them.
+    long: std::cell::RefCell<HashMap<usize, std::rc::Rc<LineChars<'a>>>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines {
+            text,
+            starts,
+            long: Default::default(),
+        }
+    }
+
+    /// The excerpt of line `n` around `column`, and the caret's column in it.
+    fn excerpt(&self, n: usize, column: usize) -> Option<(String, usize)> {
+        let line = self.line(n)?;
+        if line.len() <= EXCERPT_CHARS {
+            return Some((line.to_string(), column));
+        }
+        let chars = self
+            .long
+            .borrow_mut()
+            .entry(n)
+            .or_insert_with(|| std::rc::Rc::new(LineChars::new(line)))
+            .clone();
+        Some(chars.excerpt(column))
+    }
+
+    /// Line `n` (1-based), without its line break.
+    fn line(&self, n: usize) -> Option<&'a str> {
+        let start = *self.starts.get(n.checked_sub(1)?)?;
+        // After a final line break there is no line (as `str::lines` counts them).
+        if start == self.text.len() {
+            return None;
+        }
+        let end = self.starts.get(n).map_or(self.text.len(), |e| e - 1);
+        let line = self.text.get(start..end.max(start))?;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
 }
 
 /// Everything a validation found.
@@ -298,6 +422,7 @@ impl Walker {
 
 /// Places a file's syntax and type errors.
 fn place_raw(file: &Path, text: &str, errors: Vec<yaml::RawError>) -> Vec<Diagnostic> {
+    let lines = Lines::new(text);
     // Errors the parser placed itself need no walk over the file (which, for a file refused
     // for its nesting, would be the slow parse the refusal avoids).
     let paths: HashSet<String> = errors
@@ -327,14 +452,14 @@ fn place_raw(file: &Path, text: &str, errors: Vec<yaml::RawError>) -> Vec<Diagno
             } else {
                 e.path
             };
-            diagnostic(file, text, mark, Severity::Error, path, e.message, e.help)
+            diagnostic(file, &lines, mark, Severity::Error, path, e.message, e.help)
         })
         .collect()
 }
 
 fn diagnostic(
     file: &Path,
-    text: &str,
+    lines: &Lines<'_>,
     mark: Option<yaml::Mark>,
     severity: Severity,
     path: String,
@@ -342,9 +467,10 @@ fn diagnostic(
     help: Option<String>,
 ) -> Diagnostic {
     let (line, column) = mark.map_or((0, 0), |m| (m.line, m.column));
-    let source_line = (line > 0)
-        .then(|| text.lines().nth(line - 1).map(str::to_string))
-        .flatten();
+    let (source_line, source_column) = match lines.excerpt(line, column) {
+        Some((shown, at)) => (Some(shown), at),
+        None => (None, 0),
+    };
     Diagnostic {
         severity,
         file: file.to_path_buf(),
@@ -354,6 +480,7 @@ fn diagnostic(
         message,
         help,
         source_line,
+        source_column,
     }
 }
 
@@ -454,6 +581,7 @@ fn place_violations(
             p.truncate(cut);
         }
     };
+    let mut indexed: HashMap<usize, Lines<'_>> = HashMap::new();
     pending
         .into_iter()
         .map(|p| {
@@ -469,9 +597,12 @@ fn place_violations(
                 }
             }
             let mark = mark_of(p.file, &p.path);
+            let lines = indexed
+                .entry(p.file)
+                .or_insert_with(|| Lines::new(&texts[p.file]));
             diagnostic(
                 &files[p.file],
-                &texts[p.file],
+                lines,
                 mark,
                 p.severity,
                 p.path,
@@ -492,4 +623,40 @@ fn with_ancestors(path: &str) -> Vec<String> {
         out.push(p.to_string());
     }
     out
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    use super::{excerpt, Lines};
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        assert_eq!(excerpt("  name: x", 9), ("  name: x".to_string(), 9));
+        let line = format!("{}X{}", "a".repeat(5_000_000), "b".repeat(5_000_000));
+        let (shown, col) = excerpt(&line, 5_000_001);
+        assert!(shown.chars().count() <= 122, "{}", shown.len());
+        assert_eq!(shown.chars().nth(col - 1), Some('X'));
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        let (shown, col) = excerpt(&line, 1);
+        assert_eq!((shown.chars().next(), col), (Some('a'), 1));
+        assert!(!shown.starts_with('…') && shown.ends_with('…'));
+        // Near the end, a full window that reaches back.
+        let (shown, col) = excerpt(&line, 10_000_001);
+        assert_eq!(shown.chars().count(), 121);
+        assert_eq!(
+            (shown.chars().nth(col - 1), shown.ends_with('b')),
+            (Some('b'), true)
+        );
+    }
+
+    #[test]
+    fn lines_are_found_by_number_once_indexed() {
+        assert_eq!(Lines::new("a\n").line(2), None);
+        let lines = Lines::new("a\r\nbb\n\nccc");
+        assert_eq!(
+            (1..=5).map(|n| lines.line(n)).collect::<Vec<_>>(),
+            [Some("a"), Some("bb"), Some(""), Some("ccc"), None]
+        );
+        assert_eq!(lines.line(0), None);
+    }
 }

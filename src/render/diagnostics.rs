@@ -50,8 +50,8 @@ fn block(out: &mut String, d: &Diagnostic, style: Style) {
     let gutter = d.line.to_string().len().max(1);
     let pad = " ".repeat(gutter);
     out.push_str(&format!("{pad}{} {at}{path}\n", style.blue("-->")));
-    if let Some(line) = &d.source_line {
-        let (src, column) = excerpt(line, d.column);
+    if let Some(src) = &d.source_line {
+        let column = d.source_column;
         let bar = style.blue("|");
         out.push_str(&format!("{pad} {bar}\n"));
         out.push_str(&format!(
@@ -73,32 +73,6 @@ fn block(out: &mut String, d: &Diagnostic, style: Style) {
     if let Some(help) = &d.help {
         out.push_str(&format!("{pad} {} help: {help}\n", style.blue("=")));
     }
-}
-
-/// Lines longer than this are shown as a window around the column.
-const EXCERPT_CHARS: usize = 120;
-
-/// The part of a source line to show and the caret's column in it: the whole line when it is
-/// short, else `EXCERPT_CHARS` characters around the column with `…` where it was cut (an error
-/// on a 50 MB line must not print 100 MB).
-fn excerpt(line: &str, column: usize) -> (String, usize) {
-    let len = line.chars().count();
-    if len <= EXCERPT_CHARS {
-        return (line.to_string(), column);
-    }
-    let at = column.saturating_sub(1).min(len);
-    let start = at
-        .saturating_sub(EXCERPT_CHARS / 2)
-        .min(len - EXCERPT_CHARS);
-    let mut out = String::new();
-    if start > 0 {
-        out.push('…');
-    }
-    out.extend(line.chars().skip(start).take(EXCERPT_CHARS));
-    if start + EXCERPT_CHARS < len {
-        out.push('…');
-    }
-    (out, column - start + usize::from(start > 0))
 }
 
 /// `error: 2 errors and 1 warning in 3 files` or `ok: 3 files valid, 1 warning`.
@@ -181,22 +155,4 @@ pub fn json(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&r).expect("a report serializes");
     s.push('\n');
     s
-}
-
-#[cfg(test)]
-mod excerpt_tests {
-    use super::excerpt;
-
-    #[test]
-    fn long_lines_are_cut_around_the_column() {
-        assert_eq!(excerpt("  name: x", 9), ("  name: x".to_string(), 9));
-        let line = format!("{}X{}", "a".repeat(5_000_000), "b".repeat(5_000_000));
-        let (shown, col) = excerpt(&line, 5_000_001);
-        assert!(shown.chars().count() <= 122, "{}", shown.len());
-        assert_eq!(shown.chars().nth(col - 1), Some('X'));
-        assert!(shown.starts_with('…') && shown.ends_with('…'));
-        let (shown, col) = excerpt(&line, 1);
-        assert_eq!((shown.chars().next(), col), (Some('a'), 1));
-        assert!(!shown.starts_with('…') && shown.ends_with('…'));
-    }
 }

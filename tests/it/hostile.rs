@@ -429,3 +429,153 @@ fn yaml_limits_are_said_in_words_with_their_place() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("`lots` is not a size"), "{}", r.stderr);
 }
+
+/// CPU seconds and peak resident memory (KiB) of one run of pchat, through wait4(2).
+fn measure(dir: &std::path::Path, args: &[&str]) -> (f64, i64) {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pchat"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PCHAT_STORE")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pid is our own child's, not yet reaped; both pointers are valid.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (secs(usage.ru_utime) + secs(usage.ru_stime), usage.ru_maxrss)
+}
+
+/// Runs `args` on inputs made at three sizes, each ten times the last, and checks that CPU
+/// time and peak memory grow no faster than the input: between two steps, at most 30× (a
+/// quadratic cost shows 100×). Ratios between runs, never absolute times.
+fn grows_linearly(
+    what: &str,
+    make: impl Fn(&std::path::Path, usize) -> Vec<String>,
+    sizes: [usize; 3],
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = Vec::new();
+    for n in sizes {
+        let args = make(dir.path(), n);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // The least of three runs: the others are the machine's noise.
+        let runs: Vec<(f64, i64)> = (0..3).map(|_| measure(dir.path(), &args)).collect();
+        let cpu = runs.iter().map(|r| r.0).fold(f64::MAX, f64::min);
+        let rss = runs.iter().map(|r| r.1).min().unwrap();
+        seen.push((n, cpu, rss));
+    }
+    eprintln!("{what}: {seen:?}");
+    for w in seen.windows(2) {
+        let ((_, c1, m1), (_, c2, m2)) = (w[0], w[1]);
+        // CPU below 50 ms is startup: its ratio means nothing.
+        let cpu_ratio = c2 / c1.max(0.05);
+        let rss_ratio = m2 as f64 / m1 as f64;
+        assert!(
+            cpu_ratio <= 30.0,
+            "{what}: CPU grew {cpu_ratio:.1}x in one 10x step: {seen:?}"
+        );
+        assert!(
+            rss_ratio <= 30.0,
+            "{what}: memory grew {rss_ratio:.1}x in one 10x step: {seen:?}"
+        );
+    }
+}
+
+fn write_file(dir: &std::path::Path, name: &str, text: &str) -> String {
+    std::fs::write(dir.join(name), text).unwrap();
+    name.to_string()
+}
+
+#[test]
+fn cost_grows_linearly_with_every_dimension_of_hostile_input() {
+    let validate = |file: String| vec!["validate".to_string(), file];
+    grows_linearly(
+        "nesting depth",
+        |d, n| {
+            validate(write_file(
+                d,
+                "deep.yaml",
+                &format!("rooms: {}{}\n", "[".repeat(n), "]".repeat(n)),
+            ))
+        },
+        [2_000, 20_000, 200_000],
+    );
+    grows_linearly(
+        "aliases",
+        |d, n| {
+            let aliases = vec!["*a"; n].join(", ");
+            validate(write_file(
+                d,
+                "alias.yaml",
+                &format!("x: &a [y]\nrooms: [{aliases}]\n"),
+            ))
+        },
+        [1_000, 10_000, 100_000],
+    );
+    grows_linearly(
+        "line length",
+        |d, n| {
+            let text = format!(
+                "pools:\n  - fqdn: p.example.com\ncategories:\n  - name: C\nrooms:\n  - name: R\n    category: C\n    description: {}\n    privacy: Bad\n",
+                "x".repeat(n)
+            );
+            validate(write_file(d, "long.yaml", &text))
+        },
+        [10_000, 100_000, 1_000_000],
+    );
+    grows_linearly(
+        "keys",
+        |d, n| {
+            let keys: String = (0..n).map(|i| format!("    key{i}: 1\n")).collect();
+            validate(write_file(
+                d,
+                "keys.yaml",
+                &format!("rooms:\n  - name: R\n{keys}"),
+            ))
+        },
+        [1_000, 10_000, 100_000],
+    );
+    grows_linearly(
+        "files",
+        |d, n| {
+            let sub = d.join(format!("many{n}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            for i in 0..n {
+                std::fs::write(
+                    sub.join(format!("{i:05}.yaml")),
+                    format!("principals:\n  - type: User\n    sipAddress: sip:u{i}@example.com\n"),
+                )
+                .unwrap();
+            }
+            validate(format!("many{n}"))
+        },
+        [10, 100, 1_000],
+    );
+    grows_linearly(
+        "archive inflation",
+        |d, n| {
+            let bytes = archive(&[
+                ("manifest.json", &text(MANIFEST)),
+                ("messages.json", &zeros(n as u64)),
+            ]);
+            std::fs::write(d.join(format!("a{n}.zip")), bytes).unwrap();
+            [
+                "--store",
+                "sqlite://inflate.db",
+                "data",
+                "import",
+                "--allow-ratio",
+                "--file",
+                &format!("a{n}.zip"),
+            ]
+            .map(String::from)
+            .to_vec()
+        },
+        [1 << 20, 10 << 20, 100 << 20],
+    );
+}
