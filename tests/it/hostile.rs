@@ -431,6 +431,8 @@ fn yaml_limits_are_said_in_words_with_their_place() {
 }
 
 /// CPU seconds and peak resident memory (KiB) of one run of pchat, through wait4(2).
+// wait4 reaps the child: std's `wait` would not give its resource usage.
+#[allow(clippy::zombie_processes)]
 fn measure(dir: &std::path::Path, args: &[&str]) -> (f64, i64) {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_pchat"))
         .args(args)
