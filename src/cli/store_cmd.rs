@@ -387,3 +387,69 @@ mod duration_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod duration_props {
+    use super::{parse_duration, parse_size};
+    use proptest::prelude::*;
+
+    fn with_unit() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|f| f.to_string()),
+                "[0-9]{1,40}(\\.[0-9]{0,40})?",
+            ],
+            prop_oneof![
+                Just(""),
+                Just("ms"),
+                Just("s"),
+                Just("m"),
+                Just("h"),
+                Just("KiB"),
+                Just("G")
+            ],
+        )
+            .prop_map(|(n, u)| format!("{n}{u}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_duration_is_a_day_at_most_or_an_error(s in prop_oneof![with_unit(), "\\PC{0,30}"]) {
+            if let Ok(d) = parse_duration(&s) {
+                prop_assert!(d.as_secs() <= 86_400, "{s} gave {d:?}");
+            }
+            if let Ok(n) = parse_size(&s) {
+                prop_assert!(n <= 1 << 40, "{s} gave {n}");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Whatever the parser accepts, the store takes as a lock timeout without panicking
+        /// (SQLite's driver panicked in its worker thread past 32 bits of milliseconds).
+        #[test]
+        fn the_lock_path_takes_any_accepted_duration(ms in prop_oneof![0u64..1_000, 86_399_000u64..=86_400_000]) {
+            let d = parse_duration(&format!("{ms}ms")).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let url: crate::store::StoreUrl =
+                format!("sqlite://{}", dir.path().join("s.db").display()).parse().unwrap();
+            let written = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let store = crate::store::Store::open(&url, d).await?;
+                    let tx = store.write().await?;
+                    let revision = tx.commit_write().await?;
+                    store.close().await;
+                    Ok::<_, crate::store::StoreError>(revision)
+                });
+            prop_assert_eq!(written.unwrap(), 1);
+        }
+    }
+}

@@ -4,12 +4,12 @@ use proptest::prelude::*;
 
 use pchat::config;
 
-fn load(text: String) {
+pub fn load(text: String) {
     let _ = config::load_texts(vec!["fuzz.yaml".into()], vec![text]);
 }
 
 /// Pieces of YAML syntax and of our vocabulary, so mutations reach deep into the loader.
-const TOKENS: &[&str] = &[
+pub const TOKENS: &[&str] = &[
     ":",
     ": ",
     "- ",
@@ -63,7 +63,7 @@ const TOKENS: &[&str] = &[
     "<<: *a",
 ];
 
-fn seed_texts() -> Vec<String> {
+pub fn seed_texts() -> Vec<String> {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
     for dir in ["examples/litware", "examples/invalid"] {
@@ -75,13 +75,13 @@ fn seed_texts() -> Vec<String> {
 }
 
 #[derive(Debug, Clone)]
-enum Edit {
+pub enum Edit {
     Delete(usize, usize),
     Insert(usize, usize),
     Duplicate(usize, usize),
 }
 
-fn edit() -> impl Strategy<Value = Edit> {
+pub fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<usize>(), 0usize..40).prop_map(|(a, n)| Edit::Delete(a, n)),
         (any::<usize>(), 0..TOKENS.len()).prop_map(|(a, t)| Edit::Insert(a, t)),
@@ -89,7 +89,7 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
-fn apply(text: &str, edits: &[Edit]) -> String {
+pub fn apply(text: &str, edits: &[Edit]) -> String {
     let mut s: Vec<char> = text.chars().collect();
     for e in edits {
         let len = s.len().max(1);
