@@ -581,3 +581,30 @@ fn cost_grows_linearly_with_every_dimension_of_hostile_input() {
         [1 << 20, 10 << 20, 100 << 20],
     );
 }
+
+/// Durations and sizes past what pchat takes are refused in words, never a panic.
+#[test]
+fn flag_limits_are_said_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut transcript = String::new();
+    for args in [
+        ["--lock-timeout", "9999999999s"],
+        ["--lock-timeout", "18446744073709551615ms"],
+        ["--statement-timeout", "1441m"],
+        ["--connect-timeout", "soon"],
+        ["--max-file-size", "2048GiB"],
+        ["--max-file-size", "18446744073709551615KiB"],
+    ] {
+        let mut all = args.to_vec();
+        all.extend(["room", "get"]);
+        let r = pchat_in(dir.path(), &all);
+        assert_eq!(r.code, 1, "{args:?}");
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        let first = r.stderr.lines().next().unwrap_or_default();
+        transcript.push_str(&format!("$ pchat {} room get\n{first}\n", args.join(" ")));
+    }
+    crate::common::assert_snapshot(
+        &root().join("tests/it/snapshots/flag-limits.txt"),
+        &transcript,
+    );
+}
