@@ -299,28 +299,24 @@ fn command_name(argv: &[String]) -> String {
 /// A configuration's problems as log events, one per problem with its place as fields.
 pub(crate) fn log_diagnostics(report: &crate::config::Report) {
     use crate::model::rules::Severity;
+    // One call site per level: tracing fixes an event's level where it is written.
+    macro_rules! place {
+        ($event:ident, $d:expr) => {
+            tracing::$event!(
+                file = %$d.file.display(),
+                line = $d.line,
+                column = $d.column,
+                path = $d.path,
+                help = $d.help.as_deref(),
+                "{}",
+                $d.message
+            )
+        };
+    }
     for d in &report.diagnostics {
-        let file = d.file.display().to_string();
-        let help = d.help.as_deref();
         match d.severity {
-            Severity::Error => tracing::error!(
-                file,
-                line = d.line,
-                column = d.column,
-                path = d.path,
-                help,
-                "{}",
-                d.message
-            ),
-            _ => tracing::warn!(
-                file,
-                line = d.line,
-                column = d.column,
-                path = d.path,
-                help,
-                "{}",
-                d.message
-            ),
+            Severity::Error => place!(error, d),
+            Severity::Warning => place!(warn, d),
         }
     }
 }
