@@ -250,10 +250,10 @@ pub fn main() -> Outcome {
         Command::Message(c) => message::run(c, &ctx, &mut out),
         Command::Data(c) => data::run(c, &ctx, &mut out),
     };
-    let out = Output {
-        stdout: crate::store::scrub(&out.stdout, &secrets),
-        stderr: crate::store::scrub(&out.stderr, &secrets),
-    };
+    if !secrets.is_empty() {
+        out.stdout = crate::store::scrub(&out.stdout, &secrets);
+        out.stderr = crate::store::scrub(&out.stderr, &secrets);
+    }
     // A closed pipe (`pchat … | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());
     if json_logs {
