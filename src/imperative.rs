@@ -44,14 +44,29 @@ pub struct Done {
 /// `Refused` when the service's or the model's rules refuse it (nothing is written); `Store`
 /// when the store fails or its lock cannot be had in time.
 pub async fn run(store: &Store, op: &Operation) -> Result<Done, CmdletError> {
+    run_each(store, op.cmdlet(), |_| Ok(vec![op.clone()])).await
+}
+
+/// Runs the operations `select` makes from the live state (a pipeline: `Get-… | Remove-…`),
+/// all in one write transaction: every one is done, or none (the first refusal names its
+/// object).
+///
+/// # Errors
+/// As `run`; a selection that fails is `Refused` with its reason, nothing written.
+pub async fn run_each(
+    store: &Store,
+    cmdlet: &'static str,
+    select: impl FnOnce(&DesiredState) -> Result<Vec<Operation>, String>,
+) -> Result<Done, CmdletError> {
     let mut tx = store.write().await?;
     let mut state = tx.read_state().await?;
     let before = rules::validate(&state);
-    let refused = |refusal| CmdletError::Refused {
-        cmdlet: op.cmdlet(),
-        refusal,
-    };
-    let touched = ops::apply(&mut state, op).map_err(refused)?;
+    let refused = |refusal| CmdletError::Refused { cmdlet, refusal };
+    let ops = select(&state).map_err(|why| refused(Refusal::Rule(why)))?;
+    let mut touched = Vec::new();
+    for op in &ops {
+        touched.extend(ops::apply(&mut state, op).map_err(refused)?);
+    }
     let warnings = ops::check(&before, &state).map_err(refused)?;
     if touched.is_empty() {
         let revision = tx.revision().await?;

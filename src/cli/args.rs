@@ -57,6 +57,19 @@ pub fn pool_state(s: &str) -> Result<PoolState, String> {
     )
 }
 
+/// A Boolean parameter's value as PowerShell writes it: `true`/`false`, `$True`/`$False` (any
+/// case), or `1`/`0`.
+pub fn boolean(s: &str) -> Result<bool, String> {
+    let v = s.strip_prefix('$').unwrap_or(s);
+    if v.eq_ignore_ascii_case("true") || v == "1" {
+        Ok(true)
+    } else if v.eq_ignore_ascii_case("false") || v == "0" {
+        Ok(false)
+    } else {
+        Err("expected true or false ($True or $False)".into())
+    }
+}
+
 pub fn scope(s: &str) -> Result<Scope, String> {
     s.parse()
 }
@@ -179,6 +192,14 @@ list_args!(
 );
 
 use super::store_cmd::GetFormat;
+
+/// A `--filter` as a name pattern; `None` when there is none or it is written as comparisons
+/// (`Name -like 'Sales*'`), which `store_cmd::get` judges instead.
+pub fn pattern(filter: &Option<String>) -> Option<&str> {
+    filter
+        .as_deref()
+        .filter(|f| !crate::model::opath::is_opath(f))
+}
 use std::collections::BTreeMap;
 
 /// `get` of a kind named `POOL\NAME`: by identity, name pattern or pool.
@@ -187,7 +208,8 @@ pub struct PooledGet {
     /// One object, `POOL_FQDN\NAME`
     #[arg(long, value_parser = object_id)]
     pub identity: Option<ObjectId>,
-    /// Objects whose name matches this pattern (`*` and `?` wildcards)
+    /// Objects whose name matches this pattern (`*` and `?` wildcards), or comparisons of
+    /// their properties (`Description -like '*sales*' -and Disabled -eq $False`)
     #[arg(long)]
     pub filter: Option<String>,
     /// Objects of this pool
@@ -200,10 +222,7 @@ pub struct PooledGet {
 impl PooledGet {
     pub fn keeps(&self, id: &ObjectId) -> bool {
         self.identity.as_ref().is_none_or(|i| i == id)
-            && self
-                .filter
-                .as_ref()
-                .is_none_or(|f| super::store_cmd::wildcard(f, &id.name))
+            && pattern(&self.filter).is_none_or(|f| super::store_cmd::wildcard(f, &id.name))
             && self
                 .persistent_chat_pool_fqdn
                 .as_ref()
@@ -223,7 +242,8 @@ impl PooledGet {
 pub struct ScopedGet {
     #[arg(long, value_parser = scope)]
     pub identity: Option<Scope>,
-    /// Identities matching this pattern (`site:*`)
+    /// Identities matching this pattern (`site:*`), or comparisons of their properties
+    /// (`EnablePersistentChat -eq $True`)
     #[arg(long)]
     pub filter: Option<String>,
     #[arg(long, value_enum, default_value_t = GetFormat::Table)]
@@ -235,9 +255,7 @@ impl ScopedGet {
         map.iter()
             .filter(|(id, _)| {
                 self.identity.as_ref().is_none_or(|i| i == *id)
-                    && self
-                        .filter
-                        .as_ref()
+                    && pattern(&self.filter)
                         .is_none_or(|f| super::store_cmd::wildcard(f, &id.to_string()))
             })
             .map(|(_, x)| x)
@@ -251,6 +269,9 @@ pub struct ServiceGet {
     /// `PersistentChatServer:POOL_FQDN` (or the pool's FQDN)
     #[arg(long, value_parser = service_id)]
     pub identity: Option<ServiceId>,
+    /// Identities matching this pattern (`*.litwareinc.com`), or comparisons of properties
+    #[arg(long)]
+    pub filter: Option<String>,
     #[arg(long, value_enum, default_value_t = GetFormat::Table)]
     pub format: GetFormat,
 }
@@ -262,8 +283,52 @@ impl ServiceGet {
                 self.identity
                     .as_ref()
                     .is_none_or(|i| i.pool.eq_ignore_ascii_case(&id.pool))
+                    && pattern(&self.filter).is_none_or(|f| {
+                        super::store_cmd::wildcard(f, &id.to_string())
+                            || super::store_cmd::wildcard(f, &id.pool)
+                    })
             })
             .map(|(_, x)| x)
             .collect()
+    }
+}
+
+/// A pipeline's selection (`Get-… | Remove-…`, `| Clear-…`, `| Grant-…`): every object
+/// (`--all`) or those a `--filter` selects as `get` would list them; with `--yes` the cmdlet
+/// runs on each in one transaction, without it the count and names are shown and nothing is done.
+#[derive(Debug, clap::Args)]
+pub struct Pipe {
+    /// Act on every object (`Get-… | Remove-…`)
+    #[arg(long, conflicts_with = "identity")]
+    pub all: bool,
+    /// Act on the objects whose name matches this pattern (`*` and `?`), or whose properties
+    /// match these comparisons (`Disabled -eq $True`)
+    #[arg(long, conflicts_with = "identity")]
+    pub filter: Option<String>,
+    /// Go ahead with what `--all` or `--filter` selects (without it, the selection is shown)
+    #[arg(long)]
+    pub yes: bool,
+}
+
+impl Pipe {
+    /// Whether the command acts on a selection rather than one `--identity`.
+    pub fn selects(&self) -> bool {
+        self.all || self.filter.is_some()
+    }
+
+    /// The keys of the objects selected, in identity order; `name` is what a pattern matches.
+    pub fn pick<'s, T: crate::model::Object>(
+        &self,
+        map: &'s BTreeMap<T::Key, T>,
+        name: impl Fn(&T::Key, &T) -> String,
+    ) -> Result<Vec<&'s T::Key>, String> {
+        let named: Vec<(&T::Key, &T)> = map
+            .iter()
+            .filter(|(k, x)| {
+                pattern(&self.filter).is_none_or(|p| super::store_cmd::wildcard(p, &name(k, x)))
+            })
+            .collect();
+        let kept = super::store_cmd::narrow_with(named, self.filter.as_deref(), |(_, x)| *x)?;
+        Ok(kept.into_iter().map(|(k, _)| k).collect())
     }
 }

@@ -37,12 +37,12 @@ pub mod category {
         pub persistent_chat_pool_fqdn: Option<String>,
         #[arg(long, default_value = "")]
         pub description: String,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
         pub enable_file_upload: bool,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
         pub enable_invitations: bool,
         /// Keep no chat history in the category's rooms
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
         pub remove_chat_history: bool,
     }
 
@@ -55,11 +55,11 @@ pub mod category {
         pub name: Option<String>,
         #[arg(long)]
         pub description: Option<String>,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub invitations: Option<bool>,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub file_upload: Option<bool>,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub chat_history: Option<bool>,
         #[command(flatten)]
         pub allowed_members: args::AllowedMembers,
@@ -71,14 +71,18 @@ pub mod category {
 
     #[derive(Debug, Args)]
     pub struct RemoveArgs {
-        #[arg(long, value_parser = args::object_id)]
-        pub identity: ObjectId,
+        #[arg(long, value_parser = args::object_id, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<ObjectId>,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
     }
 
     pub fn run(cmd: &CategoryCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             CategoryCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.categories))
+                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
+                    a.pick(&s.categories)
+                })
             }
             CategoryCommand::New(a) => Operation::NewCategory {
                 pool: a.persistent_chat_pool_fqdn.clone(),
@@ -99,8 +103,30 @@ pub mod category {
                 denied_members: a.denied_members.change(),
                 creators: a.creators.change(),
             },
+            CategoryCommand::Remove(a) if a.pipe.selects() => {
+                return store_cmd::run_pipeline(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatCategory",
+                    a.pipe.yes,
+                    |s| {
+                        let ids = a.pipe.pick(&s.categories, |k, _| k.name.clone())?;
+                        Ok(ids
+                            .into_iter()
+                            .map(|id| {
+                                (
+                                    id.to_string(),
+                                    Operation::RemoveCategory {
+                                        identity: id.clone(),
+                                    },
+                                )
+                            })
+                            .collect())
+                    },
+                )
+            }
             CategoryCommand::Remove(a) => Operation::RemoveCategory {
-                identity: a.identity.clone(),
+                identity: a.identity.clone().expect("clap requires it"),
             },
         };
         store_cmd::run_cmdlet(ctx, out, op)
@@ -153,17 +179,21 @@ pub mod addin {
 
     #[derive(Debug, Args)]
     pub struct RemoveArgs {
-        #[arg(long, value_parser = args::object_id)]
-        pub identity: ObjectId,
+        #[arg(long, value_parser = args::object_id, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<ObjectId>,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
         /// Remove it even if rooms show it (they are detached)
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
         pub force: bool,
     }
 
     pub fn run(cmd: &AddinCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             AddinCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.addins))
+                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
+                    a.pick(&s.addins)
+                })
             }
             AddinCommand::New(a) => Operation::NewAddin {
                 pool: a.persistent_chat_pool_fqdn.clone(),
@@ -175,8 +205,29 @@ pub mod addin {
                 name: a.name.clone(),
                 url: a.url.clone(),
             },
+            AddinCommand::Remove(a) if a.pipe.selects() => {
+                return store_cmd::run_pipeline(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatAddin",
+                    a.pipe.yes,
+                    |s| {
+                        let ids = a.pipe.pick(&s.addins, |k, _| k.name.clone())?;
+                        Ok(ids
+                            .into_iter()
+                            .map(|id| {
+                                let op = Operation::RemoveAddin {
+                                    identity: id.clone(),
+                                    force: a.force,
+                                };
+                                (id.to_string(), op)
+                            })
+                            .collect())
+                    },
+                )
+            }
             AddinCommand::Remove(a) => Operation::RemoveAddin {
-                identity: a.identity.clone(),
+                identity: a.identity.clone().expect("clap requires it"),
                 force: a.force,
             },
         };
@@ -230,11 +281,20 @@ pub mod room {
         #[arg(long)]
         pub presenter: Option<String>,
         /// Disabled (true) or enabled (false) rooms
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub disabled: Option<bool>,
         /// Rooms showing this add-in (name)
         #[arg(long)]
         pub addin: Option<String>,
+        /// Inherit or False
+        #[arg(long, value_parser = args::invitations)]
+        pub invitations: Option<RoomInvitations>,
+        /// `--filter` matches the description too
+        #[arg(long, value_parser = args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+        pub search_description: bool,
+        /// At most this many rooms (0: none)
+        #[arg(long)]
+        pub result_size: Option<usize>,
     }
 
     #[derive(Debug, Args)]
@@ -259,7 +319,7 @@ pub mod room {
         /// Inherit or False
         #[arg(long, value_parser = args::invitations, default_value = "Inherit")]
         pub invitations: RoomInvitations,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean, num_args = 0..=1, default_missing_value = "true", default_value = "false")]
         pub disabled: bool,
     }
 
@@ -285,7 +345,7 @@ pub mod room {
         pub addin: Option<String>,
         #[arg(long, value_parser = args::invitations)]
         pub invitations: Option<RoomInvitations>,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub disabled: Option<bool>,
         #[command(flatten)]
         pub members: args::Members,
@@ -297,8 +357,10 @@ pub mod room {
 
     #[derive(Debug, Args)]
     pub struct RemoveArgs {
-        #[arg(long, value_parser = args::object_id)]
-        pub identity: ObjectId,
+        #[arg(long, value_parser = args::object_id, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<ObjectId>,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
     }
 
     fn has(list: &[String], who: &str) -> bool {
@@ -308,25 +370,35 @@ pub mod room {
     }
 
     fn keeps(a: &GetArgs, id: &ObjectId, r: &Room) -> bool {
-        a.of.keeps(id)
-            && a.category.as_ref().is_none_or(|c| *c == r.category)
+        let pattern = args::pattern(&a.of.filter);
+        let described = || {
+            a.search_description && pattern.is_some_and(|f| store_cmd::wildcard(f, &r.description))
+        };
+        (a.of.keeps(id) || described())
+            && a.category
+                .as_ref()
+                .is_none_or(|c| same_name(c, &r.category))
+            && a.invitations.is_none_or(|i| i == r.invitations)
             && a.privacy.is_none_or(|p| p == r.privacy)
             && a.room_type.is_none_or(|t| t == r.room_type)
             && a.member.as_ref().is_none_or(|m| has(&r.members, m))
             && a.manager.as_ref().is_none_or(|m| has(&r.managers, m))
             && a.presenter.as_ref().is_none_or(|m| has(&r.presenters, m))
             && a.disabled.is_none_or(|d| d == r.disabled)
-            && a.addin.as_ref().is_none_or(|x| r.addin.as_ref() == Some(x))
+            && a.addin
+                .as_ref()
+                .is_none_or(|x| r.addin.as_deref().is_some_and(|y| same_name(x, y)))
     }
 
     pub fn run(cmd: &RoomCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             RoomCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.of.format, |s| {
+                return store_cmd::get(ctx, out, a.of.format, a.of.filter.as_deref(), |s| {
                     s.rooms
                         .iter()
                         .filter(|(id, r)| keeps(a, id, r))
                         .map(|(_, r)| r)
+                        .take(a.result_size.unwrap_or(usize::MAX))
                         .collect()
                 })
             }
@@ -359,8 +431,30 @@ pub mod room {
                 presenters: a.presenters.change(),
             },
             RoomCommand::Clear(a) => return crate::cli::message::clear(a, ctx, out),
+            RoomCommand::Remove(a) if a.pipe.selects() => {
+                return store_cmd::run_pipeline(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatRoom",
+                    a.pipe.yes,
+                    |s| {
+                        let ids = a.pipe.pick(&s.rooms, |k, _| k.name.clone())?;
+                        Ok(ids
+                            .into_iter()
+                            .map(|id| {
+                                (
+                                    id.to_string(),
+                                    Operation::RemoveRoom {
+                                        identity: id.clone(),
+                                    },
+                                )
+                            })
+                            .collect())
+                    },
+                )
+            }
             RoomCommand::Remove(a) => Operation::RemoveRoom {
-                identity: a.identity.clone(),
+                identity: a.identity.clone().expect("clap requires it"),
             },
         };
         store_cmd::run_cmdlet(ctx, out, op)
@@ -397,7 +491,7 @@ pub mod policy {
         /// `site:NAME` or `tag:NAME`
         #[arg(long, value_parser = args::scope)]
         pub identity: Scope,
-        #[arg(long, default_value_t = false)]
+        #[arg(long, value_parser = args::boolean, num_args = 0..=1, default_missing_value = "true", default_value = "false")]
         pub enable_persistent_chat: bool,
         #[arg(long, default_value = "")]
         pub description: String,
@@ -405,9 +499,10 @@ pub mod policy {
 
     #[derive(Debug, Args)]
     pub struct SetArgs {
-        #[arg(long, value_parser = args::scope)]
+        /// The policy (default: the global one, as the cmdlet's)
+        #[arg(long, value_parser = args::scope, default_value = "global")]
         pub identity: Scope,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub enable_persistent_chat: Option<bool>,
         #[arg(long)]
         pub description: Option<String>,
@@ -415,18 +510,24 @@ pub mod policy {
 
     #[derive(Debug, Args)]
     pub struct RemoveArgs {
-        #[arg(long, value_parser = args::scope)]
-        pub identity: Scope,
+        #[arg(long, value_parser = args::scope, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<Scope>,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
         /// Remove a tag policy even if it is granted (the grants go too)
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
         pub force: bool,
     }
 
     #[derive(Debug, Args)]
     pub struct GrantArgs {
-        /// The user's SIP URI
-        #[arg(long)]
-        pub identity: String,
+        /// The user: SIP URI, UPN, `DOMAIN\logon`, display name or distinguished name
+        #[arg(long, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<String>,
+        /// Grant to every user of the directory, or to those the filter selects as
+        /// `principal get` would (`Get-CsUser | Grant-CsPersistentChatPolicy`)
+        #[command(flatten)]
+        pub pipe: args::Pipe,
         /// The tag policy's name (without `tag:`); `$null` removes the assignment
         #[arg(long)]
         pub policy_name: String,
@@ -435,7 +536,9 @@ pub mod policy {
     pub fn run(cmd: &PolicyCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             PolicyCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.policies))
+                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
+                    a.pick(&s.policies)
+                })
             }
             PolicyCommand::New(a) => Operation::NewPolicy {
                 identity: a.identity.clone(),
@@ -447,14 +550,65 @@ pub mod policy {
                 enable_persistent_chat: a.enable_persistent_chat,
                 description: a.description.clone(),
             },
+            PolicyCommand::Remove(a) if a.pipe.selects() => {
+                return store_cmd::run_pipeline(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatPolicy",
+                    a.pipe.yes,
+                    |s| {
+                        let ids = a.pipe.pick(&s.policies, |k, _| k.to_string())?;
+                        Ok(ids
+                            .into_iter()
+                            .map(|id| {
+                                let op = Operation::RemovePolicy {
+                                    identity: id.clone(),
+                                    force: a.force,
+                                };
+                                (id.to_string(), op)
+                            })
+                            .collect())
+                    },
+                )
+            }
             PolicyCommand::Remove(a) => Operation::RemovePolicy {
-                identity: a.identity.clone(),
+                identity: a.identity.clone().expect("clap requires it"),
                 force: a.force,
             },
-            PolicyCommand::Grant(a) => Operation::GrantPolicy {
-                user: a.identity.clone(),
-                policy_name: (!args::is_null(&a.policy_name)).then(|| a.policy_name.clone()),
-            },
+            PolicyCommand::Grant(a) => {
+                let policy_name = (!args::is_null(&a.policy_name)).then(|| a.policy_name.clone());
+                if a.pipe.selects() {
+                    return store_cmd::run_pipeline(
+                        ctx,
+                        out,
+                        "Grant-CsPersistentChatPolicy",
+                        a.pipe.yes,
+                        |s| {
+                            let users = a.pipe.pick(&s.principals, |_, p| {
+                                p.display_name
+                                    .clone()
+                                    .or(p.sip_address.clone())
+                                    .unwrap_or_default()
+                            })?;
+                            Ok(users
+                                .into_iter()
+                                .filter_map(|k| s.principals[k].sip_address.clone())
+                                .map(|sip| {
+                                    let op = Operation::GrantPolicy {
+                                        user: sip.clone(),
+                                        policy_name: policy_name.clone(),
+                                    };
+                                    (sip, op)
+                                })
+                                .collect())
+                        },
+                    );
+                }
+                Operation::GrantPolicy {
+                    user: a.identity.clone().expect("clap requires it"),
+                    policy_name,
+                }
+            }
         };
         store_cmd::run_cmdlet(ctx, out, op)
     }
@@ -505,8 +659,9 @@ pub mod settings {
 
     #[derive(Debug, Args)]
     pub struct ComplianceArgs {
-        /// `global`, `site:NAME` or `service:PersistentChatServer:POOL_FQDN`
-        #[arg(long, value_parser = args::scope)]
+        /// `global`, `site:NAME` or `service:PersistentChatServer:POOL_FQDN` (Set- defaults to
+        /// `global`, as the cmdlet's)
+        #[arg(long, value_parser = args::scope, default_value = "global")]
         pub identity: Scope,
         #[arg(long)]
         pub adapter_type: Option<String>,
@@ -517,13 +672,13 @@ pub mod settings {
         /// `[d.]hh:mm:ss`, 1 minute to 30 days
         #[arg(long, value_parser = args::timespan)]
         pub run_interval: Option<TimeSpan>,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub one_chat_room_per_output_file: Option<bool>,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub add_chat_room_details: Option<bool>,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub add_user_details: Option<bool>,
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean)]
         pub create_file_attachments_manifest: Option<bool>,
         #[arg(long)]
         pub custom_configuration: Option<String>,
@@ -531,8 +686,9 @@ pub mod settings {
 
     #[derive(Debug, Args)]
     pub struct ConfigurationArgs {
-        /// `global`, `site:NAME` or `service:PersistentChatServer:POOL_FQDN`
-        #[arg(long, value_parser = args::scope)]
+        /// `global`, `site:NAME` or `service:PersistentChatServer:POOL_FQDN` (Set- defaults to
+        /// `global`, as the cmdlet's)
+        #[arg(long, value_parser = args::scope, default_value = "global")]
         pub identity: Scope,
         /// 1 to 500
         #[arg(long)]
@@ -575,7 +731,9 @@ pub mod settings {
     pub fn run_compliance(cmd: &ComplianceCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             ComplianceCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.compliance_configurations))
+                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
+                    a.pick(&s.compliance_configurations)
+                })
             }
             ComplianceCommand::New(a) => Operation::NewComplianceConfiguration {
                 identity: a.identity.clone(),
@@ -599,7 +757,9 @@ pub mod settings {
     ) -> Outcome {
         let op = match cmd {
             ConfigurationCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.configurations))
+                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
+                    a.pick(&s.configurations)
+                })
             }
             ConfigurationCommand::New(a) => Operation::NewConfiguration {
                 identity: a.identity.clone(),
@@ -647,6 +807,9 @@ pub mod topology {
         pub identity: Option<String>,
         #[arg(long)]
         pub persistent_chat_pool_fqdn: Option<String>,
+        /// Comparisons of properties, as the cmdlet takes them (`DisplayName -like 'Help*'`)
+        #[arg(long)]
+        pub filter: Option<String>,
         #[arg(long, value_enum, default_value_t = GetFormat::Table)]
         pub format: GetFormat,
     }
@@ -695,12 +858,14 @@ pub mod topology {
 
     #[derive(Debug, Args)]
     pub struct ActiveSetArgs {
-        #[arg(long, value_parser = args::service_id)]
+        /// The server collection: `PersistentChatServer:POOL_FQDN`, or `global` or a collection
+        /// name for the only pool (the default), or a server's FQDN for its pool
+        #[arg(long, value_parser = args::service_id, default_value = "global")]
         pub identity: ServiceId,
         #[command(flatten)]
         pub active_servers: args::ActiveServerList,
         /// Make the active servers inactive and the inactive ones active
-        #[arg(long)]
+        #[arg(long, value_parser = args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
         pub swap: bool,
     }
 
@@ -736,7 +901,7 @@ pub mod topology {
                     want.as_ref()
                         .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
                 };
-                return store_cmd::get(ctx, out, a.format, |s| {
+                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
                     s.endpoints
                         .values()
                         .filter(|e| {
@@ -764,7 +929,9 @@ pub mod topology {
     pub fn run_state(cmd: &StateCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             StateCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.states))
+                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
+                    a.pick(&s.states)
+                })
             }
             StateCommand::Set(a) => Operation::SetState {
                 identity: a.identity.clone(),
@@ -781,7 +948,9 @@ pub mod topology {
     ) -> Outcome {
         let op = match cmd {
             ActiveServerCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, |s| a.pick(&s.active_servers))
+                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
+                    a.pick(&s.active_servers)
+                })
             }
             ActiveServerCommand::Set(a) => Operation::SetActiveServer {
                 identity: a.identity.clone(),
@@ -795,7 +964,7 @@ pub mod topology {
     pub fn run_pool(cmd: &PoolCommand, ctx: &Context, out: &mut Output) -> Outcome {
         match cmd {
             PoolCommand::Get(a) => {
-                store_cmd::get(ctx, out, a.format, |s| s.pools.values().collect())
+                store_cmd::get(ctx, out, a.format, None, |s| s.pools.values().collect())
             }
             PoolCommand::Add(a) => {
                 let pool = Pool {

@@ -17,10 +17,54 @@ pub enum DataCommand {
     Import(ImportArgs),
 }
 
+/// The cmdlets' `-DBInstance` and `-DBName`: the database to read or write.
+#[derive(Debug, Args)]
+pub struct Database {
+    /// The store to use for this command (`sqlite://…`, `postgres://…`); a SQL Server instance
+    /// (`atl-sql-001.litwareinc.com\rtc`) is noted and pchat's own store is used
+    #[arg(long)]
+    pub db_instance: Option<String>,
+    /// Accepted for the cmdlet's sake; pchat's store holds one database
+    #[arg(long)]
+    pub db_name: Option<String>,
+}
+
+impl Database {
+    /// The store this command uses, and a note when the cmdlet's value cannot name one.
+    fn store(&self, ctx: &Context) -> (crate::store::StoreUrl, Option<String>) {
+        let mut note = self.db_name.as_ref().map(|n| {
+            format!("--db-name `{n}` is not used: a pchat store holds one Persistent Chat database")
+        });
+        let Some(instance) = &self.db_instance else {
+            return (ctx.store.clone(), note);
+        };
+        let is_url = instance.starts_with("sqlite:") || instance.contains("://");
+        match instance.parse::<crate::store::StoreUrl>() {
+            Ok(url) if is_url => (url, note),
+            _ => {
+                let text = format!(
+                    "--db-instance `{}` names a SQL Server instance, which pchat does not reach: \
+                     it uses its store {}",
+                    crate::store::mask(instance),
+                    ctx.store
+                );
+                note = Some(match note {
+                    Some(n) => format!("{text}\nnote: {n}"),
+                    None => text,
+                });
+                (ctx.store.clone(), note)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    #[arg(long)]
+    /// The archive to write (the cmdlet's -FileName)
+    #[arg(long = "file-name", visible_alias = "file")]
     pub file: PathBuf,
+    #[command(flatten)]
+    pub database: Database,
     /// All, User, Category, RoomDirectory or Content
     #[arg(long, value_parser = level, default_value = "All")]
     pub level: Level,
@@ -31,14 +75,17 @@ pub struct ExportArgs {
     #[arg(long)]
     pub start_date: Option<String>,
     /// Disable the exported rooms afterwards
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
     pub disable_exported_nodes: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    #[arg(long)]
+    /// The archive to read (the cmdlet's -FileName)
+    #[arg(long = "file-name", visible_alias = "file")]
     pub file: PathBuf,
+    #[command(flatten)]
+    pub database: Database,
     /// Overwrite objects that already exist
     #[arg(long)]
     pub force: bool,
@@ -66,7 +113,24 @@ fn failed(ctx: &Context, out: &mut Output, e: &DataError) -> Outcome {
     }
 }
 
+/// Opens the store the command's `--db-instance` names, or the context's.
+async fn open(
+    ctx: &Context,
+    url: &crate::store::StoreUrl,
+) -> Result<crate::store::Store, crate::store::StoreError> {
+    crate::store::Store::open_with(url, ctx.lock_timeout, ctx.timeouts).await
+}
+
 pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
+    let database = match cmd {
+        DataCommand::Export(a) => &a.database,
+        DataCommand::Import(a) => &a.database,
+    };
+    let (url, note) = database.store(ctx);
+    if let Some(note) = note {
+        out.stderr
+            .push_str(&format!("{}: {note}\n", ctx.stderr_style.bold("note")));
+    }
     match cmd {
         DataCommand::Export(a) => {
             let start_date = match a
@@ -89,7 +153,7 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 disable_exported_nodes: a.disable_exported_nodes,
             };
             let result = store_cmd::block_on(async {
-                let store = store_cmd::open(ctx).await?;
+                let store = open(ctx, &url).await?;
                 let bytes = data::export(&store, &opts).await;
                 store.close().await;
                 bytes
@@ -131,7 +195,7 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 ..Default::default()
             };
             let result = store_cmd::block_on(async {
-                let store = store_cmd::open(ctx).await?;
+                let store = open(ctx, &url).await?;
                 let done = data::import(&store, &bytes, a.force, limits, &ctx.progress).await;
                 store.close().await;
                 done

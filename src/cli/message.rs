@@ -70,10 +70,11 @@ pub struct RemoveArgs {
     /// All: every keyword; Or: any keyword; Exact: the filter as one phrase
     #[arg(long, value_parser = match_clause, default_value = "All")]
     pub match_clause: MatchClause,
-    #[arg(long)]
+    /// Match keywords with regard to case (a Boolean, as the cmdlet's: `--case-sensitive true`)
+    #[arg(long, value_parser = super::args::boolean, num_args = 0..=1, default_missing_value = "true", default_value = "false")]
     pub case_sensitive: bool,
     /// Delete the messages instead of replacing their text
-    #[arg(long, conflicts_with = "replace_message")]
+    #[arg(long, conflicts_with = "replace_message", value_parser = super::args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
     pub remove: bool,
     /// The text that replaces them (default: the service's notice)
     #[arg(long)]
@@ -82,8 +83,11 @@ pub struct RemoveArgs {
 
 #[derive(Debug, Args)]
 pub struct ClearArgs {
-    #[arg(long, value_parser = args::object_id)]
-    pub identity: ObjectId,
+    #[arg(long, value_parser = args::object_id, required_unless_present_any = ["all", "filter"])]
+    pub identity: Option<ObjectId>,
+    /// Clear every room, or those the filter selects (`Get-CsPersistentChatRoom | Clear-…`)
+    #[command(flatten)]
+    pub pipe: args::Pipe,
     /// Delete messages posted on or before this date (a bare date includes that whole day)
     #[arg(long)]
     pub end_date: String,
@@ -91,13 +95,22 @@ pub struct ClearArgs {
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// The room to test in
-    #[arg(long, value_parser = args::object_id)]
-    pub room: ObjectId,
+    /// The room to test in (default: the first room both users may take part in)
+    #[arg(long = "chat-room-uri", visible_alias = "room", value_parser = args::object_id)]
+    pub room: Option<ObjectId>,
     #[arg(long)]
     pub sender_sip_address: String,
     #[arg(long)]
     pub receiver_sip_address: String,
+    /// The Registrar pool the test users sign in to; accepted as the cmdlet's, pchat's store
+    /// is the service it tests
+    #[arg(long)]
+    pub target_fqdn: Option<String>,
+    /// The users' credentials (`$cred1`): accepted as the cmdlet's, pchat's store needs none
+    #[arg(long)]
+    pub sender_credential: Option<String>,
+    #[arg(long)]
+    pub receiver_credential: Option<String>,
 }
 
 /// A `-Filter` with something in it: a blank one (an unset `$KEYWORD` in a script) would match
@@ -145,6 +158,30 @@ fn no_room(ctx: &Context, out: &mut Output, message: &str, room: &ObjectId) -> O
     outcome
 }
 
+/// The dates a filter was understood to mean, said back (`3/1/2018` is March, not January).
+fn window(filter: &MessageFilter) -> String {
+    let day = |t: i64| {
+        let text = format_time(t);
+        text.strip_suffix("T00:00:00Z")
+            .map(|d| format!("{d} (UTC)"))
+            .unwrap_or(text)
+    };
+    // A bare end date is the day's last microsecond: say the day.
+    let end_day = |t: i64| {
+        let last = format_time(t);
+        match last.strip_suffix("T23:59:59.999999Z") {
+            Some(d) => format!("{d} (UTC)"),
+            None => last,
+        }
+    };
+    match (filter.start, filter.end) {
+        (Some(s), Some(e)) => format!(" posted from {} to {}", day(s), end_day(e)),
+        (Some(s), None) => format!(" posted on or after {}", day(s)),
+        (None, Some(e)) => format!(" posted on or before {}", end_day(e)),
+        (None, None) => String::new(),
+    }
+}
+
 fn date(s: &Option<String>, end: DayEnd) -> Result<Option<i64>, String> {
     s.as_deref().map(|d| parse_time(d, end)).transpose()
 }
@@ -186,8 +223,9 @@ fn act_on(
                 "removed"
             };
             out.stdout.push_str(&format!(
-                "{cmdlet}: {verb} {} in room `{room}` (store revision {revision})\n",
-                crate::plural(n as usize, "message")
+                "{cmdlet}: {verb} {} in room `{room}`{} (store revision {revision})\n",
+                crate::plural(n as usize, "message"),
+                window(&filter)
             ));
             Outcome::Success
         }
@@ -210,14 +248,82 @@ pub fn clear(a: &ClearArgs, ctx: &Context, out: &mut Output) -> Outcome {
         end: Some(end),
         ..MessageFilter::default()
     };
-    act_on(
-        ctx,
-        out,
-        "Clear-CsPersistentChatRoom",
-        &a.identity,
-        filter,
-        None,
-    )
+    match &a.identity {
+        Some(room) if !a.pipe.selects() => {
+            act_on(ctx, out, "Clear-CsPersistentChatRoom", room, filter, None)
+        }
+        _ => clear_selected(a, ctx, out, filter),
+    }
+}
+
+/// `Get-CsPersistentChatRoom … | Clear-CsPersistentChatRoom`: the rooms a selection picks,
+/// cleared in one transaction; without `--yes`, only how many and which.
+fn clear_selected(
+    a: &ClearArgs,
+    ctx: &Context,
+    out: &mut Output,
+    filter: MessageFilter,
+) -> Outcome {
+    const CMDLET: &str = "Clear-CsPersistentChatRoom";
+    let pick = |s: &crate::model::DesiredState| -> Result<Vec<ObjectId>, String> {
+        let ids = a.pipe.pick(&s.rooms, |k, _| k.name.clone())?;
+        Ok(ids.into_iter().cloned().collect())
+    };
+    let result = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let mut tx = store.write().await?;
+        let state = tx.read_state().await?;
+        let rooms = match pick(&state) {
+            Ok(r) => r,
+            Err(e) => {
+                tx.finish().await?;
+                store.close().await;
+                return Ok(Err(e));
+            }
+        };
+        let mut ids = Vec::new();
+        for room in &rooms {
+            if let Some(messages) = tx.messages(Some(room), None).await? {
+                ids.extend(messages.iter().filter(|m| filter.matches(m)).map(|m| m.id));
+            }
+        }
+        if !a.pipe.yes {
+            tx.finish().await?;
+            store.close().await;
+            return Ok(Ok((rooms, ids.len() as u64, None)));
+        }
+        let n = tx.delete_messages(&ids).await?;
+        let revision = tx.commit_write().await?;
+        store.close().await;
+        Ok::<_, StoreError>(Ok((rooms, n, Some(revision))))
+    });
+    match result {
+        Ok(Err(e)) => fail(ctx, out, &e),
+        Ok(Ok((rooms, n, None))) => {
+            let names: Vec<String> = rooms.iter().take(20).map(|r| r.to_string()).collect();
+            out.stderr.push_str(&format!(
+                "{}: {CMDLET} would remove {} from {}{}{}; nothing was changed\n  {}: add --yes \
+                 to do it, in one transaction\n",
+                ctx.stderr_style.red("error"),
+                crate::plural(n as usize, "message"),
+                crate::plural(rooms.len(), "room"),
+                if rooms.is_empty() { "" } else { ": " },
+                names.join(", "),
+                ctx.stderr_style.bold("help"),
+            ));
+            Outcome::Refused
+        }
+        Ok(Ok((rooms, n, Some(revision)))) => {
+            out.stdout.push_str(&format!(
+                "{CMDLET}: removed {} from {}{} (store revision {revision})\n",
+                crate::plural(n as usize, "message"),
+                crate::plural(rooms.len(), "room"),
+                window(&filter)
+            ));
+            Outcome::Success
+        }
+        Err(e) => store_cmd::store_failed(ctx, out, &e),
+    }
 }
 
 pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
@@ -391,29 +497,50 @@ fn test(a: &TestArgs, ctx: &Context, out: &mut Output) -> Outcome {
         let store = store_cmd::open(ctx).await?;
         let mut tx = store.write().await?;
         let state = tx.read_state().await?;
-        let verdict = match state.rooms.get(&a.room) {
-            None => Err(format!("room `{}` does not exist", a.room)),
-            Some(r) if r.disabled => Err(format!("room `{}` is disabled", a.room)),
-            Some(r) => match unfit(&state, &a.room, r, &a.sender_sip_address, "sender")
-                .or_else(|| unfit(&state, &a.room, r, &a.receiver_sip_address, "receiver"))
+        let judge = |room: &ObjectId| match state.rooms.get(room) {
+            None => Err(format!("room `{room}` does not exist")),
+            Some(r) if r.disabled => Err(format!("room `{room}` is disabled")),
+            Some(r) => match unfit(&state, room, r, &a.sender_sip_address, "sender")
+                .or_else(|| unfit(&state, room, r, &a.receiver_sip_address, "receiver"))
             {
                 Some(why) => Err(why),
-                None => Ok(()),
+                None => Ok(room.clone()),
             },
         };
-        if let Err(why) = verdict {
-            tx.finish().await?;
-            return Ok(Err(why));
-        }
+        // Without a room, the service picks one both test users may take part in.
+        let verdict = match &a.room {
+            Some(room) => judge(room),
+            None => state
+                .rooms
+                .keys()
+                .find_map(|room| judge(room).ok())
+                .ok_or_else(|| {
+                    let why = state
+                        .rooms
+                        .keys()
+                        .next()
+                        .map(|first| judge(first).unwrap_err())
+                        .unwrap_or_else(|| "no room exists".into());
+                    format!("no room both test users may take part in ({why})")
+                }),
+        };
+        let room = match verdict {
+            Ok(room) => room,
+            Err(why) => {
+                tx.finish().await?;
+                return Ok(Err(why));
+            }
+        };
+        let a_room = &room;
         // Post, read back as the receiver would, and take the probe away again: the test leaves
         // no trace in the room.
         let nonce = format!("pchat test message {}", now_micros());
         let posted = Instant::now();
         let id = tx
-            .post_message(&a.room, &a.sender_sip_address, now_micros(), &nonce)
+            .post_message(a_room, &a.sender_sip_address, now_micros(), &nonce)
             .await?;
         let seen = tx
-            .messages(Some(&a.room), None)
+            .messages(Some(a_room), None)
             .await?
             .unwrap_or_default()
             .iter()
@@ -422,16 +549,16 @@ fn test(a: &TestArgs, ctx: &Context, out: &mut Output) -> Outcome {
         tx.finish().await?;
         store.close().await;
         Ok::<_, StoreError>(if seen {
-            Ok(latency)
+            Ok((latency, room))
         } else {
             Err("the receiver could not read the message back".to_string())
         })
     });
     match result {
-        Ok(Ok(latency)) => {
+        Ok(Ok((latency, room))) => {
             out.stdout.push_str(&format!(
                 "Test-CsPersistentChatMessage: Success (room `{}`, latency {:.1} ms, total {:.1} ms)\n",
-                a.room,
+                room,
                 latency.as_secs_f64() * 1000.0,
                 started.elapsed().as_secs_f64() * 1000.0
             ));

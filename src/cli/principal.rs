@@ -36,7 +36,8 @@ pub struct GetArgs {
     /// A SIP URI or distinguished name
     #[arg(long)]
     pub identity: Option<String>,
-    /// SIP URI, DN or display name matching this pattern (`*` and `?` wildcards)
+    /// SIP URI, DN or display name matching this pattern (`*` and `?` wildcards), or
+    /// comparisons of properties as the cmdlet takes them: `SipAddress -eq "sip:kim@…"`
     #[arg(long)]
     pub filter: Option<String>,
     /// Only principals under this organizational unit
@@ -51,12 +52,21 @@ pub struct GetArgs {
 
 #[derive(Debug, Args)]
 pub struct EligibleArgs {
-    /// The category, `POOL_FQDN\NAME`
-    #[arg(long, value_parser = args::object_id, required_unless_present = "room", conflicts_with = "room")]
-    pub category: Option<ObjectId>,
-    /// The room, `POOL_FQDN\NAME` (its category decides)
-    #[arg(long, value_parser = args::object_id)]
-    pub room: Option<ObjectId>,
+    /// The category: its name (in the only pool, or `--persistent-chat-pool-fqdn`'s) or
+    /// `POOL_FQDN\NAME`
+    #[arg(long, required_unless_present = "room", conflicts_with = "room")]
+    pub category: Option<String>,
+    /// The room, by name or `POOL_FQDN\NAME` (its category decides)
+    #[arg(long)]
+    pub room: Option<String>,
+    #[arg(long)]
+    pub persistent_chat_pool_fqdn: Option<String>,
+    /// Only users whose SIP address matches this pattern (`*smith*`)
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// At most this many users
+    #[arg(long)]
+    pub result_size: Option<usize>,
     #[arg(long, value_enum, default_value_t = GetFormat::Table)]
     pub format: GetFormat,
 }
@@ -86,44 +96,64 @@ struct UserRow {
 pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
     match cmd {
         PrincipalCommand::Import(a) => import(a, ctx, out),
-        PrincipalCommand::Get(a) => store_cmd::get(ctx, out, a.format, |state| {
-            let ou = a.ou.as_deref().map(key);
-            state
-                .principals
-                .iter()
-                .filter(|(k, p)| {
-                    a.identity.as_ref().is_none_or(|i| {
-                        let i = key(i);
-                        **k == i || p.distinguished_name.as_deref().map(key) == Some(i)
-                    }) && a.filter.as_ref().is_none_or(|f| {
-                        [
-                            p.sip_address.as_deref(),
-                            p.distinguished_name.as_deref(),
-                            p.display_name.as_deref(),
-                        ]
-                        .into_iter()
-                        .flatten()
-                        .any(|t| store_cmd::wildcard(f, t))
-                    }) && ou.as_ref().is_none_or(|ou| {
-                        p.distinguished_name
-                            .as_deref()
-                            .map(key)
-                            .is_some_and(|dn| dn.ends_with(&format!(",{ou}")))
+        PrincipalCommand::Get(a) => {
+            store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |state| {
+                let ou = a.ou.as_deref().map(key);
+                state
+                    .principals
+                    .iter()
+                    .filter(|(k, p)| {
+                        a.identity.as_ref().is_none_or(|i| {
+                            let i = key(i);
+                            **k == i || p.distinguished_name.as_deref().map(key) == Some(i)
+                        }) && args::pattern(&a.filter).is_none_or(|f| {
+                            [
+                                p.sip_address.as_deref(),
+                                p.distinguished_name.as_deref(),
+                                p.display_name.as_deref(),
+                            ]
+                            .into_iter()
+                            .flatten()
+                            .any(|t| store_cmd::wildcard(f, t))
+                        }) && ou.as_ref().is_none_or(|ou| {
+                            p.distinguished_name
+                                .as_deref()
+                                .map(key)
+                                .is_some_and(|dn| dn.ends_with(&format!(",{ou}")))
+                        })
                     })
-                })
-                .map(|(_, p)| p)
-                .take(a.result_size.unwrap_or(usize::MAX))
-                .collect()
-        }),
+                    .map(|(_, p)| p)
+                    .take(a.result_size.unwrap_or(usize::MAX))
+                    .collect()
+            })
+        }
         PrincipalCommand::Eligible(a) => store_cmd::with_state(ctx, out, |state, out| {
+            // The cmdlet names the category or room by name, in a pool.
+            let id = |name: &str| -> ObjectId {
+                name.parse().unwrap_or_else(|_| {
+                    let pool = state
+                        .resolve_pool(a.persistent_chat_pool_fqdn.as_deref())
+                        .unwrap_or_default();
+                    ObjectId::new(pool, name)
+                })
+            };
             let (users, what) = match (&a.category, &a.room) {
                 (Some(c), _) => (
-                    access::eligible_for_category(state, c),
-                    format!("category `{c}`"),
+                    access::eligible_for_category(state, &id(c)),
+                    format!("category `{}`", id(c)),
                 ),
-                (_, Some(r)) => (access::eligible_for_room(state, r), format!("room `{r}`")),
+                (_, Some(r)) => (
+                    access::eligible_for_room(state, &id(r)),
+                    format!("room `{}`", id(r)),
+                ),
                 (None, None) => unreachable!("clap requires one of them"),
             };
+            let users = users.map(|u| {
+                u.into_iter()
+                    .filter(|k| args::pattern(&a.filter).is_none_or(|f| store_cmd::wildcard(f, k)))
+                    .take(a.result_size.unwrap_or(usize::MAX))
+                    .collect::<Vec<_>>()
+            });
             let Some(users) = users else {
                 out.stderr.push_str(&format!(
                     "{}: {what} does not exist\n",

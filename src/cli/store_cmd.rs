@@ -67,22 +67,31 @@ fn describe(t: &Touched) -> String {
 
 /// Runs one cmdlet and reports it: a line per changed object on stdout, warnings on stderr.
 pub fn run_cmdlet(ctx: &Context, out: &mut Output, op: Operation) -> Outcome {
+    let cmdlet = op.cmdlet();
     let result = block_on(async {
         let store = open(ctx).await?;
         let done = imperative::run(&store, &op).await;
         store.close().await;
         done
     });
+    report(ctx, out, cmdlet, result)
+}
+
+fn report(
+    ctx: &Context,
+    out: &mut Output,
+    cmdlet: &str,
+    result: Result<imperative::Done, imperative::CmdletError>,
+) -> Outcome {
     match result {
         Ok(done) => {
             if done.touched.is_empty() {
                 out.stdout
-                    .push_str(&format!("{}: nothing to change\n", op.cmdlet()));
+                    .push_str(&format!("{cmdlet}: nothing to change\n"));
             }
             for t in &done.touched {
                 out.stdout.push_str(&format!(
-                    "{}: {} (store revision {})\n",
-                    op.cmdlet(),
+                    "{cmdlet}: {} (store revision {})\n",
                     describe(t),
                     done.revision
                 ));
@@ -102,6 +111,104 @@ pub fn run_cmdlet(ctx: &Context, out: &mut Output, op: Operation) -> Outcome {
     }
 }
 
+/// Runs `cmdlet` on every object `select` names, in one transaction. Without `--yes` it only
+/// says how many objects it would change, and which, and refuses (exit 3).
+pub fn run_pipeline(
+    ctx: &Context,
+    out: &mut Output,
+    cmdlet: &'static str,
+    yes: bool,
+    select: impl Fn(&crate::model::DesiredState) -> Result<Vec<(String, Operation)>, String>,
+) -> Outcome {
+    if !yes {
+        let state = match read_state(ctx) {
+            Ok(s) => s,
+            Err(e) => return store_failed(ctx, out, &e),
+        };
+        return match select(&state) {
+            Err(e) => {
+                out.stderr
+                    .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
+                Outcome::Failed
+            }
+            Ok(picked) => {
+                let shown: Vec<&str> = picked.iter().take(20).map(|(n, _)| n.as_str()).collect();
+                let more = picked.len().saturating_sub(shown.len());
+                out.stderr.push_str(&format!(
+                    "{}: {cmdlet} would act on {}{}{}{}; nothing was changed\n  {}: add --yes to \
+                     do it, in one transaction\n",
+                    ctx.stderr_style.red("error"),
+                    crate::plural(picked.len(), "object"),
+                    if picked.is_empty() { "" } else { ": " },
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    },
+                    ctx.stderr_style.bold("help"),
+                ));
+                Outcome::Refused
+            }
+        };
+    }
+    let mut count = 0;
+    let result = block_on(async {
+        let store = open(ctx).await?;
+        let done = imperative::run_each(&store, cmdlet, |state| {
+            let picked = select(state)?;
+            count = picked.len();
+            Ok(picked.into_iter().map(|(_, op)| op).collect())
+        })
+        .await;
+        store.close().await;
+        done
+    });
+    let outcome = report(ctx, out, cmdlet, result);
+    if matches!(outcome, Outcome::Success) {
+        out.stdout.push_str(&format!(
+            "{cmdlet}: {} selected, in one transaction\n",
+            crate::plural(count, "object")
+        ));
+    }
+    outcome
+}
+
+/// The objects of a `get` selection that a `--filter` written as comparisons keeps (a name
+/// pattern was applied by the selection already).
+pub fn narrow<'s, T: crate::model::Object>(
+    items: Vec<&'s T>,
+    filter: Option<&str>,
+) -> Result<Vec<&'s T>, String> {
+    narrow_with(items, filter, |x| *x)
+}
+
+/// `narrow` of anything that leads to an object (`object` finds it).
+pub fn narrow_with<X, T: crate::model::Object>(
+    mut items: Vec<X>,
+    filter: Option<&str>,
+    object: impl Fn(&X) -> &T,
+) -> Result<Vec<X>, String> {
+    use crate::model::opath;
+    let Some(f) = filter.filter(|f| opath::is_opath(f)) else {
+        return Ok(items);
+    };
+    let f = opath::Filter::parse(f)?;
+    let desc = T::KIND.desc();
+    let known = std::iter::once("identity").chain(desc.fields.iter().map(|f| f.yaml));
+    f.check_properties(known)?;
+    items.retain(|item| {
+        let x = object(item);
+        let mut v = serde_json::to_value(x).unwrap_or_default();
+        if let Some(m) = v.as_object_mut() {
+            m.entry("identity")
+                .or_insert_with(|| serde_json::Value::String(x.identity()));
+        }
+        f.matches(&v)
+    });
+    Ok(items)
+}
+
 /// Reads the live state for a `get`.
 pub fn read_state(ctx: &Context) -> Result<crate::model::DesiredState, StoreError> {
     block_on(async {
@@ -115,17 +222,25 @@ pub fn read_state(ctx: &Context) -> Result<crate::model::DesiredState, StoreErro
 /// Reads the live state and prints the objects `select` picks from it: a table of the kind's
 /// identity and the fields its description shows, or the objects as JSON/YAML, each with its
 /// `identity` first as the cmdlets' objects have it.
+///
+/// `filter` is the command's `--filter`: written as a comparison (`SipAddress -eq "sip:…"`), it
+/// is judged on each listed object's fields (`select` leaves it alone: `args::pattern`); a
+/// filter that cannot be read, or names a property the objects lack, is an error.
 pub fn get<T: crate::model::Object>(
     ctx: &Context,
     out: &mut Output,
     format: GetFormat,
+    filter: Option<&str>,
     select: impl FnOnce(&crate::model::DesiredState) -> Vec<&T>,
 ) -> Outcome {
     let state = match read_state(ctx) {
         Ok(s) => s,
         Err(e) => return store_failed(ctx, out, &e),
     };
-    let items = select(&state);
+    let items = match narrow(select(&state), filter) {
+        Ok(items) => items,
+        Err(e) => return filter_failed(ctx, out, &e),
+    };
     let desc = T::KIND.desc();
     // A kind named by one field (an endpoint's SIP address, a pool's FQDN) shows it once, as
     // its identity.
@@ -151,6 +266,14 @@ pub fn get<T: crate::model::Object>(
     let headers = headers.iter().map(String::as_str).collect();
     print_with(out, format, &items, (&identity, wrap), headers, row);
     Outcome::Success
+}
+
+fn filter_failed(ctx: &Context, out: &mut Output, e: &str) -> Outcome {
+    out.stderr.push_str(&format!(
+        "{}: --filter: {e}\n",
+        ctx.stderr_style.red("error")
+    ));
+    Outcome::Failed
 }
 
 /// A table column: its header and how to show an object in it.
@@ -324,28 +447,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 const MAX_WAIT_SECS: f64 = 86_400.0;
 
 /// `*` matches any run of characters (as the cmdlets' -Filter does), without regard to case.
-pub fn wildcard(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let t: Vec<char> = text.to_lowercase().chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == t[ti] || p[pi] == '?') {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
+pub use crate::model::opath::wildcard;
 
 #[cfg(test)]
 mod tests {

@@ -131,7 +131,10 @@ pub struct ImportSummary {
 }
 
 fn in_scope(scope: &[String], id: &ObjectId) -> bool {
-    scope.is_empty() || scope.iter().any(|s| *s == id.name || *s == id.to_string())
+    scope.is_empty()
+        || scope
+            .iter()
+            .any(|s| same_name(s, &id.name) || same_name(s, &id.to_string()))
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {

@@ -84,6 +84,7 @@ impl Keyed for Room {
         } else {
             self.persistent_chat_pool_fqdn = state.room_pool(self);
         }
+        state.settle_room_refs(self);
         ObjectId::new(
             self.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
             self.name.clone(),
@@ -261,7 +262,7 @@ impl DesiredState {
         let mut pools = self
             .categories
             .keys()
-            .filter(|id| id.name == room.category && !id.pool.is_empty())
+            .filter(|id| same_name(&id.name, &room.category) && !id.pool.is_empty())
             .map(|id| &id.pool);
         match (pools.next(), pools.next()) {
             (Some(p), None) => Some(p.clone()),
@@ -289,6 +290,25 @@ impl DesiredState {
                 }
             }
             None => *field = self.resolve_pool(None),
+        }
+    }
+
+    /// A room names its category and add-in as they are spelt where they are declared (names
+    /// match without regard to case, as on the service), so every later comparison and the
+    /// store's lookups by name see one spelling.
+    pub fn settle_room_refs(&self, room: &mut Room) {
+        let pool = room.persistent_chat_pool_fqdn.clone().unwrap_or_default();
+        let key = ObjectId::new(pool, std::mem::take(&mut room.category));
+        room.category = match self.categories.get_key_value(&key) {
+            Some((k, _)) => k.name.clone(),
+            None => key.name,
+        };
+        if let Some(addin) = room.addin.take() {
+            let key = ObjectId::new(key.pool, addin);
+            room.addin = Some(match self.addins.get_key_value(&key) {
+                Some((k, _)) => k.name.clone(),
+                None => key.name,
+            });
         }
     }
 

@@ -1,11 +1,52 @@
 //! Identities: `POOL_FQDN\NAME` for pool-scoped objects and the service's scope identities
 //! (`global`, `site:NAME`, `tag:NAME`, `service:PersistentChatServer:POOL_FQDN`).
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-/// The identity of a pool-scoped object (category, room, add-in): `POOL_FQDN\NAME`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Names compare as the service's SQL store compares them: without regard to case
+/// (`…\HelpDesk` and `…\helpdesk` are one category). Names keep the spelling they were given.
+pub fn fold_cmp(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a
+            .bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
+}
+
+/// Whether two names are the same name to the service (case aside).
+pub fn same_name(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    fold_cmp(a, b) == Ordering::Equal
+}
+
+/// A name as the key the service compares (lower case).
+pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
+    }
+}
+
+fn hash_folded<H: Hasher>(s: &str, h: &mut H) {
+    for c in s.chars().flat_map(char::to_lowercase) {
+        h.write_u32(c as u32);
+    }
+    h.write_u8(0xff);
+}
+
+/// The identity of a pool-scoped object (category, room, add-in): `POOL_FQDN\NAME`. Two
+/// identities are equal when they differ only in case, as on the service.
+#[derive(Debug, Clone)]
 pub struct ObjectId {
     pub pool: String,
     pub name: String,
@@ -17,6 +58,33 @@ impl ObjectId {
             pool: pool.into(),
             name: name.into(),
         }
+    }
+}
+
+impl PartialEq for ObjectId {
+    fn eq(&self, other: &Self) -> bool {
+        same_name(&self.name, &other.name) && same_name(&self.pool, &other.pool)
+    }
+}
+
+impl Eq for ObjectId {}
+
+impl Ord for ObjectId {
+    fn cmp(&self, other: &Self) -> Ordering {
+        fold_cmp(&self.pool, &other.pool).then_with(|| fold_cmp(&self.name, &other.name))
+    }
+}
+
+impl PartialOrd for ObjectId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Hash for ObjectId {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        hash_folded(&self.pool, h);
+        hash_folded(&self.name, h);
     }
 }
 
@@ -43,8 +111,8 @@ impl FromStr for ObjectId {
 /// The prefix of a Persistent Chat service identity, as the service prints it.
 pub const SERVICE_PREFIX: &str = "PersistentChatServer:";
 
-/// A scope identity: where a policy or a setting applies.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A scope identity: where a policy or a setting applies. Names compare without regard to case.
+#[derive(Debug, Clone)]
 pub enum Scope {
     /// `global`: applies everywhere not covered by a narrower scope; always exists.
     Global,
@@ -68,6 +136,47 @@ impl Scope {
     }
 }
 
+impl Scope {
+    fn rank(&self) -> (u8, &str) {
+        match self {
+            Scope::Global => (0, ""),
+            Scope::Site(n) => (1, n),
+            Scope::Tag(n) => (2, n),
+            Scope::Service(p) => (3, p),
+        }
+    }
+}
+
+impl PartialEq for Scope {
+    fn eq(&self, other: &Self) -> bool {
+        let ((a, x), (b, y)) = (self.rank(), other.rank());
+        a == b && same_name(x, y)
+    }
+}
+
+impl Eq for Scope {}
+
+impl Ord for Scope {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let ((a, x), (b, y)) = (self.rank(), other.rank());
+        a.cmp(&b).then_with(|| fold_cmp(x, y))
+    }
+}
+
+impl PartialOrd for Scope {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Hash for Scope {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let (rank, name) = self.rank();
+        h.write_u8(rank);
+        hash_folded(name, h);
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -81,29 +190,33 @@ impl fmt::Display for Scope {
 
 impl FromStr for Scope {
     type Err = String;
+    /// The forms the cmdlets take: `global` (any case), `site:NAME`, `tag:NAME`,
+    /// `service:PersistentChatServer:POOL`, and a bare NAME for a per-user policy (`tag:NAME`),
+    /// as the help pages write it (`-Identity RedmondPersistentChatPolicy`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || {
-            let hint = if s.eq_ignore_ascii_case("global") {
-                " (did you mean `global`?)".to_string()
-            } else {
-                String::new()
-            };
             format!(
-                "invalid scope identity `{s}`: expected `global`, `site:NAME`, `tag:NAME` or \
-                 `service:PersistentChatServer:POOL_FQDN`{hint}"
+                "invalid scope identity `{s}`: expected `global`, `site:NAME`, `tag:NAME` (or a \
+                 bare NAME) or `service:PersistentChatServer:POOL_FQDN`"
             )
         };
-        if s == "global" {
+        if s.eq_ignore_ascii_case("global") {
             return Ok(Scope::Global);
         }
-        let (prefix, rest) = s.split_once(':').ok_or_else(bad)?;
+        let Some((prefix, rest)) = s.split_once(':') else {
+            // A bare name is a per-user policy's.
+            if s.trim().is_empty() || s != s.trim() || s.contains('\\') {
+                return Err(bad());
+            }
+            return Ok(Scope::Tag(s.to_string()));
+        };
         if rest.trim().is_empty() || rest != rest.trim() {
             return Err(bad());
         }
-        match prefix {
+        match prefix.to_ascii_lowercase().as_str() {
             "site" => Ok(Scope::Site(rest.to_string())),
             "tag" => Ok(Scope::Tag(rest.to_string())),
-            "service" => match rest.strip_prefix(SERVICE_PREFIX) {
+            "service" => match strip_prefix_nocase(rest, SERVICE_PREFIX) {
                 Some(pool) if !pool.is_empty() => Ok(Scope::Service(pool.to_string())),
                 _ => Err(bad()),
             },
@@ -112,13 +225,46 @@ impl FromStr for Scope {
     }
 }
 
-text_type!(Scope, "A scope identity: `global`, `site:NAME`, `tag:NAME` (policies only) or `service:PersistentChatServer:POOL_FQDN` (settings only).", "^(global|site:\\S.*|tag:\\S.*|service:PersistentChatServer:\\S+)$");
+/// `s` without `prefix`, the prefix matched without regard to ASCII case.
+fn strip_prefix_nocase<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+text_type!(Scope, "A scope identity: `global`, `site:NAME`, `tag:NAME` or a bare NAME (per-user policies only) or `service:PersistentChatServer:POOL_FQDN` (settings only); names compare without regard to case.", "^([Ss][Ii][Tt][Ee]:\\S.*|[Tt][Aa][Gg]:\\S.*|[Ss][Ee][Rr][Vv][Ii][Cc][Ee]:[Pp][Ee][Rr][Ss][Ii][Ss][Tt][Ee][Nn][Tt][Cc][Hh][Aa][Tt][Ss][Ee][Rr][Vv][Ee][Rr]:\\S+|[^:\\s\\\\][^:\\\\]*)$");
 
 /// The identity of a pool's Persistent Chat service, as `Get-CsPersistentChatState` prints it
 /// (`PersistentChatServer:POOL_FQDN`); `service:PersistentChatServer:POOL_FQDN` is accepted too.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone)]
 pub struct ServiceId {
     pub pool: String,
+}
+
+impl PartialEq for ServiceId {
+    fn eq(&self, other: &Self) -> bool {
+        same_name(&self.pool, &other.pool)
+    }
+}
+
+impl Eq for ServiceId {}
+
+impl Ord for ServiceId {
+    fn cmp(&self, other: &Self) -> Ordering {
+        fold_cmp(&self.pool, &other.pool)
+    }
+}
+
+impl PartialOrd for ServiceId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Hash for ServiceId {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        hash_folded(&self.pool, h);
+    }
 }
 
 impl fmt::Display for ServiceId {
@@ -130,8 +276,8 @@ impl fmt::Display for ServiceId {
 impl FromStr for ServiceId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let rest = s.strip_prefix("service:").unwrap_or(s);
-        match rest.strip_prefix(SERVICE_PREFIX) {
+        let rest = strip_prefix_nocase(s, "service:").unwrap_or(s);
+        match strip_prefix_nocase(rest, SERVICE_PREFIX) {
             Some(pool) if !pool.is_empty() && !pool.contains(char::is_whitespace) => {
                 Ok(ServiceId {
                     pool: pool.to_string(),
@@ -144,7 +290,7 @@ impl FromStr for ServiceId {
     }
 }
 
-text_type!(ServiceId, "A pool's Persistent Chat service: `PersistentChatServer:POOL_FQDN` (or with a `service:` prefix).", "^(service:)?PersistentChatServer:\\S+$");
+text_type!(ServiceId, "A pool's Persistent Chat service: `PersistentChatServer:POOL_FQDN` (or with a `service:` prefix).", "^([Ss][Ee][Rr][Vv][Ii][Cc][Ee]:)?[Pp][Ee][Rr][Ss][Ii][Ss][Tt][Ee][Nn][Tt][Cc][Hh][Aa][Tt][Ss][Ee][Rr][Vv][Ee][Rr]:\\S+$");
 
 #[cfg(test)]
 mod tests {
@@ -163,12 +309,60 @@ mod tests {
     }
 
     #[test]
-    fn bad_scopes_are_refused_with_a_hint() {
-        assert!("Global"
-            .parse::<Scope>()
-            .unwrap_err()
-            .contains("did you mean `global`"));
+    fn scopes_take_the_help_pages_forms() {
+        assert_eq!("Global".parse::<Scope>().unwrap(), Scope::Global);
+        assert_eq!(
+            "RedmondPersistentChatPolicy".parse::<Scope>().unwrap(),
+            Scope::Tag("RedmondPersistentChatPolicy".into())
+        );
+        assert_eq!(
+            "Site:redmond".parse::<Scope>().unwrap(),
+            "site:Redmond".parse::<Scope>().unwrap()
+        );
+        assert_eq!(
+            "site:Redmond".parse::<Scope>().unwrap().to_string(),
+            "site:Redmond"
+        );
+    }
+
+    #[test]
+    fn identities_compare_without_case_and_keep_their_spelling() {
+        let a: ObjectId = r"atl.example.com\HelpDesk".parse().unwrap();
+        let b: ObjectId = r"ATL.example.com\helpdesk".parse().unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.cmp(&b), Ordering::Equal);
+        assert_ne!(a, r"atl.example.com\HelpDesk2".parse::<ObjectId>().unwrap());
+        assert_eq!(a.to_string(), r"atl.example.com\HelpDesk");
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(a.clone(), 1);
+        assert_eq!(map.get(&b), Some(&1));
+        let hash = |x: &ObjectId| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            x.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&a), hash(&b));
+        // Beyond ASCII too: the service's collation folds every letter.
+        assert!(same_name("Ärger", "äRGER"));
+        assert!(!same_name("Ärger", "Arger"));
+        assert_eq!(
+            "tag:Sales".parse::<Scope>().unwrap(),
+            "TAG:sales".parse::<Scope>().unwrap()
+        );
+        assert_eq!(
+            "PersistentChatServer:P.example.com"
+                .parse::<ServiceId>()
+                .unwrap(),
+            "persistentchatserver:p.EXAMPLE.com"
+                .parse::<ServiceId>()
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn bad_scopes_are_refused() {
         assert!("site:".parse::<Scope>().is_err());
+        assert!(" padded".parse::<Scope>().is_err());
         assert!("service:pool.example.com".parse::<Scope>().is_err());
         assert!("region:x".parse::<Scope>().is_err());
     }

@@ -124,18 +124,21 @@ pub enum DayEnd {
     End,
 }
 
-/// Parses a UTC date or date-time: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][Z]` (a space may stand
-/// for the `T`). A bare date means the start or the end of that day.
+/// Parses a UTC date or date-time as the cmdlets take one: ISO 8601 (`YYYY-MM-DD`,
+/// `YYYY-MM-DDTHH:MM[:SS][Z]`, a space may stand for the `T`) or PowerShell's invariant
+/// culture, as the help pages write dates (`3/1/2018` is March 1st; `3/1/2018 14:30`,
+/// `3/1/2018 2:30 PM`). A bare date means the start or the end of that day.
 pub fn parse_time(s: &str, bare: DayEnd) -> Result<i64, String> {
-    let bad = || format!("`{s}` is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)");
+    let bad = || {
+        format!(
+            "`{s}` is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS (UTC) or MM/DD/YYYY \
+             [HH:MM[:SS] [AM|PM]]"
+        )
+    };
     let t = s.trim().trim_end_matches('Z');
     let (date, time) = match t.split_once(['T', ' ']) {
-        Some((d, t)) => (d, Some(t)),
+        Some((d, t)) => (d, Some(t.trim())),
         None => (t, None),
-    };
-    let parts: Vec<&str> = date.split('-').collect();
-    let [y, m, d] = parts[..] else {
-        return Err(bad());
     };
     let num = |p: &str, lo: i64, hi: i64| -> Result<i64, String> {
         let n: i64 = p.parse().map_err(|_| bad())?;
@@ -145,7 +148,23 @@ pub fn parse_time(s: &str, bare: DayEnd) -> Result<i64, String> {
             Err(bad())
         }
     };
-    let (y, m, d) = (num(y, 1, 9999)?, num(m, 1, 12)?, num(d, 1, 31)?);
+    let (y, m, d) = if date.contains('/') {
+        // The invariant culture: month/day/year.
+        let parts: Vec<&str> = date.split('/').collect();
+        let [m, d, y] = parts[..] else {
+            return Err(bad());
+        };
+        if y.len() != 4 {
+            return Err(bad());
+        }
+        (num(y, 1, 9999)?, num(m, 1, 12)?, num(d, 1, 31)?)
+    } else {
+        let parts: Vec<&str> = date.split('-').collect();
+        let [y, m, d] = parts[..] else {
+            return Err(bad());
+        };
+        (num(y, 1, 9999)?, num(m, 1, 12)?, num(d, 1, 31)?)
+    };
     let days = days_from_civil(y, m, d);
     if civil_from_days(days) != (y, m, d) {
         return Err(format!(
@@ -159,11 +178,22 @@ pub fn parse_time(s: &str, bare: DayEnd) -> Result<i64, String> {
             DayEnd::End => base + MICROS_PER_DAY - 1,
         }),
         Some(clock) => {
+            // A 12-hour clock ends in AM or PM.
+            let (clock, half) = match clock.rsplit_once(' ') {
+                Some((c, h)) if h.eq_ignore_ascii_case("AM") => (c.trim(), Some(0)),
+                Some((c, h)) if h.eq_ignore_ascii_case("PM") => (c.trim(), Some(12)),
+                _ => (clock, None),
+            };
             let parts: Vec<&str> = clock.split(':').collect();
             let (h, mi, sec) = match parts[..] {
                 [h, mi] => (num(h, 0, 23)?, num(mi, 0, 59)?, 0),
                 [h, mi, sec] => (num(h, 0, 23)?, num(mi, 0, 59)?, num(sec, 0, 59)?),
                 _ => return Err(bad()),
+            };
+            let h = match half {
+                None => h,
+                Some(_) if !(1..=12).contains(&h) => return Err(bad()),
+                Some(offset) => h % 12 + offset,
             };
             Ok(base + ((h * 60 + mi) * 60 + sec) * 1_000_000)
         }
@@ -196,6 +226,38 @@ mod tests {
             sender: sender.into(),
             posted_at: parse_time(at, DayEnd::Start).unwrap(),
             body: body.into(),
+        }
+    }
+
+    #[test]
+    fn dates_as_the_help_pages_write_them() {
+        let iso = |t: &str| parse_time(t, DayEnd::Start).unwrap();
+        assert_eq!(parse_time("3/1/2018", DayEnd::Start), Ok(iso("2018-03-01")));
+        assert_eq!(
+            parse_time("4/1/2012", DayEnd::End),
+            Ok(iso("2012-04-02") - 1)
+        );
+        assert_eq!(
+            parse_time("12/31/2019 2:30 PM", DayEnd::Start),
+            Ok(iso("2019-12-31T14:30"))
+        );
+        assert_eq!(
+            parse_time("12/31/2019 12:05:09 AM", DayEnd::Start),
+            Ok(iso("2019-12-31T00:05:09"))
+        );
+        assert_eq!(
+            parse_time("1/2/2020 23:59", DayEnd::Start),
+            Ok(iso("2020-01-02T23:59"))
+        );
+        for bad in [
+            "13/1/2018",
+            "2/30/2018",
+            "3/1/18",
+            "3/1",
+            "1/1/2018 13:00 PM",
+            "1/1/2018 0:00 AM",
+        ] {
+            assert!(parse_time(bad, DayEnd::Start).is_err(), "{bad}");
         }
     }
 

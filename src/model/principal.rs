@@ -96,6 +96,99 @@ pub fn key_or_text(s: &str) -> String {
     principal_key(s).map_or_else(|_| s.to_string(), |(_, k)| k)
 }
 
+/// Finds the user a cmdlet's user identity names (a `UserIdParameter`): a SIP URI as it is,
+/// else, through the directory, a UPN (`kenmyer@litwareinc.com`, matched with the SIP
+/// address, which a UPN usually equals), `DOMAIN\\logon` (the logon name is the SIP address's
+/// user part, the domain its domain's first label), a distinguished name, or a display name
+/// (`*` wildcards allowed). Every match ignores case. Returns the user's SIP URI; none or
+/// several matches are an error that lists what was found.
+pub fn resolve_user<'a>(
+    principals: impl IntoIterator<Item = &'a Principal>,
+    text: &str,
+) -> Result<String, String> {
+    if principal_key(text).is_ok_and(|(k, _)| k == RefKind::Sip) {
+        return Ok(text.to_string());
+    }
+    let text = text.trim();
+    let users = principals
+        .into_iter()
+        .filter(|p| p.principal_type == PrincipalType::User && p.sip_address.is_some());
+    let sip = |p: &Principal| p.sip_address.clone().unwrap_or_default();
+    let (form, found): (&str, Vec<&Principal>) = if text.contains('=') {
+        let want = principal_key(text).map(|(_, k)| k.to_lowercase());
+        (
+            "distinguished name",
+            users
+                .filter(|p| {
+                    let dn = p.distinguished_name.as_deref().map(key_or_text);
+                    want.as_ref()
+                        .is_ok_and(|w| dn.is_some_and(|d| d.to_lowercase() == *w))
+                })
+                .collect(),
+        )
+    } else if let Some((domain, logon)) = text.split_once('\\') {
+        (
+            "logon name",
+            users
+                .filter(|p| {
+                    let s = sip(p);
+                    let (user, host) = s[4.min(s.len())..].rsplit_once('@').unwrap_or_default();
+                    let label = host.split('.').next().unwrap_or_default();
+                    user.eq_ignore_ascii_case(logon) && label.eq_ignore_ascii_case(domain)
+                })
+                .collect(),
+        )
+    } else if text.contains('@') && !text.contains(' ') {
+        let want = format!("sip:{text}");
+        (
+            "user principal name",
+            users
+                .filter(|p| sip(p).eq_ignore_ascii_case(&want))
+                .collect(),
+        )
+    } else {
+        (
+            "display name",
+            users
+                .filter(|p| {
+                    p.display_name
+                        .as_deref()
+                        .is_some_and(|d| super::opath::wildcard(text, d))
+                })
+                .collect(),
+        )
+    };
+    match found[..] {
+        [one] => Ok(sip(one)),
+        [] => Err(format!(
+            "no user in the directory has the {form} `{text}`: name the user by SIP URI \
+             (`sip:user@domain`) or import the directory (`principals:`)"
+        )),
+        ref many => {
+            let mut names: Vec<String> = many
+                .iter()
+                .map(|p| match &p.display_name {
+                    Some(d) => format!("{} ({d})", sip(p)),
+                    None => sip(p),
+                })
+                .collect();
+            names.sort();
+            let shown = names.len().min(10);
+            let more = names.len() - shown;
+            Err(format!(
+                "`{text}` names {} users: {}{}; name one by SIP URI",
+                many.len(),
+                names[..shown].join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ))
+        }
+    }
+}
+
 /// The comparison key of a DN known to be well formed.
 fn dn_key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -238,6 +331,50 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn users_are_found_as_the_cmdlets_name_them() {
+        let user = |sip: &str, name: &str, dn: &str| Principal {
+            principal_type: PrincipalType::User,
+            sip_address: Some(sip.into()),
+            distinguished_name: Some(dn.into()),
+            display_name: Some(name.into()),
+            site: None,
+            enabled: true,
+            members: vec![],
+        };
+        let dir = [
+            user(
+                "sip:kenmyer@litwareinc.com",
+                "Ken Myer",
+                "CN=Ken Myer,OU=Sales,DC=litwareinc,DC=com",
+            ),
+            user(
+                "sip:kimakers@litwareinc.com",
+                "Kim Akers",
+                "CN=Kim Akers,OU=Sales,DC=litwareinc,DC=com",
+            ),
+        ];
+        let find = |t: &str| resolve_user(&dir, t);
+        let ken = Ok("sip:kenmyer@litwareinc.com".to_string());
+        assert_eq!(find("Ken Myer"), ken);
+        assert_eq!(find("ken myer"), ken);
+        assert_eq!(find("kenmyer@litwareinc.com"), ken);
+        assert_eq!(find(r"LITWAREINC\kenmyer"), ken);
+        assert_eq!(find("cn=ken myer,ou=Sales,dc=litwareinc,dc=com"), ken);
+        assert_eq!(
+            find("sip:nobody@litwareinc.com").unwrap(),
+            "sip:nobody@litwareinc.com"
+        );
+        let many = find("K*").unwrap_err();
+        assert!(
+            many.contains("names 2 users") && many.contains("Kim Akers"),
+            "{many}"
+        );
+        assert!(find("Pilar Ackerman")
+            .unwrap_err()
+            .contains("display name `Pilar Ackerman`"));
+    }
 
     fn user(sip: &str, dn: &str) -> Principal {
         Principal {

@@ -755,7 +755,7 @@ impl<'a> Checker<'a> {
                     None,
                 );
             }
-            if !tags.contains(&g.policy_name.as_str()) {
+            if !tags.iter().any(|t| same_name(t, &g.policy_name)) {
                 let help = did_you_mean(&g.policy_name, tags.iter().copied())
                     .or_else(|| Some(format!("declare `tag:{}` under `policies:`", g.policy_name)));
                 self.error(

@@ -234,10 +234,10 @@ fn create<T: Tracked>(
     id: T::Key,
     obj: T,
 ) -> Result<Vec<Touched>, Refusal> {
-    if T::map(state).contains_key(&id) {
+    if let Some((stored, _)) = T::map(state).get_key_value(&id) {
         return Err(Refusal::Exists {
             kind: T::KIND,
-            identity: id.to_string(),
+            identity: stored.to_string(),
         });
     }
     T::map_mut(state).insert(id.clone(), obj);
@@ -283,7 +283,8 @@ fn rename<T: Named>(
         return Ok((id.clone(), vec![]));
     };
     let to = ObjectId::new(id.pool.clone(), name.to_string());
-    if T::map(state).contains_key(&to) {
+    // `to` equals `id` when only the case changes: that is a rename of this object.
+    if to != *id && T::map(state).contains_key(&to) {
         return Err(Refusal::Exists {
             kind: T::KIND,
             identity: to.to_string(),
@@ -294,8 +295,10 @@ fn rename<T: Named>(
     T::map_mut(state).insert(to.clone(), obj);
     for (_, r) in state.rooms.iter_mut().filter(|(k, _)| k.pool == id.pool) {
         match T::KIND {
-            Kind::Category if r.category == id.name => r.category = name.to_string(),
-            Kind::Addin if r.addin.as_deref() == Some(&id.name) => r.addin = Some(name.into()),
+            Kind::Category if same_name(&r.category, &id.name) => r.category = name.to_string(),
+            Kind::Addin if r.addin.as_deref().is_some_and(|a| same_name(a, &id.name)) => {
+                r.addin = Some(name.into())
+            }
             _ => continue,
         }
     }
@@ -387,8 +390,63 @@ fn remove_setting<T: Setting>(
 /// # Errors
 /// A [`Refusal`] when the service would refuse the call; the state may then be partly changed
 /// and must be dropped (callers work on a copy or roll back).
+/// The spelling the state has for an identity the caller typed (names match without regard
+/// to case, as on the service); `None` when it has none or the same.
+fn respelt<K: Ord + Clone + std::fmt::Display, V>(
+    map: &std::collections::BTreeMap<K, V>,
+    id: &K,
+) -> Option<K> {
+    let (stored, _) = map.get_key_value(id)?;
+    (stored.to_string() != id.to_string()).then(|| stored.clone())
+}
+
+/// The operation with its identity spelt as the store has it, so that what is written and
+/// reported names the row that exists (`…\helpdesk` finds and changes `…\HelpDesk`).
+fn canonical<'o>(state: &DesiredState, op: &'o Operation) -> std::borrow::Cow<'o, Operation> {
+    use std::borrow::Cow;
+    use Operation::*;
+    macro_rules! respell {
+        ($map:ident, $variant:ident) => {{
+            let $variant { identity, .. } = op else {
+                unreachable!()
+            };
+            match respelt(&state.$map, identity) {
+                None => Cow::Borrowed(op),
+                Some(stored) => {
+                    let mut op = op.clone();
+                    if let $variant { identity, .. } = &mut op {
+                        *identity = stored;
+                    }
+                    Cow::Owned(op)
+                }
+            }
+        }};
+    }
+    match op {
+        SetCategory { .. } => respell!(categories, SetCategory),
+        RemoveCategory { .. } => respell!(categories, RemoveCategory),
+        SetRoom { .. } => respell!(rooms, SetRoom),
+        RemoveRoom { .. } => respell!(rooms, RemoveRoom),
+        SetAddin { .. } => respell!(addins, SetAddin),
+        RemoveAddin { .. } => respell!(addins, RemoveAddin),
+        SetPolicy { .. } => respell!(policies, SetPolicy),
+        RemovePolicy { .. } => respell!(policies, RemovePolicy),
+        SetComplianceConfiguration { .. } => {
+            respell!(compliance_configurations, SetComplianceConfiguration)
+        }
+        RemoveComplianceConfiguration { .. } => {
+            respell!(compliance_configurations, RemoveComplianceConfiguration)
+        }
+        SetConfiguration { .. } => respell!(configurations, SetConfiguration),
+        RemoveConfiguration { .. } => respell!(configurations, RemoveConfiguration),
+        _ => Cow::Borrowed(op),
+    }
+}
+
 pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusal> {
     use Operation::*;
+    let op = canonical(state, op);
+    let op = op.as_ref();
     match op {
         SetPool { pool } => Ok(set_pool(state, pool)),
         SetPrincipal { principal } => Ok(set_principal(state, principal)),
@@ -576,7 +634,7 @@ fn remove_category(state: &mut DesiredState, identity: &ObjectId) -> Result<Vec<
     let rooms = state
         .rooms
         .iter()
-        .filter(|(id, r)| id.pool == identity.pool && r.category == identity.name)
+        .filter(|(id, r)| id.pool == identity.pool && same_name(&r.category, &identity.name))
         .count();
     if rooms > 0 {
         return Err(Refusal::Rule(format!(
@@ -627,6 +685,7 @@ fn room(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusa
                 },
             };
             room.persistent_chat_pool_fqdn = Some(pool.clone());
+            state.settle_room_refs(&mut room);
             create(state, ObjectId::new(pool, name.clone()), room)
         }
         Operation::SetRoom {
@@ -645,7 +704,7 @@ fn room(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusa
         } => {
             let (identity, mut touched) = rename::<Room>(state, identity, name.as_deref())?;
             let from = state.rooms[&identity].category.clone();
-            if let Some(to) = category.as_ref().filter(|c| **c != from) {
+            if let Some(to) = category.as_ref().filter(|c| !same_name(c, &from)) {
                 move_room(
                     state,
                     &identity,
@@ -664,6 +723,9 @@ fn room(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, Refusa
                 managers.apply_to(&mut r.managers);
                 presenters.apply_to(&mut r.presenters);
             })?);
+            let mut room = state.rooms.remove(&identity).expect("updated above");
+            state.settle_room_refs(&mut room);
+            state.rooms.insert(identity, room);
             Ok(touched)
         }
         _ => unreachable!("room() takes New- and Set- of rooms"),
@@ -704,7 +766,12 @@ fn remove_addin(
     let users: Vec<ObjectId> = state
         .rooms
         .iter()
-        .filter(|(id, r)| id.pool == identity.pool && r.addin.as_deref() == Some(&identity.name))
+        .filter(|(id, r)| {
+            id.pool == identity.pool
+                && r.addin
+                    .as_deref()
+                    .is_some_and(|a| same_name(a, &identity.name))
+        })
         .map(|(id, _)| id.clone())
         .collect();
     if !users.is_empty() && !force {
@@ -735,7 +802,7 @@ fn remove_policy(
         let granted: Vec<String> = state
             .policy_grants
             .iter()
-            .filter(|(_, g)| g.policy_name == *name)
+            .filter(|(_, g)| same_name(&g.policy_name, name))
             .map(|(k, _)| k.clone())
             .collect();
         if !granted.is_empty() && !force {
@@ -758,6 +825,9 @@ fn grant_policy(
     user: &str,
     policy_name: Option<&str>,
 ) -> Result<Vec<Touched>, Refusal> {
+    // The cmdlet takes any of the names a user has (display name, UPN, DOMAIN\logon, DN).
+    let user = &crate::model::principal::resolve_user(state.principals.values(), user)
+        .map_err(Refusal::Rule)?;
     let key = match principal_key(user) {
         Ok((RefKind::Sip, k)) => k,
         _ => {
@@ -774,6 +844,11 @@ fn grant_policy(
     };
     let name = name.strip_prefix("tag:").unwrap_or(name);
     let scope = Scope::Tag(name.to_string());
+    // The grant names the policy as it is spelt.
+    let name = match state.policies.get_key_value(&scope) {
+        Some((Scope::Tag(stored), _)) => stored.as_str(),
+        _ => name,
+    };
     if !state.policies.contains_key(&scope) {
         let tags: Vec<String> = state
             .policies
@@ -846,19 +921,40 @@ fn remove_endpoint(state: &mut DesiredState, sip_address: &str) -> Result<Vec<To
 }
 
 /// The declared pool a service identity names (any case), or `NotFound` for `kind`.
+/// The pool a state or active-server identity names. Beside `PersistentChatServer:POOL`, the
+/// help pages name the server collection `global` (Lync Server 2013) or by a bare collection
+/// name (`PChatServerCollection`, Skype for Business Server 2015): those mean the only pool,
+/// and a server's FQDN means the pool it belongs to.
 fn service_pool(state: &DesiredState, kind: Kind, identity: &ServiceId) -> Result<Pool, Refusal> {
-    state
+    let named = &identity.pool;
+    if let Some(p) = state.pools.values().find(|p| same_name(&p.fqdn, named)) {
+        return Ok(p.clone());
+    }
+    if let Some(p) = state
         .pools
         .values()
-        .find(|p| p.fqdn.eq_ignore_ascii_case(&identity.pool))
-        .cloned()
-        .ok_or_else(|| {
-            not_found(
-                kind,
-                identity,
-                state.pools.values().map(|p| p.fqdn.as_str()),
-            )
-        })
+        .find(|p| p.servers.iter().any(|s| same_name(s, named)))
+    {
+        return Ok(p.clone());
+    }
+    let collection = named.eq_ignore_ascii_case("global") || !named.contains('.');
+    if collection {
+        let mut pools = state.pools.values();
+        return match (pools.next(), pools.next()) {
+            (Some(p), None) => Ok(p.clone()),
+            (None, _) => Err(not_found(Kind::Pool, named, [])),
+            _ => Err(Refusal::Rule(format!(
+                "`{named}` names the server collection, and {} pools exist: name the pool \
+                 as `PersistentChatServer:POOL_FQDN`",
+                state.pools.len()
+            ))),
+        };
+    }
+    Err(not_found(
+        kind,
+        identity,
+        state.pools.values().map(|p| p.fqdn.as_str()),
+    ))
 }
 
 fn set_state(

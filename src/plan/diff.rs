@@ -173,6 +173,8 @@ pub(super) trait Planned: Object + PartialEq {
     fn standing(_id: &Self::Key) -> Option<Self> {
         None
     }
+    /// Whether `Set-… -Name` renames it (categories, rooms, add-ins).
+    const RENAMABLE: bool = false;
     /// The identities `d` had before (`previousNames`), as listed.
     fn previous(_id: &Self::Key, _d: &Self) -> Vec<Self::Key> {
         Vec::new()
@@ -343,8 +345,8 @@ impl<'a> Planner<'a> {
                 let rooms = state.rooms.iter().filter(|(k, r)| {
                     k.pool == id.pool
                         && match kind {
-                            Kind::Category => r.category == id.name,
-                            _ => r.addin.as_deref() == Some(id.name.as_str()),
+                            Kind::Category => same_name(&r.category, &id.name),
+                            _ => r.addin.as_deref().is_some_and(|a| same_name(a, &id.name)),
                         }
                 });
                 (rooms.count(), "room")
@@ -354,7 +356,7 @@ impl<'a> Planner<'a> {
                 let grants = state
                     .policy_grants
                     .values()
-                    .filter(|g| g.policy_name == tag);
+                    .filter(|g| same_name(&g.policy_name, tag));
                 (grants.count(), "grant")
             }
             _ => return None,
@@ -395,18 +397,34 @@ impl<'a> Planner<'a> {
             let (protect, consent, ignore) = d.lifecycle().map_or((false, false, &[][..]), |l| {
                 (l.protect, l.allow_destroy, &l.ignore_changes[..])
             });
+            // Names match without regard to case: the store may spell this identity otherwise.
+            // A named object so respelt is renamed (`-Name`); any other keeps the store's
+            // spelling, which its ownership record has.
+            let respelt = live
+                .get_key_value(id)
+                .map(|(k, _)| k)
+                .filter(|k| k.to_string() != id.to_string());
+            let id = match respelt {
+                Some(stored) if !T::RENAMABLE => stored,
+                _ => id,
+            };
             // Renamed: the store has it under a previous name (one nothing else declares), not
             // under this one; it is changed in place.
-            let mut previous = T::previous(id, d)
-                .into_iter()
-                .filter(|p| live.contains_key(p) && !declared.contains_key(p));
-            let previous = match previous.next() {
-                Some(old) if live.contains_key(id) => {
-                    self.ambiguous
-                        .push((T::KIND, id.to_string(), old.to_string()));
-                    None
+            let previous = match respelt.filter(|_| T::RENAMABLE) {
+                Some(stored) => Some(stored.clone()),
+                None => {
+                    let mut previous = T::previous(id, d)
+                        .into_iter()
+                        .filter(|p| live.contains_key(p) && !declared.contains_key(p));
+                    match previous.next() {
+                        Some(old) if live.contains_key(id) => {
+                            self.ambiguous
+                                .push((T::KIND, id.to_string(), old.to_string()));
+                            None
+                        }
+                        found => found,
+                    }
                 }
-                found => found,
             };
             let standing = T::standing(id);
             let (from, l) = match &previous {

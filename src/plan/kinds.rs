@@ -72,6 +72,7 @@ impl Planned for Principal {
 }
 
 impl Planned for Category {
+    const RENAMABLE: bool = true;
     fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
         previous_ids(id, &d.previous_names)
     }
@@ -121,6 +122,7 @@ impl Planned for Category {
 }
 
 impl Planned for Addin {
+    const RENAMABLE: bool = true;
     fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
         previous_ids(id, &d.previous_names)
     }
@@ -170,6 +172,7 @@ impl Planned for Room {
         }
         Some(r)
     }
+    const RENAMABLE: bool = true;
     fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
         previous_ids(id, &d.previous_names)
     }

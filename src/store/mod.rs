@@ -35,7 +35,7 @@ pub use watch::{stalled, Timeouts};
 pub use write::RoomRef;
 
 /// The schema version this pchat writes; a store with a higher one is refused.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The advisory lock key that serializes PostgreSQL writers ("pchat" in ASCII).
 const PG_LOCK_KEY: i64 = 0x0070_6368_6174;
@@ -198,6 +198,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "applied digest",
         include_str!("../../migrations/sqlite/0002_applied_digest.sql"),
     ),
+    (
+        3,
+        "names without case",
+        include_str!("../../migrations/sqlite/0003_names_without_case.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -209,6 +214,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "applied digest",
         include_str!("../../migrations/postgres/0002_applied_digest.sql"),
+    ),
+    (
+        3,
+        "names without case",
+        include_str!("../../migrations/postgres/0003_names_without_case.sql"),
     ),
 ];
 

@@ -1,0 +1,10 @@
+-- Names are unique without regard to case, as on the service (its SQL store compares them so):
+-- `HelpDesk` and `helpdesk` are one category. pchat folds every letter before it writes; these
+-- indexes hold hand-written SQL to the same rule (for ASCII letters at least on SQLite).
+CREATE UNIQUE INDEX categories_name_nocase ON categories (lower(pool), lower(name));
+CREATE UNIQUE INDEX addins_name_nocase ON addins (lower(pool), lower(name));
+CREATE UNIQUE INDEX rooms_name_nocase ON rooms (lower(pool), lower(name));
+CREATE UNIQUE INDEX policies_identity_nocase ON policies (lower(identity));
+CREATE UNIQUE INDEX compliance_identity_nocase ON compliance_configurations (lower(identity));
+CREATE UNIQUE INDEX configurations_identity_nocase ON configurations (lower(identity));
+UPDATE meta SET schema_version = 3 WHERE id = 1;
