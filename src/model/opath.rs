@@ -45,11 +45,21 @@ pub struct Filter {
     any: Vec<Vec<Comparison>>,
 }
 
-/// Whether a `-Filter` text is written in this language rather than as a name pattern.
+/// Whether a `-Filter` text is written in this language rather than as a name pattern: it has
+/// an operator word (`-eq`, or one this filter does not support, such as `-match`, which is
+/// then refused rather than matched as a name), or script-block braces.
 pub fn is_opath(text: &str) -> bool {
+    let t = text.trim();
+    if t.starts_with('{') && t.ends_with('}') {
+        return true;
+    }
     tokens(text).is_ok_and(|t| {
-        t.iter()
-            .any(|(tok, quoted)| !quoted && op_of(tok).is_some())
+        t.iter().any(|(tok, quoted)| {
+            !quoted
+                && tok.len() > 2
+                && tok.starts_with('-')
+                && tok[1..].chars().all(|c| c.is_ascii_alphabetic())
+        })
     })
 }
 
@@ -364,5 +374,7 @@ mod tests {
         assert!(!is_opath("*Sales*"));
         assert!(!is_opath("site:*"));
         assert!(!is_opath("'a -eq b'"));
+        assert!(is_opath("SipAddress -match 'ken'"));
+        assert!(is_opath("{anything}"));
     }
 }

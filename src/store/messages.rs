@@ -7,11 +7,14 @@ use crate::model::ObjectId;
 impl Tx<'_> {
     async fn room_id(&mut self, room: &ObjectId) -> Result<Option<i64>> {
         Ok(on_tx!(self, |c| {
-            sqlx::query_scalar("SELECT id FROM rooms WHERE pool = $1 AND name = $2")
-                .bind(&room.pool)
-                .bind(&room.name)
-                .fetch_optional(&mut *c)
-                .await?
+            // Names match without regard to case (the index `rooms_name_nocase` serves this).
+            sqlx::query_scalar(
+                "SELECT id FROM rooms WHERE lower(pool) = lower($1) AND lower(name) = lower($2)",
+            )
+            .bind(&room.pool)
+            .bind(&room.name)
+            .fetch_optional(&mut *c)
+            .await?
         }))
     }
 
@@ -26,7 +29,7 @@ impl Tx<'_> {
             let n: i64 = on_tx!(self, |c| {
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM messages m JOIN rooms r ON r.id = m.room_id \
-                     WHERE r.pool = $1 AND r.name = $2",
+                     WHERE lower(r.pool) = lower($1) AND lower(r.name) = lower($2)",
                 )
                 .bind(&room.pool)
                 .bind(&room.name)

@@ -15,6 +15,7 @@ mod cli_messages;
 mod cli_principals;
 mod cli_store;
 mod cli_validate;
+mod cmdlet_examples;
 mod hostile;
 mod kind_layer;
 mod no_panic;
