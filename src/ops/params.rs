@@ -16,7 +16,7 @@ pub enum Value<'a> {
     Enum(&'static str),
     /// A switch parameter, present or not (`-Force`).
     Switch,
-    /// `-Confirm:$false`.
+    /// `-Confirm:$False`.
     NoConfirm,
     /// `$null`: clears the value.
     Null,
@@ -85,8 +85,18 @@ impl<'a> Params<'a> {
     }
 }
 
+/// A pool's service as the help pages write it: `PersistentChatServer:POOL_FQDN`.
 fn service(pool: &str) -> String {
-    format!("service:PersistentChatServer:{pool}")
+    format!("{}{pool}", crate::model::identity::SERVICE_PREFIX)
+}
+
+/// A policy's identity as the help pages write it: a per-user policy by its bare name
+/// (`-Identity 'RedmondPersistentChatPolicy'`), the others as they are.
+fn policy_identity(scope: &Scope) -> String {
+    match scope {
+        Scope::Tag(name) => name.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn compliance<'a>(p: &mut Params<'a>, c: &'a ComplianceParams) {
@@ -269,7 +279,7 @@ impl Operation {
                 enable_persistent_chat,
                 description,
             } => {
-                p.id(identity)
+                p.id(policy_identity(identity))
                     .put("EnablePersistentChat", Value::Bool(*enable_persistent_chat));
                 p.nonempty("Description", description);
             }
@@ -278,12 +288,12 @@ impl Operation {
                 enable_persistent_chat,
                 description,
             } => {
-                p.id(identity)
+                p.id(policy_identity(identity))
                     .opt_bool("EnablePersistentChat", enable_persistent_chat);
                 p.opt_text("Description", description);
             }
             RemovePolicy { identity, force } => {
-                p.remove(identity, *force);
+                p.remove(policy_identity(identity), *force);
             }
             GrantPolicy { user, policy_name } => {
                 p.text("Identity", user);

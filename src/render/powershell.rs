@@ -3,7 +3,7 @@
 //!
 //! Every string is a single-quoted literal in which each quote character PowerShell treats as a
 //! single quote (`'` and U+2018 to U+201B) is doubled, so nothing in a name or description
-//! (`$(…)`, backticks, `;`, newlines) is ever evaluated. Booleans are `$true`/`$false`, arrays
+//! (`$(…)`, backticks, `;`, newlines) is ever evaluated. Booleans are `$True`/`$False`, arrays
 //! `@(…)`, list changes `@{Add=…; Remove=…}`.
 
 use crate::ops::{ListChange, Operation, Param, Value};
@@ -27,10 +27,11 @@ pub fn quote(s: &str) -> String {
 }
 
 fn boolean(b: bool) -> &'static str {
+    // As the help pages write them.
     if b {
-        "$true"
+        "$True"
     } else {
-        "$false"
+        "$False"
     }
 }
 
@@ -109,7 +110,7 @@ fn param(out: &mut String, p: &Param<'_>) {
         Value::Enum(e) => (*e).into(),
         Value::Null => "$null".into(),
         Value::Switch => return out.push_str(&format!(" -{name}")),
-        Value::NoConfirm => return out.push_str(" -Confirm:$false"),
+        Value::NoConfirm => return out.push_str(" -Confirm:$False"),
         Value::List(change) => return list(out, name, change),
     };
     out.push_str(&format!(" -{name} {value}"));

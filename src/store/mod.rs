@@ -334,18 +334,31 @@ impl Store {
                 url: self.url.to_string(),
                 source,
             })?;
-        let run = match &self.backend {
-            Backend::Sqlite(p) => migrator.run(p).await,
-            Backend::Postgres(p) => migrator.run(p).await,
-        };
-        match run {
-            Ok(()) => Ok(()),
-            // Two processes creating the same new SQLite file race; the loser finds it done.
-            Err(_) if self.recorded_version().await == Some(SCHEMA_VERSION) => Ok(()),
-            Err(source) => Err(StoreError::Migrate {
-                url: self.url.to_string(),
-                source,
-            }),
+        // Two processes creating the same new SQLite file race (SQLite's migrator takes no
+        // lock): the loser waits, within the lock timeout, for the winner's migrations to land,
+        // running the rest itself if the winner stopped half way.
+        let deadline = std::time::Instant::now() + self.lock_timeout;
+        loop {
+            let run = match &self.backend {
+                Backend::Sqlite(p) => migrator.run(p).await,
+                Backend::Postgres(p) => migrator.run(p).await,
+            };
+            match run {
+                Ok(()) => return Ok(()),
+                Err(_) if self.recorded_version().await == Some(SCHEMA_VERSION) => return Ok(()),
+                Err(_)
+                    if matches!(self.backend, Backend::Sqlite(_))
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                Err(source) => {
+                    return Err(StoreError::Migrate {
+                        url: self.url.to_string(),
+                        source,
+                    })
+                }
+            }
         }
     }
 

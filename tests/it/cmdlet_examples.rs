@@ -957,3 +957,82 @@ fn every_cmdlet_has_a_command() {
     }
     assert_eq!(CMDLETS.len(), 38);
 }
+
+/// Splits a script into statements: lines, except inside a single-quoted string (which may
+/// hold newlines; `''` is a quote inside one).
+fn statements(script: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    for c in script.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '\n' if !quoted => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out
+}
+
+/// A rendered plan reads like the help pages: each cmdlet line, transcribed back by the same
+/// rules, is a pchat command, and identities and Booleans take the documented forms.
+#[test]
+fn rendered_scripts_speak_the_help_pages_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::common::root().join("examples/litware");
+    let config = config.to_str().unwrap();
+    let run = pchat_in(dir.path(), &["plan", config, "--format", "powershell"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut script = run.stdout.clone();
+    // And the removals and resets: everything but the topology and directory pruned.
+    let applied = pchat_in(dir.path(), &["apply", config, "--yes"]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    let topology = crate::common::root().join("examples/litware/topology.yaml");
+    let directory = crate::common::root().join("examples/litware/directory.yaml");
+    let (topology, directory) = (topology.to_str().unwrap(), directory.to_str().unwrap());
+    let prune = [
+        "plan",
+        topology,
+        directory,
+        "--prune",
+        "all",
+        "--format",
+        "powershell",
+    ];
+    let pruned = pchat_in(dir.path(), &prune);
+    assert_eq!(pruned.code, 0, "{}", pruned.stderr);
+    script.push_str(&pruned.stdout);
+    let mut seen = std::collections::BTreeSet::new();
+    for st in statements(&script) {
+        let Some(cmdlet) = st
+            .split(' ')
+            .next()
+            .filter(|c| CMDLETS.iter().any(|(n, _)| n == c))
+        else {
+            continue;
+        };
+        seen.insert(cmdlet.to_string());
+        let mut argv = vec!["pchat".to_string()];
+        argv.extend(transcribe(&st));
+        if let Err(e) = <pchat::cli::Cli as clap::Parser>::try_parse_from(&argv) {
+            panic!("{st}\n  as {argv:?}\nis not a pchat command: {e}");
+        }
+        if cmdlet.ends_with("-CsPersistentChatPolicy") {
+            assert!(
+                !st.contains("-Identity 'tag:"),
+                "a per-user policy by its bare name: {st}"
+            );
+        }
+        if cmdlet.contains("State") || cmdlet.contains("ActiveServer") {
+            assert!(st.contains("-Identity 'PersistentChatServer:"), "{st}");
+        }
+        assert!(!st.contains("$true") && !st.contains("$false"), "{st}");
+    }
+    assert!(seen.len() >= 15, "{seen:?}");
+    assert!(run
+        .stdout
+        .contains("-Identity 'ChatEnabled' -EnablePersistentChat $True"));
+}
