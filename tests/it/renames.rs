@@ -150,6 +150,82 @@ fn renamed_objects_keep_their_history_lists_and_ownership() {
     }
 }
 
+/// Names compare without regard to case, as on the service: a YAML that only changes the case
+/// of names renames the objects in place (no Remove, no New), and their history stays.
+#[test]
+fn a_case_only_change_in_yaml_is_a_rename() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let first = config(&t, ["Architecture", "Board", "Architecture Council"]);
+        code(&t, &["apply", &first, "--yes"], 0);
+        let old_room = format!("{POOL}\\Architecture Council");
+        let post = [
+            "message",
+            "post",
+            "--room",
+            &old_room,
+            "--from",
+            "sip:kim@litwareinc.com",
+            "keep me",
+        ];
+        code(&t, &post, 0);
+        let path = config(&t, ["ARCHITECTURE", "board", "architecture council"]);
+        let plan = json(&t, &["plan", &path, "--format", "json"]);
+        let changes = plan["changes"].as_array().unwrap();
+        assert_eq!(changes.len(), 3, "{plan:#}");
+        for c in changes {
+            assert_eq!(c["action"], "update", "{c:#}");
+            assert_eq!(c["cmdlets"].as_array().unwrap().len(), 1, "{c:#}");
+            assert!(c["renamedFrom"].is_string(), "{c:#}");
+        }
+        let ps = code(&t, &["plan", &path, "--format", "powershell"], 0);
+        assert!(!ps.contains("Remove-Cs") && !ps.contains("New-Cs"), "{ps}");
+        assert!(
+            ps.contains(
+                "-Identity 'p.litwareinc.com\\Architecture Council' -Name 'architecture council'"
+            ),
+            "{ps}"
+        );
+        code(&t, &["apply", &path, "--yes"], 0);
+        code(&t, &["drift", &path], 0);
+        // Found under any case; spelt as the YAML now spells it.
+        let rooms = json(
+            &t,
+            &["room", "get", "--identity", &old_room, "--format", "json"],
+        );
+        assert_eq!(
+            rooms[0]["identity"],
+            format!("{POOL}\\architecture council"),
+            "{rooms:#}"
+        );
+        assert_eq!(
+            (rooms[0]["category"].as_str(), rooms[0]["addin"].as_str()),
+            (Some("ARCHITECTURE"), Some("board"))
+        );
+        assert_eq!(
+            rooms[0]["members"].as_array().unwrap().len(),
+            2,
+            "{rooms:#}"
+        );
+        let messages = json(
+            &t,
+            &["message", "get", "--room", &old_room, "--format", "json"],
+        );
+        assert_eq!(messages[0]["body"], "keep me", "{messages:#}");
+        // A room spelt two ways in one configuration is one room declared twice.
+        let yaml = std::fs::read_to_string(&path).unwrap();
+        let twice = yaml.replace(
+            "rooms:\n",
+            "rooms:\n  - name: Architecture COUNCIL\n    category: architecture\n",
+        );
+        std::fs::write(&path, twice).unwrap();
+        let r = run(&t, &["validate", &path]);
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        let said = format!("{}{}", r.stdout, r.stderr);
+        assert!(said.contains("is declared more than once"), "{said}");
+    }
+}
+
 #[test]
 fn imperative_set_renames_in_place() {
     for b in BACKENDS {

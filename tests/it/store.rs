@@ -150,3 +150,55 @@ fn a_missing_directory_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// Names are unique without regard to case in the store itself (migration 3), so SQL written by
+/// hand cannot make two categories, rooms or policies the service would see as one.
+#[test]
+fn names_are_unique_without_regard_to_case_even_for_hand_sql() {
+    for backend in BACKENDS {
+        let t = TestStore::new(backend);
+        let mut state = litware();
+        state.rooms.clear();
+        rt().block_on(async {
+            let store = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
+                .await
+                .unwrap();
+            let mut tx = store.write().await.unwrap();
+            tx.insert_state(&state).await.unwrap();
+            tx.commit_write().await.unwrap();
+            store.close().await;
+        });
+        let (pool, name) = state
+            .categories
+            .keys()
+            .next()
+            .map(|k| (k.pool.clone(), k.name.to_uppercase()))
+            .unwrap();
+        let category = format!(
+            "INSERT INTO categories (id, pool, name, description, invitations, file_upload, \
+             chat_history) VALUES (9999, '{pool}', '{name}', '', FALSE, FALSE, TRUE)"
+        );
+        let policy = "INSERT INTO policies (identity, enable_persistent_chat, description) \
+                      VALUES ('GLOBAL', FALSE, '')";
+        rt().block_on(async {
+            for sql in [category.as_str(), policy] {
+                let refused = match backend {
+                    Backend::Sqlite => {
+                        let p = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+                        let r = sqlx::query(sql).execute(&p).await;
+                        p.close().await;
+                        r.map(|_| ())
+                    }
+                    Backend::Postgres => {
+                        let p = sqlx::PgPool::connect(&t.url).await.unwrap();
+                        let r = sqlx::query(sql).execute(&p).await;
+                        p.close().await;
+                        r.map(|_| ())
+                    }
+                };
+                let err = refused.expect_err(sql).to_string().to_lowercase();
+                assert!(err.contains("unique"), "{backend:?}: {err}");
+            }
+        });
+    }
+}
