@@ -171,6 +171,7 @@ pub async fn apply(
         revision,
         operation_count: lines.len() as i64,
         operations: lines.join("\n"),
+        source: "apply".into(),
     })
     .await?;
     progress.begin("committing", 0, Unit::Unknown);

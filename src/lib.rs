@@ -8,6 +8,7 @@ pub mod config;
 pub mod data;
 pub mod files;
 pub mod imperative;
+pub mod live;
 pub mod model;
 pub mod ops;
 pub mod plan;

@@ -7,4 +7,6 @@ CREATE UNIQUE INDEX rooms_name_nocase ON rooms (lower(pool), lower(name));
 CREATE UNIQUE INDEX policies_identity_nocase ON policies (lower(identity));
 CREATE UNIQUE INDEX compliance_identity_nocase ON compliance_configurations (lower(identity));
 CREATE UNIQUE INDEX configurations_identity_nocase ON configurations (lower(identity));
+-- Where a recorded change came from: an apply of a plan, or a live snapshot loaded.
+ALTER TABLE applies ADD COLUMN source TEXT NOT NULL DEFAULT 'apply';
 UPDATE meta SET schema_version = 3 WHERE id = 1;

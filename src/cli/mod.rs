@@ -8,6 +8,7 @@ pub mod exit;
 mod export;
 mod fixes;
 mod generate;
+mod live;
 mod message;
 mod principal;
 mod progress;
@@ -153,6 +154,9 @@ pub enum Command {
     /// Export and import of the store's data (Export/Import-CsPersistentChatData)
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// A real Lync / Skype for Business server: load what collect.ps1 collected from it
+    #[command(subcommand)]
+    Live(live::LiveCommand),
 }
 
 /// What a command hands back to be printed: stdout text, stderr text, and the outcome.
@@ -249,6 +253,7 @@ pub fn main() -> Outcome {
         Command::Principal(c) => principal::run(c, &ctx, &mut out),
         Command::Message(c) => message::run(c, &ctx, &mut out),
         Command::Data(c) => data::run(c, &ctx, &mut out),
+        Command::Live(c) => live::run(c, &ctx, &mut out),
     };
     if !secrets.is_empty() {
         out.stdout = crate::store::scrub(&out.stdout, &secrets);

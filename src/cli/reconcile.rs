@@ -62,6 +62,10 @@ pub struct PlanArgs {
     /// Save the plan (versioned JSON) for `pchat apply --plan FILE`
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Plan against a snapshot collected from a real server (collect.ps1's JSON) instead of
+    /// the store; no store is opened, and every live object counts as unmanaged
+    #[arg(long, conflicts_with = "out")]
+    pub live: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +297,25 @@ fn make_plan_from(
     })
 }
 
+/// Plans against a live snapshot: nothing in it is pchat's (no ownership), so only `--prune
+/// all` removes what the configuration lacks, and messages are not counted.
+fn plan_against_snapshot(
+    desired: &DesiredState,
+    state: &DesiredState,
+    opts: &PlanOptions,
+) -> (Plan, Vec<plan::Refusal>) {
+    let (managed, consented) = (Default::default(), Default::default());
+    let live = Live {
+        state,
+        managed: &managed,
+        consented: &consented,
+        revision: 0,
+    };
+    let p = plan::plan(desired, live, opts);
+    let refusals = p.refusals(live, opts.threshold, false);
+    (p, refusals)
+}
+
 fn show_refusals(ctx: &Context, out: &mut Output, refusals: &[plan::Refusal]) {
     for r in refusals {
         out.stderr.push_str(&format!(
@@ -307,7 +330,17 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let (p, refusals) = match make_plan(ctx, &desired, &options(&a.flags)) {
+    let planned = match &a.live {
+        Some(file) => {
+            let (state, _) = match super::live::read_snapshot(ctx, out, file) {
+                Ok(x) => x,
+                Err(o) => return o,
+            };
+            Ok(plan_against_snapshot(&desired, &state, &options(&a.flags)))
+        }
+        None => make_plan(ctx, &desired, &options(&a.flags)),
+    };
+    let (p, refusals) = match planned {
         Ok(x) => x,
         Err(e) => return store_cmd::store_failed(ctx, out, &e),
     };
@@ -579,6 +612,7 @@ pub fn history_cmd(a: &HistoryArgs, ctx: &Context, out: &mut Output) -> Outcome 
                     ("Actor", &|r: &R| r.actor.clone()),
                     ("Revision", &|r: &R| r.revision.to_string()),
                     ("Operations", &|r: &R| r.operation_count.to_string()),
+                    ("Source", &|r: &R| r.source.clone()),
                     ("GitCommit", &|r: &R| {
                         r.git_commit.clone().unwrap_or_default()
                     }),

@@ -1,4 +1,4 @@
-//! `pchat schema [--out FILE]`
+//! `pchat schema [--plan | --live] [--out FILE]`
 
 use std::path::PathBuf;
 
@@ -10,13 +10,18 @@ pub struct Args {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The schema of saved plans (`plan --format json`) instead of configuration files
-    #[arg(long)]
+    #[arg(long, conflicts_with = "live")]
     pub plan: bool,
+    /// The schema of live snapshots (collect.ps1's JSON)
+    #[arg(long)]
+    pub live: bool,
 }
 
 pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
     let schema = if args.plan {
         crate::render::json::schema()
+    } else if args.live {
+        crate::live::schema()
     } else {
         crate::schema::generate()
     };

@@ -19,6 +19,8 @@ pub struct ApplyRecord {
     pub operation_count: i64,
     /// The operations, one line each (`Set-CsPersistentChatRoom POOL\NAME`).
     pub operations: String,
+    /// `apply` (a plan carried out) or `live-snapshot` (`pchat live load`).
+    pub source: String,
 }
 
 /// An object an apply records as managed.
@@ -146,7 +148,7 @@ impl Tx<'_> {
                 .await?;
             sqlx::query(
                 "INSERT INTO applies (id, applied_at, actor, git_commit, config_digest, revision, \
-                 operation_count, operations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 operation_count, operations, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(id)
             .bind(r.applied_at)
@@ -156,6 +158,7 @@ impl Tx<'_> {
             .bind(r.revision)
             .bind(r.operation_count)
             .bind(&r.operations)
+            .bind(&r.source)
             .execute(&mut *c)
             .await?;
         });
@@ -164,11 +167,21 @@ impl Tx<'_> {
 
     /// The recorded applies, newest first.
     pub async fn applies(&mut self) -> Result<Vec<ApplyRecord>> {
-        type Row = (i64, i64, String, Option<String>, String, i64, i64, String);
+        type Row = (
+            i64,
+            i64,
+            String,
+            Option<String>,
+            String,
+            i64,
+            i64,
+            String,
+            String,
+        );
         let rows: Vec<Row> = on_tx!(self, |c| {
             sqlx::query_as(
                 "SELECT id, applied_at, actor, git_commit, config_digest, revision, operation_count, \
-                 operations FROM applies ORDER BY id DESC",
+                 operations, source FROM applies ORDER BY id DESC",
             )
             .fetch_all(&mut *c)
             .await?
@@ -184,6 +197,7 @@ impl Tx<'_> {
                 revision: r.5,
                 operation_count: r.6,
                 operations: r.7,
+                source: r.8,
             })
             .collect())
     }

@@ -18,6 +18,7 @@ mod cli_validate;
 mod cmdlet_examples;
 mod hostile;
 mod kind_layer;
+mod live;
 mod no_panic;
 mod reconcile;
 mod renames;

@@ -1,0 +1,153 @@
+//! `pchat live …`: the bridge to a real Lync Server 2013 / Skype for Business Server pool.
+//! `load` makes a snapshot (written by `collect.ps1`) the store's live state; `snapshot`
+//! (hidden) writes the snapshot a service configured as a configuration would give.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::store_cmd;
+use super::{Context, Outcome, Output};
+use crate::live;
+use crate::model::DesiredState;
+
+#[derive(Debug, Subcommand)]
+pub enum LiveCommand {
+    /// Make a snapshot collected from a real server (collect.ps1's JSON) the store's live state
+    Load(LoadArgs),
+    /// Write the snapshot collect.ps1 would write for a server configured as PATHS
+    #[command(hide = true)]
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The snapshot (JSON) collect.ps1 wrote
+    pub file: PathBuf,
+    /// Load it even if rooms it lacks hold messages in the store (they are deleted)
+    #[arg(long)]
+    pub allow_destroy: bool,
+    /// Who loads it (recorded in the history; default: the OS user)
+    #[arg(long)]
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Configuration files or directories
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, default_value = "2026-01-01T00:00:00Z")]
+    pub collected_at: String,
+    #[arg(long, default_value = "pchat")]
+    pub server: String,
+}
+
+/// Reads and judges a snapshot file; every problem is reported with its JSON path.
+pub fn read_snapshot(
+    ctx: &Context,
+    out: &mut Output,
+    path: &Path,
+) -> Result<(DesiredState, String), Outcome> {
+    let bytes = match crate::files::read_bytes(path, crate::files::max_file_size()) {
+        Ok(b) => b,
+        Err(e) => {
+            out.stderr.push_str(&format!(
+                "{}: cannot read {}: {e}\n",
+                ctx.stderr_style.red("error"),
+                path.display()
+            ));
+            return Err(Outcome::Failed);
+        }
+    };
+    match live::read(&bytes[..]) {
+        Ok((_, state)) => Ok((state, format!("live:{}", digest(&bytes)))),
+        Err(problems) => {
+            for p in &problems {
+                out.stderr.push_str(&format!(
+                    "{}: {}: {}: {}\n",
+                    ctx.stderr_style.red("error"),
+                    path.display(),
+                    p.path,
+                    p.message
+                ));
+            }
+            out.stderr.push_str(&format!(
+                "{}: {} in {}; nothing of it was used\n",
+                ctx.stderr_style.red("error"),
+                crate::plural(problems.len(), "problem"),
+                path.display()
+            ));
+            Err(Outcome::Failed)
+        }
+    }
+}
+
+fn digest(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("fnv64:{h:016x}")
+}
+
+pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
+    match cmd {
+        LiveCommand::Load(a) => {
+            let (state, digest) = match read_snapshot(ctx, out, &a.file) {
+                Ok(x) => x,
+                Err(o) => return o,
+            };
+            let actor = a
+                .actor
+                .clone()
+                .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+            let result = store_cmd::block_on(async {
+                let store = store_cmd::open(ctx).await?;
+                let done = live::load::load(&store, &state, a.allow_destroy, &digest, &actor).await;
+                store.close().await;
+                Ok::<_, crate::store::StoreError>(done)
+            });
+            match result {
+                Ok(Ok(l)) => {
+                    out.stdout.push_str(&format!(
+                        "Loaded {}: {} created, {} changed, {} removed (store revision {})\n",
+                        a.file.display(),
+                        l.created,
+                        l.updated,
+                        l.removed,
+                        l.revision
+                    ));
+                    Outcome::Success
+                }
+                Ok(Err(e)) => {
+                    let refusal = e.is_refusal();
+                    let outcome = ctx.failed(out, &e, refusal);
+                    if matches!(e, live::load::LoadError::WouldDestroy(_)) {
+                        out.stderr.push_str(&format!(
+                            "  {}: if those rooms are gone from the server, pass --allow-destroy\n",
+                            ctx.stderr_style.bold("help")
+                        ));
+                    }
+                    outcome
+                }
+                Err(e) => store_cmd::store_failed(ctx, out, &e),
+            }
+        }
+        LiveCommand::Snapshot(a) => {
+            let loaded = match crate::config::load(&a.paths) {
+                Ok(l) => l,
+                Err(e) => {
+                    ctx.error(out, &e);
+                    return Outcome::Failed;
+                }
+            };
+            let snapshot = live::of_state(&loaded.state, &a.collected_at, &a.server);
+            let mut text = serde_json::to_string_pretty(&snapshot).expect("a snapshot serializes");
+            text.push('\n');
+            out.stdout.push_str(&text);
+            Outcome::Success
+        }
+    }
+}

@@ -1,0 +1,1000 @@
+//! Live snapshots: what a real Lync Server 2013 / Skype for Business Server pool holds, as
+//! `collect.ps1` (see `script.rs`) writes it from the Get- cmdlets, read into the model.
+//!
+//! The file (written by `collect.ps1`, `script.rs`) is UTF-8 JSON: `format` (this version: 1), `collectedAt`, `server`, and one array
+//! per kind under the configuration's key (`rooms`, `categories`, …) whose objects carry the
+//! cmdlets' own property names (`Identity`, `Name`, `PersistentChatPoolFqdn`, `AllowedMembers`,
+//! …). Enums are their names (`Closed`, not 2), lists arrays of strings, TimeSpans
+//! `[d.]hh:mm:ss`. `schema/live.schema.json` is generated from the types here.
+//!
+//! A snapshot is judged like a configuration: every problem is reported at its JSON path
+//! (`rooms[3].Category`), and nothing of a snapshot with one is used.
+
+pub mod load;
+
+use std::collections::{BTreeMap, HashMap};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::model::rules::{self, Severity};
+use crate::model::*;
+
+/// The snapshot format this pchat reads and `collect.ps1` writes.
+pub const FORMAT: u32 = 1;
+
+/// Where the committed schema of snapshots lives, relative to the repository root.
+pub const SCHEMA_PATH: &str = "schema/live.schema.json";
+
+/// A snapshot of a live Persistent Chat service.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Snapshot {
+    /// The snapshot format's version: 1.
+    pub format: u32,
+    /// When it was collected (ISO 8601, UTC).
+    #[serde(default)]
+    pub collected_at: String,
+    /// The computer `collect.ps1` ran on.
+    #[serde(default)]
+    pub server: String,
+    /// `Get-CsService -PersistentChatServer`, grouped by pool.
+    #[serde(default)]
+    pub pools: Vec<LivePool>,
+    /// `Get-CsAdPrincipal` for the principals the lists name.
+    #[serde(default)]
+    pub principals: Vec<LivePrincipal>,
+    /// `Get-CsPersistentChatCategory`.
+    #[serde(default)]
+    pub categories: Vec<LiveCategory>,
+    /// `Get-CsPersistentChatAddin`.
+    #[serde(default)]
+    pub addins: Vec<LiveAddin>,
+    /// `Get-CsPersistentChatRoom`.
+    #[serde(default)]
+    pub rooms: Vec<LiveRoom>,
+    /// `Get-CsPersistentChatPolicy`.
+    #[serde(default)]
+    pub policies: Vec<LivePolicy>,
+    /// `Get-CsUser | Select-Object SipAddress, PersistentChatPolicy`, for users granted one.
+    #[serde(default)]
+    pub policy_grants: Vec<LiveGrant>,
+    /// `Get-CsPersistentChatComplianceConfiguration`.
+    #[serde(default)]
+    pub compliance_configurations: Vec<LiveCompliance>,
+    /// `Get-CsPersistentChatConfiguration`.
+    #[serde(default)]
+    pub configurations: Vec<LiveConfiguration>,
+    /// `Get-CsPersistentChatEndpoint`.
+    #[serde(default)]
+    pub endpoints: Vec<LiveEndpoint>,
+    /// `Get-CsPersistentChatState`.
+    #[serde(default)]
+    pub states: Vec<LiveState>,
+}
+
+/// A Persistent Chat pool of the topology and which of its servers are active.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LivePool {
+    /// The pool's FQDN (`PoolFqdn` of `Get-CsService -PersistentChatServer`).
+    pub pool_fqdn: String,
+    /// The site's name (`SiteId`, without the `Site:` prefix).
+    #[serde(default)]
+    pub site: Option<String>,
+    /// The pool's servers.
+    #[serde(default)]
+    pub servers: Vec<String>,
+    /// The servers accepting new connections.
+    #[serde(default)]
+    pub active_servers: Vec<String>,
+}
+
+/// A directory principal (`Get-CsAdPrincipal`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LivePrincipal {
+    /// The distinguished name.
+    pub identity: String,
+    /// `user`, `group`, `organizationalUnit` (also `contact`, `container`, `domain`).
+    pub object_class: String,
+    #[serde(default)]
+    pub sip_address: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The user's site (its registrar pool's), for `site:` policies.
+    #[serde(default)]
+    pub site: Option<String>,
+    /// A group's members, as DNs or SIP addresses.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A category (`Get-CsPersistentChatCategory`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LiveCategory {
+    /// `POOL_FQDN\NAME`.
+    pub identity: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub allowed_members: Vec<String>,
+    #[serde(default)]
+    pub denied_members: Vec<String>,
+    #[serde(default)]
+    pub creators: Vec<String>,
+    /// The output object spells the Invitations setting `Invites`.
+    #[serde(default)]
+    pub invites: bool,
+    #[serde(default)]
+    pub file_upload: bool,
+    #[serde(default = "yes")]
+    pub chat_history: bool,
+}
+
+/// An add-in (`Get-CsPersistentChatAddin`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LiveAddin {
+    /// `POOL_FQDN\NAME`.
+    pub identity: String,
+    pub name: String,
+    pub url: String,
+}
+
+/// A room (`Get-CsPersistentChatRoom`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LiveRoom {
+    /// `POOL_FQDN\NAME`.
+    pub identity: String,
+    pub name: String,
+    /// The category's name.
+    pub category: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `Normal` or `Auditorium`.
+    #[serde(default)]
+    pub r#type: RoomType,
+    /// `Open`, `Closed` or `Secret`.
+    #[serde(default)]
+    pub privacy: Privacy,
+    /// The add-in's name.
+    #[serde(default)]
+    pub addin: Option<String>,
+    /// `Inherit` or `False`.
+    #[serde(default)]
+    pub invitations: RoomInvitations,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub managers: Vec<String>,
+    #[serde(default)]
+    pub presenters: Vec<String>,
+}
+
+/// A policy (`Get-CsPersistentChatPolicy`): `Global`, `Site:NAME` or `Tag:NAME`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LivePolicy {
+    #[serde(serialize_with = "xds")]
+    pub identity: Scope,
+    #[serde(default)]
+    pub enable_persistent_chat: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A user's per-user policy (`Get-CsUser`'s `PersistentChatPolicy`, the tag's name).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LiveGrant {
+    pub sip_address: String,
+    pub persistent_chat_policy: String,
+}
+
+/// A compliance configuration (`Get-CsPersistentChatComplianceConfiguration`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LiveCompliance {
+    #[serde(serialize_with = "xds")]
+    pub identity: Scope,
+    #[serde(default)]
+    pub adapter_type: Option<String>,
+    #[serde(default)]
+    pub adapter_name: Option<String>,
+    #[serde(default)]
+    pub adapter_output_directory: Option<String>,
+    /// `[d.]hh:mm:ss`.
+    pub run_interval: TimeSpan,
+    #[serde(default)]
+    pub one_chat_room_per_output_file: bool,
+    #[serde(default)]
+    pub add_chat_room_details: bool,
+    #[serde(default)]
+    pub add_user_details: bool,
+    #[serde(default)]
+    pub create_file_attachments_manifest: bool,
+    #[serde(default)]
+    pub custom_configuration: Option<String>,
+}
+
+/// A configuration (`Get-CsPersistentChatConfiguration`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LiveConfiguration {
+    #[serde(serialize_with = "xds")]
+    pub identity: Scope,
+    pub default_chat_history: u32,
+    pub participant_update_limit: u32,
+    #[serde(rename = "MaxFileSizeKB")]
+    pub max_file_size_kb: u32,
+    #[serde(default)]
+    pub room_management_url: Option<String>,
+}
+
+/// An endpoint (`Get-CsPersistentChatEndpoint`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LiveEndpoint {
+    pub sip_address: String,
+    pub persistent_chat_pool_fqdn: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A pool's state (`Get-CsPersistentChatState`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct LiveState {
+    /// `PersistentChatServer:POOL_FQDN`.
+    pub identity: ServiceId,
+    /// `Normal` or `FailedOver`.
+    pub pool_state: PoolState,
+}
+
+/// A scope as the cmdlets print an `XdsIdentity`: `Global`, `Site:Redmond`, `Tag:Name`,
+/// `Service:PersistentChatServer:POOL` (read back without regard to case).
+fn xds<S: serde::Serializer>(scope: &Scope, s: S) -> Result<S::Ok, S::Error> {
+    let text = scope.to_string();
+    let mut c = text.chars();
+    let shown: String = c
+        .next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default();
+    s.serialize_str(&shown)
+}
+
+/// One thing wrong with a snapshot, at its JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `rooms[3].Category`, or `.` for the whole file.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// The schema of snapshot files, pretty-printed with a final newline.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(Snapshot);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
+/// Reads a snapshot's JSON (streamed from `reader`) into the state it describes.
+///
+/// # Errors
+/// Every problem with its JSON path; a snapshot with one is not used at all.
+pub fn read(reader: impl std::io::Read) -> Result<(Snapshot, DesiredState), Vec<Problem>> {
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
+    let value: serde_json::Value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        vec![Problem {
+            path: ".".into(),
+            message: format!("not JSON: {}", e.inner()),
+        }]
+    })?;
+    // The version first: a newer collector's file is refused as such, not field by field.
+    match value.get("format").map(|f| f.as_u64()) {
+        Some(Some(v)) if v == u64::from(FORMAT) => {}
+        Some(Some(v)) => {
+            return Err(vec![Problem {
+                path: "format".into(),
+                message: format!(
+                    "snapshot format {v} is not one this pchat reads (it reads {FORMAT}): \
+                     collect again with `pchat live script`"
+                ),
+            }])
+        }
+        _ => {
+            return Err(vec![Problem {
+                path: "format".into(),
+                message: format!("a snapshot starts with `\"format\": {FORMAT}`"),
+            }])
+        }
+    }
+    let snapshot: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let mut message = suggest_field(&e.inner().to_string());
+        if !path.contains(['.', '[']) && message.starts_with("unknown property") {
+            // A top-level key is a kind.
+            message = message.replacen("unknown property", "unknown kind", 1);
+        }
+        if message.starts_with("invalid type: integer") && message.contains("expected string") {
+            message.push_str(" (enums are written by name: collect.ps1 writes `.ToString()`)");
+        }
+        vec![Problem { path, message }]
+    })?;
+    let state = to_state(&snapshot)?;
+    Ok((snapshot, state))
+}
+
+/// serde's "unknown field `x`, expected one of …" with the nearest name suggested.
+fn suggest_field(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match crate::suggest::nearest(field, names.iter().copied()) {
+        Some(n) => format!("unknown property `{field}` (did you mean `{n}`?)"),
+        None => format!(
+            "unknown property `{field}`; expected one of {}",
+            names.join(", ")
+        ),
+    }
+}
+
+fn nonempty(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+/// `POOL\NAME` of a pooled object, or the problem with it.
+fn pooled(
+    kind: &str,
+    i: usize,
+    identity: &str,
+    name: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<ObjectId> {
+    match identity.parse::<ObjectId>() {
+        Ok(id) if same_name(&id.name, name) => Some(id),
+        Ok(id) => {
+            problems.push(Problem {
+                path: format!("{kind}[{i}].Name"),
+                message: format!("`{name}` is not the name in its identity `{id}`"),
+            });
+            None
+        }
+        Err(e) => {
+            problems.push(Problem {
+                path: format!("{kind}[{i}].Identity"),
+                message: e,
+            });
+            None
+        }
+    }
+}
+
+/// Where each object came from: (kind, key) → the snapshot's path of it.
+type Origins = HashMap<(Kind, String), String>;
+
+/// The state a snapshot describes, judged by the model's rules; problems point into the file.
+///
+/// # Errors
+/// Every problem, at its JSON path.
+pub fn to_state(s: &Snapshot) -> Result<DesiredState, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut origins: Origins = HashMap::new();
+    let mut state = DesiredState::default();
+    let mut dup = |kind: Kind, key: String, path: String, problems: &mut Vec<Problem>| {
+        if let Some(first) = origins.insert((kind, key.clone()), path.clone()) {
+            problems.push(Problem {
+                path,
+                message: format!("{kind} `{key}` is listed twice (first at {first})"),
+            });
+        }
+    };
+    for (i, p) in s.pools.iter().enumerate() {
+        let key = p.pool_fqdn.to_ascii_lowercase();
+        dup(
+            Kind::Pool,
+            key.clone(),
+            format!("pools[{i}]"),
+            &mut problems,
+        );
+        state.pools.insert(
+            key,
+            Pool {
+                fqdn: p.pool_fqdn.clone(),
+                site: p.site.clone(),
+                servers: p.servers.clone(),
+            },
+        );
+        let id = ServiceId {
+            pool: p.pool_fqdn.clone(),
+        };
+        state.active_servers.insert(
+            id.clone(),
+            ActiveServers {
+                identity: id,
+                active_servers: p.active_servers.clone(),
+                lifecycle: Lifecycle::default(),
+            },
+        );
+    }
+    for (i, p) in s.principals.iter().enumerate() {
+        let principal_type = match p.object_class.to_ascii_lowercase().as_str() {
+            "user" | "contact" => PrincipalType::User,
+            "group" => PrincipalType::Group,
+            "organizationalunit" | "container" | "domain" | "domaindns" => {
+                PrincipalType::OrganizationalUnit
+            }
+            _ => {
+                let other = &p.object_class;
+                problems.push(Problem {
+                    path: format!("principals[{i}].ObjectClass"),
+                    message: format!(
+                        "`{other}` is not a principal class: expected user, group, \
+                         organizationalUnit, contact, container or domain"
+                    ),
+                });
+                continue;
+            }
+        };
+        let principal = Principal {
+            principal_type,
+            sip_address: p.sip_address.clone(),
+            distinguished_name: Some(p.identity.clone()),
+            display_name: p.display_name.clone(),
+            site: p.site.clone(),
+            enabled: p.enabled,
+            members: p.members.clone(),
+        };
+        let key = principal::key_or_text(principal.identity());
+        dup(
+            Kind::Principal,
+            key.clone(),
+            format!("principals[{i}]"),
+            &mut problems,
+        );
+        state.principals.insert(key, principal);
+    }
+    for (i, c) in s.categories.iter().enumerate() {
+        let Some(id) = pooled("categories", i, &c.identity, &c.name, &mut problems) else {
+            continue;
+        };
+        dup(
+            Kind::Category,
+            id.to_string(),
+            format!("categories[{i}]"),
+            &mut problems,
+        );
+        let pool = state.resolve_pool(Some(&id.pool));
+        state.categories.insert(
+            ObjectId::new(pool.clone().unwrap_or_default(), c.name.clone()),
+            Category {
+                name: c.name.clone(),
+                persistent_chat_pool_fqdn: pool,
+                description: nonempty(&c.description),
+                allowed_members: c.allowed_members.clone(),
+                denied_members: c.denied_members.clone(),
+                creators: c.creators.clone(),
+                invitations: c.invites,
+                file_upload: c.file_upload,
+                chat_history: c.chat_history,
+                previous_names: vec![],
+                lifecycle: Lifecycle::default(),
+            },
+        );
+    }
+    for (i, a) in s.addins.iter().enumerate() {
+        let Some(id) = pooled("addins", i, &a.identity, &a.name, &mut problems) else {
+            continue;
+        };
+        dup(
+            Kind::Addin,
+            id.to_string(),
+            format!("addins[{i}]"),
+            &mut problems,
+        );
+        let pool = state.resolve_pool(Some(&id.pool));
+        state.addins.insert(
+            ObjectId::new(pool.clone().unwrap_or_default(), a.name.clone()),
+            Addin {
+                name: a.name.clone(),
+                persistent_chat_pool_fqdn: pool,
+                url: a.url.clone(),
+                previous_names: vec![],
+                lifecycle: Lifecycle::default(),
+            },
+        );
+    }
+    for (i, r) in s.rooms.iter().enumerate() {
+        let Some(id) = pooled("rooms", i, &r.identity, &r.name, &mut problems) else {
+            continue;
+        };
+        dup(
+            Kind::Room,
+            id.to_string(),
+            format!("rooms[{i}]"),
+            &mut problems,
+        );
+        let pool = state.resolve_pool(Some(&id.pool));
+        let mut room = Room {
+            name: r.name.clone(),
+            persistent_chat_pool_fqdn: pool.clone(),
+            category: r.category.clone(),
+            description: nonempty(&r.description),
+            room_type: r.r#type,
+            privacy: r.privacy,
+            addin: r.addin.clone().filter(|a| !a.is_empty()),
+            invitations: r.invitations,
+            disabled: r.disabled,
+            members: r.members.clone(),
+            managers: r.managers.clone(),
+            presenters: r.presenters.clone(),
+            previous_names: vec![],
+            lifecycle: Lifecycle::default(),
+        };
+        state.settle_room_refs(&mut room);
+        state.rooms.insert(
+            ObjectId::new(pool.unwrap_or_default(), r.name.clone()),
+            room,
+        );
+    }
+    for (i, p) in s.policies.iter().enumerate() {
+        dup(
+            Kind::Policy,
+            p.identity.to_string(),
+            format!("policies[{i}]"),
+            &mut problems,
+        );
+        state.policies.insert(
+            p.identity.clone(),
+            PersistentChatPolicy {
+                identity: p.identity.clone(),
+                enable_persistent_chat: p.enable_persistent_chat,
+                description: nonempty(&p.description),
+                lifecycle: Lifecycle::default(),
+            },
+        );
+    }
+    // The service always has a global policy and global settings.
+    state
+        .policies
+        .entry(Scope::Global)
+        .or_insert_with(|| PersistentChatPolicy::defaults(Scope::Global));
+    for (i, g) in s.policy_grants.iter().enumerate() {
+        let key = principal::key_or_text(&g.sip_address);
+        dup(
+            Kind::PolicyGrant,
+            key.clone(),
+            format!("policyGrants[{i}]"),
+            &mut problems,
+        );
+        let name = g.persistent_chat_policy.trim_start_matches("Tag:");
+        let name = name.strip_prefix("tag:").unwrap_or(name);
+        state.policy_grants.insert(
+            key,
+            PolicyGrant {
+                identity: g.sip_address.clone(),
+                policy_name: name.to_string(),
+                lifecycle: Lifecycle::default(),
+            },
+        );
+    }
+    for (i, c) in s.compliance_configurations.iter().enumerate() {
+        let path = format!("complianceConfigurations[{i}]");
+        dup(
+            Kind::ComplianceConfiguration,
+            c.identity.to_string(),
+            path,
+            &mut problems,
+        );
+        state.compliance_configurations.insert(
+            c.identity.clone(),
+            ComplianceConfiguration {
+                identity: c.identity.clone(),
+                adapter_type: nonempty(&c.adapter_type),
+                adapter_name: nonempty(&c.adapter_name),
+                adapter_output_directory: nonempty(&c.adapter_output_directory),
+                run_interval: c.run_interval,
+                one_chat_room_per_output_file: c.one_chat_room_per_output_file,
+                add_chat_room_details: c.add_chat_room_details,
+                add_user_details: c.add_user_details,
+                create_file_attachments_manifest: c.create_file_attachments_manifest,
+                custom_configuration: nonempty(&c.custom_configuration),
+                lifecycle: Lifecycle::default(),
+            },
+        );
+    }
+    for (i, c) in s.configurations.iter().enumerate() {
+        dup(
+            Kind::Configuration,
+            c.identity.to_string(),
+            format!("configurations[{i}]"),
+            &mut problems,
+        );
+        state.configurations.insert(
+            c.identity.clone(),
+            PersistentChatConfiguration {
+                identity: c.identity.clone(),
+                default_chat_history: c.default_chat_history,
+                participant_update_limit: c.participant_update_limit,
+                max_file_size_kb: c.max_file_size_kb,
+                room_management_url: c.room_management_url.clone().filter(|u| !u.is_empty()),
+                lifecycle: Lifecycle::default(),
+            },
+        );
+    }
+    for (i, e) in s.endpoints.iter().enumerate() {
+        let key = principal::key_or_text(&e.sip_address);
+        dup(
+            Kind::Endpoint,
+            key.clone(),
+            format!("endpoints[{i}]"),
+            &mut problems,
+        );
+        state.endpoints.insert(
+            key,
+            Endpoint {
+                sip_address: e.sip_address.clone(),
+                persistent_chat_pool_fqdn: state.resolve_pool(Some(&e.persistent_chat_pool_fqdn)),
+                display_name: e.display_name.clone().filter(|d| !d.is_empty()),
+                lifecycle: Lifecycle::default(),
+            },
+        );
+    }
+    for (i, x) in s.states.iter().enumerate() {
+        let path = format!("states[{i}]");
+        dup(Kind::State, x.identity.to_string(), path, &mut problems);
+        state.states.insert(
+            x.identity.clone(),
+            PersistentChatState {
+                identity: x.identity.clone(),
+                pool_state: x.pool_state,
+                lifecycle: Lifecycle::default(),
+            },
+        );
+    }
+    settings_defaults(&mut state);
+    // The model's rules, each violation placed at the object (and property) it concerns.
+    let paths = paths_of(s, &state);
+    for v in rules::validate(&state) {
+        if v.severity != Severity::Error {
+            continue;
+        }
+        let at = paths
+            .get(&(v.kind, v.identity.clone()))
+            .cloned()
+            .unwrap_or_else(|| format!("{} `{}`", v.kind.key(), v.identity));
+        let property = v.field.as_deref().map(|f| property_of(v.kind, f));
+        let path = match property {
+            Some(p) => format!("{at}.{p}"),
+            None => at,
+        };
+        let help = v.help.map(|h| format!(" ({h})")).unwrap_or_default();
+        problems.push(Problem {
+            path,
+            message: format!("{}{help}", v.message),
+        });
+    }
+    if problems.is_empty() {
+        Ok(state)
+    } else {
+        problems.sort_by(|a, b| a.path.cmp(&b.path));
+        problems.dedup();
+        Err(problems)
+    }
+}
+
+/// The global settings exist on every service; a snapshot without them means their defaults.
+fn settings_defaults(state: &mut DesiredState) {
+    state
+        .compliance_configurations
+        .entry(Scope::Global)
+        .or_insert_with(|| ComplianceConfiguration::defaults(Scope::Global));
+    state
+        .configurations
+        .entry(Scope::Global)
+        .or_insert_with(|| PersistentChatConfiguration::defaults(Scope::Global));
+}
+
+/// Each object's JSON path, by the (kind, key) the rules name it with.
+fn paths_of(s: &Snapshot, state: &DesiredState) -> HashMap<(Kind, String), String> {
+    let mut out = HashMap::new();
+    let pooled = |identity: &str| {
+        identity
+            .parse::<ObjectId>()
+            .map(|id| {
+                let pool = state.resolve_pool(Some(&id.pool)).unwrap_or_default();
+                ObjectId::new(pool, id.name).to_string()
+            })
+            .unwrap_or_default()
+    };
+    let mut put = |kind: Kind, key: String, path: String| {
+        out.entry((kind, key)).or_insert(path);
+    };
+    for (i, c) in s.categories.iter().enumerate() {
+        put(
+            Kind::Category,
+            pooled(&c.identity),
+            format!("categories[{i}]"),
+        );
+    }
+    for (i, a) in s.addins.iter().enumerate() {
+        put(Kind::Addin, pooled(&a.identity), format!("addins[{i}]"));
+    }
+    for (i, r) in s.rooms.iter().enumerate() {
+        put(Kind::Room, pooled(&r.identity), format!("rooms[{i}]"));
+    }
+    for (i, p) in s.principals.iter().enumerate() {
+        let key = principal::key_or_text(
+            p.sip_address
+                .as_deref()
+                .filter(|_| p.object_class.eq_ignore_ascii_case("user"))
+                .unwrap_or(&p.identity),
+        );
+        put(Kind::Principal, key, format!("principals[{i}]"));
+    }
+    for (i, p) in s.policies.iter().enumerate() {
+        put(
+            Kind::Policy,
+            p.identity.to_string(),
+            format!("policies[{i}]"),
+        );
+    }
+    for (i, g) in s.policy_grants.iter().enumerate() {
+        put(
+            Kind::PolicyGrant,
+            principal::key_or_text(&g.sip_address),
+            format!("policyGrants[{i}]"),
+        );
+    }
+    for (i, c) in s.compliance_configurations.iter().enumerate() {
+        put(
+            Kind::ComplianceConfiguration,
+            c.identity.to_string(),
+            format!("complianceConfigurations[{i}]"),
+        );
+    }
+    for (i, c) in s.configurations.iter().enumerate() {
+        put(
+            Kind::Configuration,
+            c.identity.to_string(),
+            format!("configurations[{i}]"),
+        );
+    }
+    for (i, e) in s.endpoints.iter().enumerate() {
+        put(
+            Kind::Endpoint,
+            principal::key_or_text(&e.sip_address),
+            format!("endpoints[{i}]"),
+        );
+    }
+    for (i, x) in s.states.iter().enumerate() {
+        put(Kind::State, x.identity.to_string(), format!("states[{i}]"));
+    }
+    for (i, p) in s.pools.iter().enumerate() {
+        put(
+            Kind::Pool,
+            p.pool_fqdn.to_ascii_lowercase(),
+            format!("pools[{i}]"),
+        );
+        let id = ServiceId {
+            pool: p.pool_fqdn.clone(),
+        };
+        put(Kind::ActiveServers, id.to_string(), format!("pools[{i}]"));
+    }
+    out
+}
+
+/// A model field (`members[2]`) as the snapshot's property (`Members[2]`).
+fn property_of(kind: Kind, field: &str) -> String {
+    let (head, index) = match field.find('[') {
+        Some(at) => field.split_at(at),
+        None => (field, ""),
+    };
+    let head = head.split('.').next().unwrap_or(head);
+    let param = kind
+        .desc()
+        .fields
+        .iter()
+        .find(|f| f.yaml == head)
+        .and_then(|f| f.param);
+    let name = match (kind, head) {
+        (Kind::Category, "invitations") => "Invites".to_string(),
+        (Kind::Room, "type") => "Type".to_string(),
+        (Kind::Room | Kind::Category | Kind::Addin, "persistentChatPoolFqdn") => {
+            "Identity".to_string()
+        }
+        (Kind::ActiveServers, "activeServers") => "ActiveServers".to_string(),
+        (Kind::PolicyGrant, "policyName") => "PersistentChatPolicy".to_string(),
+        (Kind::PolicyGrant, "identity") => "SipAddress".to_string(),
+        _ => param.map(str::to_string).unwrap_or_else(|| {
+            let mut c = head.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }),
+    };
+    format!("{name}{index}")
+}
+
+/// The snapshot of a state: what `collect.ps1` would write for a service configured so (the
+/// inverse of `to_state`; pchat's own settings such as `lifecycle` have no place in it).
+pub fn of_state(state: &DesiredState, collected_at: &str, server: &str) -> Snapshot {
+    let pool_of = |p: &Option<String>| p.clone().unwrap_or_default();
+    let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let active: BTreeMap<String, Vec<String>> = state
+        .active_servers
+        .iter()
+        .map(|(k, a)| (k.pool.to_ascii_lowercase(), a.active_servers.clone()))
+        .collect();
+    Snapshot {
+        format: FORMAT,
+        collected_at: collected_at.to_string(),
+        server: server.to_string(),
+        pools: state
+            .pools
+            .iter()
+            .map(|(k, p)| LivePool {
+                pool_fqdn: p.fqdn.clone(),
+                site: p.site.clone(),
+                servers: p.servers.clone(),
+                active_servers: active.get(k).cloned().unwrap_or_else(|| p.servers.clone()),
+            })
+            .collect(),
+        principals: state
+            .principals
+            .values()
+            .map(|p| LivePrincipal {
+                identity: p
+                    .distinguished_name
+                    .clone()
+                    .unwrap_or_else(|| p.identity().to_string()),
+                object_class: match p.principal_type {
+                    PrincipalType::User => "user",
+                    PrincipalType::Group => "group",
+                    PrincipalType::OrganizationalUnit => "organizationalUnit",
+                }
+                .to_string(),
+                sip_address: p.sip_address.clone(),
+                display_name: p.display_name.clone(),
+                enabled: p.enabled,
+                site: p.site.clone(),
+                members: p.members.clone(),
+            })
+            .collect(),
+        categories: state
+            .categories
+            .iter()
+            .map(|(id, c)| LiveCategory {
+                identity: id.to_string(),
+                name: c.name.clone(),
+                description: text(&c.description),
+                allowed_members: c.allowed_members.clone(),
+                denied_members: c.denied_members.clone(),
+                creators: c.creators.clone(),
+                invites: c.invitations,
+                file_upload: c.file_upload,
+                chat_history: c.chat_history,
+            })
+            .collect(),
+        addins: state
+            .addins
+            .iter()
+            .map(|(id, a)| LiveAddin {
+                identity: id.to_string(),
+                name: a.name.clone(),
+                url: a.url.clone(),
+            })
+            .collect(),
+        rooms: state
+            .rooms
+            .iter()
+            .map(|(id, r)| LiveRoom {
+                identity: ObjectId::new(pool_of(&r.persistent_chat_pool_fqdn), id.name.clone())
+                    .to_string(),
+                name: r.name.clone(),
+                category: r.category.clone(),
+                description: text(&r.description),
+                r#type: r.room_type,
+                privacy: r.privacy,
+                addin: r.addin.clone(),
+                invitations: r.invitations,
+                disabled: r.disabled,
+                members: r.members.clone(),
+                managers: r.managers.clone(),
+                presenters: r.presenters.clone(),
+            })
+            .collect(),
+        policies: state
+            .policies
+            .values()
+            .map(|p| LivePolicy {
+                identity: p.identity.clone(),
+                enable_persistent_chat: p.enable_persistent_chat,
+                description: text(&p.description),
+            })
+            .collect(),
+        policy_grants: state
+            .policy_grants
+            .values()
+            .map(|g| LiveGrant {
+                sip_address: g.identity.clone(),
+                persistent_chat_policy: g.policy_name.clone(),
+            })
+            .collect(),
+        compliance_configurations: state
+            .compliance_configurations
+            .values()
+            .map(|c| LiveCompliance {
+                identity: c.identity.clone(),
+                adapter_type: text(&c.adapter_type),
+                adapter_name: text(&c.adapter_name),
+                adapter_output_directory: text(&c.adapter_output_directory),
+                run_interval: c.run_interval,
+                one_chat_room_per_output_file: c.one_chat_room_per_output_file,
+                add_chat_room_details: c.add_chat_room_details,
+                add_user_details: c.add_user_details,
+                create_file_attachments_manifest: c.create_file_attachments_manifest,
+                custom_configuration: text(&c.custom_configuration),
+            })
+            .collect(),
+        configurations: state
+            .configurations
+            .values()
+            .map(|c| LiveConfiguration {
+                identity: c.identity.clone(),
+                default_chat_history: c.default_chat_history,
+                participant_update_limit: c.participant_update_limit,
+                max_file_size_kb: c.max_file_size_kb,
+                room_management_url: c.room_management_url.clone(),
+            })
+            .collect(),
+        endpoints: state
+            .endpoints
+            .values()
+            .map(|e| LiveEndpoint {
+                sip_address: e.sip_address.clone(),
+                persistent_chat_pool_fqdn: pool_of(&e.persistent_chat_pool_fqdn),
+                display_name: e.display_name.clone(),
+            })
+            .collect(),
+        states: state
+            .pools
+            .values()
+            .map(|p| {
+                let id = ServiceId {
+                    pool: p.fqdn.clone(),
+                };
+                LiveState {
+                    pool_state: state
+                        .states
+                        .get(&id)
+                        .map_or(PoolState::Normal, |s| s.pool_state),
+                    identity: id,
+                }
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,175 @@
+//! A real server through its snapshot, on both backends: `live load` of the litware snapshot
+//! then `plan` is empty; `plan --live` needs no store; every broken snapshot in
+//! `examples/invalid-live/` is refused with its expected report and loads nothing; a load keeps
+//! the rows (and messages) of what stays and needs consent to delete history.
+
+use crate::common::db::{TestStore, BACKENDS};
+use crate::common::{assert_snapshot, pchat_in, root};
+use crate::reconcile::{code, run};
+
+const SNAPSHOT: &str = "examples/live/litware-snapshot.json";
+
+fn at_root(p: &str) -> String {
+    root().join(p).display().to_string()
+}
+
+#[test]
+fn a_loaded_snapshot_of_a_server_configured_as_litware_plans_to_nothing() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let out = code(&t, &["live", "load", &at_root(SNAPSHOT)], 0);
+        assert!(out.contains("91 created"), "{out}");
+        code(
+            &t,
+            &["plan", &at_root("examples/litware"), "--detailed-exitcode"],
+            0,
+        );
+        code(&t, &["drift", &at_root("examples/litware")], 0);
+        // Loading it again changes nothing and records nothing.
+        let again = code(&t, &["live", "load", &at_root(SNAPSHOT)], 0);
+        assert!(again.contains("0 created, 0 changed, 0 removed"), "{again}");
+        let history = run(&t, &["history", "--format", "json"]);
+        let h: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        assert_eq!(h.as_array().unwrap().len(), 1, "{h:#}");
+        assert_eq!(h[0]["source"], "live-snapshot");
+    }
+}
+
+#[test]
+fn plan_against_a_snapshot_needs_no_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = pchat_in(
+        dir.path(),
+        &[
+            "plan",
+            "--live",
+            &at_root(SNAPSHOT),
+            &at_root("examples/litware"),
+            "--detailed-exitcode",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "plan --live wrote a store"
+    );
+    // A snapshot that differs is a plan of changes.
+    let text = std::fs::read_to_string(root().join(SNAPSHOT)).unwrap();
+    let changed = text.replace("\"Privacy\": \"Secret\"", "\"Privacy\": \"Open\"");
+    let file = dir.path().join("changed.json");
+    std::fs::write(&file, changed).unwrap();
+    let r = pchat_in(
+        dir.path(),
+        &[
+            "plan",
+            "--live",
+            file.to_str().unwrap(),
+            &at_root("examples/litware"),
+            "--detailed-exitcode",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("privacy"), "{}", r.stdout);
+}
+
+#[test]
+fn broken_snapshots_are_refused_at_their_json_path_and_load_nothing() {
+    let dir = root().join("examples/invalid-live");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "only {} broken snapshots", files.len());
+    let store = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", store.path().join("x.db").display());
+    for f in files {
+        let rel = f.strip_prefix(root()).unwrap().display().to_string();
+        let r = pchat_in(
+            &root(),
+            &["--store", &url, "--color", "never", "live", "load", &rel],
+        );
+        assert_eq!(
+            r.code, 1,
+            "{rel} should be refused:\n{}{}",
+            r.stdout, r.stderr
+        );
+        assert_snapshot(&f.with_extension("expected"), &r.stderr);
+        assert!(
+            !store.path().join("x.db").exists(),
+            "{rel}: the store was opened although the snapshot is refused"
+        );
+    }
+}
+
+#[test]
+fn a_load_keeps_what_stays_and_asks_before_it_deletes_history() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        code(&t, &["live", "load", &at_root(SNAPSHOT)], 0);
+        let room = "atl-pchat-001.litwareinc.com\\Help Desk";
+        let post = [
+            "message",
+            "post",
+            "--room",
+            room,
+            "--from",
+            "sip:aidan@litwareinc.com",
+            "hi",
+        ];
+        code(&t, &post, 0);
+        // The server renamed nothing but changed a description: the room keeps its messages.
+        let text = std::fs::read_to_string(root().join(SNAPSHOT)).unwrap();
+        let edited = text.replacen(
+            "\"Description\": \"Ask anything; the help desk watches this room\"",
+            "\"Description\": \"Ask us\"",
+            1,
+        );
+        assert_ne!(edited, text);
+        let file = t.dir.path().join("edited.json");
+        std::fs::write(&file, &edited).unwrap();
+        let out = code(&t, &["live", "load", file.to_str().unwrap()], 0);
+        assert!(out.contains("0 created, 1 changed, 0 removed"), "{out}");
+        let msgs = run(&t, &["message", "get", "--room", room, "--format", "json"]);
+        assert!(msgs.stdout.contains("\"hi\""), "{}", msgs.stdout);
+        // A snapshot without the room would delete its messages: refused (exit 3), unchanged.
+        let mut v: serde_json::Value = serde_json::from_str(&edited).unwrap();
+        v["rooms"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| r["Name"] != "Help Desk");
+        std::fs::write(&file, v.to_string()).unwrap();
+        let r = run(&t, &["live", "load", file.to_str().unwrap()]);
+        assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("Help Desk") && r.stderr.contains("--allow-destroy"),
+            "{}",
+            r.stderr
+        );
+        let still = run(&t, &["message", "get", "--room", room, "--format", "json"]);
+        assert!(still.stdout.contains("\"hi\""), "{}", still.stdout);
+        let out = code(
+            &t,
+            &["live", "load", file.to_str().unwrap(), "--allow-destroy"],
+            0,
+        );
+        assert!(out.contains("1 removed"), "{out}");
+    }
+}
+
+#[test]
+fn the_committed_live_schema_is_current_and_describes_the_example() {
+    let committed = std::fs::read_to_string(root().join(pchat::live::SCHEMA_PATH))
+        .expect("schema/live.schema.json is committed");
+    assert!(
+        committed == pchat::live::schema(),
+        "schema/live.schema.json is stale: run `cargo run -- schema --live --out schema/live.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let example: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(SNAPSHOT)).unwrap()).unwrap();
+    let errors: Vec<String> = v.iter_errors(&example).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
