@@ -13,8 +13,13 @@ use crate::model::DesiredState;
 
 #[derive(Debug, Subcommand)]
 pub enum LiveCommand {
+    /// Write collect.ps1, the script that collects a snapshot in the Management Shell
+    Script(ScriptArgs),
     /// Make a snapshot collected from a real server (collect.ps1's JSON) the store's live state
     Load(LoadArgs),
+    /// Write the script that carries out a saved plan on the server (checked before-images, a
+    /// journal to resume from, -WhatIf); refused if anything moved since the plan
+    ApplyScript(ApplyScriptArgs),
     /// Write the snapshot collect.ps1 would write for a server configured as PATHS
     #[command(hide = true)]
     Snapshot(SnapshotArgs),
@@ -30,6 +35,25 @@ pub struct LoadArgs {
     /// Who loads it (recorded in the history; default: the OS user)
     #[arg(long)]
     pub actor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyScriptArgs {
+    /// A plan saved with `pchat plan --out`
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// Write the script to this file instead of stdout
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScriptArgs {
+    /// A configuration whose principals the script looks up (beside those the lists name)
+    pub paths: Vec<PathBuf>,
+    /// Write the script to this file instead of stdout
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +118,32 @@ fn digest(bytes: &[u8]) -> String {
 
 pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
     match cmd {
+        LiveCommand::Script(a) => {
+            let mut principals = Vec::new();
+            if !a.paths.is_empty() {
+                match crate::config::load(&a.paths) {
+                    Ok(l) => principals.extend(
+                        l.state
+                            .principals
+                            .values()
+                            .map(|p| p.identity().to_string()),
+                    ),
+                    Err(e) => {
+                        ctx.error(out, &e);
+                        return Outcome::Failed;
+                    }
+                }
+            }
+            ctx.write_out(out, a.out.as_deref(), live::script::collect(&principals))
+        }
+        LiveCommand::ApplyScript(a) => match super::reconcile::replan(ctx, out, &a.plan) {
+            Ok(planned) => ctx.write_out(
+                out,
+                a.out.as_deref(),
+                crate::render::powershell::script(&planned.plan),
+            ),
+            Err(o) => o,
+        },
         LiveCommand::Load(a) => {
             let (state, digest) = match read_snapshot(ctx, out, &a.file) {
                 Ok(x) => x,

@@ -440,75 +440,102 @@ pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     }
 }
 
+/// A plan made again from its inputs: the configuration, its digest, the options, the plan and
+/// the live state it was made from.
+pub(super) struct Planned {
+    pub paths: Vec<PathBuf>,
+    pub desired: DesiredState,
+    pub digest: String,
+    pub opts: PlanOptions,
+    pub plan: Plan,
+    pub planned_from: DesiredState,
+}
+
+/// Plans again from a saved plan's inputs; refused (exit 3) unless the configuration, the
+/// store's revision and the changes are all the saved ones.
+pub(super) fn replan(
+    ctx: &Context,
+    out: &mut Output,
+    path: &std::path::Path,
+) -> Result<Planned, Outcome> {
+    let fail = |out: &mut Output, why: String| {
+        out.stderr
+            .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
+        Outcome::Failed
+    };
+    let f = crate::files::read(path, crate::files::max_file_size())
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        .and_then(|t| render::json::PlanFile::parse(&t))
+        .map_err(|why| fail(out, why))?;
+    let flags = flags_from(&f.inputs).map_err(|why| fail(out, why))?;
+    let paths: Vec<PathBuf> = f.inputs.paths.iter().map(PathBuf::from).collect();
+    let planned = plan_paths(ctx, out, paths, &flags)?;
+    let refusal = if f.config_digest != planned.digest {
+        Some("the configuration changed since this plan was made; plan again".to_string())
+    } else if f.store_revision != planned.plan.revision {
+        Some(format!(
+            "stale plan: the store changed since this plan was made (revision {}, now {}); plan again",
+            f.store_revision, planned.plan.revision
+        ))
+    } else if f.changes
+        != render::json::PlanFile::new(&planned.plan, planned.digest.clone(), f.inputs.clone())
+            .changes
+    {
+        Some("the plan no longer matches the configuration and the store; plan again".to_string())
+    } else {
+        None
+    };
+    if let Some(why) = refusal {
+        fail(out, why);
+        return Err(Outcome::Refused);
+    }
+    Ok(planned)
+}
+
+/// Loads a configuration and plans it against the store.
+fn plan_paths(
+    ctx: &Context,
+    out: &mut Output,
+    paths: Vec<PathBuf>,
+    flags: &PlanFlags,
+) -> Result<Planned, Outcome> {
+    let (desired, digest) = load(ctx, out, &paths)?;
+    let opts = options(flags);
+    let (plan, _, planned_from) =
+        make_plan_from(ctx, &desired, &opts).map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
+    Ok(Planned {
+        paths,
+        desired,
+        digest,
+        opts,
+        plan,
+        planned_from,
+    })
+}
+
 pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     // A saved plan: plan again from its inputs and check nothing moved since it was made.
-    let saved = match &a.plan {
-        None => None,
-        Some(path) => match crate::files::read(path, crate::files::max_file_size())
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))
-            .and_then(|t| render::json::PlanFile::parse(&t))
-        {
-            Ok(f) => Some(f),
-            Err(why) => {
-                out.stderr
-                    .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
-                return Outcome::Failed;
-            }
-        },
-    };
-    let (paths, flags) = match &saved {
-        Some(f) => match flags_from(&f.inputs) {
-            Ok(flags) => (
-                f.inputs.paths.iter().map(PathBuf::from).collect::<Vec<_>>(),
-                flags,
-            ),
-            Err(why) => {
-                out.stderr
-                    .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
-                return Outcome::Failed;
-            }
-        },
-        None => (
-            a.paths.clone(),
-            PlanFlags {
+    let planned = match &a.plan {
+        Some(path) => replan(ctx, out, path),
+        None => {
+            let flags = PlanFlags {
                 target: a.flags.target.clone(),
                 ..a.flags
-            },
-        ),
+            };
+            plan_paths(ctx, out, a.paths.clone(), &flags)
+        }
     };
-    let (desired, digest) = match load(ctx, out, &paths) {
+    let Planned {
+        paths,
+        desired,
+        digest,
+        opts,
+        plan: p,
+        planned_from,
+    } = match planned {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let opts = options(&flags);
-    let (p, _, planned_from) = match make_plan_from(ctx, &desired, &opts) {
-        Ok(x) => x,
-        Err(e) => return store_cmd::store_failed(ctx, out, &e),
-    };
-    if let Some(f) = &saved {
-        let refusal = if f.config_digest != digest {
-            Some("the configuration changed since this plan was made; plan again".to_string())
-        } else if f.store_revision != p.revision {
-            Some(format!(
-                "stale plan: the store changed since this plan was made (revision {}, now {}); plan again",
-                f.store_revision, p.revision
-            ))
-        } else if f.changes
-            != render::json::PlanFile::new(&p, digest.clone(), f.inputs.clone()).changes
-        {
-            Some(
-                "the plan no longer matches the configuration and the store; plan again"
-                    .to_string(),
-            )
-        } else {
-            None
-        };
-        if let Some(why) = refusal {
-            out.stderr
-                .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
-            return Outcome::Refused;
-        }
-    }
     out.stdout
         .push_str(&render::plan::text(&p, ctx.stdout_style));
     if p.is_empty() {

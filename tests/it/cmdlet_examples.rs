@@ -1007,6 +1007,12 @@ fn rendered_scripts_speak_the_help_pages_forms() {
     script.push_str(&pruned.stdout);
     let mut seen = std::collections::BTreeSet::new();
     for st in statements(&script) {
+        // Each call sits in its journal guard; `-WhatIf:$WhatIf` is the script's passthrough.
+        let mut st = st.trim().replace(" -WhatIf:$WhatIf", "");
+        // A cmdlet without -WhatIf runs in the else branch of `if ($WhatIf) { … } else { … }`.
+        if let Some((_, call)) = st.split_once("} else { ") {
+            st = call.trim_end_matches(" }").to_string();
+        }
         let Some(cmdlet) = st
             .split(' ')
             .next()

@@ -26,6 +26,7 @@ mod render_plan;
 mod roundtrip;
 mod safety_nets;
 mod schema;
+mod scripts;
 mod store;
 mod synth;
 mod tidy;
