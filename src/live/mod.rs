@@ -298,20 +298,26 @@ pub fn schema() -> String {
     text
 }
 
-/// Reads a snapshot's JSON (streamed from `reader`) into the state it describes.
+/// Reads a snapshot's JSON into the state it describes: one pass for the version, one that
+/// streams the file into the model's types (no JSON tree is built, so memory stays near the
+/// file's size; the file's size is bounded by the caller, `files::read_bytes`).
 ///
 /// # Errors
 /// Every problem with its JSON path; a snapshot with one is not used at all.
-pub fn read(reader: impl std::io::Read) -> Result<(Snapshot, DesiredState), Vec<Problem>> {
-    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
-    let value: serde_json::Value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+pub fn read(bytes: &[u8]) -> Result<(Snapshot, DesiredState), Vec<Problem>> {
+    /// The version alone; every other key is skipped without being kept.
+    #[derive(Deserialize)]
+    struct Version {
+        format: Option<serde_json::Value>,
+    }
+    let version: Version = serde_json::from_slice(bytes).map_err(|e| {
         vec![Problem {
             path: ".".into(),
-            message: format!("not JSON: {}", e.inner()),
+            message: format!("not JSON: {e}"),
         }]
     })?;
     // The version first: a newer collector's file is refused as such, not field by field.
-    match value.get("format").map(|f| f.as_u64()) {
+    match version.format.as_ref().map(|f| f.as_u64()) {
         Some(Some(v)) if v == u64::from(FORMAT) => {}
         Some(Some(v)) => {
             return Err(vec![Problem {
@@ -329,20 +335,42 @@ pub fn read(reader: impl std::io::Read) -> Result<(Snapshot, DesiredState), Vec<
             }])
         }
     }
-    let snapshot: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let mut message = suggest_field(&e.inner().to_string());
-        if !path.contains(['.', '[']) && message.starts_with("unknown property") {
-            // A top-level key is a kind.
-            message = message.replacen("unknown property", "unknown kind", 1);
-        }
-        if message.starts_with("invalid type: integer") && message.contains("expected string") {
-            message.push_str(" (enums are written by name: collect.ps1 writes `.ToString()`)");
-        }
-        vec![Problem { path, message }]
-    })?;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let snapshot: Snapshot = match serde_path_to_error::deserialize(&mut de) {
+        Ok(s) => s,
+        Err(streamed) => return Err(vec![type_problem(bytes, streamed)]),
+    };
     let state = to_state(&snapshot)?;
     Ok((snapshot, state))
+}
+
+/// A snapshot that does not fit the types, said as well as serde can: the streaming pass
+/// knows the line and column, a pass through a JSON tree (taken only on this error path) words
+/// type mismatches better (`invalid type: integer`, where streaming says `expected value`).
+fn type_problem(bytes: &[u8], streamed: serde_path_to_error::Error<serde_json::Error>) -> Problem {
+    let at = (streamed.inner().line(), streamed.inner().column());
+    let worded = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| serde_path_to_error::deserialize::<_, Snapshot>(v).err());
+    let (path, message) = match worded {
+        Some(e) => (e.path().to_string(), e.into_inner().to_string()),
+        None => (
+            streamed.path().to_string(),
+            streamed.into_inner().to_string(),
+        ),
+    };
+    let mut message = suggest_field(&message);
+    if !path.contains(['.', '[']) && message.starts_with("unknown property") {
+        // A top-level key is a kind.
+        message = message.replacen("unknown property", "unknown kind", 1);
+    }
+    if message.starts_with("invalid type: integer") && message.contains("expected string") {
+        message.push_str(" (enums are written by name: collect.ps1 writes `.ToString()`)");
+    }
+    Problem {
+        path,
+        message: format!("{message} (line {}, column {})", at.0, at.1),
+    }
 }
 
 /// serde's "unknown field `x`, expected one of …" with the nearest name suggested.
