@@ -59,8 +59,11 @@ pub struct ScriptArgs {
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// Configuration files or directories
-    #[arg(required = true)]
+    #[arg(required_unless_present = "from_store", conflicts_with = "from_store")]
     pub paths: Vec<PathBuf>,
+    /// The store's live state instead (a server the tests stand in for)
+    #[arg(long)]
+    pub from_store: bool,
     #[arg(long, default_value = "2026-01-01T00:00:00Z")]
     pub collected_at: String,
     #[arg(long, default_value = "pchat")]
@@ -186,14 +189,21 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
             }
         }
         LiveCommand::Snapshot(a) => {
-            let loaded = match crate::config::load(&a.paths) {
-                Ok(l) => l,
-                Err(e) => {
-                    ctx.error(out, &e);
-                    return Outcome::Failed;
+            let state = if a.from_store {
+                match store_cmd::read_state(ctx) {
+                    Ok(s) => s,
+                    Err(e) => return store_cmd::store_failed(ctx, out, &e),
+                }
+            } else {
+                match crate::config::load(&a.paths) {
+                    Ok(l) => l.state,
+                    Err(e) => {
+                        ctx.error(out, &e);
+                        return Outcome::Failed;
+                    }
                 }
             };
-            let snapshot = live::of_state(&loaded.state, &a.collected_at, &a.server);
+            let snapshot = live::of_state(&state, &a.collected_at, &a.server);
             let mut text = serde_json::to_string_pretty(&snapshot).expect("a snapshot serializes");
             text.push('\n');
             out.stdout.push_str(&text);
