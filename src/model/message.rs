@@ -311,9 +311,10 @@ mod tests {
             ),
             (
                 user("sip:kim@litware.com"),
-                false,
-                "the user part keeps its case",
+                true,
+                "the user part ignores case too, as Active Directory compares it",
             ),
+            (user("sip:kimberly@litware.com"), false, "another user"),
             (until("2026-01-31"), true, "on the end date counts"),
             (until("2026-01-30"), false, "before the end date"),
             (

@@ -382,7 +382,7 @@ impl<'a> Checker<'a> {
                 match principal_key(dn) {
                     Ok((RefKind::Dn, k)) => {
                         if p.principal_type == PrincipalType::OrganizationalUnit
-                            && !k.starts_with("OU=")
+                            && !k.starts_with("ou=")
                         {
                             self.error(
                                 at,
