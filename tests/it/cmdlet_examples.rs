@@ -531,7 +531,7 @@ fn documented_invocations_work_when_transcribed() {
         sh.ps(r#"New-CsPersistentChatRoom -Name "Sales Leads" -Category "HelpDesk" -Type Auditorium -Addin "ITPersistentChatAddin""#);
         sh.ps(r#"New-CsPersistentChatRoom -Name "Sales Archive" -Category "HelpDesk" -Disabled $True"#);
         sh.ps(&format!(r#"Set-CsPersistentChatRoom -Identity "{}" -Members @{{Add="sip:kenmyer@litwareinc.com","sip:pilar@litwareinc.com"}} -Managers @{{Add="sip:kim@litwareinc.com"}}"#, id("ITChatRoom")));
-        sh.ps(&format!(r#"Set-CsPersistentChatRoom -Identity "{}" -Members @{{Remove="sip:pilar@litwareinc.com"}}"#, id("itchatroom")));
+        sh.ps(&format!(r#"Set-CsPersistentChatRoom -Identity "{}" -Members @{{Remove="SIP:Pilar@LitwareInc.com"}}"#, id("itchatroom")));
         let r = sh.one(&format!(
             "Get-CsPersistentChatRoom -Identity '{}'",
             id("ITChatRoom")
@@ -583,7 +583,7 @@ fn documented_invocations_work_when_transcribed() {
             [id("ITChatRoom")]
         );
         assert_eq!(
-            sh.names("Get-CsPersistentChatRoom -Manager \"sip:kim@litwareinc.com\""),
+            sh.names("Get-CsPersistentChatRoom -Manager \"sip:KIM@litwareinc.com\""),
             [id("ITChatRoom")]
         );
         assert_eq!(
