@@ -3,7 +3,7 @@
 //! writes what changed and commits; a refusal leaves the store untouched.
 
 use crate::model::rules::{self, Violation};
-use crate::model::DesiredState;
+use crate::model::{DesiredState, ObjectId};
 use crate::ops::{self, Operation, Refusal, Touched};
 use crate::store::{Store, StoreError};
 
@@ -44,7 +44,58 @@ pub struct Done {
 /// `Refused` when the service's or the model's rules refuse it (nothing is written); `Store`
 /// when the store fails or its lock cannot be had in time.
 pub async fn run(store: &Store, op: &Operation) -> Result<Done, CmdletError> {
-    run_each(store, op.cmdlet(), |_| Ok(vec![op.clone()])).await
+    let one = |_: &DesiredState| Ok(vec![op.clone()]);
+    let Some(rooms) = room_focus(op) else {
+        return run_each(store, op.cmdlet(), one).await;
+    };
+    match run_with(store, op.cmdlet(), one, Some(&rooms)).await {
+        // A room that is not there is looked for among all of them, to suggest the nearest
+        // name (nothing was written: the refusal rolled back).
+        Err(CmdletError::Refused {
+            refusal:
+                Refusal::NotFound {
+                    kind: crate::model::Kind::Room,
+                    ..
+                },
+            ..
+        }) => run_each(store, op.cmdlet(), one).await,
+        done => done,
+    }
+}
+
+/// The rooms a command about one room concerns (the room, a name it takes, a room it
+/// creates in whichever pool): reading only those keeps its cost flat however many rooms the
+/// store holds. The rules it is judged by concern that room, its category, add-in and pool and
+/// the directory, which are read whole. `None`: the operation needs every room.
+fn room_focus(op: &Operation) -> Option<impl Fn(&DesiredState) -> Vec<ObjectId> + '_> {
+    use Operation::*;
+    match op {
+        NewRoom { .. } | SetRoom { .. } | RemoveRoom { .. } => {}
+        _ => return None,
+    }
+    Some(move |state: &DesiredState| match op {
+        NewRoom {
+            pool: Some(p),
+            name,
+            ..
+        } => vec![ObjectId::new(p.clone(), name.clone())],
+        // Without a pool, the room may go to any pool (its category's).
+        NewRoom { name, .. } => state
+            .pools
+            .values()
+            .map(|p| ObjectId::new(p.fqdn.clone(), name.clone()))
+            .collect(),
+        SetRoom { identity, name, .. } => {
+            let mut ids = vec![identity.clone()];
+            ids.extend(
+                name.iter()
+                    .map(|n| ObjectId::new(identity.pool.clone(), n.clone())),
+            );
+            ids
+        }
+        RemoveRoom { identity } => vec![identity.clone()],
+        _ => vec![],
+    })
 }
 
 /// Runs the operations `select` makes from the live state (a pipeline: `Get-… | Remove-…`),
@@ -58,8 +109,27 @@ pub async fn run_each(
     cmdlet: &'static str,
     select: impl FnOnce(&DesiredState) -> Result<Vec<Operation>, String>,
 ) -> Result<Done, CmdletError> {
+    run_with(
+        store,
+        cmdlet,
+        select,
+        None::<&fn(&DesiredState) -> Vec<ObjectId>>,
+    )
+    .await
+}
+
+/// `run_each` on the whole state, or on the state with only the rooms `focus` names.
+async fn run_with(
+    store: &Store,
+    cmdlet: &'static str,
+    select: impl FnOnce(&DesiredState) -> Result<Vec<Operation>, String>,
+    focus: Option<&impl Fn(&DesiredState) -> Vec<ObjectId>>,
+) -> Result<Done, CmdletError> {
     let mut tx = store.write().await?;
-    let mut state = tx.read_state().await?;
+    let mut state = match focus {
+        Some(rooms) => tx.read_state_focused(rooms).await?,
+        None => tx.read_state().await?,
+    };
     let before = rules::validate(&state);
     let refused = |refusal| CmdletError::Refused { cmdlet, refusal };
     let ops = select(&state).map_err(|why| refused(Refusal::Rule(why)))?;

@@ -393,14 +393,24 @@ pub mod room {
     pub fn run(cmd: &RoomCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             RoomCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.of.format, a.of.filter.as_deref(), |s| {
-                    s.rooms
-                        .iter()
-                        .filter(|(id, r)| keeps(a, id, r))
-                        .map(|(_, r)| r)
-                        .take(a.result_size.unwrap_or(usize::MAX))
-                        .collect()
-                })
+                // One room by identity: only that room is read, whatever the store holds.
+                let one = a.of.identity.as_ref().filter(|_| !a.search_description);
+                let focus = one.map(std::slice::from_ref);
+                return store_cmd::get_in(
+                    ctx,
+                    out,
+                    a.of.format,
+                    a.of.filter.as_deref(),
+                    focus,
+                    |s| {
+                        s.rooms
+                            .iter()
+                            .filter(|(id, r)| keeps(a, id, r))
+                            .map(|(_, r)| r)
+                            .take(a.result_size.unwrap_or(usize::MAX))
+                            .collect()
+                    },
+                );
             }
             RoomCommand::New(a) => Operation::NewRoom {
                 pool: a.persistent_chat_pool_fqdn.clone(),

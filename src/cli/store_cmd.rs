@@ -233,7 +233,39 @@ pub fn get<T: crate::model::Object>(
     filter: Option<&str>,
     select: impl FnOnce(&crate::model::DesiredState) -> Vec<&T>,
 ) -> Outcome {
-    let state = match read_state(ctx) {
+    get_in(ctx, out, format, filter, None, select)
+}
+
+/// The state with only the rooms named (and everything else): a `get` of one room reads that
+/// room alone.
+pub fn read_state_of_rooms(
+    ctx: &Context,
+    rooms: &[crate::model::ObjectId],
+) -> Result<crate::model::DesiredState, StoreError> {
+    block_on(async {
+        let store = open(ctx).await?;
+        let mut tx = store.read().await?;
+        let state = tx.read_state_focused(|_| rooms.to_vec()).await?;
+        tx.finish().await?;
+        store.close().await;
+        Ok(state)
+    })
+}
+
+/// `get`, reading only the rooms in `rooms` when it is given.
+pub fn get_in<T: crate::model::Object>(
+    ctx: &Context,
+    out: &mut Output,
+    format: GetFormat,
+    filter: Option<&str>,
+    rooms: Option<&[crate::model::ObjectId]>,
+    select: impl FnOnce(&crate::model::DesiredState) -> Vec<&T>,
+) -> Outcome {
+    let read = match rooms {
+        Some(rooms) => read_state_of_rooms(ctx, rooms),
+        None => read_state(ctx),
+    };
+    let state = match read {
         Ok(s) => s,
         Err(e) => return store_failed(ctx, out, &e),
     };

@@ -101,6 +101,85 @@ impl Tx<'_> {
         Ok((s, ids))
     }
 
+    /// Everything but rooms, then only the rooms `rooms` names from it (each found without
+    /// regard to case, by the index on `lower(pool), lower(name)`), with their lists: what a
+    /// command about one room needs, at a cost that does not grow with the other rooms.
+    pub async fn read_state_focused(
+        &mut self,
+        rooms: impl FnOnce(&DesiredState) -> Vec<ObjectId>,
+    ) -> Result<DesiredState> {
+        let mut s = DesiredState::default();
+        self.read_pools(&mut s).await?;
+        self.read_principals(&mut s).await?;
+        self.read_categories(&mut s).await?;
+        self.read_addins(&mut s).await?;
+        self.read_policies(&mut s).await?;
+        self.read_settings(&mut s).await?;
+        self.read_endpoints(&mut s).await?;
+        self.read_services(&mut s).await?;
+        for id in rooms(&s) {
+            self.read_one_room(&mut s, &id).await?;
+        }
+        Ok(s)
+    }
+
+    async fn read_one_room(&mut self, s: &mut DesiredState, id: &ObjectId) -> Result<()> {
+        let row: Option<RoomRow> = on_tx!(self, |c| sqlx::query_as(
+            "SELECT r.id, r.pool, r.name, c.name, r.description, r.room_type, r.privacy, \
+             a.name, r.invitations, r.disabled \
+             FROM rooms r JOIN categories c ON c.id = r.category_id \
+             LEFT JOIN addins a ON a.id = r.addin_id \
+             WHERE lower(r.pool) = lower($1) AND lower(r.name) = lower($2)",
+        )
+        .bind(&id.pool)
+        .bind(&id.name)
+        .fetch_optional(&mut *c)
+        .await?);
+        let Some((room_id, pool, name, category, description, t, privacy, addin, inv, disabled)) =
+            row
+        else {
+            return Ok(());
+        };
+        let lists: Vec<(String, String)> = on_tx!(self, |c| {
+            sqlx::query_as(
+            "SELECT role, principal FROM room_principals WHERE room_id = $1 ORDER BY role, position",
+        )
+        .bind(room_id)
+        .fetch_all(&mut *c)
+        .await?
+        });
+        let mut room = Room {
+            name: name.clone(),
+            previous_names: vec![],
+            persistent_chat_pool_fqdn: Some(pool.clone()),
+            category,
+            description,
+            room_type: RoomType::from_name(&t).unwrap_or_default(),
+            privacy: Privacy::from_name(&privacy).unwrap_or_default(),
+            addin,
+            invitations: if inv == "False" {
+                RoomInvitations::False
+            } else {
+                RoomInvitations::Inherit
+            },
+            disabled,
+            members: vec![],
+            managers: vec![],
+            presenters: vec![],
+            lifecycle: Lifecycle::default(),
+        };
+        for (role, principal) in lists {
+            match role.as_str() {
+                "member" => room.members.push(principal),
+                "manager" => room.managers.push(principal),
+                "presenter" => room.presenters.push(principal),
+                _ => {} // pchat writes no other role (`store::write::object_rows`).
+            }
+        }
+        s.rooms.insert(ObjectId::new(pool, name), room);
+        Ok(())
+    }
+
     async fn read_pools(&mut self, s: &mut DesiredState) -> Result<()> {
         let pools: Vec<(String, Option<String>)> = self
             .fetch("SELECT fqdn, site FROM pools ORDER BY fqdn")

@@ -202,3 +202,197 @@ fn names_are_unique_without_regard_to_case_even_for_hand_sql() {
         });
     }
 }
+
+/// A command about one room reads only that room (`imperative::run` focuses its read), and
+/// does exactly what the same command does on the whole state (`run_each`): the same outcome,
+/// the same message, the same store afterwards, for changes that pass and changes refused.
+#[test]
+fn a_one_room_command_on_its_room_alone_does_what_it_does_on_the_whole_state() {
+    use pchat::imperative;
+    use pchat::model::{ObjectId, Privacy, RoomInvitations, RoomType};
+    use pchat::ops::{ListChange, Operation};
+    let pool = "atl-pchat-001.litwareinc.com";
+    let id = |n: &str| ObjectId::new(pool, n);
+    let list = |add: &[&str], remove: &[&str]| ListChange {
+        replace: None,
+        add: add.iter().map(|s| s.to_string()).collect(),
+        remove: remove.iter().map(|s| s.to_string()).collect(),
+    };
+    let set = |room: &str| Operation::SetRoom {
+        identity: id(room),
+        name: None,
+        category: None,
+        description: None,
+        room_type: None,
+        privacy: None,
+        addin: None,
+        invitations: None,
+        disabled: None,
+        members: ListChange::default(),
+        managers: ListChange::default(),
+        presenters: ListChange::default(),
+    };
+    let with = |mut op: Operation, f: &dyn Fn(&mut Operation)| {
+        f(&mut op);
+        op
+    };
+    let new = |pool: Option<&str>, name: &str, category: &str| Operation::NewRoom {
+        pool: pool.map(str::to_string),
+        name: name.into(),
+        category: category.into(),
+        description: String::new(),
+        room_type: RoomType::Normal,
+        privacy: Privacy::Closed,
+        addin: None,
+        invitations: RoomInvitations::Inherit,
+        disabled: false,
+    };
+    type Edit = Box<dyn Fn(&mut Operation)>;
+    let edit = |f: Edit| f;
+    let ops: Vec<Operation> = vec![
+        with(
+            set("help desk"),
+            &edit(Box::new(|o| {
+                if let Operation::SetRoom { description, .. } = o {
+                    *description = Some("x".into())
+                }
+            })),
+        ),
+        with(
+            set("Build Breakers"),
+            &edit(Box::new(move |o| {
+                if let Operation::SetRoom { members, .. } = o {
+                    *members = list(&["sip:ben@litwareinc.com"], &["sip:ana@litwareinc.com"])
+                }
+            })),
+        ),
+        // Not admitted by the category: refused either way.
+        with(
+            set("Build Breakers"),
+            &edit(Box::new(move |o| {
+                if let Operation::SetRoom { members, .. } = o {
+                    *members = list(&["sip:rachel@litwareinc.com"], &[])
+                }
+            })),
+        ),
+        with(
+            set("Engineering Lounge"),
+            &edit(Box::new(|o| {
+                if let Operation::SetRoom { presenters, .. } = o {
+                    *presenters = ListChange {
+                        replace: None,
+                        add: vec!["sip:ana@litwareinc.com".into()],
+                        remove: vec![],
+                    }
+                }
+            })),
+        ),
+        with(
+            set("Engineering Lounge"),
+            &edit(Box::new(|o| {
+                if let Operation::SetRoom { addin, .. } = o {
+                    *addin = Some(Some("No Such Addin".into()))
+                }
+            })),
+        ),
+        with(
+            set("Engineering Lounge"),
+            &edit(Box::new(|o| {
+                if let Operation::SetRoom { addin, .. } = o {
+                    *addin = Some(Some("build status".into()))
+                }
+            })),
+        ),
+        with(
+            set("Build Breakers"),
+            &edit(Box::new(|o| {
+                if let Operation::SetRoom { category, .. } = o {
+                    *category = Some("Sales".into())
+                }
+            })),
+        ),
+        with(
+            set("Build Breakers"),
+            &edit(Box::new(|o| {
+                if let Operation::SetRoom { category, .. } = o {
+                    *category = Some("Nowhere".into())
+                }
+            })),
+        ),
+        with(
+            set("Help Desk"),
+            &edit(Box::new(|o| {
+                if let Operation::SetRoom { name, .. } = o {
+                    *name = Some("Engineering Lounge".into())
+                }
+            })),
+        ),
+        with(
+            set("Help Desk"),
+            &edit(Box::new(|o| {
+                if let Operation::SetRoom { name, .. } = o {
+                    *name = Some("Service Desk".into())
+                }
+            })),
+        ),
+        with(
+            set("No Such Room"),
+            &edit(Box::new(|o| {
+                if let Operation::SetRoom { description, .. } = o {
+                    *description = Some("x".into())
+                }
+            })),
+        ),
+        new(Some(pool), "Fresh", "Engineering"),
+        new(None, "Fresher", "Sales"),
+        new(None, "FRESH", "Engineering"),
+        new(Some(pool), "Lost", "No Such Category"),
+        Operation::RemoveRoom {
+            identity: id("fresh"),
+        },
+        Operation::RemoveRoom {
+            identity: id("No Such Room"),
+        },
+    ];
+    for backend in BACKENDS {
+        let (a, b) = (TestStore::new(backend), TestStore::new(backend));
+        let state = litware();
+        rt().block_on(async {
+            let (focused, whole) = (
+                Store::open(&a.store_url(), DEFAULT_LOCK_TIMEOUT)
+                    .await
+                    .unwrap(),
+                Store::open(&b.store_url(), DEFAULT_LOCK_TIMEOUT)
+                    .await
+                    .unwrap(),
+            );
+            for store in [&focused, &whole] {
+                let mut tx = store.write().await.unwrap();
+                tx.insert_state(&state).await.unwrap();
+                tx.commit_write().await.unwrap();
+            }
+            let mut refused = 0;
+            for op in &ops {
+                let one = imperative::run(&focused, op).await;
+                let all = imperative::run_each(&whole, op.cmdlet(), |_| Ok(vec![op.clone()])).await;
+                match (&one, &all) {
+                    (Ok(x), Ok(y)) => {
+                        assert_eq!(x.touched, y.touched, "{op:?}");
+                        assert_eq!(x.warnings, y.warnings, "{op:?}");
+                    }
+                    (Err(x), Err(y)) => {
+                        assert_eq!(x.to_string(), y.to_string(), "{op:?}");
+                        refused += 1;
+                    }
+                    _ => panic!("{op:?}: focused {one:?}, whole {all:?}"),
+                }
+                let (s1, _) = focused.snapshot().await.unwrap();
+                let (s2, _) = whole.snapshot().await.unwrap();
+                assert!(s1 == s2, "{backend:?} {op:?}: the stores differ");
+            }
+            assert!(refused >= 6, "only {refused} refusals exercised");
+            focused.close().await;
+            whole.close().await;
+        });
+    }
+}
