@@ -1,5 +1,6 @@
 //! `pchat plan`, `apply`, `drift` and `history`: the declarative path.
 
+use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -247,54 +248,101 @@ fn git_commit(paths: &[PathBuf]) -> Option<String> {
 }
 
 /// Plans against the live store.
-fn make_plan(
-    ctx: &Context,
-    desired: &DesiredState,
-    opts: &PlanOptions,
-) -> Result<(Plan, Vec<plan::Refusal>), StoreError> {
-    make_plan_from(ctx, desired, opts).map(|(p, r, _)| (p, r))
+/// What planning needs to know of the store.
+struct LiveRead {
+    state: DesiredState,
+    managed: HashMap<(crate::model::Kind, String), bool>,
+    applied: HashMap<(crate::model::Kind, String), String>,
+    consented: std::collections::HashSet<(crate::model::Kind, String)>,
+    revision: i64,
 }
 
-/// Plans against the live store, and hands back the live state the plan was made from.
-fn make_plan_from(
+/// A configuration planned against the store: the configuration, its digest, the plan, what
+/// apply would refuse, and the live state it was planned against.
+type LoadedPlan = (DesiredState, String, Plan, Vec<plan::Refusal>, DesiredState);
+
+/// Loads the configuration and plans it against the store. The YAML is parsed on a thread of
+/// its own while the store is read, so a cold plan costs about the longer of the two, not their
+/// sum. A configuration problem is reported before any trouble with the store.
+fn load_and_plan(
+    ctx: &Context,
+    out: &mut Output,
+    paths: &[PathBuf],
+    opts: &PlanOptions,
+) -> Result<LoadedPlan, Outcome> {
+    let ((loaded, o), live) = std::thread::scope(|scope| {
+        let loader = scope.spawn(|| {
+            let mut o = Output::default();
+            (load(ctx, &mut o, paths), o)
+        });
+        let live = store_cmd::block_on(async {
+            let store = store_cmd::open(ctx).await?;
+            let mut tx = store.read().await?;
+            let live = LiveRead {
+                revision: tx.revision().await?,
+                state: tx.read_state().await?,
+                managed: tx.ownership().await?,
+                applied: tx.applied_digests().await?,
+                consented: tx.allowed_to_destroy().await?,
+            };
+            tx.finish().await?;
+            store.close().await;
+            Ok::<_, StoreError>(live)
+        });
+        (loader.join().expect("the loader does not panic"), live)
+    });
+    out.stdout.push_str(&o.stdout);
+    out.stderr.push_str(&o.stderr);
+    let (desired, digest) = loaded?;
+    let live = live.map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
+    let (p, refusals) =
+        plan_with(ctx, &desired, &live, opts).map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
+    Ok((desired, digest, p, refusals, live.state))
+}
+
+/// Plans against what was read of the store; the messages of the rooms it removes are counted
+/// in the store afterwards (few rooms, one indexed count each).
+fn plan_with(
     ctx: &Context,
     desired: &DesiredState,
+    read: &LiveRead,
     opts: &PlanOptions,
-) -> Result<(Plan, Vec<plan::Refusal>, DesiredState), StoreError> {
-    store_cmd::block_on(async {
-        let store = store_cmd::open(ctx).await?;
-        let mut tx = store.read().await?;
-        let revision = tx.revision().await?;
-        let state = tx.read_state().await?;
-        let managed = tx.ownership().await?;
-        let applied = tx.applied_digests().await?;
-        let consented = tx.allowed_to_destroy().await?;
-        let live = Live {
-            state: &state,
-            managed: &managed,
-            consented: &consented,
-            revision,
-        };
-        let mut p = plan::plan(desired, live, opts);
-        p.classify(desired, &applied);
-        let messages = tx.message_counts(&p.removed_rooms()).await?;
-        p.weigh_messages(&messages);
-        tx.finish().await?;
-        store.close().await;
-        let mut refusals = p.destroy_refusals(live, &messages, false);
-        refusals.extend(p.refusals(live, opts.threshold, false));
-        let (add, change, remove) = p.counts();
-        tracing::info!(
-            store_revision = revision,
-            to_add = add,
-            to_change = change,
-            to_remove = remove,
-            drift = p.changes.iter().filter(|c| c.drift).count(),
-            refusals = refusals.len(),
-            "plan made"
-        );
-        Ok((p, refusals, state))
-    })
+) -> Result<(Plan, Vec<plan::Refusal>), StoreError> {
+    let live = Live {
+        state: &read.state,
+        managed: &read.managed,
+        consented: &read.consented,
+        revision: read.revision,
+    };
+    let mut p = plan::plan(desired, live, opts);
+    p.classify(desired, &read.applied);
+    let removed = p.removed_rooms();
+    let messages = if removed.is_empty() {
+        HashMap::new()
+    } else {
+        store_cmd::block_on(async {
+            let store = store_cmd::open(ctx).await?;
+            let mut tx = store.read().await?;
+            let m = tx.message_counts(&removed).await?;
+            tx.finish().await?;
+            store.close().await;
+            Ok::<_, StoreError>(m)
+        })?
+    };
+    p.weigh_messages(&messages);
+    let mut refusals = p.destroy_refusals(live, &messages, false);
+    refusals.extend(p.refusals(live, opts.threshold, false));
+    let (add, change, remove) = p.counts();
+    tracing::info!(
+        store_revision = read.revision,
+        to_add = add,
+        to_change = change,
+        to_remove = remove,
+        drift = p.changes.iter().filter(|c| c.drift).count(),
+        refusals = refusals.len(),
+        "plan made"
+    );
+    Ok((p, refusals))
 }
 
 /// Plans against a live snapshot: nothing in it is pchat's (no ownership), so only `--prune
@@ -326,23 +374,18 @@ fn show_refusals(ctx: &Context, out: &mut Output, refusals: &[plan::Refusal]) {
 }
 
 pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let (desired, digest) = match load(ctx, out, &a.paths) {
+    let opts = options(&a.flags);
+    let planned = match &a.live {
+        Some(file) => load(ctx, out, &a.paths).and_then(|(desired, digest)| {
+            let (state, _) = super::live::read_snapshot(ctx, out, file)?;
+            let (p, refusals) = plan_against_snapshot(&desired, &state, &opts);
+            Ok((digest, p, refusals))
+        }),
+        None => load_and_plan(ctx, out, &a.paths, &opts).map(|(_, d, p, r, _)| (d, p, r)),
+    };
+    let (digest, p, refusals) = match planned {
         Ok(x) => x,
         Err(o) => return o,
-    };
-    let planned = match &a.live {
-        Some(file) => {
-            let (state, _) = match super::live::read_snapshot(ctx, out, file) {
-                Ok(x) => x,
-                Err(o) => return o,
-            };
-            Ok(plan_against_snapshot(&desired, &state, &options(&a.flags)))
-        }
-        None => make_plan(ctx, &desired, &options(&a.flags)),
-    };
-    let (p, refusals) = match planned {
-        Ok(x) => x,
-        Err(e) => return store_cmd::store_failed(ctx, out, &e),
     };
     let file = render::json::PlanFile::new(&p, digest, inputs(&a.paths, &a.flags));
     out.stdout.push_str(&match a.format {
@@ -399,13 +442,10 @@ fn drift_report(a: &DriftArgs, ctx: &Context, p: &Plan, digest: String) -> Strin
 
 pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let Some(every) = a.watch else {
-        let (desired, digest) = match load(ctx, out, &a.paths) {
+        let (_, digest, p, _, _) = match load_and_plan(ctx, out, &a.paths, &PlanOptions::default())
+        {
             Ok(x) => x,
             Err(o) => return o,
-        };
-        let (p, _) = match make_plan(ctx, &desired, &PlanOptions::default()) {
-            Ok(x) => x,
-            Err(e) => return store_cmd::store_failed(ctx, out, &e),
         };
         out.stdout.push_str(&drift_report(a, ctx, &p, digest));
         return if p.is_empty() {
@@ -418,11 +458,8 @@ pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let mut last: Option<String> = None;
     loop {
         let mut step = Output::default();
-        let report = match load(ctx, &mut step, &a.paths) {
-            Ok((desired, digest)) => match make_plan(ctx, &desired, &PlanOptions::default()) {
-                Ok((p, _)) => drift_report(a, ctx, &p, digest),
-                Err(e) => format!("error: {e}\n"),
-            },
+        let report = match load_and_plan(ctx, &mut step, &a.paths, &PlanOptions::default()) {
+            Ok((_, digest, p, _, _)) => drift_report(a, ctx, &p, digest),
             Err(_) => step.stderr.clone(),
         };
         if last.as_deref() != Some(report.as_str()) {
@@ -499,10 +536,8 @@ fn plan_paths(
     paths: Vec<PathBuf>,
     flags: &PlanFlags,
 ) -> Result<Planned, Outcome> {
-    let (desired, digest) = load(ctx, out, &paths)?;
     let opts = options(flags);
-    let (plan, _, planned_from) =
-        make_plan_from(ctx, &desired, &opts).map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
+    let (desired, digest, plan, _, planned_from) = load_and_plan(ctx, out, &paths, &opts)?;
     Ok(Planned {
         paths,
         desired,
