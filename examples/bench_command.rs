@@ -62,7 +62,7 @@ async fn measure(url: &StoreUrl, state: &DesiredState) -> Figures {
         let store = Store::open(url, DEFAULT_LOCK_TIMEOUT).await.expect("open");
         let mut tx = store.read().await.expect("read");
         let s = tx
-            .read_state_focused(|_| vec![id.clone()])
+            .read_rooms_named(std::slice::from_ref(&id))
             .await
             .expect("read one");
         tx.finish().await.expect("finish");

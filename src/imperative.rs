@@ -64,10 +64,13 @@ pub async fn run(store: &Store, op: &Operation) -> Result<Done, CmdletError> {
 }
 
 /// The rooms a command about one room concerns (the room, a name it takes, a room it
-/// creates in whichever pool): reading only those keeps its cost flat however many rooms the
-/// store holds. The rules it is judged by concern that room, its category, add-in and pool and
-/// the directory, which are read whole. `None`: the operation needs every room.
-fn room_focus(op: &Operation) -> Option<impl Fn(&DesiredState) -> Vec<ObjectId> + '_> {
+/// creates in whichever pool), and the principals it puts on their lists: reading only those
+/// keeps its cost flat however many rooms and users the store holds. The rules it is judged by
+/// concern that room, its category, add-in and pool and the principals involved, which are
+/// read (`Tx::read_state_focused`). `None`: the operation needs the whole state.
+fn room_focus(
+    op: &Operation,
+) -> Option<impl Fn(&DesiredState) -> (Vec<ObjectId>, Vec<String>) + '_> {
     use Operation::*;
     match op {
         NewRoom { .. } | SetRoom { .. } | RemoveRoom { .. } => {}
@@ -78,32 +81,49 @@ fn room_focus(op: &Operation) -> Option<impl Fn(&DesiredState) -> Vec<ObjectId> 
             pool: Some(p),
             name,
             ..
-        } => vec![ObjectId::new(p.clone(), name.clone())],
+        } => (vec![ObjectId::new(p.clone(), name.clone())], vec![]),
         // Without a pool, the room may go to any pool (its category's).
-        NewRoom { name, .. } => state
-            .pools
-            .values()
-            .map(|p| ObjectId::new(p.fqdn.clone(), name.clone()))
-            .collect(),
-        SetRoom { identity, name, .. } => {
+        NewRoom { name, .. } => (
+            state
+                .pools
+                .values()
+                .map(|p| ObjectId::new(p.fqdn.clone(), name.clone()))
+                .collect(),
+            vec![],
+        ),
+        SetRoom {
+            identity,
+            name,
+            category,
+            members,
+            managers,
+            presenters,
+            ..
+        } => {
             let mut ids = vec![identity.clone()];
             ids.extend(
                 name.iter()
                     .map(|n| ObjectId::new(identity.pool.clone(), n.clone())),
             );
-            ids
+            let mut named: Vec<String> = [members, managers, presenters]
+                .into_iter()
+                .flat_map(|l| l.replace.iter().flatten().chain(&l.add).cloned())
+                .collect();
+            // A category it moves to: who that category admits.
+            if let Some(c) = category.as_ref().and_then(|c| {
+                state
+                    .categories
+                    .get(&ObjectId::new(identity.pool.clone(), c.clone()))
+            }) {
+                named.extend(c.allowed_members.iter().chain(&c.denied_members).cloned());
+            }
+            (ids, named)
         }
-        RemoveRoom { identity } => vec![identity.clone()],
-        _ => vec![],
+        RemoveRoom { identity } => (vec![identity.clone()], vec![]),
+        _ => (vec![], vec![]),
     })
 }
 
-/// Runs the operations `select` makes from the live state (a pipeline: `Get-… | Remove-…`),
-/// all in one write transaction: every one is done, or none (the first refusal names its
-/// object).
-///
-/// # Errors
-/// As `run`; a selection that fails is `Refused` with its reason, nothing written.
 pub async fn run_each(
     store: &Store,
     cmdlet: &'static str,
@@ -113,7 +133,7 @@ pub async fn run_each(
         store,
         cmdlet,
         select,
-        None::<&fn(&DesiredState) -> Vec<ObjectId>>,
+        None::<&fn(&DesiredState) -> (Vec<ObjectId>, Vec<String>)>,
     )
     .await
 }
@@ -123,7 +143,7 @@ async fn run_with(
     store: &Store,
     cmdlet: &'static str,
     select: impl FnOnce(&DesiredState) -> Result<Vec<Operation>, String>,
-    focus: Option<&impl Fn(&DesiredState) -> Vec<ObjectId>>,
+    focus: Option<&impl Fn(&DesiredState) -> (Vec<ObjectId>, Vec<String>)>,
 ) -> Result<Done, CmdletError> {
     let mut tx = store.write().await?;
     let mut state = match focus {

@@ -168,8 +168,18 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
                         ));
                         return Outcome::Failed;
                     }
+                    // The date as understood (`1/3/2018` is January 3rd).
+                    let since = start_date
+                        .map(|t| {
+                            let text = crate::model::message::format_time(t);
+                            format!(
+                                ", messages posted on or after {}",
+                                text.strip_suffix("T00:00:00Z").unwrap_or(&text)
+                            )
+                        })
+                        .unwrap_or_default();
                     out.stdout.push_str(&format!(
-                        "Export-CsPersistentChatData: wrote {} ({} bytes)\n",
+                        "Export-CsPersistentChatData: wrote {} ({} bytes{since})\n",
                         a.file.display(),
                         bytes.len()
                     ));

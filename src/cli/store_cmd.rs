@@ -236,8 +236,7 @@ pub fn get<T: crate::model::Object>(
     get_in(ctx, out, format, filter, None, select)
 }
 
-/// The state with only the rooms named (and everything else): a `get` of one room reads that
-/// room alone.
+/// A state of only the rooms named: a `get` of one room reads that room alone.
 pub fn read_state_of_rooms(
     ctx: &Context,
     rooms: &[crate::model::ObjectId],
@@ -245,7 +244,7 @@ pub fn read_state_of_rooms(
     block_on(async {
         let store = open(ctx).await?;
         let mut tx = store.read().await?;
-        let state = tx.read_state_focused(|_| rooms.to_vec()).await?;
+        let state = tx.read_rooms_named(rooms).await?;
         tx.finish().await?;
         store.close().await;
         Ok(state)

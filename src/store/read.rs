@@ -101,24 +101,114 @@ impl Tx<'_> {
         Ok((s, ids))
     }
 
-    /// Everything but rooms, then only the rooms `rooms` names from it (each found without
-    /// regard to case, by the index on `lower(pool), lower(name)`), with their lists: what a
-    /// command about one room needs, at a cost that does not grow with the other rooms.
+    /// What a command about one room needs, at a cost that does not grow with the store's
+    /// other rooms or users: everything but rooms and users; then the rooms `focus` names from
+    /// that (each found without regard to case, by the index on `lower(pool), lower(name)`)
+    /// with their lists; then the users those rooms, their categories and `focus`'s further
+    /// principals name (groups and OUs are read whole: they say who is under them).
     pub async fn read_state_focused(
         &mut self,
-        rooms: impl FnOnce(&DesiredState) -> Vec<ObjectId>,
+        focus: impl FnOnce(&DesiredState) -> (Vec<ObjectId>, Vec<String>),
     ) -> Result<DesiredState> {
         let mut s = DesiredState::default();
         self.read_pools(&mut s).await?;
-        self.read_principals(&mut s).await?;
         self.read_categories(&mut s).await?;
         self.read_addins(&mut s).await?;
         self.read_policies(&mut s).await?;
         self.read_settings(&mut s).await?;
         self.read_endpoints(&mut s).await?;
         self.read_services(&mut s).await?;
-        for id in rooms(&s) {
-            self.read_one_room(&mut s, &id).await?;
+        let (rooms, mut named) = focus(&s);
+        for id in &rooms {
+            self.read_one_room(&mut s, id).await?;
+        }
+        for r in s.rooms.values() {
+            named.extend(
+                r.members
+                    .iter()
+                    .chain(&r.managers)
+                    .chain(&r.presenters)
+                    .cloned(),
+            );
+            let category = ObjectId::new(
+                r.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
+                r.category.clone(),
+            );
+            if let Some(c) = s.categories.get(&category) {
+                named.extend(
+                    c.allowed_members
+                        .iter()
+                        .chain(&c.denied_members)
+                        .chain(&c.creators)
+                        .cloned(),
+                );
+            }
+        }
+        let keys: std::collections::BTreeSet<String> = named
+            .iter()
+            .map(|n| crate::model::principal::key_or_text(n))
+            .collect();
+        self.read_principals_named(&mut s, &keys).await?;
+        Ok(s)
+    }
+
+    /// Every group and OU, and the users among `keys`, with the groups' members.
+    async fn read_principals_named(
+        &mut self,
+        s: &mut DesiredState,
+        keys: &std::collections::BTreeSet<String>,
+    ) -> Result<()> {
+        let columns = "SELECT principal_key, principal_type, sip_address, distinguished_name, \
+                       display_name, site, enabled FROM principals";
+        let mut rows: Vec<PrincipalRow> = self
+            .fetch(&format!("{columns} WHERE principal_type <> 'User'"))
+            .await?;
+        let keys: Vec<&String> = keys.iter().collect();
+        for chunk in keys.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "{columns} WHERE principal_type = 'User' AND principal_key IN ({})",
+                marks.join(", ")
+            );
+            let found: Vec<PrincipalRow> = on_tx!(self, |c| {
+                let mut q = sqlx::query_as(&sql);
+                for k in chunk {
+                    q = q.bind(*k);
+                }
+                q.fetch_all(&mut *c).await?
+            });
+            rows.extend(found);
+        }
+        for (key, t, sip, dn, display, site, enabled) in rows {
+            s.principals.insert(
+                key,
+                Principal {
+                    principal_type: PrincipalType::from_name(&t).unwrap_or(PrincipalType::User),
+                    sip_address: sip,
+                    distinguished_name: dn,
+                    display_name: display,
+                    site,
+                    enabled,
+                    members: vec![],
+                },
+            );
+        }
+        let members: Vec<(String, String)> = self
+            .fetch("SELECT principal_key, member FROM principal_members ORDER BY principal_key, position")
+            .await?;
+        for (key, m) in members {
+            if let Some(p) = s.principals.get_mut(&key) {
+                p.members.push(m);
+            }
+        }
+        Ok(())
+    }
+
+    /// Only these rooms (with their lists): what showing them needs.
+    pub async fn read_rooms_named(&mut self, ids: &[ObjectId]) -> Result<DesiredState> {
+        let mut s = DesiredState::default();
+        for id in ids {
+            self.read_one_room(&mut s, id).await?;
         }
         Ok(s)
     }

@@ -895,7 +895,8 @@ fn documented_invocations_work_when_transcribed() {
             run.stderr
         );
         assert!(sh.t.dir.path().join("C_PChatExport.zip").is_file());
-        sh.ps(&format!("Export-CsPersistentChatData -DBInstance \"{}\" -FileName \"Sales.zip\" -Scope \"HelpDesk\",\"Announcements\" -StartDate 1/1/2018", sh.t.url));
+        let out = sh.ps(&format!("Export-CsPersistentChatData -DBInstance \"{}\" -FileName \"Sales.zip\" -Scope \"HelpDesk\",\"Announcements\" -StartDate 1/3/2018", sh.t.url));
+        assert!(out.contains("on or after 2018-01-03"), "{out}");
 
         // Pipelines of removal: shown first, done with consent, in one transaction.
         let run = sh.run(&["room", "remove", "--filter", "Sales*"].map(String::from));

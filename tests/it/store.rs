@@ -266,6 +266,15 @@ fn a_one_room_command_on_its_room_alone_does_what_it_does_on_the_whole_state() {
                 }
             })),
         ),
+        // Admitted through a group the category allows.
+        with(
+            set("Build Breakers"),
+            &edit(Box::new(move |o| {
+                if let Operation::SetRoom { managers, .. } = o {
+                    *managers = list(&["sip:aidan@litwareinc.com"], &[])
+                }
+            })),
+        ),
         // Not admitted by the category: refused either way.
         with(
             set("Build Breakers"),
