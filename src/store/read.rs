@@ -27,6 +27,59 @@ type RoomRow = (
     String,
     bool,
 );
+const PRINCIPAL_COLUMNS: &str = "SELECT principal_key, principal_type, sip_address, \
+     distinguished_name, display_name, site, enabled FROM principals";
+
+fn insert_principals(s: &mut DesiredState, rows: Vec<PrincipalRow>) {
+    for (key, t, sip, dn, display, site, enabled) in rows {
+        s.principals.insert(
+            key,
+            Principal {
+                principal_type: PrincipalType::from_name(&t).unwrap_or(PrincipalType::User),
+                sip_address: sip,
+                distinguished_name: dn,
+                display_name: display,
+                site,
+                enabled,
+                members: vec![],
+            },
+        );
+    }
+}
+
+/// A room row with its category's and add-in's names (`ROOM_COLUMNS`).
+const ROOM_COLUMNS: &str = "SELECT r.id, r.pool, r.name, c.name, r.description, r.room_type, \
+     r.privacy, a.name, r.invitations, r.disabled \
+     FROM rooms r JOIN categories c ON c.id = r.category_id \
+     LEFT JOIN addins a ON a.id = r.addin_id";
+
+/// A room row as its id, identity and room (lists empty).
+fn room_of(row: RoomRow) -> (i64, ObjectId, Room) {
+    let (id, pool, name, category, description, t, privacy, addin, inv, disabled) = row;
+    let key = ObjectId::new(pool.clone(), name.clone());
+    let room = Room {
+        name,
+        previous_names: vec![],
+        persistent_chat_pool_fqdn: Some(pool),
+        category,
+        description,
+        room_type: RoomType::from_name(&t).unwrap_or_default(),
+        privacy: Privacy::from_name(&privacy).unwrap_or_default(),
+        addin,
+        invitations: if inv == "False" {
+            RoomInvitations::False
+        } else {
+            RoomInvitations::Inherit
+        },
+        disabled,
+        members: vec![],
+        managers: vec![],
+        presenters: vec![],
+        lifecycle: Lifecycle::default(),
+    };
+    (id, key, room)
+}
+
 type ComplianceRow = (
     String,
     String,
@@ -158,16 +211,16 @@ impl Tx<'_> {
         s: &mut DesiredState,
         keys: &std::collections::BTreeSet<String>,
     ) -> Result<()> {
-        let columns = "SELECT principal_key, principal_type, sip_address, distinguished_name, \
-                       display_name, site, enabled FROM principals";
         let mut rows: Vec<PrincipalRow> = self
-            .fetch(&format!("{columns} WHERE principal_type <> 'User'"))
+            .fetch(&format!(
+                "{PRINCIPAL_COLUMNS} WHERE principal_type <> 'User'"
+            ))
             .await?;
         let keys: Vec<&String> = keys.iter().collect();
         for chunk in keys.chunks(500) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "{columns} WHERE principal_type = 'User' AND principal_key IN ({})",
+                "{PRINCIPAL_COLUMNS} WHERE principal_type = 'User' AND principal_key IN ({})",
                 marks.join(", ")
             );
             let found: Vec<PrincipalRow> = on_tx!(self, |c| {
@@ -179,29 +232,8 @@ impl Tx<'_> {
             });
             rows.extend(found);
         }
-        for (key, t, sip, dn, display, site, enabled) in rows {
-            s.principals.insert(
-                key,
-                Principal {
-                    principal_type: PrincipalType::from_name(&t).unwrap_or(PrincipalType::User),
-                    sip_address: sip,
-                    distinguished_name: dn,
-                    display_name: display,
-                    site,
-                    enabled,
-                    members: vec![],
-                },
-            );
-        }
-        let members: Vec<(String, String)> = self
-            .fetch("SELECT principal_key, member FROM principal_members ORDER BY principal_key, position")
-            .await?;
-        for (key, m) in members {
-            if let Some(p) = s.principals.get_mut(&key) {
-                p.members.push(m);
-            }
-        }
-        Ok(())
+        insert_principals(s, rows);
+        self.read_group_members(s).await
     }
 
     /// Only these rooms (with their lists): what showing them needs.
@@ -214,22 +246,17 @@ impl Tx<'_> {
     }
 
     async fn read_one_room(&mut self, s: &mut DesiredState, id: &ObjectId) -> Result<()> {
-        let row: Option<RoomRow> = on_tx!(self, |c| sqlx::query_as(
-            "SELECT r.id, r.pool, r.name, c.name, r.description, r.room_type, r.privacy, \
-             a.name, r.invitations, r.disabled \
-             FROM rooms r JOIN categories c ON c.id = r.category_id \
-             LEFT JOIN addins a ON a.id = r.addin_id \
-             WHERE lower(r.pool) = lower($1) AND lower(r.name) = lower($2)",
-        )
-        .bind(&id.pool)
-        .bind(&id.name)
-        .fetch_optional(&mut *c)
-        .await?);
-        let Some((room_id, pool, name, category, description, t, privacy, addin, inv, disabled)) =
-            row
-        else {
+        let sql =
+            format!("{ROOM_COLUMNS} WHERE lower(r.pool) = lower($1) AND lower(r.name) = lower($2)");
+        let row: Option<RoomRow> = on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(&id.pool)
+            .bind(&id.name)
+            .fetch_optional(&mut *c)
+            .await?);
+        let Some(row) = row else {
             return Ok(());
         };
+        let (room_id, key, mut room) = room_of(row);
         let lists: Vec<(String, String)> = on_tx!(self, |c| {
             sqlx::query_as(
             "SELECT role, principal FROM room_principals WHERE room_id = $1 ORDER BY role, position",
@@ -238,26 +265,6 @@ impl Tx<'_> {
         .fetch_all(&mut *c)
         .await?
         });
-        let mut room = Room {
-            name: name.clone(),
-            previous_names: vec![],
-            persistent_chat_pool_fqdn: Some(pool.clone()),
-            category,
-            description,
-            room_type: RoomType::from_name(&t).unwrap_or_default(),
-            privacy: Privacy::from_name(&privacy).unwrap_or_default(),
-            addin,
-            invitations: if inv == "False" {
-                RoomInvitations::False
-            } else {
-                RoomInvitations::Inherit
-            },
-            disabled,
-            members: vec![],
-            managers: vec![],
-            presenters: vec![],
-            lifecycle: Lifecycle::default(),
-        };
         for (role, principal) in lists {
             match role.as_str() {
                 "member" => room.members.push(principal),
@@ -266,7 +273,7 @@ impl Tx<'_> {
                 _ => {} // pchat writes no other role (`store::write::object_rows`).
             }
         }
-        s.rooms.insert(ObjectId::new(pool, name), room);
+        s.rooms.insert(key, room);
         Ok(())
     }
 
@@ -296,27 +303,16 @@ impl Tx<'_> {
     }
 
     async fn read_principals(&mut self, s: &mut DesiredState) -> Result<()> {
-        let principals: Vec<PrincipalRow> = self
-            .fetch(
-                "SELECT principal_key, principal_type, sip_address, distinguished_name, \
-                 display_name, site, enabled FROM principals",
-            )
+        let rows: Vec<PrincipalRow> = self.fetch(PRINCIPAL_COLUMNS).await?;
+        insert_principals(s, rows);
+        self.read_group_members(s).await
+    }
+
+    /// Each group's members, onto the groups `s` holds.
+    async fn read_group_members(&mut self, s: &mut DesiredState) -> Result<()> {
+        let members: Vec<(String, String)> = self
+            .fetch("SELECT principal_key, member FROM principal_members ORDER BY principal_key, position")
             .await?;
-        for (key, t, sip, dn, display, site, enabled) in principals {
-            s.principals.insert(
-                key,
-                Principal {
-                    principal_type: PrincipalType::from_name(&t).unwrap_or(PrincipalType::User),
-                    sip_address: sip,
-                    distinguished_name: dn,
-                    display_name: display,
-                    site,
-                    enabled,
-                    members: vec![],
-                },
-            );
-        }
-        let members: Vec<(String, String)> = self.fetch("SELECT principal_key, member FROM principal_members ORDER BY principal_key, position").await?;
         for (key, m) in members {
             if let Some(p) = s.principals.get_mut(&key) {
                 p.members.push(m);
@@ -392,38 +388,13 @@ impl Tx<'_> {
     }
 
     async fn read_rooms(&mut self, s: &mut DesiredState) -> Result<Vec<(i64, ObjectId)>> {
-        let rooms: Vec<RoomRow> = self
-            .fetch(
-                "SELECT r.id, r.pool, r.name, c.name, r.description, r.room_type, r.privacy, \
-             a.name, r.invitations, r.disabled \
-             FROM rooms r JOIN categories c ON c.id = r.category_id \
-             LEFT JOIN addins a ON a.id = r.addin_id ORDER BY r.id",
-            )
-            .await?;
+        let rooms: Vec<RoomRow> = self.fetch(&format!("{ROOM_COLUMNS} ORDER BY r.id")).await?;
         let mut room_keys: Vec<(i64, ObjectId)> = Vec::with_capacity(rooms.len());
         let mut built: Vec<Room> = Vec::with_capacity(rooms.len());
-        for (id, pool, name, category, description, t, privacy, addin, inv, disabled) in rooms {
-            room_keys.push((id, ObjectId::new(pool.clone(), name.clone())));
-            built.push(Room {
-                name,
-                previous_names: vec![],
-                persistent_chat_pool_fqdn: Some(pool),
-                category,
-                description,
-                room_type: RoomType::from_name(&t).unwrap_or_default(),
-                privacy: Privacy::from_name(&privacy).unwrap_or_default(),
-                addin,
-                invitations: if inv == "False" {
-                    RoomInvitations::False
-                } else {
-                    RoomInvitations::Inherit
-                },
-                disabled,
-                members: vec![],
-                managers: vec![],
-                presenters: vec![],
-                lifecycle: Lifecycle::default(),
-            });
+        for row in rooms {
+            let (id, key, room) = room_of(row);
+            room_keys.push((id, key));
+            built.push(room);
         }
         s.rooms = room_keys
             .iter()
