@@ -270,12 +270,24 @@ fn load_and_plan(
     paths: &[PathBuf],
     opts: &PlanOptions,
 ) -> Result<LoadedPlan, Outcome> {
+    // A store that does not exist yet is created only for a configuration that loads, so on
+    // first use the YAML is read first.
+    let first_use = matches!(&ctx.store, crate::store::StoreUrl::Sqlite(p) if !p.exists());
     let ((loaded, o), live) = std::thread::scope(|scope| {
         let loader = scope.spawn(|| {
             let mut o = Output::default();
             (load(ctx, &mut o, paths), o)
         });
-        let live = store_cmd::block_on(async {
+        let loader = if first_use {
+            let done = loader.join().expect("the loader does not panic");
+            if done.0.is_err() {
+                return (done, None);
+            }
+            Err(done)
+        } else {
+            Ok(loader)
+        };
+        let live = Some(store_cmd::block_on(async {
             let store = store_cmd::open(ctx).await?;
             let mut tx = store.read().await?;
             let live = LiveRead {
@@ -288,13 +300,19 @@ fn load_and_plan(
             tx.finish().await?;
             store.close().await;
             Ok::<_, StoreError>(live)
-        });
-        (loader.join().expect("the loader does not panic"), live)
+        }));
+        let loaded = match loader {
+            Ok(running) => running.join().expect("the loader does not panic"),
+            Err(done) => done,
+        };
+        (loaded, live)
     });
     out.stdout.push_str(&o.stdout);
     out.stderr.push_str(&o.stderr);
     let (desired, digest) = loaded?;
-    let live = live.map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
+    let live = live
+        .expect("the store is read when the configuration loads")
+        .map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
     let (p, refusals) =
         plan_with(ctx, &desired, &live, opts).map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
     Ok((desired, digest, p, refusals, live.state))
