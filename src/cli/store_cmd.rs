@@ -134,9 +134,40 @@ pub fn run_pipeline(
             Ok(picked) => {
                 let shown: Vec<&str> = picked.iter().take(20).map(|(n, _)| n.as_str()).collect();
                 let more = picked.len().saturating_sub(shown.len());
+                // Rooms removed take their chat history with them: say how much.
+                let rooms: Vec<crate::model::ObjectId> = picked
+                    .iter()
+                    .filter_map(|(_, op)| match op {
+                        Operation::RemoveRoom { identity } => Some(identity.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let messages: u64 = if rooms.is_empty() {
+                    0
+                } else {
+                    match block_on(async {
+                        let store = open(ctx).await?;
+                        let mut tx = store.read().await?;
+                        let counts = tx.message_counts(&rooms).await?;
+                        tx.finish().await?;
+                        store.close().await;
+                        Ok::<_, StoreError>(counts)
+                    }) {
+                        Ok(counts) => counts.values().sum(),
+                        Err(e) => return store_failed(ctx, out, &e),
+                    }
+                };
+                let history = if messages > 0 {
+                    format!(
+                        "; their {} would be deleted with them",
+                        crate::plural(messages as usize, "message")
+                    )
+                } else {
+                    String::new()
+                };
                 out.stderr.push_str(&format!(
-                    "{}: {cmdlet} would act on {}{}{}{}; nothing was changed\n  {}: add --yes to \
-                     do it, in one transaction\n",
+                    "{}: {cmdlet} would act on {}{}{}{}{history}; nothing was changed\n  {}: add \
+                     --yes to do it, in one transaction\n",
                     ctx.stderr_style.red("error"),
                     crate::plural(picked.len(), "object"),
                     if picked.is_empty() { "" } else { ": " },

@@ -906,6 +906,18 @@ fn documented_invocations_work_when_transcribed() {
             "{}",
             run.stderr
         );
+        // The preview says what history a removal would take with it.
+        assert!(!run.stderr.contains("would be deleted"), "{}", run.stderr);
+        post("IT Chat Room", "2019-01-01T10:00:00Z", "still here");
+        let with_history = sh.run(&["room", "remove", "--filter", "IT*"].map(String::from));
+        assert_eq!(with_history.code, 3, "{}", with_history.stderr);
+        assert!(
+            with_history
+                .stderr
+                .contains("their 1 message would be deleted with them"),
+            "{}",
+            with_history.stderr
+        );
         assert_eq!(sh.names("Get-CsPersistentChatRoom").len(), 3);
         let out =
             sh.ps("Get-CsPersistentChatRoom -Filter \"Sales*\" | Remove-CsPersistentChatRoom");
