@@ -434,9 +434,10 @@ struct Reader<'s> {
 }
 
 impl Reader<'_> {
-    /// Records where an object came from; a second one with its key is a problem.
+    /// Records where an object came from (by its identity as the state keys it, case folded
+    /// as the service folds it); a second one with that identity is a problem.
     fn dup(&mut self, kind: Kind, key: String, path: String) {
-        if let Some(first) = self.origins.insert((kind, key.clone()), path.clone()) {
+        if let Some(first) = self.origins.insert((kind, fold(&key)), path.clone()) {
             self.problems.push(Problem {
                 path,
                 message: format!("{kind} `{key}` is listed twice (first at {first})"),
@@ -460,6 +461,11 @@ impl Reader<'_> {
             let id = ServiceId {
                 pool: p.pool_fqdn.clone(),
             };
+            // A pool's active servers are listed with it.
+            self.origins.insert(
+                (Kind::ActiveServers, fold(&id.to_string())),
+                format!("pools[{i}]"),
+            );
             self.state.active_servers.insert(
                 id.clone(),
                 ActiveServers {
@@ -513,8 +519,9 @@ impl Reader<'_> {
             let Some(id) = pooled("categories", i, &c.identity, &c.name, &mut self.problems) else {
                 continue;
             };
-            self.dup(Kind::Category, id.to_string(), format!("categories[{i}]"));
             let pool = self.state.resolve_pool(Some(&id.pool));
+            let key = ObjectId::new(pool.clone().unwrap_or_default(), id.name.clone());
+            self.dup(Kind::Category, key.to_string(), format!("categories[{i}]"));
             self.state.categories.insert(
                 ObjectId::new(pool.clone().unwrap_or_default(), c.name.clone()),
                 Category {
@@ -536,8 +543,9 @@ impl Reader<'_> {
             let Some(id) = pooled("addins", i, &a.identity, &a.name, &mut self.problems) else {
                 continue;
             };
-            self.dup(Kind::Addin, id.to_string(), format!("addins[{i}]"));
             let pool = self.state.resolve_pool(Some(&id.pool));
+            let key = ObjectId::new(pool.clone().unwrap_or_default(), id.name.clone());
+            self.dup(Kind::Addin, key.to_string(), format!("addins[{i}]"));
             self.state.addins.insert(
                 ObjectId::new(pool.clone().unwrap_or_default(), a.name.clone()),
                 Addin {
@@ -553,8 +561,9 @@ impl Reader<'_> {
             let Some(id) = pooled("rooms", i, &r.identity, &r.name, &mut self.problems) else {
                 continue;
             };
-            self.dup(Kind::Room, id.to_string(), format!("rooms[{i}]"));
             let pool = self.state.resolve_pool(Some(&id.pool));
+            let key = ObjectId::new(pool.clone().unwrap_or_default(), id.name.clone());
+            self.dup(Kind::Room, key.to_string(), format!("rooms[{i}]"));
             let mut room = Room {
                 name: r.name.clone(),
                 persistent_chat_pool_fqdn: pool.clone(),
@@ -702,17 +711,17 @@ pub fn to_state(s: &Snapshot) -> Result<DesiredState, Vec<Problem>> {
     let Reader {
         mut state,
         mut problems,
+        origins,
         ..
     } = r;
     settings_defaults(&mut state);
     // The model's rules, each violation placed at the object (and property) it concerns.
-    let paths = paths_of(s, &state);
     for v in rules::validate(&state) {
         if v.severity != Severity::Error || admitted(&v) {
             continue;
         }
-        let at = paths
-            .get(&(v.kind, v.identity.clone()))
+        let at = origins
+            .get(&(v.kind, fold(&v.identity)))
             .cloned()
             .unwrap_or_else(|| format!("{} `{}`", v.kind.key(), v.identity));
         let property = v.field.as_deref().map(|f| property_of(v.kind, f));
@@ -758,95 +767,6 @@ fn settings_defaults(state: &mut DesiredState) {
         .configurations
         .entry(Scope::Global)
         .or_insert_with(|| PersistentChatConfiguration::defaults(Scope::Global));
-}
-
-/// Each object's JSON path, by the (kind, key) the rules name it with.
-fn paths_of(s: &Snapshot, state: &DesiredState) -> HashMap<(Kind, String), String> {
-    let mut out = HashMap::new();
-    let pooled = |identity: &str| {
-        identity
-            .parse::<ObjectId>()
-            .map(|id| {
-                let pool = state.resolve_pool(Some(&id.pool)).unwrap_or_default();
-                ObjectId::new(pool, id.name).to_string()
-            })
-            .unwrap_or_default()
-    };
-    let mut put = |kind: Kind, key: String, path: String| {
-        out.entry((kind, key)).or_insert(path);
-    };
-    for (i, c) in s.categories.iter().enumerate() {
-        put(
-            Kind::Category,
-            pooled(&c.identity),
-            format!("categories[{i}]"),
-        );
-    }
-    for (i, a) in s.addins.iter().enumerate() {
-        put(Kind::Addin, pooled(&a.identity), format!("addins[{i}]"));
-    }
-    for (i, r) in s.rooms.iter().enumerate() {
-        put(Kind::Room, pooled(&r.identity), format!("rooms[{i}]"));
-    }
-    for (i, p) in s.principals.iter().enumerate() {
-        let key = principal::key_or_text(
-            p.sip_address
-                .as_deref()
-                .filter(|_| p.object_class.eq_ignore_ascii_case("user"))
-                .unwrap_or(&p.identity),
-        );
-        put(Kind::Principal, key, format!("principals[{i}]"));
-    }
-    for (i, p) in s.policies.iter().enumerate() {
-        put(
-            Kind::Policy,
-            p.identity.to_string(),
-            format!("policies[{i}]"),
-        );
-    }
-    for (i, g) in s.policy_grants.iter().enumerate() {
-        put(
-            Kind::PolicyGrant,
-            principal::key_or_text(&g.sip_address),
-            format!("policyGrants[{i}]"),
-        );
-    }
-    for (i, c) in s.compliance_configurations.iter().enumerate() {
-        put(
-            Kind::ComplianceConfiguration,
-            c.identity.to_string(),
-            format!("complianceConfigurations[{i}]"),
-        );
-    }
-    for (i, c) in s.configurations.iter().enumerate() {
-        put(
-            Kind::Configuration,
-            c.identity.to_string(),
-            format!("configurations[{i}]"),
-        );
-    }
-    for (i, e) in s.endpoints.iter().enumerate() {
-        put(
-            Kind::Endpoint,
-            principal::key_or_text(&e.sip_address),
-            format!("endpoints[{i}]"),
-        );
-    }
-    for (i, x) in s.states.iter().enumerate() {
-        put(Kind::State, x.identity.to_string(), format!("states[{i}]"));
-    }
-    for (i, p) in s.pools.iter().enumerate() {
-        put(
-            Kind::Pool,
-            p.pool_fqdn.to_ascii_lowercase(),
-            format!("pools[{i}]"),
-        );
-        let id = ServiceId {
-            pool: p.pool_fqdn.clone(),
-        };
-        put(Kind::ActiveServers, id.to_string(), format!("pools[{i}]"));
-    }
-    out
 }
 
 /// A model field (`members[2]`) as the snapshot's property (`Members[2]`).
