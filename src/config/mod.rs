@@ -10,9 +10,9 @@ pub mod yaml;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::model::desired::Duplicate;
+use crate::model::desired::{Duplicate, Origins};
 use crate::model::rules::{self, Severity};
-use crate::model::{DesiredState, Kind};
+use crate::model::DesiredState;
 use crate::progress::{Reporter, Unit};
 
 /// One problem, placed in a file.
@@ -279,7 +279,7 @@ fn load_checked(
         return Err(ConfigError::Invalid(finish(diagnostics, files)));
     }
     progress.begin("checking", 0, Unit::Unknown);
-    let (state, dups) = DesiredState::from_documents(docs);
+    let (state, dups, origins) = DesiredState::from_documents_placed(docs);
     let violations = rules::validate(&state);
     if violations.is_empty() && dups.is_empty() {
         return Ok(Loaded {
@@ -287,7 +287,7 @@ fn load_checked(
             report: Report { diagnostics, files },
         });
     }
-    let diagnostics = place_violations(&state, &files, &texts, violations, dups);
+    let diagnostics = place_violations(&origins, &files, &texts, violations, dups);
     let report = finish(diagnostics, files);
     if report.errors() > 0 {
         Err(ConfigError::Invalid(report))
@@ -484,33 +484,15 @@ fn diagnostic(
     }
 }
 
-/// Places rule violations and duplicates: finds which file and list index declared each object
-/// named, then where that path is in the file.
+/// Places rule violations and duplicates: the origins say which file and list index declared
+/// each object named, then one event pass over each file concerned finds where those paths are.
 fn place_violations(
-    state: &DesiredState,
+    origin: &Origins<usize>,
     files: &[PathBuf],
     texts: &[String],
     violations: Vec<rules::Violation>,
     dups: Vec<Duplicate<usize>>,
 ) -> Vec<Diagnostic> {
-    // Where each object was first declared. Rebuilt only on this (rare) path, so loading a
-    // valid configuration keeps no such table.
-    let wanted: HashSet<Kind> = violations
-        .iter()
-        .map(|v| v.kind)
-        .chain(dups.iter().map(|d| d.kind))
-        .collect();
-    let mut origin: HashMap<(Kind, String), (usize, usize)> = HashMap::new();
-    for (file, text) in texts.iter().enumerate() {
-        let Ok(doc) = yaml::parse_document(text) else {
-            continue;
-        };
-        for (kind, index, id) in state.identities(&doc) {
-            if wanted.contains(&kind) {
-                origin.entry((kind, id)).or_insert((file, index));
-            }
-        }
-    }
     struct Pending {
         file: usize,
         path: String,
@@ -522,7 +504,7 @@ fn place_violations(
     }
     let mut pending = Vec::new();
     for v in violations {
-        let Some(&(file, index)) = origin.get(&(v.kind, v.identity.clone())) else {
+        let Some((file, index)) = origin.get(v.kind, &v.identity) else {
             continue;
         };
         let mut path = format!("{}[{index}]", v.kind.key());
@@ -540,7 +522,7 @@ fn place_violations(
         });
     }
     for d in dups {
-        let first = origin.get(&(d.kind, d.identity.clone())).copied();
+        let first = origin.get(d.kind, &d.identity);
         pending.push(Pending {
             file: d.origin,
             path: format!("{}[{}]", d.kind.key(), d.index),

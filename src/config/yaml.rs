@@ -693,23 +693,38 @@ fn backticked(s: &str) -> Vec<String> {
 pub fn locate(text: &str, paths: &HashSet<String>) -> HashMap<String, Located> {
     let mut found: HashMap<String, Located> = HashMap::new();
     // A malformed tail leaves the positions found before it useful, so the result is ignored.
-    let _ = walk(text, |path, is_key, mark| {
-        if paths.contains(path) {
-            let l = found.entry(path.to_string()).or_default();
-            if is_key {
-                l.key.get_or_insert(mark);
-            } else {
-                l.value.get_or_insert(mark);
+    // The lists and maps that hold a wanted path: only inside those are paths built.
+    let mut holders: HashSet<&str> = HashSet::new();
+    for p in paths {
+        let mut p = p.as_str();
+        while holders.insert(p) {
+            match p.rfind(['.', '[']) {
+                Some(cut) => p = &p[..cut],
+                None => break,
             }
         }
-    });
+    }
+    let _ = walk(
+        text,
+        |p| holders.contains(p),
+        |path, is_key, mark| {
+            if paths.contains(path) {
+                let l = found.entry(path.to_string()).or_default();
+                if is_key {
+                    l.key.get_or_insert(mark);
+                } else {
+                    l.value.get_or_insert(mark);
+                }
+            }
+        },
+    );
     found
 }
 
 /// The path of the innermost list or map open where the YAML stops being well formed (`.` for
 /// the top level), so a syntax error can say where in the structure it is.
 pub fn path_at_syntax_error(text: &str) -> String {
-    match walk(text, |_, _, _| {}) {
+    match walk(text, |_| true, |_, _, _| {}) {
         Err(path) if !path.is_empty() => path,
         _ => ".".to_string(),
     }
@@ -721,11 +736,17 @@ const ADDRESSABLE_DEPTH: usize = 128;
 
 /// Walks every node of the first document, calling `visit(path, is_key, mark)` for each key and
 /// each value. Returns `Err(path of the innermost open collection)` if the YAML is malformed.
+/// Inside a list or map whose path `enter` refuses, no path is built and nothing is visited:
+/// locating a hundred objects among a hundred thousand builds the paths of those hundred.
 ///
 /// Linear in the input: one path buffer is grown and truncated as the walk goes (a frame keeps
 /// only the length of its collection's path), and below `ADDRESSABLE_DEPTH`, or inside a key
 /// that is itself a list or map, no path is built at all.
-fn walk(text: &str, mut visit: impl FnMut(&str, bool, Mark)) -> Result<(), String> {
+fn walk(
+    text: &str,
+    enter: impl Fn(&str) -> bool,
+    mut visit: impl FnMut(&str, bool, Mark),
+) -> Result<(), String> {
     use std::fmt::Write;
     let Some(mut parser) = events::Parser::new(text) else {
         return Err(String::new());
@@ -798,6 +819,11 @@ fn walk(text: &str, mut visit: impl FnMut(&str, bool, Mark)) -> Result<(), Strin
         )
     }
     loop {
+        // A scalar's text is only needed where it becomes part of a path.
+        parser.copy_scalars = match stack.last() {
+            None => true,
+            Some(Frame::Seq { base, .. } | Frame::Map { base, .. }) => base.is_some(),
+        };
         let event = match parser.next() {
             Ok(Some(e)) => e,
             Ok(None) => return Ok(()),
@@ -840,7 +866,7 @@ fn walk(text: &str, mut visit: impl FnMut(&str, bool, Mark)) -> Result<(), Strin
                 let base = match place(&mut path, &mut stack) {
                     Some(false) if stack.len() < ADDRESSABLE_DEPTH => {
                         visit(&path, false, mark);
-                        Some(path.len())
+                        (stack.is_empty() || enter(&path)).then_some(path.len())
                     }
                     Some(false) => {
                         visit(&path, false, mark);
@@ -928,6 +954,9 @@ mod events {
         sys: Box<MaybeUninit<unsafe_yaml::yaml_parser_t>>,
         _input: &'a [u8],
         done: bool,
+        /// Whether scalars' text is copied out; a reader that ignores a stretch of the file
+        /// turns it off there and gets empty scalars.
+        pub copy_scalars: bool,
     }
 
     impl<'a> Parser<'a> {
@@ -948,6 +977,7 @@ mod events {
                 sys: boxed,
                 _input: input,
                 done: false,
+                copy_scalars: true,
             })
         }
 
@@ -973,7 +1003,11 @@ mod events {
                         let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
                         (tag, anchor) = (c_string(s.tag), c_string(s.anchor));
                         plain = s.style == unsafe_yaml::YAML_PLAIN_SCALAR_STYLE;
-                        Kind::Scalar(String::from_utf8_lossy(bytes).into_owned())
+                        Kind::Scalar(if self.copy_scalars {
+                            String::from_utf8_lossy(bytes).into_owned()
+                        } else {
+                            String::new()
+                        })
                     }
                     unsafe_yaml::YAML_ALIAS_EVENT => {
                         Kind::Alias(c_string(e.data.alias.anchor).unwrap_or_default())

@@ -26,6 +26,54 @@ pub struct DesiredState {
     pub active_servers: BTreeMap<ServiceId, ActiveServers>,
 }
 
+/// Where each object of a state was first declared: its origin and its index in its document's
+/// list, found by kind and identity text. Keyed by a hash of the text rather than the text, so
+/// the table costs 16 bytes an object whatever the names; two identities whose 64-bit hashes
+/// collide would only share a place in messages.
+#[derive(Debug)]
+pub struct Origins<O> {
+    by_hash: std::collections::HashMap<(Kind, u64), (O, usize)>,
+}
+
+impl<O> Default for Origins<O> {
+    fn default() -> Self {
+        Origins {
+            by_hash: Default::default(),
+        }
+    }
+}
+
+/// Hashes what is written to it, in pieces or whole alike, so an identity's `Display` output
+/// is hashed without building its string.
+struct HashWriter(std::collections::hash_map::DefaultHasher);
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        std::hash::Hasher::write(&mut self.0, s.as_bytes());
+        Ok(())
+    }
+}
+
+fn text_hash(text: &dyn std::fmt::Display) -> u64 {
+    use std::fmt::Write;
+    let mut w = HashWriter(Default::default());
+    let _ = write!(w, "{text}");
+    std::hash::Hasher::finish(&w.0)
+}
+
+impl<O: Copy> Origins<O> {
+    fn record(&mut self, kind: Kind, key: &dyn std::fmt::Display, origin: O, index: usize) {
+        self.by_hash
+            .entry((kind, text_hash(key)))
+            .or_insert((origin, index));
+    }
+
+    /// Where the object of `kind` whose identity reads `identity` was first declared.
+    pub fn get(&self, kind: Kind, identity: &str) -> Option<(O, usize)> {
+        self.by_hash.get(&(kind, text_hash(&identity))).copied()
+    }
+}
+
 /// An object whose identity an earlier object already has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate<O> {
@@ -100,6 +148,7 @@ fn absorb<T: Keyed>(
     doc: &mut Document,
     pass: u8,
     duplicate: &mut dyn FnMut(Kind, String, usize),
+    declared: &mut dyn FnMut(Kind, &dyn std::fmt::Display, usize),
 ) {
     let wanted = match T::KIND {
         Kind::Pool => 0,
@@ -113,6 +162,7 @@ fn absorb<T: Keyed>(
         let key = item.settle(state);
         match T::map_mut(state).entry(key) {
             std::collections::btree_map::Entry::Vacant(v) => {
+                declared(T::KIND, v.key(), index);
                 v.insert(item);
             }
             std::collections::btree_map::Entry::Occupied(o) => {
@@ -128,6 +178,25 @@ impl DesiredState {
     ///
     /// Returns the duplicates found: each names the later object; the earlier one keeps its place.
     pub fn from_documents<O: Copy>(docs: Vec<(O, Document)>) -> (Self, Vec<Duplicate<O>>) {
+        Self::absorb_documents(docs, &mut |_, _, _, _| {})
+    }
+
+    /// [`Self::from_documents`], also recording where each object was declared, so that a
+    /// message about an object can point at its place without reading the files again.
+    pub fn from_documents_placed<O: Copy>(
+        docs: Vec<(O, Document)>,
+    ) -> (Self, Vec<Duplicate<O>>, Origins<O>) {
+        let mut origins = Origins::default();
+        let (state, dups) = Self::absorb_documents(docs, &mut |kind, key, origin, index| {
+            origins.record(kind, key, origin, index)
+        });
+        (state, dups, origins)
+    }
+
+    fn absorb_documents<O: Copy>(
+        docs: Vec<(O, Document)>,
+        declared: &mut dyn FnMut(Kind, &dyn std::fmt::Display, O, usize),
+    ) -> (Self, Vec<Duplicate<O>>) {
         let mut state = DesiredState::default();
         let mut dups = Vec::new();
         let mut docs = docs;
@@ -142,104 +211,19 @@ impl DesiredState {
                         index,
                     })
                 };
-                super::kind::each_kind!(absorb, &mut state, doc, pass, &mut duplicate);
+                let mut declared =
+                    |kind, key: &dyn std::fmt::Display, index| declared(kind, key, origin, index);
+                super::kind::each_kind!(
+                    absorb,
+                    &mut state,
+                    doc,
+                    pass,
+                    &mut duplicate,
+                    &mut declared
+                );
             }
         }
         (state, dups)
-    }
-
-    /// The identity text of every object in a document, as this state keys it (after
-    /// resolution), in document order: `(kind, index, identity)`. Used to point a message
-    /// about an object back at the place that declared it.
-    pub fn identities(&self, doc: &Document) -> Vec<(Kind, usize, String)> {
-        let mut out = Vec::new();
-        let mut push = |kind, items: Vec<String>| {
-            out.extend(items.into_iter().enumerate().map(|(i, id)| (kind, i, id)));
-        };
-        push(
-            Kind::Pool,
-            doc.pools
-                .iter()
-                .map(|p| p.fqdn.to_ascii_lowercase())
-                .collect(),
-        );
-        push(
-            Kind::Principal,
-            doc.principals.iter().map(|p| norm(p.identity())).collect(),
-        );
-        let pooled = |given: Option<&str>, name: &str| {
-            ObjectId::new(self.resolve_pool(given).unwrap_or_default(), name).to_string()
-        };
-        push(
-            Kind::Category,
-            doc.categories
-                .iter()
-                .map(|c| pooled(c.persistent_chat_pool_fqdn.as_deref(), &c.name))
-                .collect(),
-        );
-        push(
-            Kind::Addin,
-            doc.addins
-                .iter()
-                .map(|a| pooled(a.persistent_chat_pool_fqdn.as_deref(), &a.name))
-                .collect(),
-        );
-        push(
-            Kind::Room,
-            doc.rooms
-                .iter()
-                .map(|r| {
-                    ObjectId::new(self.room_pool(r).unwrap_or_default(), r.name.clone()).to_string()
-                })
-                .collect(),
-        );
-        push(
-            Kind::Policy,
-            doc.policies
-                .iter()
-                .map(|p| self.canonical_scope(&p.identity).to_string())
-                .collect(),
-        );
-        push(
-            Kind::PolicyGrant,
-            doc.policy_grants
-                .iter()
-                .map(|g| norm(&g.identity))
-                .collect(),
-        );
-        push(
-            Kind::ComplianceConfiguration,
-            doc.compliance_configurations
-                .iter()
-                .map(|c| self.canonical_scope(&c.identity).to_string())
-                .collect(),
-        );
-        push(
-            Kind::Configuration,
-            doc.configurations
-                .iter()
-                .map(|c| self.canonical_scope(&c.identity).to_string())
-                .collect(),
-        );
-        push(
-            Kind::Endpoint,
-            doc.endpoints.iter().map(|e| norm(&e.sip_address)).collect(),
-        );
-        push(
-            Kind::State,
-            doc.states
-                .iter()
-                .map(|s| self.canonical_service(&s.identity).to_string())
-                .collect(),
-        );
-        push(
-            Kind::ActiveServers,
-            doc.active_servers
-                .iter()
-                .map(|a| self.canonical_service(&a.identity).to_string())
-                .collect(),
-        );
-        out
     }
 
     /// The declared pool a reference names (matched without regard to case, returned as
@@ -416,5 +400,60 @@ impl DesiredState {
         let mut n = 0;
         super::kind::each_kind!(of, self, kind, &mut n);
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(rooms: &[&str]) -> Document {
+        Document {
+            rooms: rooms
+                .iter()
+                .map(|n| Room {
+                    name: n.to_string(),
+                    persistent_chat_pool_fqdn: Some("p.example.com".into()),
+                    category: "c".into(),
+                    description: String::new(),
+                    room_type: Default::default(),
+                    privacy: Default::default(),
+                    addin: None,
+                    invitations: Default::default(),
+                    disabled: false,
+                    members: vec![],
+                    managers: vec![],
+                    presenters: vec![],
+                    previous_names: vec![],
+                    lifecycle: Default::default(),
+                })
+                .collect(),
+            ..Document::default()
+        }
+    }
+
+    #[test]
+    fn origins_name_the_file_and_index_that_first_declared_each_object() {
+        let (state, dups, origins) = DesiredState::from_documents_placed(vec![
+            (0usize, doc(&["A", "B"])),
+            (1, doc(&["C", "b"])),
+        ]);
+        assert_eq!(state.rooms.len(), 3);
+        let id = |name: &str| {
+            state
+                .rooms
+                .keys()
+                .find(|k| k.name == name)
+                .expect("a room")
+                .to_string()
+        };
+        assert_eq!(origins.get(Kind::Room, &id("A")), Some((0, 0)));
+        assert_eq!(origins.get(Kind::Room, &id("C")), Some((1, 0)));
+        // The later `b` is a duplicate of `B`: the origin stays with the first declaration.
+        assert_eq!(dups.len(), 1);
+        assert_eq!((dups[0].origin, dups[0].index), (1, 1));
+        assert_eq!(origins.get(Kind::Room, &dups[0].identity), Some((0, 1)));
+        assert_eq!(origins.get(Kind::Category, &id("A")), None);
+        assert_eq!(origins.get(Kind::Room, "nowhere\\Z"), None);
     }
 }
