@@ -48,6 +48,21 @@ fn main() {
         let text = std::fs::read_to_string(&path).expect("read");
         config::yaml::parse_document(&text).expect("parses")
     });
+    // Peak memory of one load + validate alone: what the process gains over what it held
+    // before (the benchmark's own copy of the document), from /proc/self/status after Linux's
+    // clear_refs 5 reset the peak to the current size.
+    let status = |field: &str| {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix(field).map(str::to_string))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb * 1024.0)
+    };
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = status("VmRSS:");
+    drop(config::load(std::slice::from_ref(&path)).expect("valid"));
+    let peak = status("VmHWM:") - before;
     let full = best(iterations, || {
         let loaded = config::load(std::slice::from_ref(&path)).expect("valid");
         assert_eq!(loaded.state.rooms.len(), rooms);
@@ -96,6 +111,11 @@ fn main() {
     println!(
         "load + validate of {rooms} rooms: {:.3} s (target for 100k rooms: under 3 s)",
         full.as_secs_f64()
+    );
+    println!(
+        "peak RSS of load + validate (beyond what the benchmark held): {:.0} MB, {:.1}x the YAML (target <= 8x)",
+        peak / 1e6,
+        peak / text.len() as f64
     );
     println!(
         "with 100 warnings: {:.3} s, {:.2}x the time without (target <= 1.5x)",

@@ -27,8 +27,20 @@ pub struct ApplyOptions {
     pub actor: String,
     pub git_commit: Option<String>,
     pub config_digest: String,
+    /// When set, and the plan is found empty against the store as the apply leaves it, the
+    /// store is marked converged with this configuration, so the next plan of it is answered
+    /// without parsing or reading (see [`Converge`]).
+    pub converge: Option<Converge>,
     /// Where to report how far the apply is.
     pub progress: crate::progress::Reporter,
+}
+
+/// The configuration an apply reconciles, as a plan of it would be asked for again.
+#[derive(Debug, Clone)]
+pub struct Converge {
+    /// Names the configuration's files and contents, pchat's version and the plan options.
+    pub fingerprint: String,
+    pub options: plan::PlanOptions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,13 +104,16 @@ pub async fn apply(
             current,
         });
     }
+    // Hand SQL since pchat's last commit leaves the revision as it was: the planned-from state
+    // may then be out of date, so the store is read again under the lock.
+    let dirty = tx.dirty().await?;
+    let fresh = match planned_from {
+        Some(s) if !dirty => s,
+        _ => tx.read_state().await?,
+    };
     let managed = tx.ownership().await?;
     let consented = tx.allowed_to_destroy().await?;
-    // The revision is unchanged under the writer lock, so the planned-from state is the store's.
-    let mut state = match planned_from {
-        Some(s) => s,
-        None => tx.read_state().await?,
-    };
+    let mut state = fresh;
     let live = Live {
         state: &state,
         managed: &managed,
@@ -174,6 +189,12 @@ pub async fn apply(
         source: "apply".into(),
     })
     .await?;
+    if let Some(c) = &opts.converge {
+        progress.begin("checking convergence", 0, Unit::Unknown);
+        if converged(&mut tx, desired, &state, &c.options, revision).await? {
+            tx.mark_converged(&c.fingerprint);
+        }
+    }
     progress.begin("committing", 0, Unit::Unknown);
     let committed = tx.commit_write().await?;
     progress.finish();
@@ -181,6 +202,89 @@ pub async fn apply(
         revision: committed,
         operations: lines.len(),
     })
+}
+
+/// Whether a plan of `desired` against the store as this transaction leaves it (`state`, and
+/// the ownership records read back) would be empty: no change, nothing kept or ignored, no
+/// ambiguity. Only then may a later plan of the same configuration skip the work.
+async fn converged(
+    tx: &mut crate::store::Tx<'_>,
+    desired: &DesiredState,
+    state: &DesiredState,
+    options: &plan::PlanOptions,
+    revision: i64,
+) -> Result<bool, StoreError> {
+    let managed = tx.ownership().await?;
+    let consented = tx.allowed_to_destroy().await?;
+    let live = Live {
+        state,
+        managed: &managed,
+        consented: &consented,
+        revision,
+    };
+    Ok(fully_empty(&plan::plan(desired, live, options)))
+}
+
+/// What names a plan's inputs for convergence: pchat's version (the planner may change), the
+/// options that shape a plan, and the configuration's digest (file names and contents).
+pub fn fingerprint(digest: &str, opts: &plan::PlanOptions) -> String {
+    format!(
+        "pchat {}; prune {:?}; targets {:?}; {digest}",
+        env!("CARGO_PKG_VERSION"),
+        opts.prune,
+        opts.targets
+    )
+}
+
+/// The store's revision when it is marked converged with this fingerprint: no write since an
+/// apply found the plan of the same configuration empty, so that plan is empty now.
+pub async fn converged_at(store: &Store, fingerprint: &str) -> Result<Option<i64>, StoreError> {
+    let mut tx = store.read().await?;
+    let (revision, converged) = tx.convergence().await?;
+    tx.finish().await?;
+    Ok((converged.as_deref() == Some(fingerprint)).then_some(revision))
+}
+
+/// Marks the store converged with a configuration whose plan came out empty (so there was
+/// nothing to apply), when the store is still at the plan's revision. Written since by hand
+/// (`dirty`), the store is read again under the lock and planned again first; that check
+/// makes the store known again, so it commits as a write (a new revision, no longer dirty).
+/// Nothing else changes. Returns whether it marked.
+pub async fn vouch(
+    store: &Store,
+    desired: &DesiredState,
+    p: &Plan,
+    converge: &Converge,
+) -> Result<bool, StoreError> {
+    if !fully_empty(p) {
+        return Ok(false);
+    }
+    let mut tx = store.write().await?;
+    if tx.revision().await? != p.revision {
+        tx.finish().await?;
+        return Ok(false);
+    }
+    if !tx.dirty().await? {
+        tx.mark_converged(&converge.fingerprint);
+        tx.commit_mark().await?;
+        return Ok(true);
+    }
+    let state = tx.read_state().await?;
+    if !converged(&mut tx, desired, &state, &converge.options, p.revision).await? {
+        tx.finish().await?;
+        return Ok(false);
+    }
+    tx.mark_converged(&converge.fingerprint);
+    tx.commit_write().await?;
+    Ok(true)
+}
+
+/// No change, nothing kept or ignored, no ambiguity: a plan that says nothing at all.
+fn fully_empty(p: &Plan) -> bool {
+    p.changes.is_empty()
+        && p.kept.is_empty()
+        && p.ignored.is_empty()
+        && p.ambiguous_renames.is_empty()
 }
 
 fn singleton(c: &plan::Change) -> bool {

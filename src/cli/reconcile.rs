@@ -67,6 +67,10 @@ pub struct PlanArgs {
     /// the store; no store is opened, and every live object counts as unmanaged
     #[arg(long, conflicts_with = "out")]
     pub live: Option<PathBuf>,
+    /// Parse every file and read every row even when the store is marked converged with this
+    /// configuration (no write since an apply found its plan empty)
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +95,10 @@ pub struct ApplyArgs {
     /// Who applies (recorded in the history; default: the OS user)
     #[arg(long)]
     pub actor: Option<String>,
+    /// Parse every file and read every row even when the store is marked converged with this
+    /// configuration (no write since an apply found its plan empty)
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +110,10 @@ pub struct DriftArgs {
     /// Keep checking at this interval (`30s`, `5m`), printing whenever the drift changes
     #[arg(long, value_parser = store_cmd::parse_duration)]
     pub watch: Option<std::time::Duration>,
+    /// Parse every file and read every row even when the store is marked converged with this
+    /// configuration (no write since an apply found its plan empty)
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]
@@ -172,20 +184,43 @@ fn options(a: &PlanFlags) -> PlanOptions {
     }
 }
 
+/// The configuration files as read: their paths, their texts and their digest.
+struct Read {
+    files: Vec<PathBuf>,
+    texts: Vec<String>,
+    digest: String,
+}
+
+/// Reads the configuration files once: for the digest, and for loading.
+fn read(paths: &[PathBuf]) -> Result<Read, ConfigError> {
+    let files = config::collect_files(paths)?;
+    let texts = config::read_files(&files)?;
+    let digest = config::digest(&files, &texts);
+    Ok(Read {
+        files,
+        texts,
+        digest,
+    })
+}
+
 /// Loads the configuration, or reports why not (exit 1).
 fn load(
     ctx: &Context,
     out: &mut Output,
     paths: &[PathBuf],
 ) -> Result<(DesiredState, String), Outcome> {
-    // Each file is read once: for the digest and for loading.
-    let read = config::collect_files(paths).and_then(|files| {
-        let texts = config::read_files(&files)?;
-        Ok((files, texts))
-    });
-    let result = read.and_then(|(files, texts)| {
-        let d = digest(&files, &texts);
-        config::load_texts_with(files, texts, &ctx.progress).map(|loaded| (loaded.state, d))
+    load_read(ctx, out, read(paths))
+}
+
+/// Loads configuration files already read, or reports why not (exit 1).
+fn load_read(
+    ctx: &Context,
+    out: &mut Output,
+    read: Result<Read, ConfigError>,
+) -> Result<(DesiredState, String), Outcome> {
+    let result = read.and_then(|r| {
+        config::load_texts_with(r.files, r.texts, &ctx.progress)
+            .map(|loaded| (loaded.state, r.digest))
     });
     match result {
         Ok(x) => Ok(x),
@@ -203,24 +238,6 @@ fn load(
             Err(Outcome::Failed)
         }
     }
-}
-
-/// A digest of the configuration files (names and contents), to record what an apply applied.
-fn digest(files: &[PathBuf], texts: &[String]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (path, text) in files.iter().zip(texts) {
-        for b in path
-            .to_string_lossy()
-            .as_bytes()
-            .iter()
-            .chain([0u8].iter())
-            .chain(text.as_bytes().iter())
-        {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("fnv64:{h:016x}")
 }
 
 /// The git commit of the configuration's directory, when it is a git checkout.
@@ -269,14 +286,45 @@ fn load_and_plan(
     out: &mut Output,
     paths: &[PathBuf],
     opts: &PlanOptions,
+    refresh: bool,
 ) -> Result<LoadedPlan, Outcome> {
     // A store that does not exist yet is created only for a configuration that loads, so on
     // first use the YAML is read first.
     let first_use = matches!(&ctx.store, crate::store::StoreUrl::Sqlite(p) if !p.exists());
+    let read = read(paths);
+    if let (Ok(r), false, false) = (&read, refresh, first_use) {
+        let converged = match converged_at(ctx, &apply::fingerprint(&r.digest, opts)) {
+            Ok(c) => c,
+            Err(e) => {
+                // Not tried twice (an unreachable server waits out its timeout each time).
+                load_read(ctx, out, read)?;
+                return Err(store_cmd::store_failed(ctx, out, &e));
+            }
+        };
+        if let Some(revision) = converged {
+            tracing::info!(
+                store_revision = revision,
+                "plan made: converged, nothing read"
+            );
+            // Nothing was parsed or read: the plan is empty, so nobody applies it, and the
+            // states stay empty.
+            let p = Plan {
+                revision,
+                ..Plan::default()
+            };
+            return Ok((
+                DesiredState::default(),
+                r.digest.clone(),
+                p,
+                vec![],
+                DesiredState::default(),
+            ));
+        }
+    }
     let ((loaded, o), live) = std::thread::scope(|scope| {
         let loader = scope.spawn(|| {
             let mut o = Output::default();
-            (load(ctx, &mut o, paths), o)
+            (load_read(ctx, &mut o, read), o)
         });
         let loader = if first_use {
             let done = loader.join().expect("the loader does not panic");
@@ -316,6 +364,18 @@ fn load_and_plan(
     let (p, refusals) =
         plan_with(ctx, &desired, &live, opts).map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
     Ok((desired, digest, p, refusals, live.state))
+}
+
+/// The store's revision when the store is marked converged with this fingerprint: no write
+/// since an apply found the plan of the same configuration empty. Trouble with the store is
+/// reported after the configuration's own problems, as on the full path.
+fn converged_at(ctx: &Context, fingerprint: &str) -> Result<Option<i64>, StoreError> {
+    store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let at = apply::converged_at(&store, fingerprint).await;
+        store.close().await;
+        at
+    })
 }
 
 /// Plans against what was read of the store; the messages of the rooms it removes are counted
@@ -399,7 +459,9 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
             let (p, refusals) = plan_against_snapshot(&desired, &state, &opts);
             Ok((digest, p, refusals))
         }),
-        None => load_and_plan(ctx, out, &a.paths, &opts).map(|(_, d, p, r, _)| (d, p, r)),
+        None => {
+            load_and_plan(ctx, out, &a.paths, &opts, a.refresh).map(|(_, d, p, r, _)| (d, p, r))
+        }
     };
     let (digest, p, refusals) = match planned {
         Ok(x) => x,
@@ -460,11 +522,11 @@ fn drift_report(a: &DriftArgs, ctx: &Context, p: &Plan, digest: String) -> Strin
 
 pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let Some(every) = a.watch else {
-        let (_, digest, p, _, _) = match load_and_plan(ctx, out, &a.paths, &PlanOptions::default())
-        {
-            Ok(x) => x,
-            Err(o) => return o,
-        };
+        let (_, digest, p, _, _) =
+            match load_and_plan(ctx, out, &a.paths, &PlanOptions::default(), a.refresh) {
+                Ok(x) => x,
+                Err(o) => return o,
+            };
         out.stdout.push_str(&drift_report(a, ctx, &p, digest));
         return if p.is_empty() {
             Outcome::Success
@@ -476,10 +538,11 @@ pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let mut last: Option<String> = None;
     loop {
         let mut step = Output::default();
-        let report = match load_and_plan(ctx, &mut step, &a.paths, &PlanOptions::default()) {
-            Ok((_, digest, p, _, _)) => drift_report(a, ctx, &p, digest),
-            Err(_) => step.stderr.clone(),
-        };
+        let report =
+            match load_and_plan(ctx, &mut step, &a.paths, &PlanOptions::default(), a.refresh) {
+                Ok((_, digest, p, _, _)) => drift_report(a, ctx, &p, digest),
+                Err(_) => step.stderr.clone(),
+            };
         if last.as_deref() != Some(report.as_str()) {
             let stamp = crate::model::message::format_time(
                 std::time::SystemTime::now()
@@ -524,7 +587,7 @@ pub(super) fn replan(
         .map_err(|why| fail(out, why))?;
     let flags = flags_from(&f.inputs).map_err(|why| fail(out, why))?;
     let paths: Vec<PathBuf> = f.inputs.paths.iter().map(PathBuf::from).collect();
-    let planned = plan_paths(ctx, out, paths, &flags)?;
+    let planned = plan_paths(ctx, out, paths, &flags, false)?;
     let refusal = if f.config_digest != planned.digest {
         Some("the configuration changed since this plan was made; plan again".to_string())
     } else if f.store_revision != planned.plan.revision {
@@ -553,9 +616,10 @@ fn plan_paths(
     out: &mut Output,
     paths: Vec<PathBuf>,
     flags: &PlanFlags,
+    refresh: bool,
 ) -> Result<Planned, Outcome> {
     let opts = options(flags);
-    let (desired, digest, plan, _, planned_from) = load_and_plan(ctx, out, &paths, &opts)?;
+    let (desired, digest, plan, _, planned_from) = load_and_plan(ctx, out, &paths, &opts, refresh)?;
     Ok(Planned {
         paths,
         desired,
@@ -575,7 +639,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
                 target: a.flags.target.clone(),
                 ..a.flags
             };
-            plan_paths(ctx, out, a.paths.clone(), &flags)
+            plan_paths(ctx, out, a.paths.clone(), &flags, a.refresh)
         }
     };
     let Planned {
@@ -591,7 +655,23 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     };
     out.stdout
         .push_str(&render::plan::text(&p, ctx.stdout_style));
+    let converge = apply::Converge {
+        fingerprint: apply::fingerprint(&digest, &opts),
+        options: opts.clone(),
+    };
     if p.is_empty() {
+        // Nothing to apply; the store may still be marked converged, so that the next plan
+        // of this configuration is answered without reading. A store that cannot take the
+        // mark (read-only, locked) only loses that shortcut.
+        let vouched = store_cmd::block_on(async {
+            let store = store_cmd::open(ctx).await?;
+            let v = apply::vouch(&store, &desired, &p, &converge).await;
+            store.close().await;
+            v
+        });
+        if let Err(e) = vouched {
+            tracing::debug!(error = %e, "the store was not marked converged");
+        }
         return Outcome::Success;
     }
     if !a.yes {
@@ -622,6 +702,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
             .clone()
             .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
         git_commit: git_commit(&paths),
+        converge: Some(converge),
         config_digest: digest,
         progress: ctx.progress.clone(),
     };

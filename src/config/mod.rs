@@ -320,6 +320,24 @@ fn finish(mut diagnostics: Vec<Diagnostic>, files: Vec<PathBuf>) -> Report {
     Report { diagnostics, files }
 }
 
+/// A digest of the configuration files (names and contents), to record what an apply applied.
+pub fn digest(files: &[PathBuf], texts: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (path, text) in files.iter().zip(texts) {
+        for b in path
+            .to_string_lossy()
+            .as_bytes()
+            .iter()
+            .chain([0u8].iter())
+            .chain(text.as_bytes().iter())
+        {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("fnv64:{h:016x}")
+}
+
 /// The files named by the inputs: files as given, directories walked for `*.yaml`/`*.yml`.
 pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
     let mut out = Vec::new();

@@ -730,6 +730,33 @@ pub fn path_at_syntax_error(text: &str) -> String {
     }
 }
 
+/// What a map expects next.
+#[derive(Clone, Copy, PartialEq)]
+enum Next {
+    Key,
+    Value,
+    /// The value of a key that is a list or map: nothing in it is addressable.
+    Hidden,
+}
+enum Frame {
+    /// `base`: the length of the collection's path in `path`; `None` when not addressable.
+    Seq {
+        base: Option<usize>,
+        next: usize,
+    },
+    Map {
+        base: Option<usize>,
+        next: Next,
+    },
+}
+impl Frame {
+    fn base(&self) -> Option<usize> {
+        match self {
+            Frame::Seq { base, .. } | Frame::Map { base, .. } => *base,
+        }
+    }
+}
+
 /// How deep `walk` builds paths: serde_yaml refuses documents nested deeper than this, so no
 /// diagnostic can name a node below it.
 const ADDRESSABLE_DEPTH: usize = 128;
@@ -751,25 +778,6 @@ fn walk(
     let Some(mut parser) = events::Parser::new(text) else {
         return Err(String::new());
     };
-    /// What a map expects next.
-    #[derive(Clone, Copy, PartialEq)]
-    enum Next {
-        Key,
-        Value,
-        /// The value of a key that is a list or map: nothing in it is addressable.
-        Hidden,
-    }
-    enum Frame {
-        /// `base`: the length of the collection's path in `path`; `None` when not addressable.
-        Seq {
-            base: Option<usize>,
-            next: usize,
-        },
-        Map {
-            base: Option<usize>,
-            next: Next,
-        },
-    }
     let mut path = String::new();
     let mut stack: Vec<Frame> = Vec::new();
     // Where a node starting here goes: `Some(is_key)` with `path` set to its path, or `None`
@@ -820,17 +828,12 @@ fn walk(
     }
     loop {
         // A scalar's text is only needed where it becomes part of a path.
-        parser.copy_scalars = match stack.last() {
-            None => true,
-            Some(Frame::Seq { base, .. } | Frame::Map { base, .. }) => base.is_some(),
-        };
+        parser.copy_scalars = stack.last().is_none_or(|f| f.base().is_some());
         let event = match parser.next() {
             Ok(Some(e)) => e,
             Ok(None) => return Ok(()),
             Err(()) => {
-                let base = stack.iter().rev().find_map(|f| match f {
-                    Frame::Seq { base, .. } | Frame::Map { base, .. } => *base,
-                });
+                let base = stack.iter().rev().find_map(Frame::base);
                 path.truncate(base.unwrap_or(0));
                 return Err(path);
             }

@@ -35,7 +35,7 @@ pub use watch::{stalled, Timeouts};
 pub use write::RoomRef;
 
 /// The schema version this pchat writes; a store with a higher one is refused.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The advisory lock key that serializes PostgreSQL writers ("pchat" in ASCII).
 const PG_LOCK_KEY: i64 = 0x0070_6368_6174;
@@ -112,6 +112,11 @@ pub struct Tx<'s> {
     inner: Option<TxInner>,
     /// How long one statement may take (PostgreSQL; see `watch`).
     statement: Duration,
+    /// `meta.dirty` as [`Tx::dirty`] last saw it, and the convergence mark to commit: the
+    /// mark lands only if `dirty` is still that value (PostgreSQL, where a hand write may
+    /// commit while this transaction runs).
+    seen_dirty: Option<i64>,
+    mark: Option<String>,
     _store: PhantomData<&'s Store>,
 }
 
@@ -131,6 +136,8 @@ impl TxInner {
         Tx {
             inner: Some(self),
             statement,
+            seen_dirty: None,
+            mark: None,
             _store: PhantomData,
         }
     }
@@ -203,6 +210,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "names without case",
         include_str!("../../migrations/sqlite/0003_names_without_case.sql"),
     ),
+    (
+        4,
+        "convergence",
+        include_str!("../../migrations/sqlite/0004_convergence.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -219,6 +231,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "names without case",
         include_str!("../../migrations/postgres/0003_names_without_case.sql"),
+    ),
+    (
+        4,
+        "convergence",
+        include_str!("../../migrations/postgres/0004_convergence.sql"),
     ),
 ];
 
@@ -430,6 +447,8 @@ impl Store {
                     Ok(_) => {
                         for set in [
                             "SET LOCAL lock_timeout = 0".to_string(),
+                            // pchat's own writes leave `meta.dirty` alone (migration 4).
+                            "SET LOCAL pchat.writer = 'on'".to_string(),
                             format!(
                                 "SET LOCAL statement_timeout = '{}ms'",
                                 self.timeouts.statement.as_millis().max(1)
@@ -721,15 +740,47 @@ impl Tx<'_> {
             .expect("a transaction is used only until it is committed or ended")
     }
 
-    /// Commits a write: bumps the store revision and returns it.
+    /// Commits a write: bumps the store revision and returns it. The writes it commits are
+    /// pchat's, so the store is no longer `dirty` (see [`Tx::convergence`]); the convergence
+    /// mark is this transaction's, or none.
     pub async fn commit_write(mut self) -> Result<i64> {
+        let sqlite = matches!(self.inner, Some(TxInner::Sqlite(_)));
+        let (seen, mark) = (self.seen_dirty, self.mark.take());
         let revision: i64 = on_tx!(self, |c| {
             sqlx::query_scalar(
-                "UPDATE meta SET revision = revision + 1 WHERE id = 1 RETURNING revision",
+                "UPDATE meta SET revision = revision + 1, dirty = 0, \
+                 converged = CASE WHEN $1 OR dirty = $2 THEN $3 END \
+                 WHERE id = 1 RETURNING revision",
             )
+            .bind(sqlite)
+            .bind(seen)
+            .bind(mark)
             .fetch_one(&mut *c)
             .await?
         });
+        self.commit_unchanged().await?;
+        Ok(revision)
+    }
+
+    /// Commits the convergence mark alone, keeping the revision (nothing else was written).
+    pub async fn commit_mark(mut self) -> Result<()> {
+        let sqlite = matches!(self.inner, Some(TxInner::Sqlite(_)));
+        let (seen, mark) = (self.seen_dirty, self.mark.take());
+        on_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE meta SET converged = CASE WHEN $1 OR dirty = $2 THEN $3 END WHERE id = 1",
+            )
+            .bind(sqlite)
+            .bind(seen)
+            .bind(mark)
+            .execute(&mut *c)
+            .await?;
+        });
+        self.commit_unchanged().await
+    }
+
+    /// Commits as it is, the revision unchanged.
+    async fn commit_unchanged(mut self) -> Result<()> {
         let statement = self.statement;
         match self.inner.take() {
             Some(TxInner::Sqlite(t)) => t.commit().await?,
@@ -739,7 +790,7 @@ impl Tx<'_> {
             }
             None => {}
         }
-        Ok(revision)
+        Ok(())
     }
 
     /// Sets the recorded schema version, as a newer pchat would have: lets tests check that such
@@ -781,5 +832,37 @@ impl Tx<'_> {
                 .fetch_one(&mut *c)
                 .await?
         }))
+    }
+
+    /// The store revision, and the fingerprint of the configuration the store was last found
+    /// converged with, if no write has landed since (the migration-4 triggers clear it on any
+    /// write to a table a plan reads).
+    pub async fn convergence(&mut self) -> Result<(i64, Option<String>)> {
+        Ok(on_tx!(self, |c| {
+            sqlx::query_as("SELECT revision, converged FROM meta WHERE id = 1")
+                .fetch_one(&mut *c)
+                .await?
+        }))
+    }
+
+    /// Whether a table a plan reads was written since pchat's last commit (by hand SQL; on
+    /// SQLite also by this transaction): a state read at this revision may no longer be the
+    /// store's. Ask it before writing; the mark of [`Tx::mark_converged`] holds only if no
+    /// hand write lands after this.
+    pub async fn dirty(&mut self) -> Result<bool> {
+        let dirty: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar("SELECT dirty FROM meta WHERE id = 1")
+                .fetch_one(&mut *c)
+                .await?
+        });
+        self.seen_dirty = Some(dirty);
+        Ok(dirty != 0)
+    }
+
+    /// Marks the store converged with this fingerprint when the transaction commits: a plan of
+    /// that configuration is empty against the store as this transaction leaves it. Without
+    /// an earlier [`Tx::dirty`], no mark lands on PostgreSQL.
+    pub fn mark_converged(&mut self, fingerprint: &str) {
+        self.mark = Some(fingerprint.to_string());
     }
 }

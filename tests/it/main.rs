@@ -16,6 +16,7 @@ mod cli_principals;
 mod cli_store;
 mod cli_validate;
 mod cmdlet_examples;
+mod convergence;
 mod hostile;
 mod kind_layer;
 mod live;
