@@ -460,7 +460,11 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
             Ok((digest, p, refusals))
         }),
         None => {
-            load_and_plan(ctx, out, &a.paths, &opts, a.refresh).map(|(_, d, p, r, _)| (d, p, r))
+            load_and_plan(ctx, out, &a.paths, &opts, a.refresh).map(|(desired, d, p, r, live)| {
+                // The process ends after printing: freeing 100k rooms twice only delays it.
+                std::mem::forget((desired, live));
+                (d, p, r)
+            })
         }
     };
     let (digest, p, refusals) = match planned {

@@ -28,6 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::ConnectOptions as _;
 
 pub use ownership::{ApplyRecord, Managed};
 pub use url::{mask, scrub, secrets, StoreUrl, DEFAULT_STORE};
@@ -239,6 +240,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// A statement over a second (reading 100k rooms' lists) is expected at scale: sqlx's warning
+/// would reach every user's terminal, so it is a debug line (`-vv`).
+const SLOW_STATEMENT_LEVEL: log::LevelFilter = log::LevelFilter::Debug;
+
 /// How this process names itself to PostgreSQL, so a waiting writer can say who holds the lock.
 fn holder_name() -> String {
     let user = std::env::var("USER")
@@ -282,6 +287,7 @@ impl Store {
                 let opts = PgConnectOptions::from_str(u)
                     .map_err(failed)?
                     .application_name(&holder_name())
+                    .log_slow_statements(SLOW_STATEMENT_LEVEL, Duration::from_secs(1))
                     // The server's half of the timeouts (see `watch`).
                     .options([
                         ("statement_timeout", ms(timeouts.statement)),
@@ -557,7 +563,8 @@ async fn open_sqlite(path: &Path, lock_timeout: Duration) -> Result<(SqlitePool,
             .synchronous(SqliteSynchronous::Normal)
     }
     .foreign_keys(true)
-    .busy_timeout(lock_timeout);
+    .busy_timeout(lock_timeout)
+    .log_slow_statements(SLOW_STATEMENT_LEVEL, Duration::from_secs(1));
     // Two first uses at once: the one that loses the race to switch a new file to WAL is told
     // "database is locked" without SQLite's busy handler; it waits like any other writer.
     let deadline = std::time::Instant::now() + lock_timeout;
