@@ -11,7 +11,7 @@ use std::time::Instant;
 use pchat::imperative;
 use pchat::model::{DesiredState, ObjectId};
 use pchat::ops::{ListChange, Operation};
-use pchat::store::{Store, StoreUrl, DEFAULT_LOCK_TIMEOUT};
+use pchat::store::{Focus, Store, StoreUrl, DEFAULT_LOCK_TIMEOUT};
 use pchat::synth::{self, SynthOptions};
 use sqlx::Connection;
 
@@ -41,6 +41,9 @@ struct Figures {
     get: f64,
     set: f64,
     read_all: f64,
+    /// `category get --identity` and `category set` of a category holding its share of rooms.
+    category_get: f64,
+    category_set: f64,
 }
 
 async fn measure(url: &StoreUrl, state: &DesiredState) -> Figures {
@@ -56,7 +59,9 @@ async fn measure(url: &StoreUrl, state: &DesiredState) -> Figures {
         .nth(state.rooms.len() / 2)
         .unwrap()
         .clone();
+    let category: ObjectId = state.categories.keys().next().unwrap().clone();
     let (mut get, mut set, mut all) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut category_get, mut category_set) = (Vec::new(), Vec::new());
     for i in 0..RUNS {
         let t = Instant::now();
         let store = Store::open(url, DEFAULT_LOCK_TIMEOUT).await.expect("open");
@@ -89,6 +94,35 @@ async fn measure(url: &StoreUrl, state: &DesiredState) -> Figures {
         imperative::run(&store, &op).await.expect("set");
         store.close().await;
         set.push(t.elapsed().as_secs_f64());
+
+        let t = Instant::now();
+        let store = Store::open(url, DEFAULT_LOCK_TIMEOUT).await.expect("open");
+        let mut tx = store.read().await.expect("read");
+        let s = tx
+            .read_state_focused(|_| Focus::default())
+            .await
+            .expect("read the categories");
+        tx.finish().await.expect("finish");
+        store.close().await;
+        assert!(s.categories.contains_key(&category));
+        category_get.push(t.elapsed().as_secs_f64());
+
+        let op = Operation::SetCategory {
+            identity: category.clone(),
+            name: None,
+            description: Some(format!("run {i}")),
+            invitations: None,
+            file_upload: None,
+            chat_history: None,
+            allowed_members: ListChange::default(),
+            denied_members: ListChange::default(),
+            creators: ListChange::default(),
+        };
+        let t = Instant::now();
+        let store = Store::open(url, DEFAULT_LOCK_TIMEOUT).await.expect("open");
+        imperative::run(&store, &op).await.expect("category set");
+        store.close().await;
+        category_set.push(t.elapsed().as_secs_f64());
     }
     for _ in 0..3 {
         let t = Instant::now();
@@ -102,6 +136,8 @@ async fn measure(url: &StoreUrl, state: &DesiredState) -> Figures {
         get: median(get),
         set: median(set),
         read_all: median(all),
+        category_get: median(category_get),
+        category_set: median(category_set),
     }
 }
 
@@ -153,6 +189,22 @@ async fn main() {
             ms(f.set),
             ms(f.read_all),
             ms(v)
+        );
+    }
+    println!(
+        "| backend | rooms | category get --identity (ms) | category set, its rooms read (ms) |"
+    );
+    println!("|---|---:|---:|---:|");
+    for (name, f, rooms) in [
+        ("SQLite", &s1, small),
+        ("SQLite", &s2, large),
+        ("PostgreSQL", &p1, small),
+        ("PostgreSQL", &p2, large),
+    ] {
+        println!(
+            "| {name} | {rooms} | {:.1} | {:.1} |",
+            ms(f.category_get),
+            ms(f.category_set)
         );
     }
     println!(

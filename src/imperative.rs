@@ -5,7 +5,7 @@
 use crate::model::rules::{self, Violation};
 use crate::model::{DesiredState, ObjectId};
 use crate::ops::{self, Operation, Refusal, Touched};
-use crate::store::{Store, StoreError};
+use crate::store::{Focus, Store, StoreError};
 
 /// Why a cmdlet did not run.
 #[derive(Debug, thiserror::Error)]
@@ -45,10 +45,10 @@ pub struct Done {
 /// when the store fails or its lock cannot be had in time.
 pub async fn run(store: &Store, op: &Operation) -> Result<Done, CmdletError> {
     let one = |_: &DesiredState| Ok(vec![op.clone()]);
-    let Some(rooms) = room_focus(op) else {
+    let Some(focused) = focus(op) else {
         return run_each(store, op.cmdlet(), one).await;
     };
-    match run_with(store, op.cmdlet(), one, Some(&rooms)).await {
+    match run_with(store, op.cmdlet(), one, Some(&focused)).await {
         // A room that is not there is looked for among all of them, to suggest the nearest
         // name (nothing was written: the refusal rolled back).
         Err(CmdletError::Refused {
@@ -63,20 +63,103 @@ pub async fn run(store: &Store, op: &Operation) -> Result<Done, CmdletError> {
     }
 }
 
-/// The rooms a command about one room concerns (the room, a name it takes, a room it
-/// creates in whichever pool), and the principals it puts on their lists: reading only those
-/// keeps its cost flat however many rooms and users the store holds. The rules it is judged by
-/// concern that room, its category, add-in and pool and the principals involved, which are
-/// read (`Tx::read_state_focused`). `None`: the operation needs the whole state.
-fn room_focus(
-    op: &Operation,
-) -> Option<impl Fn(&DesiredState) -> (Vec<ObjectId>, Vec<String>) + '_> {
+/// What a command about one object concerns, so that reading only that keeps its cost flat
+/// however many rooms and users the store holds: for a room, the room (a name it takes, a
+/// room it creates in whichever pool) and the principals it puts on its lists; for a category
+/// or an add-in, every room under it (a rename, a removal or new admission rules reach them)
+/// and the principals its lists name; for a policy, the user it is granted to; for settings
+/// and topology, nothing beyond. The rules it is
+/// judged by concern those objects, their categories, add-ins and pools and the principals
+/// involved, which are read (`Tx::read_state_focused`). `None`: the operation needs the whole
+/// state.
+fn focus(op: &Operation) -> Option<impl Fn(&DesiredState) -> Focus + '_> {
     use Operation::*;
     match op {
         NewRoom { .. } | SetRoom { .. } | RemoveRoom { .. } => {}
-        _ => return None,
+        NewCategory { .. } | SetCategory { .. } | RemoveCategory { .. } => {}
+        NewAddin { .. } | SetAddin { .. } | RemoveAddin { .. } => {}
+        // A user named otherwise than by SIP URI is found among all users.
+        GrantPolicy { user, .. }
+            if !user
+                .get(..4)
+                .is_some_and(|s| s.eq_ignore_ascii_case("sip:")) =>
+        {
+            return None
+        }
+        NewPolicy { .. } | SetPolicy { .. } | RemovePolicy { .. } | GrantPolicy { .. } => {}
+        // Settings and topology: their rules concern them and their pools alone.
+        NewComplianceConfiguration { .. }
+        | SetComplianceConfiguration { .. }
+        | RemoveComplianceConfiguration { .. }
+        | NewConfiguration { .. }
+        | SetConfiguration { .. }
+        | RemoveConfiguration { .. }
+        | NewEndpoint { .. }
+        | RemoveEndpoint { .. }
+        | SetState { .. }
+        | SetActiveServer { .. } => {}
+        // A pool or a principal reaches rooms anywhere.
+        SetPool { .. } | SetPrincipal { .. } | RemovePrincipal { .. } => return None,
     }
-    Some(move |state: &DesiredState| match op {
+    Some(move |state: &DesiredState| {
+        let (rooms, principals) = room_focus(state, op);
+        let mut f = Focus {
+            rooms,
+            principals,
+            ..Focus::default()
+        };
+        // In every pool when the command names none (it may go to any).
+        let everywhere = |pool: &Option<String>, name: &str| -> Vec<ObjectId> {
+            match pool {
+                Some(p) => vec![ObjectId::new(p.clone(), name.to_string())],
+                None => state
+                    .pools
+                    .values()
+                    .map(|p| ObjectId::new(p.fqdn.clone(), name.to_string()))
+                    .collect(),
+            }
+        };
+        match op {
+            NewCategory { pool, name, .. } => f.rooms_of_categories = everywhere(pool, name),
+            SetCategory {
+                identity,
+                allowed_members,
+                denied_members,
+                creators,
+                ..
+            } => {
+                f.rooms_of_categories = vec![identity.clone()];
+                if let Some(c) = state.categories.get(identity) {
+                    f.principals.extend(
+                        c.allowed_members
+                            .iter()
+                            .chain(&c.denied_members)
+                            .chain(&c.creators)
+                            .cloned(),
+                    );
+                }
+                f.principals.extend(
+                    [allowed_members, denied_members, creators]
+                        .into_iter()
+                        .flat_map(|l| l.replace.iter().flatten().chain(&l.add).cloned()),
+                );
+            }
+            RemoveCategory { identity } => f.rooms_of_categories = vec![identity.clone()],
+            NewAddin { pool, name, .. } => f.rooms_of_addins = everywhere(pool, name),
+            SetAddin { identity, .. } | RemoveAddin { identity, .. } => {
+                f.rooms_of_addins = vec![identity.clone()]
+            }
+            GrantPolicy { user, .. } => f.principals.push(user.clone()),
+            _ => {}
+        }
+        f
+    })
+}
+
+/// For a room command: the rooms it concerns and the principals it names.
+fn room_focus(state: &DesiredState, op: &Operation) -> (Vec<ObjectId>, Vec<String>) {
+    use Operation::*;
+    match op {
         NewRoom {
             pool: Some(p),
             name,
@@ -121,7 +204,7 @@ fn room_focus(
         }
         RemoveRoom { identity } => (vec![identity.clone()], vec![]),
         _ => (vec![], vec![]),
-    })
+    }
 }
 
 pub async fn run_each(
@@ -129,13 +212,7 @@ pub async fn run_each(
     cmdlet: &'static str,
     select: impl FnOnce(&DesiredState) -> Result<Vec<Operation>, String>,
 ) -> Result<Done, CmdletError> {
-    run_with(
-        store,
-        cmdlet,
-        select,
-        None::<&fn(&DesiredState) -> (Vec<ObjectId>, Vec<String>)>,
-    )
-    .await
+    run_with(store, cmdlet, select, None::<&fn(&DesiredState) -> Focus>).await
 }
 
 /// `run_each` on the whole state, or on the state with only the rooms `focus` names.
@@ -143,11 +220,11 @@ async fn run_with(
     store: &Store,
     cmdlet: &'static str,
     select: impl FnOnce(&DesiredState) -> Result<Vec<Operation>, String>,
-    focus: Option<&impl Fn(&DesiredState) -> (Vec<ObjectId>, Vec<String>)>,
+    focus: Option<&impl Fn(&DesiredState) -> Focus>,
 ) -> Result<Done, CmdletError> {
     let mut tx = store.write().await?;
     let mut state = match focus {
-        Some(rooms) => tx.read_state_focused(rooms).await?,
+        Some(focus) => tx.read_state_focused(focus).await?,
         None => tx.read_state().await?,
     };
     let before = rules::validate(&state);

@@ -267,6 +267,21 @@ pub fn get<T: crate::model::Object>(
     get_in(ctx, out, format, filter, None, select)
 }
 
+/// Everything but rooms and users, then what `focus` names (`Tx::read_state_focused`).
+pub fn read_state_focused(
+    ctx: &Context,
+    focus: crate::store::Focus,
+) -> Result<crate::model::DesiredState, StoreError> {
+    block_on(async {
+        let store = open(ctx).await?;
+        let mut tx = store.read().await?;
+        let state = tx.read_state_focused(|_| focus).await?;
+        tx.finish().await?;
+        store.close().await;
+        Ok(state)
+    })
+}
+
 /// A state of only the rooms named: a `get` of one room reads that room alone.
 pub fn read_state_of_rooms(
     ctx: &Context,
@@ -291,9 +306,12 @@ pub fn get_in<T: crate::model::Object>(
     rooms: Option<&[crate::model::ObjectId]>,
     select: impl FnOnce(&crate::model::DesiredState) -> Vec<&T>,
 ) -> Outcome {
+    use crate::model::Kind;
     let read = match rooms {
         Some(rooms) => read_state_of_rooms(ctx, rooms),
-        None => read_state(ctx),
+        None if matches!(T::KIND, Kind::Room | Kind::Principal) => read_state(ctx),
+        // Showing any other kind needs neither rooms nor users: the read stays small.
+        None => read_state_focused(ctx, crate::store::Focus::default()),
     };
     let state = match read {
         Ok(s) => s,

@@ -31,6 +31,7 @@ use sqlx::sqlite::{
 use sqlx::ConnectOptions as _;
 
 pub use ownership::{ApplyRecord, Managed};
+pub use read::Focus;
 pub use url::{mask, scrub, secrets, StoreUrl, DEFAULT_STORE};
 pub use watch::{stalled, Timeouts};
 pub use write::RoomRef;

@@ -53,6 +53,29 @@ const ROOM_COLUMNS: &str = "SELECT r.id, r.pool, r.name, c.name, r.description, 
      FROM rooms r JOIN categories c ON c.id = r.category_id \
      LEFT JOIN addins a ON a.id = r.addin_id";
 
+/// What a one-object command reads beyond everything but rooms and users (see
+/// [`Tx::read_state_focused`]).
+#[derive(Debug, Default)]
+pub struct Focus {
+    /// Rooms by identity.
+    pub rooms: Vec<ObjectId>,
+    /// Categories and add-ins all of whose rooms are read.
+    pub rooms_of_categories: Vec<ObjectId>,
+    pub rooms_of_addins: Vec<ObjectId>,
+    /// Principals the command names, beyond those on the rooms read and their categories.
+    pub principals: Vec<String>,
+}
+
+/// Puts a listed principal on the room's list of that role.
+fn push_listed(room: &mut Room, role: &str, principal: String) {
+    match role {
+        "member" => room.members.push(principal),
+        "manager" => room.managers.push(principal),
+        "presenter" => room.presenters.push(principal),
+        _ => {} // pchat writes no other role (`store::write::object_rows`).
+    }
+}
+
 /// A room row as its id, identity and room (lists empty).
 fn room_of(row: RoomRow) -> (i64, ObjectId, Room) {
     let (id, pool, name, category, description, t, privacy, addin, inv, disabled) = row;
@@ -154,14 +177,15 @@ impl Tx<'_> {
         Ok((s, ids))
     }
 
-    /// What a command about one room needs, at a cost that does not grow with the store's
+    /// What a command about one object needs, at a cost that does not grow with the store's
     /// other rooms or users: everything but rooms and users; then the rooms `focus` names from
-    /// that (each found without regard to case, by the index on `lower(pool), lower(name)`)
-    /// with their lists; then the users those rooms, their categories and `focus`'s further
-    /// principals name (groups and OUs are read whole: they say who is under them).
+    /// that (each found without regard to case, by the index on `lower(pool), lower(name)`),
+    /// and every room of the categories and add-ins it names, with their lists; then the users
+    /// those rooms, their categories and `focus`'s further principals name (groups and OUs are
+    /// read whole: they say who is under them).
     pub async fn read_state_focused(
         &mut self,
-        focus: impl FnOnce(&DesiredState) -> (Vec<ObjectId>, Vec<String>),
+        focus: impl FnOnce(&DesiredState) -> Focus,
     ) -> Result<DesiredState> {
         let mut s = DesiredState::default();
         self.read_pools(&mut s).await?;
@@ -171,9 +195,22 @@ impl Tx<'_> {
         self.read_settings(&mut s).await?;
         self.read_endpoints(&mut s).await?;
         self.read_services(&mut s).await?;
-        let (rooms, mut named) = focus(&s);
+        let Focus {
+            rooms,
+            rooms_of_categories,
+            rooms_of_addins,
+            principals: mut named,
+        } = focus(&s);
         for id in &rooms {
             self.read_one_room(&mut s, id).await?;
+        }
+        for (table, column, ids) in [
+            ("categories", "category_id", &rooms_of_categories),
+            ("addins", "addin_id", &rooms_of_addins),
+        ] {
+            for id in ids {
+                self.read_rooms_under(&mut s, table, column, id).await?;
+            }
         }
         for r in s.rooms.values() {
             named.extend(
@@ -245,6 +282,48 @@ impl Tx<'_> {
         Ok(s)
     }
 
+    /// Every room of the category or add-in `id` (found without regard to case), with its
+    /// lists: two indexed queries, whatever the store's size.
+    async fn read_rooms_under(
+        &mut self,
+        s: &mut DesiredState,
+        table: &str,
+        column: &str,
+        id: &ObjectId,
+    ) -> Result<()> {
+        let owner = format!(
+            "(SELECT id FROM {table} WHERE lower(pool) = lower($1) AND lower(name) = lower($2))"
+        );
+        let sql = format!("{ROOM_COLUMNS} WHERE r.{column} = {owner}");
+        let rows: Vec<RoomRow> = on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(&id.pool)
+            .bind(&id.name)
+            .fetch_all(&mut *c)
+            .await?);
+        let lists = format!(
+            "SELECT p.room_id, p.role, p.principal FROM room_principals p \
+             JOIN rooms r ON r.id = p.room_id WHERE r.{column} = {owner} \
+             ORDER BY p.room_id, p.role, p.position"
+        );
+        let lists: Vec<(i64, String, String)> = on_tx!(self, |c| sqlx::query_as(&lists)
+            .bind(&id.pool)
+            .bind(&id.name)
+            .fetch_all(&mut *c)
+            .await?);
+        let mut by_id = std::collections::HashMap::new();
+        for row in rows {
+            let (room_id, key, room) = room_of(row);
+            by_id.insert(room_id, (key, room));
+        }
+        for (room_id, role, principal) in lists {
+            if let Some((_, room)) = by_id.get_mut(&room_id) {
+                push_listed(room, &role, principal);
+            }
+        }
+        s.rooms.extend(by_id.into_values());
+        Ok(())
+    }
+
     async fn read_one_room(&mut self, s: &mut DesiredState, id: &ObjectId) -> Result<()> {
         let sql =
             format!("{ROOM_COLUMNS} WHERE lower(r.pool) = lower($1) AND lower(r.name) = lower($2)");
@@ -266,12 +345,7 @@ impl Tx<'_> {
         .await?
         });
         for (role, principal) in lists {
-            match role.as_str() {
-                "member" => room.members.push(principal),
-                "manager" => room.managers.push(principal),
-                "presenter" => room.presenters.push(principal),
-                _ => {} // pchat writes no other role (`store::write::object_rows`).
-            }
+            push_listed(&mut room, &role, principal);
         }
         s.rooms.insert(key, room);
         Ok(())

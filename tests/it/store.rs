@@ -208,7 +208,6 @@ fn names_are_unique_without_regard_to_case_even_for_hand_sql() {
 /// the same message, the same store afterwards, for changes that pass and changes refused.
 #[test]
 fn a_one_room_command_on_its_room_alone_does_what_it_does_on_the_whole_state() {
-    use pchat::imperative;
     use pchat::model::{ObjectId, Privacy, RoomInvitations, RoomType};
     use pchat::ops::{ListChange, Operation};
     let pool = "atl-pchat-001.litwareinc.com";
@@ -363,6 +362,14 @@ fn a_one_room_command_on_its_room_alone_does_what_it_does_on_the_whole_state() {
             identity: id("No Such Room"),
         },
     ];
+    focused_and_whole_agree(&ops, 6);
+}
+
+/// Runs each operation on a store through `imperative::run` (the focused read) and on another
+/// through the whole state: the outcome, the message and the store after it must be the same;
+/// at least `refusals` of them must be refused.
+fn focused_and_whole_agree(ops: &[pchat::ops::Operation], refusals: usize) {
+    use pchat::imperative;
     for backend in BACKENDS {
         let (a, b) = (TestStore::new(backend), TestStore::new(backend));
         let state = litware();
@@ -381,7 +388,7 @@ fn a_one_room_command_on_its_room_alone_does_what_it_does_on_the_whole_state() {
                 tx.commit_write().await.unwrap();
             }
             let mut refused = 0;
-            for op in &ops {
+            for op in ops {
                 let one = imperative::run(&focused, op).await;
                 let all = imperative::run_each(&whole, op.cmdlet(), |_| Ok(vec![op.clone()])).await;
                 match (&one, &all) {
@@ -399,9 +406,190 @@ fn a_one_room_command_on_its_room_alone_does_what_it_does_on_the_whole_state() {
                 let (s2, _) = whole.snapshot().await.unwrap();
                 assert!(s1 == s2, "{backend:?} {op:?}: the stores differ");
             }
-            assert!(refused >= 6, "only {refused} refusals exercised");
+            assert!(refused >= refusals, "only {refused} refusals exercised");
             focused.close().await;
             whole.close().await;
         });
     }
+}
+
+#[test]
+fn a_category_addin_policy_or_setting_command_on_what_it_concerns_does_what_the_whole_state_does() {
+    use pchat::model::{ObjectId, Scope};
+    use pchat::ops::{ListChange, Operation};
+    let pool = "atl-pchat-001.litwareinc.com";
+    let id = |n: &str| ObjectId::new(pool, n);
+    let list = |add: &[&str], remove: &[&str]| ListChange {
+        replace: None,
+        add: add.iter().map(|s| s.to_string()).collect(),
+        remove: remove.iter().map(|s| s.to_string()).collect(),
+    };
+    let set = |c: &str| Operation::SetCategory {
+        identity: id(c),
+        name: None,
+        description: None,
+        invitations: None,
+        file_upload: None,
+        chat_history: None,
+        allowed_members: ListChange::default(),
+        denied_members: ListChange::default(),
+        creators: ListChange::default(),
+    };
+    let with = |mut op: Operation, f: &dyn Fn(&mut Operation)| {
+        f(&mut op);
+        op
+    };
+    let scope = |s: &str| s.parse::<Scope>().unwrap();
+    let ops = vec![
+        with(set("sales"), &|o| {
+            if let Operation::SetCategory { description, .. } = o {
+                *description = Some("x".into())
+            }
+        }),
+        // Rooms of the category hold members it would no longer admit.
+        with(set("Engineering"), &|o| {
+            if let Operation::SetCategory {
+                allowed_members, ..
+            } = o
+            {
+                *allowed_members = list(&[], &["OU=Engineering,OU=Staff,DC=litwareinc,DC=com"])
+            }
+        }),
+        with(set("Sales"), &|o| {
+            if let Operation::SetCategory { denied_members, .. } = o {
+                *denied_members = list(&["sip:kim@litwareinc.com"], &[])
+            }
+        }),
+        with(set("Finance"), &|o| {
+            if let Operation::SetCategory { creators, .. } = o {
+                *creators = list(&["sip:nobody@litwareinc.com"], &[])
+            }
+        }),
+        with(set("Finance"), &|o| {
+            if let Operation::SetCategory { name, .. } = o {
+                *name = Some("Treasury".into())
+            }
+        }),
+        with(set("Treasury"), &|o| {
+            if let Operation::SetCategory { name, .. } = o {
+                *name = Some("Sales".into())
+            }
+        }),
+        with(set("No Such Category"), &|o| {
+            if let Operation::SetCategory { description, .. } = o {
+                *description = Some("x".into())
+            }
+        }),
+        Operation::NewCategory {
+            pool: None,
+            name: "Fresh".into(),
+            description: String::new(),
+            enable_invitations: false,
+            enable_file_upload: false,
+            remove_chat_history: false,
+        },
+        Operation::NewCategory {
+            pool: Some(pool.into()),
+            name: "engineering".into(),
+            description: String::new(),
+            enable_invitations: false,
+            enable_file_upload: false,
+            remove_chat_history: false,
+        },
+        Operation::RemoveCategory {
+            identity: id("Fresh"),
+        },
+        Operation::RemoveCategory {
+            identity: id("Legal"),
+        },
+        Operation::SetAddin {
+            identity: id("build status"),
+            name: Some("CI Status".into()),
+            url: None,
+        },
+        Operation::NewAddin {
+            pool: None,
+            name: "Sales Dashboard".into(),
+            url: "https://x.example.com".into(),
+        },
+        Operation::RemoveAddin {
+            identity: id("CI Status"),
+            force: false,
+        },
+        Operation::RemoveAddin {
+            identity: id("CI Status"),
+            force: true,
+        },
+        Operation::NewPolicy {
+            identity: scope("tag:Fresh"),
+            enable_persistent_chat: true,
+            description: String::new(),
+        },
+        Operation::GrantPolicy {
+            user: "sip:ana@litwareinc.com".into(),
+            policy_name: Some("Fresh".into()),
+        },
+        Operation::GrantPolicy {
+            user: "Ana Trujillo".into(),
+            policy_name: Some("ChatEnabled".into()),
+        },
+        Operation::GrantPolicy {
+            user: "sip:nobody@litwareinc.com".into(),
+            policy_name: Some("Fresh".into()),
+        },
+        Operation::RemovePolicy {
+            identity: scope("tag:Fresh"),
+            force: false,
+        },
+        Operation::RemovePolicy {
+            identity: scope("tag:Fresh"),
+            force: true,
+        },
+        Operation::SetPolicy {
+            identity: scope("tag:ChatDisabled"),
+            enable_persistent_chat: Some(true),
+            description: None,
+        },
+    ];
+    let mut ops = ops;
+    let service = |p: &str| p.parse::<pchat::model::ServiceId>().unwrap();
+    ops.extend([
+        Operation::NewEndpoint {
+            sip_address: "sip:chat@litwareinc.com".into(),
+            pool: None,
+            display_name: None,
+        },
+        Operation::NewEndpoint {
+            sip_address: "sip:chat-2@litwareinc.com".into(),
+            pool: Some("nowhere.litwareinc.com".into()),
+            display_name: None,
+        },
+        Operation::RemoveEndpoint {
+            sip_address: "sip:chat-dublin@litwareinc.com".into(),
+        },
+        Operation::SetState {
+            identity: service("PersistentChatServer:dub-pchat-001.litwareinc.com"),
+            pool_state: pchat::model::PoolState::Normal,
+        },
+        Operation::SetActiveServer {
+            identity: service("PersistentChatServer:atl-pchat-001.litwareinc.com"),
+            active_servers: list(&["atl-pchat-001c.litwareinc.com"], &[]),
+            swap: false,
+        },
+        Operation::SetActiveServer {
+            identity: service("PersistentChatServer:atl-pchat-001.litwareinc.com"),
+            active_servers: list(&["not-a-server.litwareinc.com"], &[]),
+            swap: false,
+        },
+        Operation::RemoveConfiguration {
+            identity: scope("site:Dublin"),
+        },
+        Operation::RemoveComplianceConfiguration {
+            identity: scope("site:Atlanta"),
+        },
+        Operation::RemoveComplianceConfiguration {
+            identity: scope("global"),
+        },
+    ]);
+    focused_and_whole_agree(&ops, 8);
 }
