@@ -320,22 +320,33 @@ fn finish(mut diagnostics: Vec<Diagnostic>, files: Vec<PathBuf>) -> Report {
     Report { diagnostics, files }
 }
 
-/// A digest of the configuration files (names and contents), to record what an apply applied.
+/// A digest of the configuration files (names and contents), to record what an apply applied
+/// and to tell a converged store's configuration. Eight bytes a step (a byte-wise FNV took
+/// 45 ms of a 43 MB configuration's 80 ms converged plan), each file's length and name fed
+/// first so no two lists of files run together alike.
 pub fn digest(files: &[PathBuf], texts: &[String]) -> String {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (path, text) in files.iter().zip(texts) {
-        for b in path
-            .to_string_lossy()
-            .as_bytes()
-            .iter()
-            .chain([0u8].iter())
-            .chain(text.as_bytes().iter())
-        {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+    let mut feed = |bytes: &[u8]| {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let w = u64::from_le_bytes(w.try_into().expect("chunks of eight"));
+            h = (h ^ w).wrapping_mul(K);
+            h ^= h >> 29;
         }
+        for &b in words.remainder() {
+            h = (h ^ u64::from(b)).wrapping_mul(K);
+            h ^= h >> 29;
+        }
+    };
+    for (path, text) in files.iter().zip(texts) {
+        let name = path.to_string_lossy();
+        feed(&(name.len() as u64).to_le_bytes());
+        feed(name.as_bytes());
+        feed(&(text.len() as u64).to_le_bytes());
+        feed(text.as_bytes());
     }
-    format!("fnv64:{h:016x}")
+    format!("w64:{h:016x}")
 }
 
 /// The files named by the inputs: files as given, directories walked for `*.yaml`/`*.yml`.
@@ -658,5 +669,34 @@ mod excerpt_tests {
             [Some("a"), Some("bb"), Some(""), Some("ccc"), None]
         );
         assert_eq!(lines.line(0), None);
+    }
+}
+
+#[cfg(test)]
+mod digest_tests {
+    use super::digest;
+    use std::path::PathBuf;
+
+    #[test]
+    fn any_change_of_a_name_a_byte_or_a_boundary_changes_the_digest() {
+        let d = |files: &[(&str, &str)]| {
+            let (names, texts): (Vec<PathBuf>, Vec<String>) = files
+                .iter()
+                .map(|(n, t)| (PathBuf::from(n), t.to_string()))
+                .unzip();
+            digest(&names, &texts)
+        };
+        let text = "rooms:\n  - name: Help Desk\n    category: IT\n".repeat(5);
+        let base = d(&[("a.yaml", &text)]);
+        assert_eq!(base, d(&[("a.yaml", &text)]));
+        for at in [0, 7, text.len() / 2, text.len() - 1] {
+            let mut b = text.clone().into_bytes();
+            b[at] ^= 1;
+            let changed = String::from_utf8(b).unwrap();
+            assert_ne!(base, d(&[("a.yaml", &changed)]), "byte {at}");
+        }
+        assert_ne!(base, d(&[("b.yaml", &text)]));
+        assert_ne!(d(&[("a", "xy"), ("b", "z")]), d(&[("a", "x"), ("b", "yz")]));
+        assert_ne!(d(&[("a", "x"), ("b", "y")]), d(&[("b", "y"), ("a", "x")]));
     }
 }
