@@ -133,9 +133,7 @@ async fn plan_timed(store: &Store, cfg: &Path) -> (DesiredState, Plan, Timed, De
 /// for their digest, open the store, compare the mark. `None` when the store is not marked.
 async fn converged_plan(url: &StoreUrl, cfg: &Path) -> Option<f64> {
     let t = Instant::now();
-    let files = config::collect_files(&[cfg.to_path_buf()]).expect("files");
-    let texts = config::read_files(&files).expect("read");
-    let fp = apply::fingerprint(&config::digest(&files, &texts), &PlanOptions::default());
+    let fp = fingerprint(cfg);
     let store = Store::open(url, DEFAULT_LOCK_TIMEOUT).await.expect("open");
     let at = apply::converged_at(&store, &fp).await.expect("mark");
     store.close().await;

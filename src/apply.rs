@@ -107,13 +107,12 @@ pub async fn apply(
     // Hand SQL since pchat's last commit leaves the revision as it was: the planned-from state
     // may then be out of date, so the store is read again under the lock.
     let dirty = tx.dirty().await?;
-    let fresh = match planned_from {
+    let mut state = match planned_from {
         Some(s) if !dirty => s,
         _ => tx.read_state().await?,
     };
     let managed = tx.ownership().await?;
     let consented = tx.allowed_to_destroy().await?;
-    let mut state = fresh;
     let live = Live {
         state: &state,
         managed: &managed,

@@ -2,6 +2,7 @@
 //! write transaction, applies the operation with `ops`, refuses what the model's rules refuse,
 //! writes what changed and commits; a refusal leaves the store untouched.
 
+use crate::model::principal::{principal_key, RefKind};
 use crate::model::rules::{self, Violation};
 use crate::model::{DesiredState, ObjectId};
 use crate::ops::{self, Operation, Refusal, Touched};
@@ -79,11 +80,7 @@ fn focus(op: &Operation) -> Option<impl Fn(&DesiredState) -> Focus + '_> {
         NewCategory { .. } | SetCategory { .. } | RemoveCategory { .. } => {}
         NewAddin { .. } | SetAddin { .. } | RemoveAddin { .. } => {}
         // A user named otherwise than by SIP URI is found among all users.
-        GrantPolicy { user, .. }
-            if !user
-                .get(..4)
-                .is_some_and(|s| s.eq_ignore_ascii_case("sip:")) =>
-        {
+        GrantPolicy { user, .. } if !matches!(principal_key(user), Ok((RefKind::Sip, _))) => {
             return None
         }
         NewPolicy { .. } | SetPolicy { .. } | RemovePolicy { .. } | GrantPolicy { .. } => {}

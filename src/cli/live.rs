@@ -111,12 +111,9 @@ pub fn read_snapshot(
 }
 
 fn digest(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("fnv64:{h:016x}")
+    let mut d = crate::config::Digest::default();
+    d.feed(bytes);
+    d.finish()
 }
 
 pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {

@@ -320,33 +320,51 @@ fn finish(mut diagnostics: Vec<Diagnostic>, files: Vec<PathBuf>) -> Report {
     Report { diagnostics, files }
 }
 
-/// A digest of the configuration files (names and contents), to record what an apply applied
-/// and to tell a converged store's configuration. Eight bytes a step (a byte-wise FNV took
-/// 45 ms of a 43 MB configuration's 80 ms converged plan), each file's length and name fed
-/// first so no two lists of files run together alike.
-pub fn digest(files: &[PathBuf], texts: &[String]) -> String {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
+/// A 64-bit digest fed in pieces, eight bytes a step (a byte-wise FNV took 45 ms of a 43 MB
+/// configuration's 80 ms converged plan). Not for adversaries: it tells an edited input from
+/// the one recorded.
+pub struct Digest(u64);
+
+impl Default for Digest {
+    fn default() -> Self {
+        Digest(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Digest {
+    pub fn feed(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut mix = |w: u64| {
+            self.0 = (self.0 ^ w).wrapping_mul(K);
+            self.0 ^= self.0 >> 29;
+        };
         let mut words = bytes.chunks_exact(8);
         for w in &mut words {
-            let w = u64::from_le_bytes(w.try_into().expect("chunks of eight"));
-            h = (h ^ w).wrapping_mul(K);
-            h ^= h >> 29;
+            mix(u64::from_le_bytes(w.try_into().expect("chunks of eight")));
         }
         for &b in words.remainder() {
-            h = (h ^ u64::from(b)).wrapping_mul(K);
-            h ^= h >> 29;
+            mix(u64::from(b));
         }
-    };
+    }
+
+    pub fn finish(&self) -> String {
+        format!("w64:{:016x}", self.0)
+    }
+}
+
+/// A digest of the configuration files (names and contents), to record what an apply applied
+/// and to tell a converged store's configuration. Each file's length and name are fed first,
+/// so no two lists of files run together alike.
+pub fn digest(files: &[PathBuf], texts: &[String]) -> String {
+    let mut d = Digest::default();
     for (path, text) in files.iter().zip(texts) {
         let name = path.to_string_lossy();
-        feed(&(name.len() as u64).to_le_bytes());
-        feed(name.as_bytes());
-        feed(&(text.len() as u64).to_le_bytes());
-        feed(text.as_bytes());
+        d.feed(&(name.len() as u64).to_le_bytes());
+        d.feed(name.as_bytes());
+        d.feed(&(text.len() as u64).to_le_bytes());
+        d.feed(text.as_bytes());
     }
-    format!("w64:{h:016x}")
+    d.finish()
 }
 
 /// The files named by the inputs: files as given, directories walked for `*.yaml`/`*.yml`.

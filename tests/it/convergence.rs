@@ -177,6 +177,15 @@ fn a_converged_store_is_answered_without_reading_and_any_write_ends_that() {
     }
 }
 
+/// The test's store, opened through the library.
+fn open(rt: &tokio::runtime::Runtime, t: &TestStore) -> pchat::store::Store {
+    rt.block_on(pchat::store::Store::open(
+        &t.store_url(),
+        pchat::store::DEFAULT_LOCK_TIMEOUT,
+    ))
+    .unwrap()
+}
+
 /// Applies `cfg` through the library from a state read before `between` runs, asking to
 /// mark convergence; returns the mark the store holds afterwards.
 fn apply_planned_before(t: &TestStore, b: Backend, cfg: &str, between: &str) -> Option<String> {
@@ -184,12 +193,7 @@ fn apply_planned_before(t: &TestStore, b: Backend, cfg: &str, between: &str) -> 
     use pchat::plan::{self, Live, PlanOptions};
     let desired = pchat::config::load(&[cfg.into()]).expect("valid").state;
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let store = rt
-        .block_on(pchat::store::Store::open(
-            &t.store_url(),
-            pchat::store::DEFAULT_LOCK_TIMEOUT,
-        ))
-        .unwrap();
+    let store = open(&rt, t);
     let (state, revision) = rt.block_on(store.snapshot()).unwrap();
     let mut tx = rt.block_on(store.read()).unwrap();
     let managed = rt.block_on(tx.ownership()).unwrap();
@@ -325,12 +329,7 @@ fn a_hand_write_committed_during_an_apply_voids_its_mark() {
     let b = Backend::Postgres;
     let t = TestStore::new(b);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let store = rt
-        .block_on(pchat::store::Store::open(
-            &t.store_url(),
-            pchat::store::DEFAULT_LOCK_TIMEOUT,
-        ))
-        .unwrap();
+    let store = open(&rt, &t);
     let mark_after = |hand: bool| {
         let mut tx = rt.block_on(store.write()).unwrap();
         assert!(!rt.block_on(tx.dirty()).unwrap());
