@@ -160,6 +160,7 @@ async fn run(name: &str, url: &StoreUrl, full: &Path, changed: &Path, rows: &mut
         converge: Some(apply::Converge {
             fingerprint: fingerprint(full),
             options: PlanOptions::default(),
+            declared: None,
         }),
         ..ApplyOptions::default()
     };
@@ -209,6 +210,7 @@ async fn run(name: &str, url: &StoreUrl, full: &Path, changed: &Path, rows: &mut
         converge: Some(apply::Converge {
             fingerprint: fingerprint(changed),
             options: PlanOptions::default(),
+            declared: None,
         }),
         ..opts
     };

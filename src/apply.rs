@@ -14,7 +14,7 @@ use crate::model::DesiredState;
 use crate::ops;
 use crate::plan::{self, Action, Live, Plan, Threshold};
 use crate::progress::Unit;
-use crate::store::{ApplyRecord, Store, StoreError};
+use crate::store::{ApplyRecord, DeclaredFile, Store, StoreError, Tx};
 
 /// How to apply.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +41,9 @@ pub struct Converge {
     /// Names the configuration's files and contents, pchat's version and the plan options.
     pub fingerprint: String,
     pub options: plan::PlanOptions,
+    /// What each configuration file declares, recorded with the mark for the files that
+    /// changed since the last one (`partial`); `None` leaves the records as they are.
+    pub declared: Option<Vec<DeclaredFile>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,7 +194,7 @@ pub async fn apply(
     if let Some(c) = &opts.converge {
         progress.begin("checking convergence", 0, Unit::Unknown);
         if converged(&mut tx, desired, &state, &c.options, revision).await? {
-            tx.mark_converged(&c.fingerprint);
+            mark(&mut tx, c).await?;
         }
     }
     progress.begin("committing", 0, Unit::Unknown);
@@ -264,7 +267,7 @@ pub async fn vouch(
         return Ok(false);
     }
     if !tx.dirty().await? {
-        tx.mark_converged(&converge.fingerprint);
+        mark(&mut tx, converge).await?;
         tx.commit_mark().await?;
         return Ok(true);
     }
@@ -273,9 +276,42 @@ pub async fn vouch(
         tx.finish().await?;
         return Ok(false);
     }
-    tx.mark_converged(&converge.fingerprint);
+    mark(&mut tx, converge).await?;
     tx.commit_write().await?;
     Ok(true)
+}
+
+/// Marks the store converged when the transaction commits, with what each file declares
+/// recorded for the files that changed since the records were written. Where a room without a
+/// pool goes depends on the pools declared, so when those differ every file is recorded again.
+async fn mark(tx: &mut Tx<'_>, converge: &Converge) -> Result<(), StoreError> {
+    tx.mark_converged(&converge.fingerprint);
+    let Some(files) = &converge.declared else {
+        return Ok(());
+    };
+    use crate::model::{identity::fold, Kind};
+    let recorded = tx.declared_files().await?;
+    let pools_now: std::collections::BTreeSet<String> = files
+        .iter()
+        .flat_map(|f| &f.objects)
+        .filter(|(k, _)| *k == Kind::Pool)
+        .map(|(_, id)| fold(id))
+        .collect();
+    let pools_then: std::collections::BTreeSet<String> = tx
+        .declarations_but_rooms()
+        .await?
+        .into_iter()
+        .filter(|d| d.kind == Kind::Pool)
+        .map(|d| fold(&d.identity))
+        .collect();
+    let all = pools_now != pools_then || recorded.is_empty();
+    let changed: Vec<DeclaredFile> = files
+        .iter()
+        .filter(|f| all || recorded.get(&f.file) != Some(&f.digest))
+        .cloned()
+        .collect();
+    let present: Vec<String> = files.iter().map(|f| f.file.clone()).collect();
+    tx.record_declarations(&changed, &present, all).await
 }
 
 /// No change, nothing kept or ignored, no ambiguity: a plan that says nothing at all.

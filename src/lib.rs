@@ -11,6 +11,7 @@ pub mod imperative;
 pub mod live;
 pub mod model;
 pub mod ops;
+pub mod partial;
 pub mod plan;
 pub mod progress;
 pub mod suggest;

@@ -11,9 +11,10 @@ use super::{Context, Outcome, Output};
 use crate::apply::{self, ApplyOptions};
 use crate::config::{self, ConfigError};
 use crate::model::DesiredState;
+use crate::partial;
 use crate::plan::{self, Live, Plan, PlanOptions, Prune};
 use crate::render;
-use crate::store::StoreError;
+use crate::store::{DeclaredFile, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PruneArg {
@@ -188,6 +189,8 @@ fn options(a: &PlanFlags) -> PlanOptions {
 struct Read {
     files: Vec<PathBuf>,
     texts: Vec<String>,
+    /// Each file's digest, then the whole configuration's.
+    file_digests: Vec<String>,
     digest: String,
 }
 
@@ -195,10 +198,12 @@ struct Read {
 fn read(paths: &[PathBuf]) -> Result<Read, ConfigError> {
     let files = config::collect_files(paths)?;
     let texts = config::read_files(&files)?;
-    let digest = config::digest(&files, &texts);
+    let file_digests = config::file_digests(&files, &texts);
+    let digest = config::digest_of(&file_digests);
     Ok(Read {
         files,
         texts,
+        file_digests,
         digest,
     })
 }
@@ -209,7 +214,15 @@ fn load(
     out: &mut Output,
     paths: &[PathBuf],
 ) -> Result<(DesiredState, String), Outcome> {
-    load_read(ctx, out, read(paths))
+    load_read(ctx, out, read(paths), false).map(|c| (c.state, c.digest))
+}
+
+/// A configuration as loaded: its state, its digest, and (when asked for) what each of its
+/// files declares, which an apply records with its convergence mark.
+struct Config {
+    state: DesiredState,
+    digest: String,
+    declared: Option<Vec<DeclaredFile>>,
 }
 
 /// Loads configuration files already read, or reports why not (exit 1).
@@ -217,10 +230,17 @@ fn load_read(
     ctx: &Context,
     out: &mut Output,
     read: Result<Read, ConfigError>,
-) -> Result<(DesiredState, String), Outcome> {
+    declare: bool,
+) -> Result<Config, Outcome> {
     let result = read.and_then(|r| {
-        config::load_texts_with(r.files, r.texts, &ctx.progress)
-            .map(|loaded| (loaded.state, r.digest))
+        let files = declare.then(|| r.files.clone());
+        config::load_texts_with(r.files, r.texts, &ctx.progress).map(|loaded| Config {
+            declared: files.map(|f| {
+                partial::declared_files(&loaded.state, &loaded.origins, &f, &r.file_digests)
+            }),
+            state: loaded.state,
+            digest: r.digest,
+        })
     });
     match result {
         Ok(x) => Ok(x),
@@ -274,9 +294,29 @@ struct LiveRead {
     revision: i64,
 }
 
-/// A configuration planned against the store: the configuration, its digest, the plan, what
-/// apply would refuse, and the live state it was planned against.
-type LoadedPlan = (DesiredState, String, Plan, Vec<plan::Refusal>, DesiredState);
+/// A configuration planned against the store: the configuration (of the files parsed), its
+/// digest, the plan, what apply would refuse, the live state it was planned against (as far as
+/// it was read), and what each file declares when that was asked for.
+struct LoadedPlan {
+    desired: DesiredState,
+    digest: String,
+    plan: Plan,
+    refusals: Vec<plan::Refusal>,
+    live: DesiredState,
+    declared: Option<Vec<DeclaredFile>>,
+}
+
+/// Which ways to a plan are open.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ways {
+    /// `--refresh`: parse every file and read every row.
+    refresh: bool,
+    /// Parse only the files changed since the store's convergence mark (see [`partial`]);
+    /// apply does not, as it records what every file declares.
+    partial: bool,
+    /// Say what each file declares (for the convergence mark).
+    declare: bool,
+}
 
 /// Loads the configuration and plans it against the store. The YAML is parsed on a thread of
 /// its own while the store is read, so a cold plan costs about the longer of the two, not their
@@ -286,45 +326,27 @@ fn load_and_plan(
     out: &mut Output,
     paths: &[PathBuf],
     opts: &PlanOptions,
-    refresh: bool,
+    ways: Ways,
 ) -> Result<LoadedPlan, Outcome> {
     // A store that does not exist yet is created only for a configuration that loads, so on
     // first use the YAML is read first.
     let first_use = matches!(&ctx.store, crate::store::StoreUrl::Sqlite(p) if !p.exists());
     let read = read(paths);
-    if let (Ok(r), false, false) = (&read, refresh, first_use) {
-        let converged = match converged_at(ctx, &apply::fingerprint(&r.digest, opts)) {
-            Ok(c) => c,
+    if let (Ok(r), false, false) = (&read, ways.refresh, first_use) {
+        match short_path(ctx, r, opts, ways.partial) {
+            Ok(Some(planned)) => return Ok(planned),
+            Ok(None) => {}
             Err(e) => {
                 // Not tried twice (an unreachable server waits out its timeout each time).
-                load_read(ctx, out, read)?;
+                load_read(ctx, out, read, false)?;
                 return Err(store_cmd::store_failed(ctx, out, &e));
             }
-        };
-        if let Some(revision) = converged {
-            tracing::info!(
-                store_revision = revision,
-                "plan made: converged, nothing read"
-            );
-            // Nothing was parsed or read: the plan is empty, so nobody applies it, and the
-            // states stay empty.
-            let p = Plan {
-                revision,
-                ..Plan::default()
-            };
-            return Ok((
-                DesiredState::default(),
-                r.digest.clone(),
-                p,
-                vec![],
-                DesiredState::default(),
-            ));
         }
     }
     let ((loaded, o), live) = std::thread::scope(|scope| {
         let loader = scope.spawn(|| {
             let mut o = Output::default();
-            (load_read(ctx, &mut o, read), o)
+            (load_read(ctx, &mut o, read, ways.declare), o)
         });
         let loader = if first_use {
             let done = loader.join().expect("the loader does not panic");
@@ -357,24 +379,92 @@ fn load_and_plan(
     });
     out.stdout.push_str(&o.stdout);
     out.stderr.push_str(&o.stderr);
-    let (desired, digest) = loaded?;
+    let config = loaded?;
     let live = live
         .expect("the store is read when the configuration loads")
         .map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
-    let (p, refusals) =
-        plan_with(ctx, &desired, &live, opts).map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
-    Ok((desired, digest, p, refusals, live.state))
+    let (p, refusals) = plan_with(ctx, &config.state, &live, opts)
+        .map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
+    Ok(LoadedPlan {
+        desired: config.state,
+        digest: config.digest,
+        plan: p,
+        refusals,
+        live: live.state,
+        declared: config.declared,
+    })
 }
 
-/// The store's revision when the store is marked converged with this fingerprint: no write
-/// since an apply found the plan of the same configuration empty. Trouble with the store is
-/// reported after the configuration's own problems, as on the full path.
-fn converged_at(ctx: &Context, fingerprint: &str) -> Result<Option<i64>, StoreError> {
-    store_cmd::block_on(async {
+/// The plan when the store is marked converged with this configuration (nothing parsed or
+/// read: it is empty), or, with `partial`, with one that differs in a few files (only those
+/// parsed, only what they concern read); `None` when neither holds.
+fn short_path(
+    ctx: &Context,
+    r: &Read,
+    opts: &PlanOptions,
+    partial: bool,
+) -> Result<Option<LoadedPlan>, StoreError> {
+    let fingerprint = apply::fingerprint(&r.digest, opts);
+    enum Found {
+        Converged(i64),
+        Partial(Box<partial::Partial>),
+        Neither,
+    }
+    let found = store_cmd::block_on(async {
         let store = store_cmd::open(ctx).await?;
-        let at = apply::converged_at(&store, fingerprint).await;
+        let found = match apply::converged_at(&store, &fingerprint).await {
+            Ok(Some(revision)) => Ok(Found::Converged(revision)),
+            Ok(None) if partial => {
+                let p = partial::plan(&store, &r.files, &r.texts, &r.file_digests, opts).await;
+                p.map(|p| p.map_or(Found::Neither, |p| Found::Partial(Box::new(p))))
+            }
+            Ok(None) => Ok(Found::Neither),
+            Err(e) => Err(e),
+        };
         store.close().await;
-        at
+        found
+    })?;
+    let empty = |plan| LoadedPlan {
+        desired: DesiredState::default(),
+        digest: r.digest.clone(),
+        plan,
+        refusals: vec![],
+        live: DesiredState::default(),
+        declared: None,
+    };
+    Ok(match found {
+        Found::Converged(revision) => {
+            tracing::info!(
+                store_revision = revision,
+                "plan made: converged, nothing read"
+            );
+            // Nothing was parsed or read: the plan is empty, so nobody applies it.
+            Some(empty(Plan {
+                revision,
+                ..Plan::default()
+            }))
+        }
+        Found::Partial(p) => {
+            let (add, change, remove) = p.plan.counts();
+            tracing::info!(
+                store_revision = p.plan.revision,
+                files_parsed = p.parsed.0,
+                files = p.parsed.1,
+                to_add = add,
+                to_change = change,
+                to_remove = remove,
+                "plan made: partial"
+            );
+            Some(LoadedPlan {
+                desired: p.desired,
+                digest: r.digest.clone(),
+                plan: p.plan,
+                refusals: p.refusals,
+                live: p.live,
+                declared: None,
+            })
+        }
+        Found::Neither => None,
     })
 }
 
@@ -460,10 +550,15 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
             Ok((digest, p, refusals))
         }),
         None => {
-            load_and_plan(ctx, out, &a.paths, &opts, a.refresh).map(|(desired, d, p, r, live)| {
+            let ways = Ways {
+                refresh: a.refresh,
+                partial: true,
+                declare: false,
+            };
+            load_and_plan(ctx, out, &a.paths, &opts, ways).map(|l| {
                 // The process ends after printing: freeing 100k rooms twice only delays it.
-                std::mem::forget((desired, live));
-                (d, p, r)
+                std::mem::forget((l.desired, l.live));
+                (l.digest, l.plan, l.refusals)
             })
         }
     };
@@ -526,11 +621,17 @@ fn drift_report(a: &DriftArgs, ctx: &Context, p: &Plan, digest: String) -> Strin
 
 pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let Some(every) = a.watch else {
-        let (_, digest, p, _, _) =
-            match load_and_plan(ctx, out, &a.paths, &PlanOptions::default(), a.refresh) {
-                Ok(x) => x,
-                Err(o) => return o,
-            };
+        let ways = Ways {
+            refresh: a.refresh,
+            partial: true,
+            declare: false,
+        };
+        let LoadedPlan {
+            digest, plan: p, ..
+        } = match load_and_plan(ctx, out, &a.paths, &PlanOptions::default(), ways) {
+            Ok(x) => x,
+            Err(o) => return o,
+        };
         out.stdout.push_str(&drift_report(a, ctx, &p, digest));
         return if p.is_empty() {
             Outcome::Success
@@ -542,11 +643,15 @@ pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let mut last: Option<String> = None;
     loop {
         let mut step = Output::default();
-        let report =
-            match load_and_plan(ctx, &mut step, &a.paths, &PlanOptions::default(), a.refresh) {
-                Ok((_, digest, p, _, _)) => drift_report(a, ctx, &p, digest),
-                Err(_) => step.stderr.clone(),
-            };
+        let ways = Ways {
+            refresh: a.refresh,
+            partial: true,
+            declare: false,
+        };
+        let report = match load_and_plan(ctx, &mut step, &a.paths, &PlanOptions::default(), ways) {
+            Ok(l) => drift_report(a, ctx, &l.plan, l.digest),
+            Err(_) => step.stderr.clone(),
+        };
         if last.as_deref() != Some(report.as_str()) {
             let stamp = crate::model::message::format_time(
                 std::time::SystemTime::now()
@@ -571,6 +676,8 @@ pub(super) struct Planned {
     pub opts: PlanOptions,
     pub plan: Plan,
     pub planned_from: DesiredState,
+    /// What each file declares (none when the plan was answered without parsing).
+    pub declared: Option<Vec<DeclaredFile>>,
 }
 
 /// Plans again from a saved plan's inputs; refused (exit 3) unless the configuration, the
@@ -623,14 +730,20 @@ fn plan_paths(
     refresh: bool,
 ) -> Result<Planned, Outcome> {
     let opts = options(flags);
-    let (desired, digest, plan, _, planned_from) = load_and_plan(ctx, out, &paths, &opts, refresh)?;
+    let ways = Ways {
+        refresh,
+        partial: false,
+        declare: true,
+    };
+    let l = load_and_plan(ctx, out, &paths, &opts, ways)?;
     Ok(Planned {
         paths,
-        desired,
-        digest,
+        desired: l.desired,
+        digest: l.digest,
         opts,
-        plan,
-        planned_from,
+        plan: l.plan,
+        planned_from: l.live,
+        declared: l.declared,
     })
 }
 
@@ -653,6 +766,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
         opts,
         plan: p,
         planned_from,
+        declared,
     } = match planned {
         Ok(x) => x,
         Err(o) => return o,
@@ -662,6 +776,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let converge = apply::Converge {
         fingerprint: apply::fingerprint(&digest, &opts),
         options: opts.clone(),
+        declared,
     };
     if p.is_empty() {
         // Nothing to apply; the store may still be marked converged, so that the next plan

@@ -181,6 +181,8 @@ impl Report {
 pub struct Loaded {
     pub state: DesiredState,
     pub report: Report,
+    /// Where each object was declared (file index, item index).
+    pub origins: crate::model::desired::Origins<usize>,
 }
 
 /// Why a configuration could not be loaded.
@@ -285,6 +287,7 @@ fn load_checked(
         return Ok(Loaded {
             state,
             report: Report { diagnostics, files },
+            origins,
         });
     }
     let diagnostics = place_violations(&origins, &files, &texts, violations, dups);
@@ -292,7 +295,11 @@ fn load_checked(
     if report.errors() > 0 {
         Err(ConfigError::Invalid(report))
     } else {
-        Ok(Loaded { state, report })
+        Ok(Loaded {
+            state,
+            report,
+            origins,
+        })
     }
 }
 
@@ -353,16 +360,35 @@ impl Digest {
 }
 
 /// A digest of the configuration files (names and contents), to record what an apply applied
-/// and to tell a converged store's configuration. Each file's length and name are fed first,
-/// so no two lists of files run together alike.
+/// and to tell a converged store's configuration: the digest of the files' digests, in order.
 pub fn digest(files: &[PathBuf], texts: &[String]) -> String {
+    digest_of(&file_digests(files, texts))
+}
+
+/// Each file's digest, of its name and its content. Each length is fed before what it
+/// measures, so no name runs into its text.
+pub fn file_digests(files: &[PathBuf], texts: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .zip(texts)
+        .map(|(path, text)| {
+            let mut d = Digest::default();
+            let name = path.to_string_lossy();
+            d.feed(&(name.len() as u64).to_le_bytes());
+            d.feed(name.as_bytes());
+            d.feed(&(text.len() as u64).to_le_bytes());
+            d.feed(text.as_bytes());
+            d.finish()
+        })
+        .collect()
+}
+
+/// The configuration's digest from its files' digests ([`file_digests`]), in order.
+pub fn digest_of(file_digests: &[String]) -> String {
     let mut d = Digest::default();
-    for (path, text) in files.iter().zip(texts) {
-        let name = path.to_string_lossy();
-        d.feed(&(name.len() as u64).to_le_bytes());
-        d.feed(name.as_bytes());
-        d.feed(&(text.len() as u64).to_le_bytes());
-        d.feed(text.as_bytes());
+    d.feed(&(file_digests.len() as u64).to_le_bytes());
+    for f in file_digests {
+        d.feed(f.as_bytes());
     }
     d.finish()
 }

@@ -30,7 +30,7 @@ pub struct DesiredState {
 /// list, found by kind and identity text. Keyed by a hash of the text rather than the text, so
 /// the table costs 16 bytes an object whatever the names; two identities whose 64-bit hashes
 /// collide would only share a place in messages.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Origins<O> {
     by_hash: std::collections::HashMap<(Kind, u64), (O, usize)>,
 }
@@ -198,6 +198,19 @@ impl DesiredState {
         declared: &mut dyn FnMut(Kind, &dyn std::fmt::Display, O, usize),
     ) -> (Self, Vec<Duplicate<O>>) {
         let mut state = DesiredState::default();
+        let dups = state.extend_from_documents(docs, declared);
+        (state, dups)
+    }
+
+    /// Adds the objects of `docs` to a state that has some already (whose pools and
+    /// categories resolve the new objects' references as the whole configuration's would);
+    /// returns the duplicates, and tells `declared` of each object added.
+    pub fn extend_from_documents<O: Copy>(
+        &mut self,
+        docs: Vec<(O, Document)>,
+        declared: &mut dyn FnMut(Kind, &dyn std::fmt::Display, O, usize),
+    ) -> Vec<Duplicate<O>> {
+        let state = self;
         let mut dups = Vec::new();
         let mut docs = docs;
         for pass in 0..3 {
@@ -215,7 +228,7 @@ impl DesiredState {
                     |kind, key: &dyn std::fmt::Display, index| declared(kind, key, origin, index);
                 super::kind::each_kind!(
                     absorb,
-                    &mut state,
+                    &mut *state,
                     doc,
                     pass,
                     &mut duplicate,
@@ -223,7 +236,7 @@ impl DesiredState {
                 );
             }
         }
-        (state, dups)
+        dups
     }
 
     /// The declared pool a reference names (matched without regard to case, returned as

@@ -197,6 +197,13 @@ pub struct Planner<'a> {
     /// still have.
     renamed: HashMap<(Kind, String), ObjectId>,
     ambiguous: Vec<(Kind, String, String)>,
+    /// When set, the only live objects this plan may rename, remove or keep (see
+    /// [`super::plan_scoped`]).
+    scope: Option<&'a super::PlanScope>,
+}
+
+fn in_scope(scope: Option<&super::PlanScope>, kind: Kind, id: &dyn std::fmt::Display) -> bool {
+    scope.is_none_or(|s| s.contains(&(kind, crate::model::identity::fold(&id.to_string()))))
 }
 
 impl<'a> Planner<'a> {
@@ -210,7 +217,18 @@ impl<'a> Planner<'a> {
             ignored: Vec::new(),
             renamed: HashMap::new(),
             ambiguous: Vec::new(),
+            scope: None,
         }
+    }
+
+    /// Limits what this plan does to live objects to those of `scope`.
+    pub fn scoped(mut self, scope: &'a super::PlanScope) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+
+    fn in_scope(&self, kind: Kind, identity: &dyn std::fmt::Display) -> bool {
+        in_scope(self.scope, kind, identity)
     }
 
     pub fn finish(mut self) -> Plan {
@@ -393,6 +411,7 @@ impl<'a> Planner<'a> {
         let live = T::map(self.live.state);
         let declared = T::map(desired);
         let mut moved_away = std::collections::BTreeSet::new();
+        let scope = self.scope;
         for (id, d) in declared {
             let (protect, consent, ignore) = d.lifecycle().map_or((false, false, &[][..]), |l| {
                 (l.protect, l.allow_destroy, &l.ignore_changes[..])
@@ -413,9 +432,11 @@ impl<'a> Planner<'a> {
             let previous = match respelt.filter(|_| T::RENAMABLE) {
                 Some(stored) => Some(stored.clone()),
                 None => {
-                    let mut previous = T::previous(id, d)
-                        .into_iter()
-                        .filter(|p| live.contains_key(p) && !declared.contains_key(p));
+                    let mut previous = T::previous(id, d).into_iter().filter(|p| {
+                        live.contains_key(p)
+                            && !declared.contains_key(p)
+                            && self.in_scope(T::KIND, p)
+                    });
                     match previous.next() {
                         Some(old) if live.contains_key(id) => {
                             self.ambiguous
@@ -458,6 +479,7 @@ impl<'a> Planner<'a> {
         for (id, l) in live
             .iter()
             .filter(|(k, _)| !declared.contains_key(*k) && !moved_away.contains(*k))
+            .filter(|(k, _)| in_scope(scope, T::KIND, k))
         {
             match T::standing(id) {
                 // Dropping a managed setting resets it.

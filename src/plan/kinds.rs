@@ -10,7 +10,7 @@ use crate::ops::{ComplianceParams, ConfigurationParams, ListChange, Operation};
 
 /// The identities an object of a pool had before: each previous name in the same pool (a
 /// `POOL\\NAME` form names its pool; validation refuses another pool).
-fn previous_ids(id: &ObjectId, names: &[String]) -> Vec<ObjectId> {
+pub fn previous_ids(id: &ObjectId, names: &[String]) -> Vec<ObjectId> {
     names
         .iter()
         .map(|n| {

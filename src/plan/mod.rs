@@ -16,6 +16,7 @@ mod kinds;
 use std::collections::{BTreeSet, HashMap};
 
 pub use diff::FieldDiff;
+pub use kinds::previous_ids;
 
 use crate::model::*;
 use crate::ops::Operation;
@@ -324,6 +325,17 @@ impl Plan {
     /// What stands in the way of applying this plan: protected removals always, the threshold
     /// unless `force`.
     pub fn refusals(&self, live: Live<'_>, threshold: Threshold, force: bool) -> Vec<Refusal> {
+        self.refusals_counted(threshold, force, &|kind| live.state.count(kind))
+    }
+
+    /// [`Plan::refusals`], the live objects of each kind counted by `count` (a plan of part of
+    /// the store has the store count them).
+    pub fn refusals_counted(
+        &self,
+        threshold: Threshold,
+        force: bool,
+        count: &dyn Fn(Kind) -> usize,
+    ) -> Vec<Refusal> {
         let mut out: Vec<Refusal> = self
             .changes
             .iter()
@@ -344,7 +356,7 @@ impl Plan {
         );
         if !force {
             for kind in Kind::ALL {
-                let count = live.state.count(kind);
+                let count = count(kind);
                 if count < threshold.min_objects {
                     continue;
                 }
@@ -436,6 +448,27 @@ pub fn plan(desired: &DesiredState, live: Live<'_>, opts: &PlanOptions) -> Plan 
         plan.kept.retain(|k| keep.contains(k));
     }
     plan
+}
+
+/// Objects by kind and identity folded to lower case (`identity::fold`).
+pub type PlanScope = std::collections::HashSet<(Kind, String)>;
+
+/// Plans the rooms, categories and add-ins of `desired` against a store read around them, as
+/// [`plan`] would against the whole store: the live objects outside `scope` are there only so
+/// that what a removal takes with it is counted, and are neither renamed, removed nor kept.
+/// The caller vouches that nothing outside the scope differs (a converged store, and
+/// configuration files unchanged but for those that declared or declare the scope).
+pub fn plan_scoped(
+    desired: &DesiredState,
+    live: Live<'_>,
+    opts: &PlanOptions,
+    scope: &PlanScope,
+) -> Plan {
+    let mut p = diff::Planner::new(live, opts.prune).scoped(scope);
+    p.kind::<Category>(desired);
+    p.kind::<Addin>(desired);
+    p.kind::<Room>(desired);
+    p.finish()
 }
 
 /// The targets and what they depend on: a room's category, add-in and pool; a category's or

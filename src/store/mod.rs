@@ -6,6 +6,7 @@
 //! The same SQL text serves both backends where the dialects agree; the `on_backend!` macro
 //! expands one body for each.
 
+mod declared;
 mod messages;
 mod ownership;
 mod read;
@@ -30,14 +31,15 @@ use sqlx::sqlite::{
 };
 use sqlx::ConnectOptions as _;
 
-pub use ownership::{ApplyRecord, Managed};
+pub use declared::{Declaration, DeclaredFile};
+pub use ownership::{ApplyRecord, Managed, Owned};
 pub use read::Focus;
 pub use url::{mask, scrub, secrets, StoreUrl, DEFAULT_STORE};
 pub use watch::{stalled, Timeouts};
 pub use write::RoomRef;
 
 /// The schema version this pchat writes; a store with a higher one is refused.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The advisory lock key that serializes PostgreSQL writers ("pchat" in ASCII).
 const PG_LOCK_KEY: i64 = 0x0070_6368_6174;
@@ -217,6 +219,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "convergence",
         include_str!("../../migrations/sqlite/0004_convergence.sql"),
     ),
+    (
+        5,
+        "declarations",
+        include_str!("../../migrations/sqlite/0005_declarations.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -238,6 +245,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "convergence",
         include_str!("../../migrations/postgres/0004_convergence.sql"),
+    ),
+    (
+        5,
+        "declarations",
+        include_str!("../../migrations/postgres/0005_declarations.sql"),
     ),
 ];
 

@@ -35,6 +35,15 @@ pub struct Managed {
     pub allow_destroy: bool,
 }
 
+/// Ownership records as a plan reads them (see [`Tx::ownership`], [`Tx::applied_digests`],
+/// [`Tx::allowed_to_destroy`]).
+#[derive(Debug, Clone, Default)]
+pub struct Owned {
+    pub managed: HashMap<(Kind, String), bool>,
+    pub applied: HashMap<(Kind, String), String>,
+    pub consented: std::collections::HashSet<(Kind, String)>,
+}
+
 impl Tx<'_> {
     /// Managed objects by (kind, identity), with whether their configuration protects them.
     pub async fn ownership(&mut self) -> Result<HashMap<(Kind, String), bool>> {
@@ -47,6 +56,44 @@ impl Tx<'_> {
             .into_iter()
             .filter_map(|(k, id, p)| Kind::from_key(&k).map(|k| ((k, id), p)))
             .collect())
+    }
+
+    /// The ownership records of these objects alone (identities as recorded): whether each is
+    /// protected, the digest of what was applied, and the consent to destroy it.
+    pub async fn ownership_of(&mut self, objects: &[(Kind, String)]) -> Result<Owned> {
+        let mut owned = Owned::default();
+        let mut by_kind: HashMap<Kind, Vec<&str>> = HashMap::new();
+        for (kind, identity) in objects {
+            by_kind.entry(*kind).or_default().push(identity);
+        }
+        for (kind, identities) in by_kind {
+            for chunk in identities.chunks(500) {
+                let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT identity, protected, digest, allow_destroy FROM ownership \
+                     WHERE kind = $1 AND identity IN ({})",
+                    marks.join(", ")
+                );
+                let rows: Vec<(String, bool, Option<String>, bool)> = on_tx!(self, |c| {
+                    let mut q = sqlx::query_as(&sql).bind(kind.key());
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    q.fetch_all(&mut *c).await?
+                });
+                for (identity, protected, digest, consent) in rows {
+                    let key = (kind, identity);
+                    if let Some(d) = digest {
+                        owned.applied.insert(key.clone(), d);
+                    }
+                    if consent {
+                        owned.consented.insert(key.clone());
+                    }
+                    owned.managed.insert(key, protected);
+                }
+            }
+        }
+        Ok(owned)
     }
 
     /// The managed objects whose removal the configuration consented to, as last applied.

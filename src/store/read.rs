@@ -201,9 +201,7 @@ impl Tx<'_> {
             rooms_of_addins,
             principals: mut named,
         } = focus(&s);
-        for id in &rooms {
-            self.read_one_room(&mut s, id).await?;
-        }
+        self.read_rooms_batch(&mut s, &rooms).await?;
         for (table, column, ids) in [
             ("categories", "category_id", &rooms_of_categories),
             ("addins", "addin_id", &rooms_of_addins),
@@ -321,6 +319,70 @@ impl Tx<'_> {
             }
         }
         s.rooms.extend(by_id.into_values());
+        Ok(())
+    }
+
+    /// These rooms with their lists, a few hundred a query (a plan of one edited file reads
+    /// thousands).
+    async fn read_rooms_batch(&mut self, s: &mut DesiredState, ids: &[ObjectId]) -> Result<()> {
+        if ids.len() < 4 {
+            for id in ids {
+                self.read_one_room(s, id).await?;
+            }
+            return Ok(());
+        }
+        let mut by_pool: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+        for id in ids {
+            by_pool
+                .entry(id.pool.to_ascii_lowercase())
+                .or_default()
+                .push(&id.name);
+        }
+        let mut found = std::collections::HashMap::new();
+        for (pool, names) in &by_pool {
+            for chunk in names.chunks(500) {
+                let marks: Vec<String> = (2..chunk.len() + 2)
+                    .map(|i| format!("lower(${i})"))
+                    .collect();
+                let sql = format!(
+                    "{ROOM_COLUMNS} WHERE lower(r.pool) = lower($1) AND lower(r.name) IN ({})",
+                    marks.join(", ")
+                );
+                let rows: Vec<RoomRow> = on_tx!(self, |c| {
+                    let mut q = sqlx::query_as(&sql).bind(pool);
+                    for n in chunk {
+                        q = q.bind(*n);
+                    }
+                    q.fetch_all(&mut *c).await?
+                });
+                for row in rows {
+                    let (room_id, key, room) = room_of(row);
+                    found.insert(room_id, (key, room));
+                }
+            }
+        }
+        let room_ids: Vec<i64> = found.keys().copied().collect();
+        for chunk in room_ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT room_id, role, principal FROM room_principals WHERE room_id IN ({}) \
+                 ORDER BY room_id, role, position",
+                marks.join(", ")
+            );
+            let lists: Vec<(i64, String, String)> = on_tx!(self, |c| {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *c).await?
+            });
+            for (room_id, role, principal) in lists {
+                if let Some((_, room)) = found.get_mut(&room_id) {
+                    push_listed(room, &role, principal);
+                }
+            }
+        }
+        s.rooms.extend(found.into_values());
         Ok(())
     }
 

@@ -217,6 +217,7 @@ fn apply_planned_before(t: &TestStore, b: Backend, cfg: &str, between: &str) -> 
         converge: Some(Converge {
             fingerprint: "fp".into(),
             options,
+            declared: None,
         }),
         ..ApplyOptions::default()
     };

@@ -1,0 +1,181 @@
+//! What the configuration declared when the store was last marked converged, file by file
+//! (migration 5): each file's digest, and which file declared each object. A plan of a
+//! configuration that differs from the marked one in a few files reads these to know what the
+//! other files declare without parsing them. They are trusted only while the mark stands.
+
+use std::collections::HashMap;
+
+use super::{on_tx, Result, Tx};
+use crate::model::identity::fold;
+use crate::model::Kind;
+
+/// One configuration file as a convergence mark records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredFile {
+    pub file: String,
+    /// `config::digest` of this file alone.
+    pub digest: String,
+    /// Its objects by kind and identity, as the configuration keys them.
+    pub objects: Vec<(Kind, String)>,
+}
+
+/// Which file declared an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    pub kind: Kind,
+    pub identity: String,
+    pub file: String,
+}
+
+type Row = (String, String, String);
+
+fn declaration((kind, identity, file): Row) -> Option<Declaration> {
+    Some(Declaration {
+        kind: Kind::from_key(&kind)?,
+        identity,
+        file,
+    })
+}
+
+/// `$first, $first+1, …` for `n` parameters.
+fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Tx<'_> {
+    /// Every recorded file with its digest.
+    pub async fn declared_files(&mut self) -> Result<HashMap<String, String>> {
+        let rows: Vec<(String, String)> = on_tx!(self, |c| {
+            sqlx::query_as("SELECT file, digest FROM declared_files")
+                .fetch_all(&mut *c)
+                .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    /// What these files declared.
+    pub async fn declarations_in(&mut self, files: &[String]) -> Result<Vec<Declaration>> {
+        let mut out = Vec::new();
+        for chunk in files.chunks(500) {
+            let sql = format!(
+                "SELECT kind, identity, file FROM declarations WHERE file IN ({})",
+                marks(1, chunk.len())
+            );
+            let rows: Vec<Row> = on_tx!(self, |c| {
+                let mut q = sqlx::query_as(&sql);
+                for f in chunk {
+                    q = q.bind(f);
+                }
+                q.fetch_all(&mut *c).await?
+            });
+            out.extend(rows.into_iter().filter_map(declaration));
+        }
+        Ok(out)
+    }
+
+    /// Every declaration of a kind other than rooms (a few thousand at most).
+    pub async fn declarations_but_rooms(&mut self) -> Result<Vec<Declaration>> {
+        let rows: Vec<Row> = on_tx!(self, |c| {
+            sqlx::query_as("SELECT kind, identity, file FROM declarations WHERE kind <> $1")
+                .bind(Kind::Room.key())
+                .fetch_all(&mut *c)
+                .await?
+        });
+        Ok(rows.into_iter().filter_map(declaration).collect())
+    }
+
+    /// The declarations of these objects, found without regard to case.
+    pub async fn declarations_of(
+        &mut self,
+        kind: Kind,
+        identities: &[String],
+    ) -> Result<Vec<Declaration>> {
+        let mut out = Vec::new();
+        for chunk in identities.chunks(500) {
+            let sql = format!(
+                "SELECT kind, identity, file FROM declarations WHERE kind = $1 AND key IN ({})",
+                marks(2, chunk.len())
+            );
+            let rows: Vec<Row> = on_tx!(self, |c| {
+                let mut q = sqlx::query_as(&sql).bind(kind.key());
+                for id in chunk {
+                    q = q.bind(fold(id));
+                }
+                q.fetch_all(&mut *c).await?
+            });
+            out.extend(rows.into_iter().filter_map(declaration));
+        }
+        Ok(out)
+    }
+
+    /// Records what `changed` files declare now, in place of what they declared before, and
+    /// forgets every recorded file not in `present`. With `all`, every record is replaced.
+    pub async fn record_declarations(
+        &mut self,
+        changed: &[DeclaredFile],
+        present: &[String],
+        all: bool,
+    ) -> Result<()> {
+        let recorded = self.declared_files().await?;
+        let mut drop: Vec<&str> = recorded
+            .keys()
+            .filter(|f| all || !present.contains(f))
+            .map(String::as_str)
+            .collect();
+        drop.extend(changed.iter().map(|f| f.file.as_str()));
+        for file in drop {
+            on_tx!(self, |c| {
+                sqlx::query("DELETE FROM declarations WHERE file = $1")
+                    .bind(file)
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("DELETE FROM declared_files WHERE file = $1")
+                    .bind(file)
+                    .execute(&mut *c)
+                    .await?;
+            });
+        }
+        for f in changed {
+            on_tx!(self, |c| {
+                sqlx::query("INSERT INTO declared_files (file, digest) VALUES ($1, $2)")
+                    .bind(&f.file)
+                    .bind(&f.digest)
+                    .execute(&mut *c)
+                    .await?;
+            });
+            for chunk in f.objects.chunks(5_000) {
+                on_tx!(self, |c| {
+                    let mut qb = sqlx::QueryBuilder::<Db>::new(
+                        "INSERT INTO declarations (kind, key, identity, file) ",
+                    );
+                    qb.push_values(chunk, |mut b, (kind, identity)| {
+                        b.push_bind(kind.key())
+                            .push_bind(fold(identity))
+                            .push_bind(identity.as_str())
+                            .push_bind(f.file.as_str());
+                    });
+                    // A duplicate was refused by the loader; the last word wins regardless.
+                    qb.push(
+                        " ON CONFLICT (kind, key) DO UPDATE SET identity = excluded.identity, \
+                         file = excluded.file",
+                    );
+                    qb.build().execute(&mut *c).await?;
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// How many rows a table of objects has (the planner's threshold weighs changes by it).
+    pub async fn count_rows(&mut self, kind: Kind) -> Result<usize> {
+        let table = kind.desc().table;
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let n: i64 = on_tx!(self, |c| sqlx::query_scalar(&sql)
+            .fetch_one(&mut *c)
+            .await?);
+        Ok(n as usize)
+    }
+}
