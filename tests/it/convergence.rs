@@ -13,7 +13,7 @@ use crate::reconcile::run;
 const SHORT: &str = "converged, nothing read";
 
 /// Runs SQL on the test store as an administrator would, outside pchat.
-fn hand_sql(t: &TestStore, b: Backend, sql: &str) {
+pub(crate) fn hand_sql(t: &TestStore, b: Backend, sql: &str) {
     use sqlx::Connection;
     let url = t.url.clone();
     let sql = sql.to_string();

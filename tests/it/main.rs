@@ -21,6 +21,7 @@ mod hostile;
 mod kind_layer;
 mod live;
 mod no_panic;
+mod partial;
 mod reconcile;
 mod renames;
 mod render_plan;
