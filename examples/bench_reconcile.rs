@@ -14,6 +14,7 @@ use std::time::Instant;
 use pchat::apply::{self, ApplyOptions};
 use pchat::config;
 use pchat::model::{DesiredState, Kind};
+use pchat::partial;
 use pchat::plan::{self, Live, Plan, PlanOptions};
 use pchat::store::{Store, StoreUrl, DEFAULT_LOCK_TIMEOUT};
 use pchat::synth::{self, SynthOptions};
@@ -152,7 +153,123 @@ async fn cold_plan(store: &Store, cfg: &Path) -> (f64, Plan) {
     (t.elapsed().as_secs_f64(), p)
 }
 
-async fn run(name: &str, url: &StoreUrl, full: &Path, changed: &Path, rows: &mut Vec<String>) {
+/// The configuration split as a team would keep it: `base.yaml` with everything but the rooms,
+/// and the rooms in files of `per_file` each.
+fn write_split(dir: &Path, doc: &pchat::model::Document, per_file: usize) -> PathBuf {
+    let d = dir.join("split");
+    std::fs::create_dir_all(&d).unwrap();
+    let mut base = doc.clone();
+    base.rooms.clear();
+    std::fs::write(d.join("base.yaml"), config::yaml::to_string(&base)).unwrap();
+    for (i, chunk) in doc.rooms.chunks(per_file.max(1)).enumerate() {
+        write_rooms(&d, i, chunk);
+    }
+    d
+}
+
+fn write_rooms(dir: &Path, i: usize, rooms: &[pchat::model::Room]) {
+    let part = pchat::model::Document {
+        rooms: rooms.to_vec(),
+        ..Default::default()
+    };
+    let path = dir.join(format!("rooms-{i:02}.yaml"));
+    std::fs::write(path, config::yaml::to_string(&part)).unwrap();
+}
+
+/// Marks the store converged with the split configuration (whose plan against it is empty),
+/// with what each file declares, as `pchat apply` of it does.
+async fn mark_split(store: &Store, cfg: &Path) {
+    let files = config::collect_files(&[cfg.to_path_buf()]).expect("files");
+    let texts = config::read_files(&files).expect("read");
+    let digests = config::file_digests(&files, &texts);
+    let loaded = config::load_texts(files.clone(), texts).expect("valid");
+    let declared = partial::declared_files(&loaded.state, &loaded.origins, &files, &digests);
+    let (state, managed, revision) = read_store(store).await;
+    let p = plan_of(&loaded.state, &state, &managed, revision);
+    assert!(p.is_empty(), "the split configuration is the applied one");
+    let converge = apply::Converge {
+        fingerprint: apply::fingerprint(&config::digest_of(&digests), &PlanOptions::default()),
+        options: PlanOptions::default(),
+        declared: Some(declared),
+    };
+    let marked = apply::vouch(store, &loaded.state, &p, &converge).await;
+    assert!(marked.expect("vouch"), "the store takes the mark");
+}
+
+/// A plan as `pchat plan` makes it when the configuration differs from the marked one in a few
+/// files: every file read and digested, the mark compared, the changed files parsed and their
+/// rows read. Returns the seconds and the plan (`None`: the full path was needed).
+async fn partial_plan(url: &StoreUrl, cfg: &Path) -> (f64, Option<Plan>) {
+    let t = Instant::now();
+    let files = config::collect_files(&[cfg.to_path_buf()]).expect("files");
+    let texts = config::read_files(&files).expect("read");
+    let digests = config::file_digests(&files, &texts);
+    let fp = apply::fingerprint(&config::digest_of(&digests), &PlanOptions::default());
+    let store = Store::open(url, DEFAULT_LOCK_TIMEOUT).await.expect("open");
+    let at = apply::converged_at(&store, &fp).await.expect("mark");
+    assert!(
+        at.is_none(),
+        "the edited configuration is not the marked one"
+    );
+    let opts = PlanOptions::default();
+    let p = partial::plan(&store, &files, &texts, &digests, &opts).await;
+    store.close().await;
+    let p = p.expect("partial plan");
+    (t.elapsed().as_secs_f64(), p.map(|p| p.plan))
+}
+
+/// Edits one room file of the split configuration (a new description on every tenth room),
+/// plans it by the partial path and by the full one, and puts the file back.
+async fn split_edit(
+    name: &str,
+    url: &StoreUrl,
+    doc: &pchat::model::Document,
+    split: &Path,
+    rows: &mut Vec<String>,
+) {
+    let store = Store::open(url, DEFAULT_LOCK_TIMEOUT).await.expect("open");
+    mark_split(&store, split).await;
+    let files = std::fs::read_dir(split).expect("split").count();
+    let t = Instant::now();
+    config::load(&[split.to_path_buf()]).expect("valid");
+    let validate = t.elapsed().as_secs_f64();
+    let per_file = doc.rooms.len().div_ceil(files - 1);
+    let edited = 7 % (files - 1);
+    let mut rooms =
+        doc.rooms[edited * per_file..((edited + 1) * per_file).min(doc.rooms.len())].to_vec();
+    for r in rooms.iter_mut().step_by(10) {
+        r.description.push_str(" (edited)");
+    }
+    write_rooms(split, edited, &rooms);
+    let (seconds, p) = partial_plan(url, split).await;
+    let p = p.expect("one edited file is planned by the partial path");
+    let (_, full) = cold_plan(&store, split).await;
+    assert_eq!(p.changes, full.changes, "the partial plan is the full plan");
+    rows.push(format!(
+        "| {name} | plan after editing 1 of {} room files ({per_file} rooms each, {} changes): that file parsed, its rows read | {seconds:.3} | {:.2}x validate of the whole ({validate:.2} s); target <= 0.3x |",
+        files - 1,
+        p.changes.len(),
+        seconds / validate
+    ));
+    write_rooms(
+        split,
+        edited,
+        &doc.rooms[edited * per_file..((edited + 1) * per_file).min(doc.rooms.len())],
+    );
+    store.close().await;
+}
+
+/// The configurations a run plans: the whole file, the 1% change, and the 1% change split
+/// into files (`doc` is what they declare).
+struct Configs<'a> {
+    full: &'a Path,
+    changed: &'a Path,
+    split: &'a Path,
+    doc: &'a pchat::model::Document,
+}
+
+async fn run(name: &str, url: &StoreUrl, c: &Configs<'_>, rows: &mut Vec<String>) {
+    let (full, changed) = (c.full, c.changed);
     let store = Store::open(url, DEFAULT_LOCK_TIMEOUT).await.expect("open");
     let opts = ApplyOptions {
         force: true,
@@ -224,6 +341,7 @@ async fn run(name: &str, url: &StoreUrl, full: &Path, changed: &Path, rows: &mut
         p.changes.len()
     ));
     store.close().await;
+    split_edit(name, url, c.doc, c.split, rows).await;
 }
 
 /// The convergence fingerprint of a configuration directory, as `pchat apply` records it.
@@ -260,6 +378,14 @@ async fn main() {
         r.description.push_str(" (changed)");
     }
     let changed = write(dir.path(), "changed", &doc);
+    // Twenty room files of the 1% change (5,000 rooms each at 100k).
+    let split = write_split(dir.path(), &doc, rooms.div_ceil(20));
+    let configs = Configs {
+        full: &full,
+        changed: &changed,
+        split: &split,
+        doc: &doc,
+    };
 
     let mut rows = vec![
         "| backend | step | seconds | notes |".to_string(),
@@ -268,8 +394,7 @@ async fn main() {
     run(
         "SQLite",
         &StoreUrl::Sqlite(dir.path().join("bench.db")),
-        &full,
-        &changed,
+        &configs,
         &mut rows,
     )
     .await;
@@ -283,8 +408,7 @@ async fn main() {
     run(
         "PostgreSQL",
         &StoreUrl::Postgres(format!("{server}/{db}")),
-        &full,
-        &changed,
+        &configs,
         &mut rows,
     )
     .await;

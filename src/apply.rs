@@ -179,6 +179,8 @@ pub async fn apply(
         }
     }
     tx.set_managed_bulk(&now_managed, revision).await?;
+    tx.analyze_after_bulk(now_managed.len(), &["ownership"])
+        .await?;
     tx.record_apply(&ApplyRecord {
         id: 0,
         applied_at: now_micros(),

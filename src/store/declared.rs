@@ -166,7 +166,8 @@ impl Tx<'_> {
                 });
             }
         }
-        Ok(())
+        let rows = changed.iter().map(|f| f.objects.len()).sum();
+        self.analyze_after_bulk(rows, &["declarations"]).await
     }
 
     /// How many rows a table of objects has (the planner's threshold weighs changes by it).

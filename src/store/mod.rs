@@ -879,6 +879,22 @@ impl Tx<'_> {
         Ok(dirty != 0)
     }
 
+    /// Gathers PostgreSQL's statistics on tables a bulk write just filled, so that the next
+    /// plan's indexed lookups are planned as such: until autovacuum comes by, a table of 100k
+    /// fresh rows looks empty and a 500-key lookup scans it whole (41 ms a query, 1.3 ms with
+    /// statistics). SQLite needs none.
+    pub async fn analyze_after_bulk(&mut self, rows: usize, tables: &[&str]) -> Result<()> {
+        const BULK: usize = 10_000;
+        if rows < BULK || !matches!(self.inner, Some(TxInner::Postgres(_))) {
+            return Ok(());
+        }
+        let sql = format!("ANALYZE {}", tables.join(", "));
+        on_tx!(self, |c| {
+            sqlx::query(&sql).execute(&mut *c).await?;
+        });
+        Ok(())
+    }
+
     /// Marks the store converged with this fingerprint when the transaction commits: a plan of
     /// that configuration is empty against the store as this transaction leaves it. Without
     /// an earlier [`Tx::dirty`], no mark lands on PostgreSQL.

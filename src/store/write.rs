@@ -861,7 +861,14 @@ impl Tx<'_> {
         }
         // Removals, children first.
         deletes.sort_by_key(|t| std::cmp::Reverse(t.kind()));
-        self.persist(state, &deletes).await
+        self.persist(state, &deletes).await?;
+        let tables = [
+            "rooms",
+            "room_principals",
+            "principals",
+            "principal_members",
+        ];
+        self.analyze_after_bulk(touched.len(), &tables).await
     }
 }
 
