@@ -332,6 +332,8 @@ impl Tx<'_> {
             return Ok(());
         }
         let mut by_pool: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+        // Each name once: a focus may name a room twice (as it was and as it is declared).
+        let ids: std::collections::HashSet<&ObjectId> = ids.iter().collect();
         for id in ids {
             by_pool
                 .entry(id.pool.to_ascii_lowercase())
