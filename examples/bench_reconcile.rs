@@ -2,7 +2,8 @@
 //! members each): plan against an empty store, apply everything, a no-op plan, and plan + apply
 //! of a 1% change, beside the floor (load + validate of the YAML plus reading the store); the
 //! no-op plan of a converged store, as `pchat plan` answers it from the store's mark; the cold
-//! no-op plan (`--refresh`) with the parse beside the store read; peak memory of plan and apply
+//! no-op plan (`--refresh`) with the parse beside the store read; a plan after editing one of
+//! 20 room files, by the partial path and the full one; peak memory of plan and apply
 //! beyond what the benchmark itself holds.
 //!
 //! `cargo run --release --example bench_reconcile -- [ROOMS]` (default 100000).
