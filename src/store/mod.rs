@@ -782,13 +782,17 @@ impl Tx<'_> {
         Ok(revision)
     }
 
-    /// Commits the convergence mark alone, keeping the revision (nothing else was written).
+    /// Commits the convergence mark alone (with pchat's record of what the files declare),
+    /// keeping the revision.
     pub async fn commit_mark(mut self) -> Result<()> {
         let sqlite = matches!(self.inner, Some(TxInner::Sqlite(_)));
         let (seen, mark) = (self.seen_dirty, self.mark.take());
+        // On SQLite the writer lock was held since `dirty` was seen clean, so what set it since
+        // is this transaction's own record of the mark (migration 5's triggers), not hand SQL.
         on_tx!(self, |c| {
             sqlx::query(
-                "UPDATE meta SET converged = CASE WHEN $1 OR dirty = $2 THEN $3 END WHERE id = 1",
+                "UPDATE meta SET converged = CASE WHEN $1 OR dirty = $2 THEN $3 END, \
+                 dirty = CASE WHEN $1 AND $2 = 0 THEN 0 ELSE dirty END WHERE id = 1",
             )
             .bind(sqlite)
             .bind(seen)

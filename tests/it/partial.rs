@@ -189,6 +189,50 @@ fn an_edited_file_is_planned_alone_and_as_the_full_path_plans_it() {
     }
 }
 
+/// pchat's records of what each file declares are trusted only while the mark stands, so hand
+/// SQL on them alone ends it, and the next plans take the full path.
+#[test]
+fn hand_sql_on_the_declarations_ends_the_mark() {
+    for b in BACKENDS {
+        for sql in [
+            "DELETE FROM declarations WHERE identity LIKE '%R01'",
+            "UPDATE declared_files SET digest = 'x' WHERE file LIKE '%rooms-0.yaml'",
+        ] {
+            let t = TestStore::new(b);
+            let mut m = initial();
+            let cfg = write(&t, &m);
+            assert_eq!(apply(&t, &cfg), 0);
+            // A comment changes a file but no object: the apply has nothing to do and marks
+            // the store again, recording that file anew; a hand write must still end that mark.
+            let file = std::path::Path::new(&cfg).join("rooms-0.yaml");
+            let text = std::fs::read_to_string(&file).unwrap();
+            std::fs::write(&file, format!("# reviewed\n{text}")).unwrap();
+            assert_eq!(apply(&t, &cfg), 0);
+            let short = |t: &TestStore| {
+                let r = run(t, &["--log-format", "json", "plan", &cfg]);
+                r.stderr.contains("converged, nothing read")
+            };
+            assert!(short(&t), "{b:?}: converged after the applies");
+            let ended = |t: &TestStore, sql: &str| {
+                crate::convergence::hand_sql(t, b, sql);
+                !short(t)
+            };
+            let hand = "UPDATE rooms SET description = 'hand' WHERE name = 'R02'";
+            assert!(ended(&t, hand), "{b:?}: a hand write after a re-marking");
+            assert_eq!(apply(&t, &cfg), 0);
+            assert!(short(&t), "{b:?}: converged again");
+            crate::convergence::hand_sql(&t, b, sql);
+            assert!(!short(&t), "{b:?}: {sql} ends the mark");
+            m.rooms[1].as_mut().unwrap().description = "edited".into();
+            let cfg = write(&t, &m);
+            assert!(
+                !same_both_ways(&t, &cfg),
+                "{b:?}: no partial plan after {sql}"
+            );
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Step {
     Describe(usize, String),
