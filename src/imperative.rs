@@ -127,13 +127,7 @@ fn focus(op: &Operation) -> Option<impl Fn(&DesiredState) -> Focus + '_> {
             } => {
                 f.rooms_of_categories = vec![identity.clone()];
                 if let Some(c) = state.categories.get(identity) {
-                    f.principals.extend(
-                        c.allowed_members
-                            .iter()
-                            .chain(&c.denied_members)
-                            .chain(&c.creators)
-                            .cloned(),
-                    );
+                    f.principals.extend(c.named().cloned());
                 }
                 f.principals.extend(
                     [allowed_members, denied_members, creators]

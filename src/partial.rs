@@ -204,22 +204,10 @@ fn focus(ours: &DesiredState, old: &[Declaration], previous: &[(Kind, ObjectId)]
         .extend(ours.categories.keys().cloned());
     f.rooms_of_addins.extend(ours.addins.keys().cloned());
     for r in ours.rooms.values() {
-        f.principals.extend(
-            r.members
-                .iter()
-                .chain(&r.managers)
-                .chain(&r.presenters)
-                .cloned(),
-        );
+        f.principals.extend(r.named().cloned());
     }
     for c in ours.categories.values() {
-        f.principals.extend(
-            c.allowed_members
-                .iter()
-                .chain(&c.denied_members)
-                .chain(&c.creators)
-                .cloned(),
-        );
+        f.principals.extend(c.named().cloned());
     }
     f
 }

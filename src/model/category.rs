@@ -46,3 +46,13 @@ pub struct Category {
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,
 }
+
+impl Category {
+    /// Every principal the category lists: allowed and denied members, creators.
+    pub fn named(&self) -> impl Iterator<Item = &String> {
+        self.allowed_members
+            .iter()
+            .chain(&self.denied_members)
+            .chain(&self.creators)
+    }
+}

@@ -164,3 +164,13 @@ impl<'de> Deserialize<'de> for RoomInvitations {
         d.deserialize_any(V)
     }
 }
+
+impl Room {
+    /// Every principal the room lists: members, managers, presenters.
+    pub fn named(&self) -> impl Iterator<Item = &String> {
+        self.members
+            .iter()
+            .chain(&self.managers)
+            .chain(&self.presenters)
+    }
+}

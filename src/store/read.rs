@@ -211,25 +211,13 @@ impl Tx<'_> {
             }
         }
         for r in s.rooms.values() {
-            named.extend(
-                r.members
-                    .iter()
-                    .chain(&r.managers)
-                    .chain(&r.presenters)
-                    .cloned(),
-            );
+            named.extend(r.named().cloned());
             let category = ObjectId::new(
                 r.persistent_chat_pool_fqdn.clone().unwrap_or_default(),
                 r.category.clone(),
             );
             if let Some(c) = s.categories.get(&category) {
-                named.extend(
-                    c.allowed_members
-                        .iter()
-                        .chain(&c.denied_members)
-                        .chain(&c.creators)
-                        .cloned(),
-                );
+                named.extend(c.named().cloned());
             }
         }
         let keys: std::collections::BTreeSet<String> = named
