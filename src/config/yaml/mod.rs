@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 use crate::model::{Document, Kind};
 use crate::suggest::nearest;
 
+mod stream;
+
 /// A position in a file, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Mark {
@@ -40,6 +42,10 @@ pub fn parse_document(text: &str) -> Result<Document, Vec<RawError>> {
         if !refused.is_empty() {
             return Err(refused);
         }
+    } else if let Some(doc) = stream::from_str::<Document>(text) {
+        // A right file without tags or anchors: read as it streams, in a fraction of the
+        // memory. Anything else (and every error) is serde_yaml's to answer.
+        return Ok(doc);
     }
     match serde_yaml::from_str::<Document>(text) {
         Ok(doc) => Ok(doc),
@@ -1046,6 +1052,94 @@ mod events {
                 };
                 unsafe_yaml::yaml_event_delete(event.as_mut_ptr());
                 Ok(Some(out))
+            }
+        }
+    }
+
+    /// An event as the streaming deserializer needs it: no copies but the scalar's text.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Raw {
+        /// `plain`: written without quotes and not as a block scalar.
+        Scalar {
+            plain: bool,
+        },
+        SequenceStart,
+        SequenceEnd,
+        MappingStart,
+        MappingEnd,
+        DocumentStart,
+        DocumentEnd,
+        StreamStart,
+        StreamEnd,
+        /// An alias, or any node with a tag or an anchor.
+        Marked,
+    }
+
+    impl Parser<'_> {
+        /// The next event, a scalar's text written into `scalar` (its old text replaced);
+        /// `Err` at a syntax error or past the end.
+        pub fn next_raw(&mut self, scalar: &mut String) -> Result<Raw, ()> {
+            if self.done {
+                return Err(());
+            }
+            let mut event = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
+            // SAFETY: as in `next`: the parser was initialized in `new`, the event is read
+            // before it is deleted, and a scalar's bytes are copied out first.
+            unsafe {
+                let p = self.sys.as_mut_ptr();
+                if unsafe_yaml::yaml_parser_parse(p, event.as_mut_ptr()).fail {
+                    self.done = true;
+                    return Err(());
+                }
+                let e = &*event.as_ptr();
+                let raw = match e.type_ {
+                    unsafe_yaml::YAML_SCALAR_EVENT => {
+                        let s = e.data.scalar;
+                        if !s.tag.is_null() || !s.anchor.is_null() {
+                            Raw::Marked
+                        } else {
+                            let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
+                            scalar.clear();
+                            match std::str::from_utf8(bytes) {
+                                Ok(text) => {
+                                    scalar.push_str(text);
+                                    Raw::Scalar {
+                                        plain: s.style == unsafe_yaml::YAML_PLAIN_SCALAR_STYLE,
+                                    }
+                                }
+                                Err(_) => Raw::Marked,
+                            }
+                        }
+                    }
+                    unsafe_yaml::YAML_SEQUENCE_START_EVENT => {
+                        let s = e.data.sequence_start;
+                        if s.tag.is_null() && s.anchor.is_null() {
+                            Raw::SequenceStart
+                        } else {
+                            Raw::Marked
+                        }
+                    }
+                    unsafe_yaml::YAML_MAPPING_START_EVENT => {
+                        let s = e.data.mapping_start;
+                        if s.tag.is_null() && s.anchor.is_null() {
+                            Raw::MappingStart
+                        } else {
+                            Raw::Marked
+                        }
+                    }
+                    unsafe_yaml::YAML_SEQUENCE_END_EVENT => Raw::SequenceEnd,
+                    unsafe_yaml::YAML_MAPPING_END_EVENT => Raw::MappingEnd,
+                    unsafe_yaml::YAML_DOCUMENT_START_EVENT => Raw::DocumentStart,
+                    unsafe_yaml::YAML_DOCUMENT_END_EVENT => Raw::DocumentEnd,
+                    unsafe_yaml::YAML_STREAM_START_EVENT => Raw::StreamStart,
+                    unsafe_yaml::YAML_STREAM_END_EVENT => {
+                        self.done = true;
+                        Raw::StreamEnd
+                    }
+                    _ => Raw::Marked,
+                };
+                unsafe_yaml::yaml_event_delete(event.as_mut_ptr());
+                Ok(raw)
             }
         }
     }
