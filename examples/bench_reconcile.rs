@@ -63,7 +63,7 @@ async fn peaks_child(cfg: &Path) {
         actor: "bench".into(),
         ..ApplyOptions::default()
     };
-    apply::apply(&store, &desired, &p, Some(live), &opts)
+    apply::apply(&store, &desired, p, Some(live), &opts)
         .await
         .expect("apply");
     println!("apply {}", peak_rss());
@@ -286,7 +286,7 @@ async fn run(name: &str, url: &StoreUrl, c: &Configs<'_>, rows: &mut Vec<String>
     let (desired, p, t, live) = plan_timed(&store, full).await;
     rows.push(format!("| {name} | plan against an empty store ({} changes) | {:.2} | load {:.2} + read {:.2} + plan {:.2} |", p.changes.len(), t.load + t.read + t.plan, t.load, t.read, t.plan));
     let s = Instant::now();
-    apply::apply(&store, &desired, &p, Some(live), &opts)
+    apply::apply(&store, &desired, p, Some(live), &opts)
         .await
         .expect("apply");
     let apply_all = s.elapsed().as_secs_f64();
@@ -332,14 +332,14 @@ async fn run(name: &str, url: &StoreUrl, c: &Configs<'_>, rows: &mut Vec<String>
         }),
         ..opts
     };
+    let changes = p.changes.len();
     let s = Instant::now();
-    apply::apply(&store, &desired, &p, Some(live), &opts)
+    apply::apply(&store, &desired, p, Some(live), &opts)
         .await
         .expect("apply 1%");
     let apply_1 = s.elapsed().as_secs_f64();
     rows.push(format!(
-        "| {name} | 1% change: plan ({} changes) / apply | {planned:.2} / {apply_1:.2} | apply target <= 2 s beyond the plan |",
-        p.changes.len()
+        "| {name} | 1% change: plan ({changes} changes) / apply | {planned:.2} / {apply_1:.2} | apply target <= 2 s beyond the plan |"
     ));
     store.close().await;
     split_edit(name, url, c.doc, c.split, rows).await;

@@ -92,10 +92,12 @@ fn now_micros() -> i64 {
 ///
 /// `planned_from` is the live state the plan was made from, if the caller still has it: when
 /// the store revision proves nothing changed since, it stands in for reading the store again.
+/// The plan is consumed: what it only shows (the field differences) is dropped before the
+/// applied state is built, which 100k creations would otherwise hold beside it.
 pub async fn apply(
     store: &Store,
     desired: &DesiredState,
-    plan: &Plan,
+    mut plan: Plan,
     planned_from: Option<DesiredState>,
     opts: &ApplyOptions,
 ) -> Result<Applied, ApplyError> {
@@ -129,8 +131,14 @@ pub async fn apply(
     if !refusals.is_empty() {
         return Err(ApplyError::Refused(refusals));
     }
+    for c in &mut plan.changes {
+        c.fields = Vec::new();
+    }
+    let plan = &plan;
     let before = rules::validate(&state);
-    let mut lines = Vec::new();
+    // The operations as the apply record keeps them, a line each.
+    let mut lines = String::new();
+    let mut count = 0usize;
     let mut touched = Vec::new();
     let total: usize = plan.changes.iter().map(|c| c.operations.len()).sum();
     let progress = &opts.progress;
@@ -145,7 +153,13 @@ pub async fn apply(
                     refusal,
                 })?,
             );
-            lines.push(format!("{} {}", op.cmdlet(), change.identity));
+            if count > 0 {
+                lines.push('\n');
+            }
+            lines.push_str(op.cmdlet());
+            lines.push(' ');
+            lines.push_str(&change.identity);
+            count += 1;
         }
     }
     progress.begin("checking the rules", 0, Unit::Unknown);
@@ -188,8 +202,8 @@ pub async fn apply(
         git_commit: opts.git_commit.clone(),
         config_digest: opts.config_digest.clone(),
         revision,
-        operation_count: lines.len() as i64,
-        operations: lines.join("\n"),
+        operation_count: count as i64,
+        operations: lines,
         source: "apply".into(),
     })
     .await?;
@@ -204,7 +218,7 @@ pub async fn apply(
     progress.finish();
     Ok(Applied {
         revision: committed,
-        operations: lines.len(),
+        operations: count,
     })
 }
 

@@ -839,7 +839,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
         let store = store_cmd::open(ctx)
             .await
             .map_err(apply::ApplyError::Store)?;
-        let r = apply::apply(&store, &desired, &p, Some(planned_from), &apply_opts).await;
+        let r = apply::apply(&store, &desired, p, Some(planned_from), &apply_opts).await;
         store.close().await;
         r
     });

@@ -177,7 +177,9 @@ impl Planned for Room {
         previous_ids(id, &d.previous_names)
     }
     fn create(id: &ObjectId, d: &Self) -> Vec<Operation> {
-        let mut ops = vec![Operation::NewRoom {
+        // Exactly the two a room may need: a plan of 100k creations holds 200k of them.
+        let mut ops = Vec::with_capacity(2);
+        ops.push(Operation::NewRoom {
             pool: Some(id.pool.clone()),
             name: d.name.clone(),
             category: d.category.clone(),
@@ -187,7 +189,7 @@ impl Planned for Room {
             addin: d.addin.clone(),
             invitations: d.invitations,
             disabled: d.disabled,
-        }];
+        });
         // New- cannot set the lists: a Set follows when there are any.
         if !(d.members.is_empty() && d.managers.is_empty() && d.presenters.is_empty()) {
             ops.push(Operation::SetRoom {

@@ -350,7 +350,10 @@ impl Tx<'_> {
     }
 
     /// Adds rooms with their lists; their categories and add-ins must be in the store.
-    pub async fn insert_rooms(&mut self, rooms: &[Room]) -> Result<Vec<RoomRef>> {
+    pub async fn insert_rooms<R: std::borrow::Borrow<Room> + Sync>(
+        &mut self,
+        rooms: &[R],
+    ) -> Result<Vec<RoomRef>> {
         let categories = self.ids("categories").await?;
         let addins = self.ids("addins").await?;
         let first = self.next_id("rooms").await?;
@@ -360,6 +363,7 @@ impl Tx<'_> {
         let mut refs = Vec::with_capacity(rooms.len());
         let mut resolved = Vec::with_capacity(rooms.len());
         for (i, r) in rooms.iter().enumerate() {
+            let r: &Room = r.borrow();
             let pool = pool_of(&r.persistent_chat_pool_fqdn);
             // A missing category fails the insert on the foreign key: id 0 never exists.
             let category = lookup(&categories, pool, &r.category).unwrap_or(0);
@@ -833,11 +837,14 @@ impl Tx<'_> {
             }
         }
         // Bulk creations, kind by kind in parent-first order.
-        self.insert_pools(&created(state, &creates)).await?;
-        self.insert_principals(&created(state, &creates)).await?;
-        self.insert_categories(&created(state, &creates)).await?;
-        self.insert_addins(&created(state, &creates)).await?;
-        self.insert_rooms(&created(state, &creates)).await?;
+        self.insert_pools(&owned(created(state, &creates))).await?;
+        self.insert_principals(&owned(created(state, &creates)))
+            .await?;
+        self.insert_categories(&owned(created(state, &creates)))
+            .await?;
+        self.insert_addins(&owned(created(state, &creates))).await?;
+        // Rooms by reference: 100k of them copied would be a fourth copy of the configuration.
+        self.insert_rooms(&created::<Room>(state, &creates)).await?;
         let bulk = [
             Kind::Pool,
             Kind::Principal,
@@ -873,14 +880,18 @@ impl Tx<'_> {
 }
 
 /// The objects of one kind among `creates`, as they end up in `state`.
-fn created<T: crate::ops::Tracked>(
-    state: &DesiredState,
+fn created<'s, T: crate::ops::Tracked>(
+    state: &'s DesiredState,
     creates: &[crate::ops::Touched],
-) -> Vec<T> {
+) -> Vec<&'s T> {
     let map = T::map(state);
     creates
         .iter()
         .filter_map(T::key_in)
-        .map(|k| map[k].clone())
+        .map(|k| &map[k])
         .collect()
+}
+
+fn owned<T: Clone>(refs: Vec<&T>) -> Vec<T> {
+    refs.into_iter().cloned().collect()
 }

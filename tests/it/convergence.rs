@@ -221,7 +221,7 @@ fn apply_planned_before(t: &TestStore, b: Backend, cfg: &str, between: &str) -> 
         }),
         ..ApplyOptions::default()
     };
-    rt.block_on(apply::apply(&store, &desired, &p, Some(state), &opts))
+    rt.block_on(apply::apply(&store, &desired, p, Some(state), &opts))
         .unwrap();
     let mut tx = rt.block_on(store.read()).unwrap();
     let (_, mark) = rt.block_on(tx.convergence()).unwrap();

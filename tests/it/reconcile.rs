@@ -218,7 +218,7 @@ fn a_stale_plan_is_refused_and_changes_nothing() {
             .unwrap();
             tx.commit_write().await.unwrap();
             let before = store.snapshot().await.unwrap();
-            let err = apply::apply(&store, &desired, &p, None, &ApplyOptions::default())
+            let err = apply::apply(&store, &desired, p.clone(), None, &ApplyOptions::default())
                 .await
                 .unwrap_err();
             assert!(
