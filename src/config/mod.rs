@@ -266,13 +266,17 @@ fn load_checked(
     progress: &Reporter,
 ) -> Result<Loaded, ConfigError> {
     let mut docs = Vec::with_capacity(texts.len());
+    let mut items = Vec::with_capacity(texts.len());
     let mut diagnostics = Vec::new();
     let bytes: usize = texts.iter().map(String::len).sum();
     progress.begin("parsing", bytes as u64, Unit::Bytes);
     for (i, text) in texts.iter().enumerate() {
         progress.advance(text.len() as u64);
-        match yaml::parse_document(text) {
-            Ok(doc) => docs.push((i, doc)),
+        match yaml::parse_placed(text) {
+            Ok((doc, placed)) => {
+                docs.push((i, doc));
+                items.push(placed);
+            }
             Err(errors) => diagnostics.extend(place_raw(&files[i], text, errors)),
         }
     }
@@ -290,7 +294,7 @@ fn load_checked(
             origins,
         });
     }
-    let diagnostics = place_violations(&origins, &files, &texts, violations, dups);
+    let diagnostics = place_violations(&origins, &files, &texts, &items, violations, dups);
     let report = finish(diagnostics, files);
     if report.errors() > 0 {
         Err(ConfigError::Invalid(report))
@@ -563,6 +567,7 @@ fn place_violations(
     origin: &Origins<usize>,
     files: &[PathBuf],
     texts: &[String],
+    items: &[Option<yaml::Items>],
     violations: Vec<rules::Violation>,
     dups: Vec<Duplicate<usize>>,
 ) -> Vec<Diagnostic> {
@@ -621,7 +626,10 @@ fn place_violations(
     }
     let located: HashMap<usize, HashMap<String, yaml::Located>> = per_file
         .into_iter()
-        .map(|(f, paths)| (f, yaml::locate(&texts[f], &paths)))
+        .map(|(f, paths)| {
+            let placed = items.get(f).and_then(Option::as_ref);
+            (f, yaml::locate_with(&texts[f], placed, &paths))
+        })
         .collect();
     let mark_of = |file: usize, path: &str| {
         // A path that is not in the text (a defaulted field) falls back to its object.

@@ -31,9 +31,17 @@ pub struct RawError {
     pub at_key: bool,
 }
 
+pub use stream::Items;
+
 /// Parses one file. On failure, reports every error it can find (one per broken object, not
 /// only the first), each with its path.
 pub fn parse_document(text: &str) -> Result<Document, Vec<RawError>> {
+    parse_placed(text).map(|(doc, _)| doc)
+}
+
+/// [`parse_document`], with where the entries of its top-level lists start when the file was
+/// read as it streams (for [`locate_with`]).
+pub fn parse_placed(text: &str) -> Result<(Document, Option<Items>), Vec<RawError>> {
     if let Some(too_deep) = too_deep(text) {
         return Err(vec![too_deep]);
     }
@@ -42,13 +50,13 @@ pub fn parse_document(text: &str) -> Result<Document, Vec<RawError>> {
         if !refused.is_empty() {
             return Err(refused);
         }
-    } else if let Some(doc) = stream::from_str::<Document>(text) {
+    } else if let Some((doc, items)) = stream::from_str_placed::<Document>(text) {
         // A right file without tags or anchors: read as it streams, in a fraction of the
         // memory. Anything else (and every error) is serde_yaml's to answer.
-        return Ok(doc);
+        return Ok((doc, Some(items)));
     }
     match serde_yaml::from_str::<Document>(text) {
-        Ok(doc) => Ok(doc),
+        Ok(doc) => Ok((doc, None)),
         Err(first) => Err(collect_errors(text, &first)),
     }
 }
@@ -727,6 +735,125 @@ pub fn locate(text: &str, paths: &HashSet<String>) -> HashMap<String, Located> {
     found
 }
 
+/// [`locate`], reading only the entries the paths are in when `items` says where entries start
+/// (`rooms[3].members[1]` is looked for in the text of `rooms[3]` alone): a hundred warnings in
+/// a file of 100k rooms read a hundred rooms, not the file. What is not found that way (an
+/// entry not written as a block list item, a path above the entries) is located in the whole
+/// file, so a diagnostic is placed where [`locate`] places it. A bare top-level key (`rooms`)
+/// is only the fallback of its entries: it is left out when they were all found.
+pub fn locate_with(
+    text: &str,
+    items: Option<&Items>,
+    paths: &HashSet<String>,
+) -> HashMap<String, Located> {
+    let Some(items) = items else {
+        return locate(text, paths);
+    };
+    let mut found: HashMap<String, Located> = HashMap::new();
+    // The wanted paths inside each entry, by (list, index).
+    let mut inside: HashMap<(usize, usize), Vec<&str>> = HashMap::new();
+    let mut rest: HashSet<String> = HashSet::new();
+    for p in paths {
+        match entry_of(items, p) {
+            Some((list, index, len)) => inside.entry((list, index)).or_default().push(&p[len..]),
+            None => {
+                rest.insert(p.clone());
+            }
+        }
+    }
+    // Per list: whether an entry of it was looked for, and whether one was not found.
+    let mut wanted = vec![(false, false); items.lists.len()];
+    for ((list, index), tails) in inside {
+        wanted[list].0 = true;
+        let missed = &mut wanted[list].1;
+        let l = &items.lists[list];
+        let prefix = format!("{}[{index}]", l.key);
+        let Some((fragment, line)) = entry_text(text, l, index) else {
+            *missed = true;
+            rest.extend(tails.iter().map(|t| format!("{prefix}{t}")));
+            continue;
+        };
+        let paths: HashSet<String> = tails.iter().map(|t| format!("[0]{t}")).collect();
+        let here = locate(fragment, &paths);
+        for t in tails {
+            match here.get(&format!("[0]{t}")) {
+                Some(l) => {
+                    let shift = |m: Mark| Mark {
+                        line: m.line + line,
+                        column: m.column,
+                    };
+                    found.insert(
+                        format!("{prefix}{t}"),
+                        Located {
+                            key: l.key.map(shift),
+                            value: l.value.map(shift),
+                        },
+                    );
+                }
+                // Looked for in the whole file (a field left out is not there either).
+                None => {
+                    *missed |= t.is_empty();
+                    rest.insert(format!("{prefix}{t}"));
+                }
+            }
+        }
+    }
+    // A top-level key is only a fallback for its entries: not needed when all were found.
+    rest.retain(|p| {
+        let found_all = items
+            .lists
+            .iter()
+            .zip(&wanted)
+            .any(|(l, &(looked, missed))| l.key == *p && looked && !missed);
+        !found_all
+    });
+    if !rest.is_empty() {
+        found.extend(locate(text, &rest));
+    }
+    found
+}
+
+/// The top-level list and entry a path is in (`rooms[3].members` → rooms, 3) and the length of
+/// the path's entry part (`rooms[3]`).
+fn entry_of(items: &Items, path: &str) -> Option<(usize, usize, usize)> {
+    let open = path.find('[')?;
+    let close = open + path[open..].find(']')?;
+    let index: usize = path[open + 1..close].parse().ok()?;
+    let list = items.lists.iter().position(|l| l.key == path[..open])?;
+    (index < items.lists[list].starts.len()).then_some((list, index, close + 1))
+}
+
+/// The text of one entry of a block list, from the start of its `- ` line to the start of the
+/// next entry's line (or of the list's end), and the 0-based line it starts on; `None` when the
+/// entry is not written as `- ` at the start of its line (a flow list, a compact form).
+fn entry_text<'t>(
+    text: &'t str,
+    list: &stream::ItemList,
+    index: usize,
+) -> Option<(&'t str, usize)> {
+    let line_start = |offset: usize| text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let (start, line) = *list.starts.get(index)?;
+    let begin = line_start(start);
+    if text[begin..start].trim() != "-" {
+        return None;
+    }
+    let end = match list.starts.get(index + 1) {
+        Some(&(next, _)) => line_start(next),
+        // The list ends where the next key's line starts, or inside the last line (the end
+        // of a file without a final line break).
+        None => {
+            let end = list.end.max(start);
+            let from = line_start(end);
+            if text[from..end].trim().is_empty() {
+                from
+            } else {
+                end
+            }
+        }
+    };
+    (end > start).then(|| (&text[begin..end], line))
+}
+
 /// The path of the innermost list or map open where the YAML stops being well formed (`.` for
 /// the top level), so a syntax error can say where in the structure it is.
 pub fn path_at_syntax_error(text: &str) -> String {
@@ -966,6 +1093,8 @@ mod events {
         /// Whether scalars' text is copied out; a reader that ignores a stretch of the file
         /// turns it off there and gets empty scalars.
         pub copy_scalars: bool,
+        /// Where the event last read by `next_raw` starts: byte offset and 0-based line.
+        pub start: (usize, usize),
     }
 
     impl<'a> Parser<'a> {
@@ -987,6 +1116,7 @@ mod events {
                 _input: input,
                 done: false,
                 copy_scalars: true,
+                start: (0, 0),
             })
         }
 
@@ -1092,6 +1222,7 @@ mod events {
                     return Err(());
                 }
                 let e = &*event.as_ptr();
+                self.start = (e.start_mark.index as usize, e.start_mark.line as usize);
                 let raw = match e.type_ {
                     unsafe_yaml::YAML_SCALAR_EVENT => {
                         let s = e.data.scalar;
@@ -1163,6 +1294,71 @@ pub fn to_yaml<T: serde::Serialize>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where a diagnostic at `path` is placed: the path, or the nearest one above it found.
+    fn placed(
+        found: &HashMap<String, Located>,
+        path: &str,
+    ) -> Option<(Option<Mark>, Option<Mark>)> {
+        let mut p = path.to_string();
+        loop {
+            if let Some(l) = found.get(&p) {
+                return Some((l.key, l.value));
+            }
+            p.truncate(p.rfind(['.', '['])?);
+        }
+    }
+
+    /// Locating through the entries' starts places every path as the whole-file pass does.
+    #[test]
+    fn locating_in_entries_agrees_with_the_whole_file() {
+        let texts = [
+            "pools:\n- fqdn: p.example.com\ncategories:\n- name: C\n  persistentChatPoolFqdn: p.example.com\nrooms:\n- name: A\n  category: C\n  members:\n  - sip:a@example.com\n  - sip:a@example.com\n# between\n\n- name: B\n  category: C\n  description: |\n    two\n    lines\n  members: [sip:b@example.com, sip:c@example.com]\n",
+            // Indented lists, CRLF line ends, no final line break.
+            "rooms:\r\n  - name: A\r\n    category: C\r\n  - name: B\r\n    category: C\r\n    members:\r\n      - sip:x@example.com",
+            // A flow list and an entry that starts on the line after its dash.
+            "categories: [{name: C, persistentChatPoolFqdn: p.example.com}]\nrooms:\n-\n  name: A\n  category: C\n- name: B\n  category: C\n",
+        ];
+        for text in texts {
+            let (_, items) = parse_placed(text).expect("parses");
+            let items = items.expect("read as it streams");
+            let mut all = HashSet::new();
+            walk(
+                text,
+                |_| true,
+                |p, _, _| {
+                    all.insert(p.to_string());
+                },
+            )
+            .expect("well formed");
+            // Fields left out (defaulted) are placed at their object, as in the whole file.
+            all.insert("rooms[0].privacy".to_string());
+            all.insert("rooms[1].members[7]".to_string());
+            let whole = locate(text, &all);
+            let mut sets: Vec<HashSet<String>> =
+                all.iter().map(|p| HashSet::from([p.clone()])).collect();
+            sets.push(all.clone());
+            for set in sets {
+                let wanted: HashSet<String> = set
+                    .iter()
+                    .flat_map(|p| {
+                        let mut out = vec![p.clone()];
+                        let mut q = p.as_str();
+                        while let Some(cut) = q.rfind(['.', '[']) {
+                            q = &q[..cut];
+                            out.push(q.to_string());
+                        }
+                        out
+                    })
+                    .collect();
+                let entries = locate_with(text, Some(&items), &wanted);
+                // Diagnostics name an entry (`rooms[1]…`), never a bare top-level key.
+                for p in set.iter().filter(|p| p.contains('[')) {
+                    assert_eq!(placed(&entries, p), placed(&whole, p), "{p} in:\n{text}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn deep_flow_nesting_is_refused_before_parsing_and_only_when_real() {

@@ -39,14 +39,40 @@ type Result<T> = std::result::Result<T, Bail>;
 
 /// The value of a one-document YAML text, or `None` when serde_yaml must be asked: the text
 /// is malformed, does not fit `T`, has tags, anchors or aliases, or holds several documents.
+#[cfg(test)]
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
+    from_str_placed(text).map(|(v, _)| v)
+}
+
+/// [`from_str`], with where each entry of the top-level lists starts (for placing diagnostics
+/// later without another pass over the whole file).
+pub fn from_str_placed<T: DeserializeOwned>(text: &str) -> Option<(T, Items)> {
     let mut de = De {
         parser: Parser::new(text)?,
         peeked: None,
+        at: (0, 0),
         scalar: String::new(),
         depth: 0,
+        key: String::new(),
+        items: Items::default(),
     };
-    de.root().ok()
+    let value = de.root().ok()?;
+    Some((value, de.items))
+}
+
+/// Where the entries of a file's top-level lists (`rooms:`, `categories:` …) start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Items {
+    pub lists: Vec<ItemList>,
+}
+
+/// One top-level list: its key, each entry's first event (byte offset, 0-based line) and where
+/// the list ends (the byte offset of its end event).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemList {
+    pub key: String,
+    pub starts: Vec<(usize, usize)>,
+    pub end: usize,
 }
 
 /// An event as the deserializer sees it.
@@ -66,9 +92,14 @@ enum Ev {
 struct De<'a> {
     parser: Parser<'a>,
     peeked: Option<Ev>,
+    /// Where the peeked event starts (byte offset, 0-based line).
+    at: (usize, usize),
     /// The text of the scalar last read (the peeked one, when a scalar is peeked).
     scalar: String,
     depth: usize,
+    /// The top-level key whose value is being read.
+    key: String,
+    items: Items,
 }
 
 impl De<'_> {
@@ -110,6 +141,7 @@ impl De<'_> {
             Raw::MappingEnd => Ev::MappingEnd,
             _ => return Err(Bail),
         };
+        self.at = self.parser.start;
         self.peeked = Some(e);
         Ok(e)
     }
@@ -118,6 +150,23 @@ impl De<'_> {
         let e = self.peek()?;
         self.peeked = None;
         Ok(e)
+    }
+
+    /// Notes an entry of a top-level list starting at the peeked event, or (`end`) the list's end.
+    fn item(&mut self, end: bool) {
+        let lists = &mut self.items.lists;
+        if lists.last().is_none_or(|l| l.key != self.key) {
+            lists.push(ItemList {
+                key: self.key.clone(),
+                ..ItemList::default()
+            });
+        }
+        let list = lists.last_mut().expect("pushed above");
+        if end {
+            list.end = self.at.0;
+        } else {
+            list.starts.push(self.at);
+        }
     }
 
     /// A plain scalar YAML reads as null: empty, `~`, `null`.
@@ -509,7 +558,14 @@ impl de::SeqAccess<'static> for Access<'_, '_> {
         &mut self,
         seed: S,
     ) -> Result<Option<S::Value>> {
-        if self.empty || self.de.peek()? == Ev::SequenceEnd {
+        if self.empty {
+            return Ok(None);
+        }
+        let end = self.de.peek()? == Ev::SequenceEnd;
+        if self.de.depth == 2 {
+            self.de.item(end);
+        }
+        if end {
             return Ok(None);
         }
         seed.deserialize(&mut *self.de).map(Some)
@@ -522,6 +578,9 @@ impl de::MapAccess<'static> for Access<'_, '_> {
     fn next_key_seed<S: DeserializeSeed<'static>>(&mut self, seed: S) -> Result<Option<S::Value>> {
         if self.empty || self.de.peek()? == Ev::MappingEnd {
             return Ok(None);
+        }
+        if self.de.depth == 1 {
+            self.de.key.clone_from(&self.de.scalar);
         }
         seed.deserialize(&mut *self.de).map(Some)
     }
