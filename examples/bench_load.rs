@@ -111,7 +111,7 @@ fn main() {
     println!("| step | time (s) | MB/s |");
     println!("|---|---:|---:|");
     println!(
-        "| bare: read the file, serde_yaml into Document | {:.3} | {:.1} |",
+        "| bare: read the file, parse into Document | {:.3} | {:.1} |",
         bare.as_secs_f64(),
         rate(bare)
     );

@@ -16,6 +16,11 @@ pub mod plan;
 pub mod progress;
 pub mod suggest;
 
+/// Every program built on this library (the binary, its benchmarks and tests) allocates through
+/// mimalloc, so what the benchmarks measure is what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `3 errors`, `1 error`: counts in messages are always spelt out in full.
 pub fn plural(n: usize, noun: &str) -> String {
     if n == 1 {

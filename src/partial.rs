@@ -21,7 +21,7 @@ use crate::config;
 use crate::model::desired::Origins;
 use crate::model::identity::fold;
 use crate::model::kind::each_kind;
-use crate::model::{rules, Addin, Category, DesiredState, Kind, Object, ObjectId, Room};
+use crate::model::{rules, Addin, Category, DesiredState, Document, Kind, Object, ObjectId, Room};
 use crate::plan::{self, Live, Plan, PlanOptions, PlanScope, Refusal};
 use crate::store::{Declaration, DeclaredFile, Focus, Store, StoreError, Tx};
 
@@ -133,13 +133,9 @@ async fn changes(
 /// kinds and identities they declare; `None` when a partial plan cannot take them.
 fn parse_changed(
     mut seed: DesiredState,
-    changed: &[usize],
-    texts: &[String],
+    docs: Option<Vec<(usize, Document)>>,
 ) -> Option<(DesiredState, Vec<(Kind, String)>)> {
-    let mut docs = Vec::new();
-    for &i in changed {
-        docs.push((i, config::yaml::parse_document(&texts[i]).ok()?));
-    }
+    let docs = docs?;
     let mut declared = Vec::new();
     let dups = seed.extend_from_documents(docs, &mut |kind, key, _, _| {
         declared.push((kind, key.to_string()))
@@ -274,6 +270,14 @@ async fn plan_in(
     let Some((revision, changed, gone)) = changes(tx, files, digests, opts).await? else {
         return Ok(None);
     };
+    // The changed files are parsed on a thread of their own while the store is read.
+    let owned: Vec<(usize, String)> = changed.iter().map(|&i| (i, texts[i].clone())).collect();
+    let parsing = std::thread::spawn(move || {
+        owned
+            .into_iter()
+            .map(|(i, text)| config::yaml::parse_document(&text).ok().map(|d| (i, d)))
+            .collect::<Option<Vec<_>>>()
+    });
     let mut old_files: Vec<String> = changed.iter().map(|&i| file_name(&files[i])).collect();
     old_files.extend(gone);
     let changed_files: HashSet<&str> = old_files.iter().map(String::as_str).collect();
@@ -290,8 +294,8 @@ async fn plan_in(
     }
     let mut parsed = None;
     let live = tx
-        .read_state_focused(
-            |s| match parse_changed(seed(s, &declared), &changed, texts) {
+        .read_state_focused(|s| {
+            match parse_changed(seed(s, &declared), parsing.join().ok().flatten()) {
                 Some((ours, now)) => {
                     let previous = previous_of(&ours);
                     let f = focus(&ours, &old, &previous);
@@ -299,8 +303,8 @@ async fn plan_in(
                     f
                 }
                 None => Focus::default(),
-            },
-        )
+            }
+        })
         .await?;
     lap("read");
     let Some((ours, now, previous)) = parsed else {
