@@ -330,6 +330,17 @@ async fn plan_in(
     );
     let previous_rooms = previous.iter().filter(|(k, _)| *k == Kind::Room);
     rooms.extend(previous_rooms.map(|(_, id)| id.to_string()));
+    // A room the changed files declared then has that one record (a key has one): only the
+    // others are looked up.
+    let then_here: HashSet<String> = old
+        .iter()
+        .filter(|d| d.kind == Kind::Room)
+        .map(|d| {
+            declared.add(d, &changed_files);
+            fold(&d.identity)
+        })
+        .collect();
+    rooms.retain(|id| !then_here.contains(&fold(id)));
     for d in tx.declarations_of(Kind::Room, &rooms).await? {
         declared.add(&d, &changed_files);
     }
