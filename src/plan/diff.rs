@@ -33,6 +33,24 @@ impl FieldDiff {
     }
 }
 
+/// Whether two keys are written alike (`Display`), without allocating for each of 100k
+/// objects: their ordering already ignores case, spelling does not.
+fn spelt_alike<K: std::fmt::Display>(a: &K, b: &K) -> bool {
+    use std::fmt::Write;
+    thread_local! {
+        static TEXT: std::cell::RefCell<(String, String)> = const {
+            std::cell::RefCell::new((String::new(), String::new()))
+        };
+    }
+    TEXT.with_borrow_mut(|(x, y)| {
+        x.clear();
+        y.clear();
+        let _ = write!(x, "{a}");
+        let _ = write!(y, "{b}");
+        x == y
+    })
+}
+
 fn show<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
@@ -109,6 +127,11 @@ impl<'a> Fields<'a> {
 
     /// The add/remove change a list needs (entries compare as principals; order is not a change).
     pub(super) fn list(&mut self, field: &str, old: &[String], new: &[String]) -> ListChange {
+        // Spelt the same, entry by entry: nothing to add or remove, and nothing to normalize
+        // (a converged plan of 100k rooms compares 1M entries).
+        if old == new {
+            return ListChange::default();
+        }
         let old_keys: Vec<String> = old.iter().map(|p| key(p)).collect();
         let new_keys: Vec<String> = new.iter().map(|p| key(p)).collect();
         // The entries of one side whose keys the other side lacks.
@@ -254,7 +277,11 @@ impl<'a> Planner<'a> {
     fn managed(&self, kind: Kind, identity: &str) -> Option<bool> {
         let key = (kind, identity.to_string());
         // A renamed object's ownership record is still under its old identity.
-        let key = match self.renamed.get(&key) {
+        let renamed = match self.renamed.is_empty() {
+            true => None,
+            false => self.renamed.get(&key),
+        };
+        let key = match renamed {
             Some(old) => (kind, old.to_string()),
             None => key,
         };
@@ -329,7 +356,8 @@ impl<'a> Planner<'a> {
         }
         let mut diffs = fields.diffs;
         let operations = if diffs.is_empty() { vec![] } else { vec![op] };
-        match self.managed(kind, &identity) {
+        let managed = self.managed(kind, &identity);
+        match managed {
             Some(recorded) if recorded != protect => diffs.push(FieldDiff::Value {
                 field: "lifecycle.protect".into(),
                 old: recorded.to_string(),
@@ -337,17 +365,21 @@ impl<'a> Planner<'a> {
             }),
             _ => {}
         }
-        let recorded_as = match self.renamed.get(&(kind, identity.clone())) {
-            Some(old) => old.to_string(),
-            None => identity.clone(),
-        };
-        let consented = self.live.consented.contains(&(kind, recorded_as));
-        if self.managed(kind, &identity).is_some() && consented != consent {
-            diffs.push(FieldDiff::Value {
-                field: "lifecycle.allowDestroy".into(),
-                old: consented.to_string(),
-                new: consent.to_string(),
-            });
+        // Consent is recorded only for what pchat manages.
+        if managed.is_some() {
+            let renamed = match self.renamed.is_empty() {
+                true => None,
+                false => self.renamed.get(&(kind, identity.clone())),
+            };
+            let recorded_as = renamed.map_or_else(|| identity.clone(), ToString::to_string);
+            let consented = self.live.consented.contains(&(kind, recorded_as));
+            if consented != consent {
+                diffs.push(FieldDiff::Value {
+                    field: "lifecycle.allowDestroy".into(),
+                    old: consented.to_string(),
+                    new: consent.to_string(),
+                });
+            }
         }
         if !diffs.is_empty() {
             self.push(Action::Update, kind, identity, operations, diffs, protect);
@@ -424,7 +456,7 @@ impl<'a> Planner<'a> {
             let respelt = live
                 .get_key_value(id)
                 .map(|(k, _)| k)
-                .filter(|k| k.to_string() != id.to_string());
+                .filter(|k| !spelt_alike(*k, id));
             let id = match respelt {
                 Some(stored) if !T::RENAMABLE => stored,
                 _ => id,
