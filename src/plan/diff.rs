@@ -277,11 +277,7 @@ impl<'a> Planner<'a> {
     fn managed(&self, kind: Kind, identity: &str) -> Option<bool> {
         let key = (kind, identity.to_string());
         // A renamed object's ownership record is still under its old identity.
-        let renamed = match self.renamed.is_empty() {
-            true => None,
-            false => self.renamed.get(&key),
-        };
-        let key = match renamed {
+        let key = match self.renamed.get(&key) {
             Some(old) => (kind, old.to_string()),
             None => key,
         };
@@ -367,11 +363,10 @@ impl<'a> Planner<'a> {
         }
         // Consent is recorded only for what pchat manages.
         if managed.is_some() {
-            let renamed = match self.renamed.is_empty() {
-                true => None,
-                false => self.renamed.get(&(kind, identity.clone())),
+            let recorded_as = match self.renamed.get(&(kind, identity.clone())) {
+                Some(old) => old.to_string(),
+                None => identity.clone(),
             };
-            let recorded_as = renamed.map_or_else(|| identity.clone(), ToString::to_string);
             let consented = self.live.consented.contains(&(kind, recorded_as));
             if consented != consent {
                 diffs.push(FieldDiff::Value {

@@ -831,27 +831,34 @@ fn entry_text<'t>(
     list: &stream::ItemList,
     index: usize,
 ) -> Option<(&'t str, usize)> {
-    let line_start = |offset: usize| text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    // Offsets are libyaml's byte offsets; `get` keeps a bad one from slicing inside a character.
+    let line_start = |offset: usize| {
+        let before = text.get(..offset)?;
+        Some(before.rfind(['\n', '\r']).map_or(0, |i| i + 1))
+    };
     let (start, line) = *list.starts.get(index)?;
-    let begin = line_start(start);
-    if text[begin..start].trim() != "-" {
+    let begin = line_start(start)?;
+    if text.get(begin..start)?.trim() != "-" {
         return None;
     }
     let end = match list.starts.get(index + 1) {
-        Some(&(next, _)) => line_start(next),
+        Some(&(next, _)) => line_start(next)?,
         // The list ends where the next key's line starts, or inside the last line (the end
         // of a file without a final line break).
         None => {
             let end = list.end.max(start);
-            let from = line_start(end);
-            if text[from..end].trim().is_empty() {
+            let from = line_start(end)?;
+            if text.get(from..end)?.trim().is_empty() {
                 from
             } else {
                 end
             }
         }
     };
-    (end > start).then(|| (&text[begin..end], line))
+    (end > start)
+        .then(|| text.get(begin..end))
+        .flatten()
+        .map(|t| (t, line))
 }
 
 /// The path of the innermost list or map open where the YAML stops being well formed (`.` for
@@ -1316,6 +1323,8 @@ mod tests {
             "pools:\n- fqdn: p.example.com\ncategories:\n- name: C\n  persistentChatPoolFqdn: p.example.com\nrooms:\n- name: A\n  category: C\n  members:\n  - sip:a@example.com\n  - sip:a@example.com\n# between\n\n- name: B\n  category: C\n  description: |\n    two\n    lines\n  members: [sip:b@example.com, sip:c@example.com]\n",
             // Indented lists, CRLF line ends, no final line break.
             "rooms:\r\n  - name: A\r\n    category: C\r\n  - name: B\r\n    category: C\r\n    members:\r\n      - sip:x@example.com",
+            // Text that is not ASCII before and inside the entries.
+            "# Zürich, São Paulo\nrooms:\n- name: Café\n  category: C\n  description: naïve — ünïcödé\n  members: [sip:é@example.com, sip:é@example.com]\n- name: Ärger\n  category: C\n",
             // A flow list and an entry that starts on the line after its dash.
             "categories: [{name: C, persistentChatPoolFqdn: p.example.com}]\nrooms:\n-\n  name: A\n  category: C\n- name: B\n  category: C\n",
         ];

@@ -638,6 +638,7 @@ mod tests {
             "- name: yes\n  category: on\n  description: 0777\n",
             "- name: R\n  category: C\n  members:\n",
             "- name: R\n  category: C\n  members: []\n",
+            "- name: Café\n  category: C\n  description: \"naïve — \\u00e9\"\n",
         ];
         for r in rooms {
             let t = format!("{ROOM}{r}");
