@@ -143,12 +143,17 @@ async fn converged_plan(url: &StoreUrl, cfg: &Path) -> Option<f64> {
 }
 
 /// A cold plan as `pchat plan --refresh` makes it: the YAML parsed on a thread of its own
-/// while the store is read, then the plan. Returns the seconds and the plan.
+/// while the store is read in one transaction (beside the parser, one connection is faster
+/// than `snapshot`'s two), then the plan. Returns the seconds and the plan.
 async fn cold_plan(store: &Store, cfg: &Path) -> (f64, Plan) {
     let t = Instant::now();
     let path = cfg.to_path_buf();
     let loading = tokio::task::spawn_blocking(move || config::load(&[path]).expect("valid").state);
-    let (state, managed, revision) = read_store(store).await;
+    let mut tx = store.read().await.expect("read");
+    let revision = tx.revision().await.expect("revision");
+    let state = tx.read_state().await.expect("state");
+    let managed = tx.ownership().await.expect("ownership");
+    tx.finish().await.expect("finish");
     let desired = loading.await.expect("the loader does not panic");
     let p = plan_of(&desired, &state, &managed, revision);
     (t.elapsed().as_secs_f64(), p)

@@ -448,10 +448,8 @@ impl<'a> Planner<'a> {
             // Names match without regard to case: the store may spell this identity otherwise.
             // A named object so respelt is renamed (`-Name`); any other keeps the store's
             // spelling, which its ownership record has.
-            let respelt = live
-                .get_key_value(id)
-                .map(|(k, _)| k)
-                .filter(|k| !spelt_alike(*k, id));
+            let found = live.get_key_value(id);
+            let respelt = found.map(|(k, _)| k).filter(|k| !spelt_alike(*k, id));
             let id = match respelt {
                 Some(stored) if !T::RENAMABLE => stored,
                 _ => id,
@@ -467,7 +465,7 @@ impl<'a> Planner<'a> {
                             && self.in_scope(T::KIND, p)
                     });
                     match previous.next() {
-                        Some(old) if live.contains_key(id) => {
+                        Some(old) if found.is_some() => {
                             self.ambiguous
                                 .push((T::KIND, id.to_string(), old.to_string()));
                             None
@@ -479,7 +477,8 @@ impl<'a> Planner<'a> {
             let standing = T::standing(id);
             let (from, l) = match &previous {
                 Some(old) => (old, live.get(old)),
-                None => (id, live.get(id).or(standing.as_ref())),
+                // `id` names the entry found above (the store's spelling or the same key).
+                None => (id, found.map(|(_, l)| l).or(standing.as_ref())),
             };
             let Some(l) = l else {
                 self.push(
@@ -505,9 +504,17 @@ impl<'a> Planner<'a> {
                 last.renamed_from = Some(old.to_string());
             }
         }
+        // Both maps are in key order: one walk finds the live objects not declared, without a
+        // lookup for each of 100k.
+        let mut declared_keys = declared.keys().peekable();
+        let mut undeclared = |k: &T::Key| {
+            use std::cmp::Ordering::{Equal, Less};
+            while declared_keys.next_if(|d| d.cmp(&k) == Less).is_some() {}
+            declared_keys.peek().is_none_or(|d| d.cmp(&k) != Equal)
+        };
         for (id, l) in live
             .iter()
-            .filter(|(k, _)| !declared.contains_key(*k) && !moved_away.contains(*k))
+            .filter(|(k, _)| undeclared(k) && !moved_away.contains(*k))
             .filter(|(k, _)| in_scope(scope, T::KIND, k))
         {
             match T::standing(id) {
