@@ -58,8 +58,13 @@ fn write_config(t: &TestStore, rooms: &[Option<String>]) -> String {
     dir.display().to_string()
 }
 
-/// `plan` as JSON, with its exit code and whether the short path answered.
-fn plan(t: &TestStore, cfg: &str, extra: &[&str]) -> (i32, String, bool) {
+/// `plan` as JSON: exit code, output, and whether the log names the path `marker` says.
+pub(crate) fn plan_by(
+    t: &TestStore,
+    cfg: &str,
+    extra: &[&str],
+    marker: &str,
+) -> (i32, String, bool) {
     let mut args = vec![
         "--log-format",
         "json",
@@ -71,21 +76,31 @@ fn plan(t: &TestStore, cfg: &str, extra: &[&str]) -> (i32, String, bool) {
     ];
     args.extend_from_slice(extra);
     let r = run(t, &args);
-    (r.code, r.stdout, r.stderr.contains(SHORT))
+    (r.code, r.stdout, r.stderr.contains(marker))
 }
 
-/// The plan both ways; they must agree. Returns whether the short path answered.
+/// The plan both ways, by the path `marker` names and by `--refresh`; they must agree.
+/// Returns whether that path answered.
 #[track_caller]
-fn same_both_ways(t: &TestStore, cfg: &str) -> bool {
-    let (code, short, used) = plan(t, cfg, &[]);
-    let (full_code, full, refreshed) = plan(t, cfg, &["--refresh"]);
+pub(crate) fn same_both_ways_by(t: &TestStore, cfg: &str, marker: &str) -> bool {
+    let (code, short, used) = plan_by(t, cfg, &[], marker);
+    let (full_code, full, refreshed) = plan_by(t, cfg, &["--refresh"], marker);
     assert!(!refreshed, "--refresh takes the full path");
     assert_eq!(
         (code, &short),
         (full_code, &full),
-        "the short path ({used}) and the full path differ"
+        "the {marker:?} path ({used}) and the full path differ"
     );
     used
+}
+
+fn plan(t: &TestStore, cfg: &str, extra: &[&str]) -> (i32, String, bool) {
+    plan_by(t, cfg, extra, SHORT)
+}
+
+#[track_caller]
+fn same_both_ways(t: &TestStore, cfg: &str) -> bool {
+    same_both_ways_by(t, cfg, SHORT)
 }
 
 #[test]

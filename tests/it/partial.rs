@@ -92,27 +92,14 @@ fn write(t: &TestStore, m: &Model) -> String {
     dir.display().to_string()
 }
 
-/// `plan` as JSON: exit code, output, and whether the partial path answered.
 fn plan(t: &TestStore, cfg: &str, extra: &[&str]) -> (i32, String, bool) {
-    let mut args = vec!["--log-format", "json", "plan", cfg, "--format", "json"];
-    args.push("--detailed-exitcode");
-    args.extend_from_slice(extra);
-    let r = run(t, &args);
-    (r.code, r.stdout, r.stderr.contains(PARTIAL))
+    crate::convergence::plan_by(t, cfg, extra, PARTIAL)
 }
 
-/// The plan both ways; they must agree. Returns whether the partial path answered.
+/// The plan by the partial path and by `--refresh`; they must agree.
 #[track_caller]
 fn same_both_ways(t: &TestStore, cfg: &str) -> bool {
-    let (code, short, used) = plan(t, cfg, &[]);
-    let (full_code, full, refreshed) = plan(t, cfg, &["--refresh"]);
-    assert!(!refreshed, "--refresh takes the full path");
-    assert_eq!(
-        (code, &short),
-        (full_code, &full),
-        "the partial path ({used}) and the full path differ"
-    );
-    used
+    crate::convergence::same_both_ways_by(t, cfg, PARTIAL)
 }
 
 fn initial() -> Model {

@@ -1132,16 +1132,9 @@ mod events {
             if self.done {
                 return Ok(None);
             }
-            let mut event = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
-            // SAFETY: the parser was initialized in `new`; each event is deleted after its
-            // fields are copied out.
-            unsafe {
-                let p = self.sys.as_mut_ptr();
-                if unsafe_yaml::yaml_parser_parse(p, event.as_mut_ptr()).fail {
-                    self.done = true;
-                    return Err(());
-                }
-                let e = &*event.as_ptr();
+            let copy_scalars = self.copy_scalars;
+            // SAFETY (inside): the event's pointers are valid while `with_event` lends it.
+            self.with_event(|e, done| unsafe {
                 let (mut tag, mut anchor, mut plain) = (None, None, false);
                 let kind = match e.type_ {
                     unsafe_yaml::YAML_SCALAR_EVENT => {
@@ -1149,7 +1142,7 @@ mod events {
                         let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
                         (tag, anchor) = (c_string(s.tag), c_string(s.anchor));
                         plain = s.style == unsafe_yaml::YAML_PLAIN_SCALAR_STYLE;
-                        Kind::Scalar(if self.copy_scalars {
+                        Kind::Scalar(if copy_scalars {
                             String::from_utf8_lossy(bytes).into_owned()
                         } else {
                             String::new()
@@ -1172,7 +1165,7 @@ mod events {
                     unsafe_yaml::YAML_MAPPING_END_EVENT => Kind::MappingEnd,
                     unsafe_yaml::YAML_DOCUMENT_END_EVENT => Kind::DocumentEnd,
                     unsafe_yaml::YAML_STREAM_END_EVENT => {
-                        self.done = true;
+                        *done = true;
                         Kind::Other
                     }
                     _ => Kind::Other,
@@ -1187,8 +1180,28 @@ mod events {
                     end: e.end_mark.index as usize,
                     plain,
                 };
+                Some(out)
+            })
+        }
+
+        /// Parses the next event and lends it to `f` (with the parser's `done`, to set at the
+        /// stream's end), then deletes it; `Err` at a syntax error.
+        fn with_event<T>(
+            &mut self,
+            f: impl FnOnce(&unsafe_yaml::yaml_event_t, &mut bool) -> T,
+        ) -> Result<T, ()> {
+            let mut event = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
+            // SAFETY: the parser was initialized in `new`; the event is initialized by a
+            // parse that did not fail, read only inside `f`, and deleted once.
+            unsafe {
+                let p = self.sys.as_mut_ptr();
+                if unsafe_yaml::yaml_parser_parse(p, event.as_mut_ptr()).fail {
+                    self.done = true;
+                    return Err(());
+                }
+                let out = f(&*event.as_ptr(), &mut self.done);
                 unsafe_yaml::yaml_event_delete(event.as_mut_ptr());
-                Ok(Some(out))
+                Ok(out)
             }
         }
     }
@@ -1219,17 +1232,10 @@ mod events {
             if self.done {
                 return Err(());
             }
-            let mut event = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
-            // SAFETY: as in `next`: the parser was initialized in `new`, the event is read
-            // before it is deleted, and a scalar's bytes are copied out first.
-            unsafe {
-                let p = self.sys.as_mut_ptr();
-                if unsafe_yaml::yaml_parser_parse(p, event.as_mut_ptr()).fail {
-                    self.done = true;
-                    return Err(());
-                }
-                let e = &*event.as_ptr();
-                self.start = (e.start_mark.index as usize, e.start_mark.line as usize);
+            // SAFETY (inside): the event's union and a scalar's text are valid while the
+            // event is lent, and the text is copied out.
+            let (raw, start) = self.with_event(|e, done| unsafe {
+                let start = (e.start_mark.index as usize, e.start_mark.line as usize);
                 let raw = match e.type_ {
                     unsafe_yaml::YAML_SCALAR_EVENT => {
                         let s = e.data.scalar;
@@ -1271,14 +1277,15 @@ mod events {
                     unsafe_yaml::YAML_DOCUMENT_END_EVENT => Raw::DocumentEnd,
                     unsafe_yaml::YAML_STREAM_START_EVENT => Raw::StreamStart,
                     unsafe_yaml::YAML_STREAM_END_EVENT => {
-                        self.done = true;
+                        *done = true;
                         Raw::StreamEnd
                     }
                     _ => Raw::Marked,
                 };
-                unsafe_yaml::yaml_event_delete(event.as_mut_ptr());
-                Ok(raw)
-            }
+                (raw, start)
+            })?;
+            self.start = start;
+            Ok(raw)
         }
     }
 
