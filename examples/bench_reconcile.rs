@@ -308,6 +308,12 @@ async fn run(name: &str, url: &StoreUrl, c: &Configs<'_>, rows: &mut Vec<String>
     let (_, p, t, _) = plan_timed(&store, full).await;
     assert!(p.is_empty(), "no-op plan has {} changes", p.changes.len());
     let validate = t.load;
+    // `pchat apply` folds the write-ahead log into the database as it closes; this apply's
+    // store is still open, so the first plan to close a store would fold it (tens of MB after
+    // 100k rooms). That one is not timed: the timed plan is the one after a CLI apply.
+    converged_plan(url, full)
+        .await
+        .expect("the apply marked the store converged");
     let short = converged_plan(url, full)
         .await
         .expect("the apply marked the store converged");
