@@ -12,7 +12,7 @@
 use crate::model::rules;
 use crate::model::DesiredState;
 use crate::ops;
-use crate::plan::{self, Action, Live, Plan, Threshold};
+use crate::plan::{self, Action, FieldDiffs, Live, Plan, Threshold};
 use crate::progress::Unit;
 use crate::store::{ApplyRecord, DeclaredFile, Store, StoreError, Tx};
 
@@ -132,9 +132,8 @@ pub async fn apply(
         return Err(ApplyError::Refused(refusals));
     }
     for c in &mut plan.changes {
-        c.fields = Vec::new();
+        c.fields = FieldDiffs::default();
     }
-    let plan = &plan;
     let before = rules::validate(&state);
     // The operations as the apply record keeps them, a line each.
     let mut lines = String::new();
@@ -143,9 +142,10 @@ pub async fn apply(
     let total: usize = plan.changes.iter().map(|c| c.operations.len()).sum();
     let progress = &opts.progress;
     progress.begin("applying", total as u64, Unit::Operations);
-    for change in &plan.changes {
+    for change in &mut plan.changes {
         progress.advance(change.operations.len() as u64);
-        for op in &change.operations {
+        // Each change's operations go once applied: the state they build replaces them.
+        for op in &std::mem::take(&mut change.operations) {
             touched.extend(
                 ops::apply(&mut state, op).map_err(|refusal| ApplyError::Failed {
                     cmdlet: op.cmdlet(),
@@ -162,6 +162,7 @@ pub async fn apply(
             count += 1;
         }
     }
+    state.compact();
     progress.begin("checking the rules", 0, Unit::Unknown);
     ops::check(&before, &state).map_err(ApplyError::Violations)?;
     progress.begin("writing the store", 0, Unit::Unknown);

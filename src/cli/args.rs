@@ -99,11 +99,11 @@ pub fn list_change(
     remove: &[String],
     clear: bool,
 ) -> ListChange {
-    ListChange {
-        replace: if clear { Some(vec![]) } else { replace.clone() },
-        add: add.to_vec(),
-        remove: remove.to_vec(),
-    }
+    ListChange::new(
+        if clear { Some(vec![]) } else { replace.clone() },
+        add.to_vec(),
+        remove.to_vec(),
+    )
 }
 
 /// Declares the flags of one list parameter (`--members a;b`, `--members-add`,

@@ -199,7 +199,18 @@ impl DesiredState {
     ) -> (Self, Vec<Duplicate<O>>) {
         let mut state = DesiredState::default();
         let dups = state.extend_from_documents(docs, declared);
+        state.compact();
         (state, dups)
+    }
+
+    /// Rebuilds every map with full nodes. Objects inserted one by one in key order (as files
+    /// and applies list them) leave each B-tree node half empty: at 100k rooms, about 30 MB.
+    pub fn compact(&mut self) {
+        fn rebuild<T: Object>(state: &mut DesiredState) {
+            let map = T::map_mut(state);
+            *map = std::mem::take(map).into_iter().collect();
+        }
+        super::kind::each_kind!(rebuild, &mut *self);
     }
 
     /// Adds the objects of `docs` to a state that has some already (whose pools and

@@ -35,6 +35,16 @@ pub enum Touched {
     Renamed(Kind, ObjectId, ObjectId),
 }
 
+/// One touched object's kind and key, borrowed from its [`Touched`]; keys compare as the
+/// state's maps compare them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TouchedKey<'a> {
+    Text(Kind, &'a str),
+    Object(Kind, &'a ObjectId),
+    Scope(Kind, &'a Scope),
+    Service(Kind, &'a ServiceId),
+}
+
 /// Why an operation was refused; nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -204,6 +214,24 @@ impl Touched {
             State(k) | ActiveServers(k) => (k.to_string(), Effect::Updated),
             Renamed(_, from, to) => (format!("{from}->{to}"), Effect::Updated),
         }
+    }
+
+    /// Which object it is, borrowed, with what happened to it: for netting many touches
+    /// without a copy of each key. `None` for a rename, which names two objects.
+    pub fn object(&self) -> Option<(TouchedKey<'_>, Effect)> {
+        use Touched::*;
+        let kind = self.kind();
+        Some(match self {
+            Pool(k, e) | Principal(k, e) | Grant(k, e) | Endpoint(k, e) => {
+                (TouchedKey::Text(kind, k), *e)
+            }
+            Category(k, e) | Room(k, e) | Addin(k, e) => (TouchedKey::Object(kind, k), *e),
+            Policy(k, e) | ComplianceConfiguration(k, e) | Configuration(k, e) => {
+                (TouchedKey::Scope(kind, k), *e)
+            }
+            State(k) | ActiveServers(k) => (TouchedKey::Service(kind, k), Effect::Updated),
+            Renamed(..) => return None,
+        })
     }
 
     /// The same object with another effect.

@@ -10,21 +10,65 @@ mod apply;
 pub mod net;
 mod params;
 
-pub use apply::{apply, check, Effect, Refusal, Touched, Tracked};
+pub use apply::{apply, check, Effect, Refusal, Touched, TouchedKey, Tracked};
 pub use params::{Param, Value};
 
 use crate::model::*;
 
 /// A change to a list parameter: `-Members $Null`, `@(…)`, or `@{Add=…; Remove=…}`.
+///
+/// Boxed, and absent when it changes nothing: most calls leave most lists alone, and each
+/// `Set-CsPersistentChatRoom` of a plan (100k for 100k new rooms) carries three. It reads as
+/// its [`ListEdit`].
+#[derive(Debug, Clone, Default)]
+pub struct ListChange(Option<Box<ListEdit>>);
+
+/// What a [`ListChange`] does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListChange {
+pub struct ListEdit {
     /// Replace the whole list (`Some(vec![])` empties it, as `$Null` does).
     pub replace: Option<Vec<String>>,
     pub add: Vec<String>,
     pub remove: Vec<String>,
 }
 
+static NO_EDIT: ListEdit = ListEdit {
+    replace: None,
+    add: Vec::new(),
+    remove: Vec::new(),
+};
+
+impl std::ops::Deref for ListChange {
+    type Target = ListEdit;
+    fn deref(&self) -> &ListEdit {
+        self.0.as_deref().unwrap_or(&NO_EDIT)
+    }
+}
+
+impl PartialEq for ListChange {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for ListChange {}
+
+impl From<ListEdit> for ListChange {
+    fn from(edit: ListEdit) -> Self {
+        ListChange((edit != NO_EDIT).then(|| Box::new(edit)))
+    }
+}
+
 impl ListChange {
+    pub fn new(replace: Option<Vec<String>>, add: Vec<String>, remove: Vec<String>) -> Self {
+        ListEdit {
+            replace,
+            add,
+            remove,
+        }
+        .into()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.replace.is_none() && self.add.is_empty() && self.remove.is_empty()
     }
@@ -251,5 +295,31 @@ impl Operation {
             _ => c.set,
         };
         name.expect("the kind layer names every cmdlet an operation calls")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An edit that changes nothing is not held, and equals every other such edit; one that
+    /// does reads back as given and applies as the cmdlet would.
+    #[test]
+    fn a_list_change_holds_only_what_changes() {
+        let none = ListChange::new(None, vec![], vec![]);
+        assert!(none.is_empty());
+        assert_eq!(none, ListChange::default());
+        assert!(none.0.is_none());
+        let emptied = ListChange::new(Some(vec![]), vec![], vec![]);
+        assert!(!emptied.is_empty());
+        assert_ne!(emptied, none);
+        let edit = ListChange::new(None, vec!["sip:b@x.com".into()], vec!["sip:A@x.com".into()]);
+        assert_eq!(edit.add, ["sip:b@x.com"]);
+        assert_eq!(edit.remove, ["sip:A@x.com"]);
+        let mut list = vec!["sip:a@x.com".to_string(), "sip:c@x.com".to_string()];
+        edit.apply_to(&mut list);
+        assert_eq!(list, ["sip:c@x.com", "sip:b@x.com"]);
+        emptied.apply_to(&mut list);
+        assert!(list.is_empty());
     }
 }

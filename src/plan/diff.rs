@@ -57,34 +57,82 @@ fn show<T: Serialize>(v: &T) -> String {
 
 use crate::model::principal::key_or_text as key;
 
-/// The fields of a new object that differ from their defaults, as added values.
-fn created_fields<T: Serialize>(obj: &T) -> Vec<FieldDiff> {
-    let mut out = Vec::new();
-    if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(obj) {
-        // Exact: a plan of 100k creations holds one of these for each.
-        out.reserve_exact(map.len());
-        for (field, v) in map {
-            if field == "lifecycle" {
-                continue;
+/// A change's field differences. A creation's are every field its object sets, kept as the
+/// object's JSON text and spelt out only when shown: as `FieldDiff`s, each of 100k creations
+/// would hold about 1.2 KB of them beside its operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldDiffs {
+    Listed(Vec<FieldDiff>),
+    /// A JSON object with at least one field, `lifecycle` left out.
+    Created(Box<str>),
+}
+
+impl Default for FieldDiffs {
+    fn default() -> Self {
+        FieldDiffs::Listed(Vec::new())
+    }
+}
+
+impl From<Vec<FieldDiff>> for FieldDiffs {
+    fn from(diffs: Vec<FieldDiff>) -> Self {
+        FieldDiffs::Listed(diffs)
+    }
+}
+
+impl FieldDiffs {
+    /// The fields a new object sets (those it leaves at their defaults are not serialized), as
+    /// added values.
+    pub fn created<T: Serialize>(obj: &T) -> Self {
+        match serde_json::to_value(obj) {
+            Ok(serde_json::Value::Object(mut map)) => {
+                map.remove("lifecycle");
+                if map.is_empty() {
+                    return FieldDiffs::default();
+                }
+                let text = serde_json::Value::Object(map).to_string();
+                FieldDiffs::Created(text.into_boxed_str())
             }
-            out.push(match v {
-                serde_json::Value::Array(items) => FieldDiff::List {
-                    field,
-                    added: items
-                        .iter()
-                        .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
-                        .collect(),
-                    removed: vec![],
-                },
-                other => FieldDiff::Value {
-                    field,
-                    old: String::new(),
-                    new: other.to_string(),
-                },
-            });
+            _ => FieldDiffs::default(),
         }
     }
-    out
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            FieldDiffs::Listed(diffs) => diffs.is_empty(),
+            FieldDiffs::Created(_) => false,
+        }
+    }
+
+    /// The differences, field by field (a creation's in the order of their names).
+    pub fn get(&self) -> std::borrow::Cow<'_, [FieldDiff]> {
+        match self {
+            FieldDiffs::Listed(diffs) => std::borrow::Cow::Borrowed(diffs),
+            FieldDiffs::Created(text) => std::borrow::Cow::Owned(spelt_out(text)),
+        }
+    }
+}
+
+fn spelt_out(text: &str) -> Vec<FieldDiff> {
+    let Ok(map) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .map(|(field, v)| match v {
+            serde_json::Value::Array(items) => FieldDiff::List {
+                field,
+                added: items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                    .collect(),
+                removed: vec![],
+            },
+            other => FieldDiff::Value {
+                field,
+                old: String::new(),
+                new: other.to_string(),
+            },
+        })
+        .collect()
 }
 
 /// Collects one object's field differences, leaving out (and recording) ignored ones.
@@ -157,11 +205,7 @@ impl<'a> Fields<'a> {
             added: added.clone(),
             removed: removed.clone(),
         });
-        ListChange {
-            replace: None,
-            add: added,
-            remove: removed,
-        }
+        ListChange::new(None, added, removed)
     }
 }
 
@@ -301,7 +345,7 @@ impl<'a> Planner<'a> {
         kind: Kind,
         identity: String,
         operations: Vec<Operation>,
-        fields: Vec<FieldDiff>,
+        fields: FieldDiffs,
         protect: bool,
     ) {
         let managed = self.managed(kind, &identity);
@@ -377,7 +421,14 @@ impl<'a> Planner<'a> {
             }
         }
         if !diffs.is_empty() {
-            self.push(Action::Update, kind, identity, operations, diffs, protect);
+            self.push(
+                Action::Update,
+                kind,
+                identity,
+                operations,
+                diffs.into(),
+                protect,
+            );
         }
     }
 
@@ -425,7 +476,14 @@ impl<'a> Planner<'a> {
         };
         if remove {
             let destroys = self.content(kind, &identity);
-            self.push(Action::Delete, kind, identity, vec![op], vec![], false);
+            self.push(
+                Action::Delete,
+                kind,
+                identity,
+                vec![op],
+                FieldDiffs::default(),
+                false,
+            );
             if let Some(last) = self.deletes.last_mut() {
                 last.destroys = destroys;
             }
@@ -486,7 +544,7 @@ impl<'a> Planner<'a> {
                     T::KIND,
                     id.to_string(),
                     T::create(id, d),
-                    created_fields(d),
+                    FieldDiffs::created(d),
                     protect,
                 );
                 continue;
@@ -550,7 +608,7 @@ impl<'a> Planner<'a> {
                     Kind::Endpoint,
                     k.clone(),
                     vec![new],
-                    created_fields(d),
+                    FieldDiffs::created(d),
                     d.lifecycle.protect,
                 ),
                 Some(l) => {
@@ -580,7 +638,7 @@ impl<'a> Planner<'a> {
                             Kind::Endpoint,
                             k.clone(),
                             vec![remove, new],
-                            f.diffs,
+                            f.diffs.into(),
                             d.lifecycle.protect,
                         );
                     }

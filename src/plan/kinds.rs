@@ -22,11 +22,7 @@ pub fn previous_ids(id: &ObjectId, names: &[String]) -> Vec<ObjectId> {
 
 /// A list as a `Set-` after `New-` sends it: every entry added.
 fn added(list: &[String]) -> ListChange {
-    ListChange {
-        replace: None,
-        add: list.to_vec(),
-        remove: vec![],
-    }
+    ListChange::new(None, list.to_vec(), vec![])
 }
 
 impl Planned for Pool {

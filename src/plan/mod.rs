@@ -15,7 +15,7 @@ mod kinds;
 
 use std::collections::{BTreeSet, HashMap};
 
-pub use diff::FieldDiff;
+pub use diff::{FieldDiff, FieldDiffs};
 pub use kinds::previous_ids;
 
 use crate::model::*;
@@ -104,7 +104,7 @@ pub struct Change {
     /// What a removal takes with it: a room's messages, a category's rooms, the rooms an add-in
     /// is shown in, a policy's grants. `None`: nothing, or not weighed.
     pub destroys: Option<Destroys>,
-    pub fields: Vec<FieldDiff>,
+    pub fields: FieldDiffs,
     /// The object is protected (`lifecycle.protect`), so removing it is refused.
     pub protected: bool,
     /// Whether pchat manages the object (before this change).
@@ -574,7 +574,7 @@ mod tests {
                     identity: ObjectId::new("p", "R0"),
                 }],
                 destroys: None,
-                fields: vec![],
+                fields: FieldDiffs::default(),
                 protected: false,
                 managed: true,
                 drift: false,
@@ -593,5 +593,46 @@ mod tests {
             "{refused:?}"
         );
         assert!(plan.refusals(live, threshold, true).is_empty());
+    }
+
+    /// A creation's fields are every field its object sets (not `lifecycle`), in the order of
+    /// their names, lists as added entries: kept as text, spelt out when shown.
+    #[test]
+    fn a_creation_shows_every_field_its_object_sets() {
+        let room: Room = serde_json::from_value(serde_json::json!({
+            "name": "R", "category": "C", "privacy": "Secret", "disabled": true,
+            "members": ["sip:a@x.com", "sip:b@x.com"],
+            "lifecycle": {"protect": true}
+        }))
+        .unwrap();
+        let fields = FieldDiffs::created(&room);
+        assert!(matches!(fields, FieldDiffs::Created(_)));
+        assert!(!fields.is_empty());
+        let value = |field: &str, new: &str| FieldDiff::Value {
+            field: field.into(),
+            old: String::new(),
+            new: new.into(),
+        };
+        assert_eq!(
+            fields.get().to_vec(),
+            [
+                value("category", "\"C\""),
+                value("disabled", "true"),
+                FieldDiff::List {
+                    field: "members".into(),
+                    added: vec!["sip:a@x.com".into(), "sip:b@x.com".into()],
+                    removed: vec![],
+                },
+                value("name", "\"R\""),
+                value("privacy", "\"Secret\""),
+            ]
+        );
+        // Nothing set but its lifecycle: nothing to show, and nothing held.
+        let bare = FieldDiffs::created(&serde_json::json!({"lifecycle": {"protect": true}}));
+        assert_eq!(bare, FieldDiffs::Listed(vec![]));
+        assert!(bare.is_empty());
+        let listed = FieldDiffs::from(vec![value("a", "1")]);
+        assert_eq!(listed.get().to_vec(), [value("a", "1")]);
+        assert!(FieldDiffs::default().is_empty());
     }
 }

@@ -172,6 +172,7 @@ impl PlanFile {
                         .collect(),
                     fields: c
                         .fields
+                        .get()
                         .iter()
                         .map(|f| match f {
                             FieldDiff::Value { field, old, new } => FieldJson::Value {

@@ -124,7 +124,7 @@ fn details(c: &Change) -> String {
         c.kind,
         code(&c.identity)
     );
-    for f in &c.fields {
+    for f in c.fields.get().iter() {
         let what = match f {
             FieldDiff::Value { old, new, .. } if old.is_empty() => code(new),
             FieldDiff::Value { old, new, .. } => format!("{} → {}", code(old), code(new)),

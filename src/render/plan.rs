@@ -81,8 +81,9 @@ fn change(out: &mut String, c: &Change, style: Style) {
         c.kind,
         cmdlets(c)
     ));
-    let width = c.fields.iter().map(|f| f.field().len()).max().unwrap_or(0);
-    for f in &c.fields {
+    let fields = c.fields.get();
+    let width = fields.iter().map(|f| f.field().len()).max().unwrap_or(0);
+    for f in fields.iter() {
         match f {
             FieldDiff::Value { field, old, new } => {
                 if old.is_empty() {

@@ -244,7 +244,7 @@ fn before_image(c: &Change, indices: &[usize]) -> Option<String> {
             "if ($null -eq $o) {{ $stale.Add({}) }}\n",
             quote(&format!("{what} is gone"))
         ));
-        for f in &c.fields {
+        for f in c.fields.get().iter() {
             let Some(prop) = property(c.kind, f.field()) else {
                 continue;
             };

@@ -399,14 +399,17 @@ impl Tx<'_> {
                 qb.build().execute(&mut *c).await?;
             });
         }
-        let rows: Vec<_> = resolved
-            .iter()
-            .flat_map(|&(id, _, _, r)| {
-                object_rows(Kind::Room, id, [&r.members[..], &r.managers, &r.presenters])
-            })
-            .collect();
-        self.insert_lists("room_principals", "room_id", &rows)
-            .await?;
+        // The lists' rows a slice of rooms at a time: 100k rooms' rows at once are tens of MB.
+        for chunk in resolved.chunks(20_000) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .flat_map(|&(id, _, _, r)| {
+                    object_rows(Kind::Room, id, [&r.members[..], &r.managers, &r.presenters])
+                })
+                .collect();
+            self.insert_lists("room_principals", "room_id", &rows)
+                .await?;
+        }
         Ok(refs)
     }
 
@@ -783,31 +786,26 @@ impl Tx<'_> {
     ) -> Result<()> {
         use crate::ops::{Effect, Touched};
         use std::collections::HashMap;
-        // Net effect per object, in first-touched order.
-        let mut order: Vec<Touched> = Vec::new();
-        let mut net: HashMap<String, (usize, Effect)> = HashMap::new();
-        let key = |t: &Touched| -> (String, Effect, Touched) {
-            let (k, e) = t.key_and_effect();
-            (format!("{}/{k}", t.kind().key()), e, t.clone())
-        };
         // Renames first, in order: what follows names the objects by their new names.
         for t in touched {
             if let Touched::Renamed(kind, from, to) = t {
                 self.rename(*kind, from, to).await?;
             }
         }
-        for t in touched
-            .iter()
-            .filter(|t| !matches!(t, Touched::Renamed(..)))
-        {
-            let (k, e, t) = key(t);
-            match net.get_mut(&k) {
-                None => {
-                    net.insert(k, (order.len(), e));
-                    order.push(t);
+        // Per object, in first-touched order: its first touch, that touch's effect and the net
+        // effect of all. Keys are borrowed: 100k creations are 200k touches.
+        let mut firsts: Vec<(&Touched, Effect, Effect)> = Vec::new();
+        let mut at: HashMap<crate::ops::TouchedKey<'_>, usize> = HashMap::new();
+        for t in touched {
+            let Some((k, e)) = t.object() else { continue };
+            match at.entry(k) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(firsts.len());
+                    firsts.push((t, e, e));
                 }
-                Some((_, prev)) => {
-                    *prev = match (*prev, e) {
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let net = &mut firsts[*o.get()].2;
+                    *net = match (*net, e) {
                         (Effect::Created, Effect::Removed) => Effect::Removed, // Never stored: see below.
                         (Effect::Created, _) => Effect::Created,
                         (Effect::Removed, Effect::Created) => Effect::Updated, // Replace: delete, insert.
@@ -816,24 +814,19 @@ impl Tx<'_> {
                 }
             }
         }
-        let effect_of = |t: &Touched| net[&key(t).0].1;
-        let created_then_removed = |t: &Touched| {
-            let first = key(t).1;
-            first == Effect::Created && effect_of(t) == Effect::Removed
-        };
-        let mut creates: Vec<Touched> = Vec::new();
+        drop(at);
+        // A creation's first touch is the creation; the others are written with their net effect.
+        let mut creates: Vec<&Touched> = Vec::new();
         let mut updates: Vec<Touched> = Vec::new();
         let mut deletes: Vec<Touched> = Vec::new();
-        for t in &order {
-            if created_then_removed(t) {
-                continue;
-            }
-            let e = effect_of(t);
-            let t = t.with_effect(e);
-            match e {
-                Effect::Created => creates.push(t),
-                Effect::Updated => updates.push(t),
-                Effect::Removed => deletes.push(t),
+        for (t, first, e) in firsts {
+            match (first, e) {
+                (Effect::Created, Effect::Removed) => {}
+                // Not in the store before this apply, there after it (also when removed and
+                // created again in between): one insert.
+                (Effect::Created, _) | (_, Effect::Created) => creates.push(t),
+                (_, Effect::Updated) => updates.push(t.with_effect(e)),
+                (_, Effect::Removed) => deletes.push(t.with_effect(e)),
             }
         }
         // Bulk creations, kind by kind in parent-first order.
@@ -855,6 +848,7 @@ impl Tx<'_> {
         let rest: Vec<Touched> = creates
             .into_iter()
             .filter(|t| !bulk.contains(&t.kind()))
+            .cloned()
             .collect();
         self.persist(state, &rest).await?;
         // Changes; a replaced endpoint is removed and inserted again.
@@ -882,12 +876,12 @@ impl Tx<'_> {
 /// The objects of one kind among `creates`, as they end up in `state`.
 fn created<'s, T: crate::ops::Tracked>(
     state: &'s DesiredState,
-    creates: &[crate::ops::Touched],
+    creates: &[&crate::ops::Touched],
 ) -> Vec<&'s T> {
     let map = T::map(state);
     creates
         .iter()
-        .filter_map(T::key_in)
+        .filter_map(|t| T::key_in(t))
         .map(|k| &map[k])
         .collect()
 }

@@ -144,11 +144,7 @@ fn every_described_field_is_shown_by_get() {
 /// One call of every cmdlet with every parameter set.
 fn every_call() -> Vec<Operation> {
     let id = ObjectId::new("p.example.com", "X");
-    let list = || ListChange {
-        replace: None,
-        add: vec!["sip:a@example.com".into()],
-        remove: vec![],
-    };
+    let list = || ListChange::new(None, vec!["sip:a@example.com".into()], vec![]);
     let site = Scope::Site("S".into());
     let service = ServiceId {
         pool: "p.example.com".into(),

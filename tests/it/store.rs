@@ -23,6 +23,18 @@ fn litware() -> DesiredState {
         .state
 }
 
+/// A store holding litware, with litware and the revision that wrote it.
+async fn litware_store(t: &TestStore) -> (Store, DesiredState, i64) {
+    let store = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
+        .await
+        .unwrap();
+    let desired = litware();
+    let mut tx = store.write().await.unwrap();
+    tx.insert_state(&desired).await.unwrap();
+    let revision = tx.commit_write().await.unwrap();
+    (store, desired, revision)
+}
+
 #[test]
 fn a_new_store_holds_the_global_settings_only() {
     for backend in BACKENDS {
@@ -50,13 +62,8 @@ fn litware_round_trips_through_the_store_and_each_write_bumps_the_revision() {
     for backend in BACKENDS {
         let t = TestStore::new(backend);
         rt().block_on(async {
-            let store = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
-                .await
-                .unwrap();
-            let desired = litware();
-            let mut tx = store.write().await.unwrap();
-            tx.insert_state(&desired).await.unwrap();
-            assert_eq!(tx.commit_write().await.unwrap(), 1);
+            let (store, desired, revision) = litware_store(&t).await;
+            assert_eq!(revision, 1);
             let (live, revision) = store.snapshot().await.unwrap();
             assert_eq!(revision, 1);
             assert_eq!(live, desired.clone().without_lifecycle(), "{backend:?}");
@@ -212,10 +219,12 @@ fn a_one_room_command_on_its_room_alone_does_what_it_does_on_the_whole_state() {
     use pchat::ops::{ListChange, Operation};
     let pool = "atl-pchat-001.litwareinc.com";
     let id = |n: &str| ObjectId::new(pool, n);
-    let list = |add: &[&str], remove: &[&str]| ListChange {
-        replace: None,
-        add: add.iter().map(|s| s.to_string()).collect(),
-        remove: remove.iter().map(|s| s.to_string()).collect(),
+    let list = |add: &[&str], remove: &[&str]| {
+        ListChange::new(
+            None,
+            add.iter().map(|s| s.to_string()).collect(),
+            remove.iter().map(|s| s.to_string()).collect(),
+        )
     };
     let set = |room: &str| Operation::SetRoom {
         identity: id(room),
@@ -287,11 +296,8 @@ fn a_one_room_command_on_its_room_alone_does_what_it_does_on_the_whole_state() {
             set("Engineering Lounge"),
             &edit(Box::new(|o| {
                 if let Operation::SetRoom { presenters, .. } = o {
-                    *presenters = ListChange {
-                        replace: None,
-                        add: vec!["sip:ana@litwareinc.com".into()],
-                        remove: vec![],
-                    }
+                    *presenters =
+                        ListChange::new(None, vec!["sip:ana@litwareinc.com".into()], vec![])
                 }
             })),
         ),
@@ -419,10 +425,12 @@ fn a_category_addin_policy_or_setting_command_on_what_it_concerns_does_what_the_
     use pchat::ops::{ListChange, Operation};
     let pool = "atl-pchat-001.litwareinc.com";
     let id = |n: &str| ObjectId::new(pool, n);
-    let list = |add: &[&str], remove: &[&str]| ListChange {
-        replace: None,
-        add: add.iter().map(|s| s.to_string()).collect(),
-        remove: remove.iter().map(|s| s.to_string()).collect(),
+    let list = |add: &[&str], remove: &[&str]| {
+        ListChange::new(
+            None,
+            add.iter().map(|s| s.to_string()).collect(),
+            remove.iter().map(|s| s.to_string()).collect(),
+        )
     };
     let set = |c: &str| Operation::SetCategory {
         identity: id(c),
@@ -592,4 +600,86 @@ fn a_category_addin_policy_or_setting_command_on_what_it_concerns_does_what_the_
         },
     ]);
     focused_and_whole_agree(&ops, 8);
+}
+
+/// An apply writes each object once, as its operations leave it: created then removed is never
+/// stored; removed and created again (even when it began as a creation) ends as the last one.
+#[test]
+fn an_apply_writes_the_net_effect_of_every_operation_on_an_object() {
+    use pchat::apply::{self, ApplyOptions};
+    use pchat::model::{Kind, ObjectId, Privacy, RoomInvitations, RoomType};
+    use pchat::ops::Operation;
+    use pchat::plan::{Action, Change, Plan};
+    let pool = "atl-pchat-001.litwareinc.com";
+    let new = |name: &str, description: &str| Operation::NewRoom {
+        pool: Some(pool.into()),
+        name: name.into(),
+        category: "Sales".into(),
+        description: description.into(),
+        room_type: RoomType::Normal,
+        privacy: Privacy::Open,
+        addin: None,
+        invitations: RoomInvitations::Inherit,
+        disabled: false,
+    };
+    let remove = |name: &str| Operation::RemoveRoom {
+        identity: ObjectId::new(pool, name),
+    };
+    let change = |name: &str, operations: Vec<Operation>| Change {
+        action: Action::Create,
+        kind: Kind::Room,
+        identity: format!("{pool}\\{name}"),
+        renamed_from: None,
+        operations,
+        destroys: None,
+        fields: Default::default(),
+        protected: false,
+        managed: false,
+        drift: false,
+    };
+    for backend in BACKENDS {
+        let t = TestStore::new(backend);
+        rt().block_on(async {
+            let (store, desired, revision) = litware_store(&t).await;
+            let plan = Plan {
+                revision,
+                changes: vec![
+                    change("Fleeting", vec![new("Fleeting", "a"), remove("Fleeting")]),
+                    change(
+                        "Again",
+                        vec![
+                            new("Again", "first"),
+                            remove("Again"),
+                            new("Again", "second"),
+                        ],
+                    ),
+                    change(
+                        "Sales Wins",
+                        vec![remove("Sales Wins"), new("Sales Wins", "replaced")],
+                    ),
+                ],
+                ..Plan::default()
+            };
+            let opts = ApplyOptions {
+                force: true,
+                allow_destroy: true,
+                actor: "test".into(),
+                ..ApplyOptions::default()
+            };
+            apply::apply(&store, &desired, plan, None, &opts)
+                .await
+                .unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+            let (live, _) = store.snapshot().await.unwrap();
+            let room = |name: &str| live.rooms.get(&ObjectId::new(pool, name));
+            assert!(room("Fleeting").is_none(), "{backend:?}");
+            assert_eq!(room("Again").unwrap().description, "second", "{backend:?}");
+            assert_eq!(
+                room("Sales Wins").unwrap().description,
+                "replaced",
+                "{backend:?}"
+            );
+            assert_eq!(live.rooms.len(), desired.rooms.len() + 1, "{backend:?}");
+            store.close().await;
+        });
+    }
 }
