@@ -93,7 +93,8 @@ type Managed = HashMap<(Kind, String), bool>;
 async fn read_store(store: &Store) -> (DesiredState, Managed, i64) {
     let (state, revision) = store.snapshot().await.expect("snapshot");
     let mut tx = store.read().await.expect("read");
-    let managed = tx.ownership().await.expect("ownership");
+    // Every ownership record, as a plan reads them (drift is told by the applied digests).
+    let managed = tx.owned().await.expect("ownership").managed;
     tx.finish().await.expect("finish");
     (state, managed, revision)
 }
@@ -152,7 +153,7 @@ async fn cold_plan(store: &Store, cfg: &Path) -> (f64, Plan) {
     let mut tx = store.read().await.expect("read");
     let revision = tx.revision().await.expect("revision");
     let state = tx.read_state().await.expect("state");
-    let managed = tx.ownership().await.expect("ownership");
+    let managed = tx.owned().await.expect("ownership").managed;
     tx.finish().await.expect("finish");
     let desired = loading.await.expect("the loader does not panic");
     let p = plan_of(&desired, &state, &managed, revision);
@@ -321,16 +322,31 @@ async fn run(name: &str, url: &StoreUrl, c: &Configs<'_>, rows: &mut Vec<String>
         "| {name} | no-op plan, converged store (files digested, mark compared) | {short:.3} | {:.3}x validate ({validate:.2} s); target <= 0.1x |",
         short / validate
     ));
-    let (cold, p) = cold_plan(&store, full).await;
-    assert!(
-        p.is_empty(),
-        "cold no-op plan has {} changes",
-        p.changes.len()
-    );
-    let floor = t.load.max(t.read);
+    // Best of three rounds, each timing the parts alone and then together: on two shared
+    // cores one run can be twice another, and the ratio must not be the noise's.
+    let (mut best, mut cold) = (t, f64::INFINITY);
+    for round in 0..3 {
+        if round > 0 {
+            let (_, p, t, _) = plan_timed(&store, full).await;
+            assert!(p.is_empty(), "no-op plan has {} changes", p.changes.len());
+            best = Timed {
+                load: best.load.min(t.load),
+                read: best.read.min(t.read),
+                plan: best.plan.min(t.plan),
+            };
+        }
+        let (seconds, p) = cold_plan(&store, full).await;
+        assert!(
+            p.is_empty(),
+            "cold no-op plan has {} changes",
+            p.changes.len()
+        );
+        cold = cold.min(seconds);
+    }
+    let floor = best.load.max(best.read);
     rows.push(format!(
-        "| {name} | cold no-op plan (--refresh: parse beside the store read) | {cold:.2} | validate {:.2}, read {:.2}, one after the other {:.2}; {:.2}x the longer (target <= 1.3x) |",
-        t.load, t.read, t.load + t.read + t.plan, cold / floor
+        "| {name} | cold no-op plan (--refresh: parse beside the store read; best of 3) | {cold:.2} | validate {:.2}, read {:.2}, one after the other {:.2}; {:.2}x the longer (target <= 1.3x) |",
+        best.load, best.read, best.load + best.read + best.plan, cold / floor
     ));
 
     let (desired, p, t, live) = plan_timed(&store, changed).await;

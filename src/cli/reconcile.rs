@@ -360,12 +360,15 @@ fn load_and_plan(
         let live = Some(store_cmd::block_on(async {
             let store = store_cmd::open(ctx).await?;
             let mut tx = store.read().await?;
+            let revision = tx.revision().await?;
+            let state = tx.read_state().await?;
+            let owned = tx.owned().await?;
             let live = LiveRead {
-                revision: tx.revision().await?,
-                state: tx.read_state().await?,
-                managed: tx.ownership().await?,
-                applied: tx.applied_digests().await?,
-                consented: tx.allowed_to_destroy().await?,
+                revision,
+                state,
+                managed: owned.managed,
+                applied: owned.applied,
+                consented: owned.consented,
             };
             tx.finish().await?;
             store.close().await;

@@ -577,6 +577,9 @@ async fn open_sqlite(path: &Path, lock_timeout: Duration) -> Result<(SqlitePool,
     }
     .foreign_keys(true)
     .busy_timeout(lock_timeout)
+    // SQLite runs on a worker thread that hands each row over a bounded channel: with sqlx's
+    // 50, reading 100k rooms beside the YAML parser is a thread switch every few rows.
+    .row_buffer_size(4096)
     .log_slow_statements(SLOW_STATEMENT_LEVEL, Duration::from_secs(1));
     // Two first uses at once: the one that loses the race to switch a new file to WAL is told
     // "database is locked" without SQLite's busy handler; it waits like any other writer.

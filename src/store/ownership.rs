@@ -58,6 +58,33 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// Every ownership record, in one pass: [`Self::ownership`], [`Self::applied_digests`]
+    /// and [`Self::allowed_to_destroy`] together (a cold plan of 100k rooms reads them all).
+    pub async fn owned(&mut self) -> Result<Owned> {
+        let rows: Vec<(String, String, bool, Option<String>, bool)> = self
+            .fetch_large(
+                "SELECT kind, identity, protected, digest, allow_destroy FROM ownership",
+                "SELECT json_array(kind, identity, json(iif(protected, 'true', 'false')), \
+                 digest, json(iif(allow_destroy, 'true', 'false'))) FROM ownership",
+            )
+            .await?;
+        let mut owned = Owned::default();
+        owned.managed.reserve(rows.len());
+        for (kind, identity, protected, digest, consent) in rows {
+            let Some(kind) = Kind::from_key(&kind) else {
+                continue;
+            };
+            if consent {
+                owned.consented.insert((kind, identity.clone()));
+            }
+            if let Some(d) = digest {
+                owned.applied.insert((kind, identity.clone()), d);
+            }
+            owned.managed.insert((kind, identity), protected);
+        }
+        Ok(owned)
+    }
+
     /// The ownership records of these objects alone (identities as recorded): whether each is
     /// protected, the digest of what was applied, and the consent to destroy it.
     pub async fn ownership_of(&mut self, objects: &[(Kind, String)]) -> Result<Owned> {

@@ -23,15 +23,21 @@ fn litware() -> DesiredState {
         .state
 }
 
-/// A store holding litware, with litware and the revision that wrote it.
-async fn litware_store(t: &TestStore) -> (Store, DesiredState, i64) {
+/// A store holding `state`, and the revision that wrote it.
+async fn store_with(t: &TestStore, state: &DesiredState) -> (Store, i64) {
     let store = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
         .await
         .unwrap();
-    let desired = litware();
     let mut tx = store.write().await.unwrap();
-    tx.insert_state(&desired).await.unwrap();
+    tx.insert_state(state).await.unwrap();
     let revision = tx.commit_write().await.unwrap();
+    (store, revision)
+}
+
+/// A store holding litware, with litware and the revision that wrote it.
+async fn litware_store(t: &TestStore) -> (Store, DesiredState, i64) {
+    let desired = litware();
+    let (store, revision) = store_with(t, &desired).await;
     (store, desired, revision)
 }
 
@@ -679,6 +685,64 @@ fn an_apply_writes_the_net_effect_of_every_operation_on_an_object() {
                 "{backend:?}"
             );
             assert_eq!(live.rooms.len(), desired.rooms.len() + 1, "{backend:?}");
+            store.close().await;
+        });
+    }
+}
+
+/// What a room says reads back exactly, whatever its text: SQLite's rows come packed as JSON
+/// (quotes, backslashes, control characters and non-ASCII text must survive the trip), and
+/// lists come back in their order.
+#[test]
+fn any_text_reads_back_as_written() {
+    use pchat::model::ObjectId;
+    let odd = "say \"hi\" \\ back\tslash\nline \u{1} \u{1e} \u{2028} 🎉 [1, 2] null true";
+    let mut desired = litware();
+    let key = desired
+        .rooms
+        .keys()
+        .find(|k| !desired.rooms[*k].members.is_empty())
+        .cloned()
+        .unwrap();
+    let room = desired.rooms.get_mut(&key).unwrap();
+    room.description = odd.to_string();
+    room.disabled = true;
+    room.addin = None;
+    room.members = vec![
+        "sip:zoe@litwareinc.com".into(),
+        "sip:o'neil@litwareinc.com".into(),
+        "sip:ana@litwareinc.com".into(),
+        "CN=\"Q\\, R\",OU=Sales,DC=litwareinc,DC=com".into(),
+    ];
+    room.managers = vec![];
+    let mut bare = room.clone();
+    bare.name = "Bare \"one\"".into();
+    bare.members = vec![];
+    bare.presenters = vec!["sip:ana@litwareinc.com".into()];
+    bare.disabled = false;
+    desired
+        .rooms
+        .insert(ObjectId::new(key.pool.clone(), bare.name.clone()), bare);
+    for backend in BACKENDS {
+        let t = TestStore::new(backend);
+        rt().block_on(async {
+            let (store, _) = store_with(&t, &desired).await;
+            let (snapshot, _) = store.snapshot().await.unwrap();
+            let mut tx = store.read().await.unwrap();
+            let read = tx.read_state().await.unwrap();
+            tx.finish().await.unwrap();
+            for live in [&snapshot, &read] {
+                assert_eq!(live.rooms.len(), desired.rooms.len(), "{backend:?}");
+                for (k, want) in &desired.rooms {
+                    let got = &live.rooms[k];
+                    assert_eq!(got.description, want.description, "{backend:?} {k}");
+                    assert_eq!(got.disabled, want.disabled, "{backend:?} {k}");
+                    assert_eq!(got.addin, want.addin, "{backend:?} {k}");
+                    assert_eq!(got.members, want.members, "{backend:?} {k}");
+                    assert_eq!(got.managers, want.managers, "{backend:?} {k}");
+                    assert_eq!(got.presenters, want.presenters, "{backend:?} {k}");
+                }
+            }
             store.close().await;
         });
     }
