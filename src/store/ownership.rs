@@ -44,6 +44,25 @@ pub struct Owned {
     pub consented: std::collections::HashSet<(Kind, String)>,
 }
 
+impl Owned {
+    /// Adds one record: managed, perhaps with the digest last applied and consent to destroy.
+    fn record(
+        &mut self,
+        key: (Kind, String),
+        protected: bool,
+        digest: Option<String>,
+        consent: bool,
+    ) {
+        if let Some(d) = digest {
+            self.applied.insert(key.clone(), d);
+        }
+        if consent {
+            self.consented.insert(key.clone());
+        }
+        self.managed.insert(key, protected);
+    }
+}
+
 impl Tx<'_> {
     /// Managed objects by (kind, identity), with whether their configuration protects them.
     pub async fn ownership(&mut self) -> Result<HashMap<(Kind, String), bool>> {
@@ -71,16 +90,9 @@ impl Tx<'_> {
         let mut owned = Owned::default();
         owned.managed.reserve(rows.len());
         for (kind, identity, protected, digest, consent) in rows {
-            let Some(kind) = Kind::from_key(&kind) else {
-                continue;
-            };
-            if consent {
-                owned.consented.insert((kind, identity.clone()));
+            if let Some(kind) = Kind::from_key(&kind) {
+                owned.record((kind, identity), protected, digest, consent);
             }
-            if let Some(d) = digest {
-                owned.applied.insert((kind, identity.clone()), d);
-            }
-            owned.managed.insert((kind, identity), protected);
         }
         Ok(owned)
     }
@@ -109,14 +121,7 @@ impl Tx<'_> {
                     q.fetch_all(&mut *c).await?
                 });
                 for (identity, protected, digest, consent) in rows {
-                    let key = (kind, identity);
-                    if let Some(d) = digest {
-                        owned.applied.insert(key.clone(), d);
-                    }
-                    if consent {
-                        owned.consented.insert(key.clone());
-                    }
-                    owned.managed.insert(key, protected);
+                    owned.record((kind, identity), protected, digest, consent);
                 }
             }
         }
