@@ -123,6 +123,13 @@ type ComplianceRow = (
     String,
 );
 
+/// Rows packed as JSON arrays (see [`Tx::fetch_large`]), each as `R`.
+fn unpack<R: serde::de::DeserializeOwned>(rows: Vec<String>) -> Result<Vec<R>> {
+    rows.iter()
+        .map(|row| serde_json::from_str(row).map_err(|e| sqlx::Error::Decode(Box::new(e)).into()))
+        .collect()
+}
+
 fn scope(s: &str) -> Scope {
     // The store only ever holds identities pchat wrote; anything else reads as a site.
     s.parse().unwrap_or_else(|_| Scope::Site(s.to_string()))
@@ -155,13 +162,7 @@ impl Tx<'_> {
     {
         match self.inner_mut() {
             super::TxInner::Sqlite(c) => {
-                let rows: Vec<String> = sqlx::query_scalar(packed).fetch_all(&mut **c).await?;
-                rows.iter()
-                    .map(|row| {
-                        serde_json::from_str(row)
-                            .map_err(|e| sqlx::Error::Decode(Box::new(e)).into())
-                    })
-                    .collect()
+                unpack(sqlx::query_scalar(packed).fetch_all(&mut **c).await?)
             }
             super::TxInner::Postgres(_) => self.fetch_pg(plain).await,
         }
@@ -187,8 +188,6 @@ impl Tx<'_> {
         Ok(s)
     }
 
-    /// Each room's members, managers and presenters, in room-id order. Aggregated in SQL, so
-    /// the result is one row per room rather than one per entry: the per-row cost dominates.
     /// The aggregate that joins a list's principals in position order (see [`split_list`]).
     fn list_aggregate(&mut self) -> &'static str {
         match self.inner_mut() {
@@ -197,6 +196,8 @@ impl Tx<'_> {
         }
     }
 
+    /// Each room's members, managers and presenters, in room-id order. Aggregated in SQL, so
+    /// the result is one row per room rather than one per entry: the per-row cost dominates.
     pub(super) async fn read_room_lists(&mut self) -> Result<Vec<RoomLists>> {
         let rest = "FROM room_principals GROUP BY room_id ORDER BY room_id";
         if let super::TxInner::Sqlite(c) = self.inner_mut() {
@@ -214,13 +215,7 @@ impl Tx<'_> {
                 list("manager"),
                 list("presenter")
             );
-            let rows: Vec<String> = sqlx::query_scalar(&sql).fetch_all(&mut **c).await?;
-            return rows
-                .iter()
-                .map(|row| {
-                    serde_json::from_str(row).map_err(|e| sqlx::Error::Decode(Box::new(e)).into())
-                })
-                .collect();
+            return unpack(sqlx::query_scalar(&sql).fetch_all(&mut **c).await?);
         }
         let agg = self.list_aggregate();
         let sql = format!(
