@@ -19,8 +19,9 @@ use crate::model::*;
 ///
 /// Boxed, and absent when it changes nothing: most calls leave most lists alone, and each
 /// `Set-CsPersistentChatRoom` of a plan (100k for 100k new rooms) carries three. It reads as
-/// its [`ListEdit`].
-#[derive(Debug, Clone, Default)]
+/// its [`ListEdit`]. Built only through `From<ListEdit>`, so an edit that changes nothing is
+/// always `None` and the derived equality holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListChange(Option<Box<ListEdit>>);
 
 /// What a [`ListChange`] does.
@@ -45,14 +46,6 @@ impl std::ops::Deref for ListChange {
     }
 }
 
-impl PartialEq for ListChange {
-    fn eq(&self, other: &Self) -> bool {
-        **self == **other
-    }
-}
-
-impl Eq for ListChange {}
-
 impl From<ListEdit> for ListChange {
     fn from(edit: ListEdit) -> Self {
         ListChange((edit != NO_EDIT).then(|| Box::new(edit)))
@@ -70,7 +63,7 @@ impl ListChange {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.replace.is_none() && self.add.is_empty() && self.remove.is_empty()
+        self.0.is_none()
     }
 
     /// Applies the change; entries compare as principals (case of the `sip:` scheme and host and

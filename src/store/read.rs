@@ -754,10 +754,8 @@ impl Tx<'_> {
     }
 }
 
-/// One room's lists as the store aggregates them: entries joined by U+001E (principals never
-/// hold control characters).
-/// A room's id and its members, managers and presenters, each joined by [`split_list`]'s
-/// separator (`list_aggregate`).
+/// A room's id and its members, managers and presenters as `list_aggregate` joins them: by
+/// U+001E (principals never hold control characters).
 type JoinedLists = (i64, Option<String>, Option<String>, Option<String>);
 
 /// A room's id and its members, managers and presenters, each in position order.
