@@ -83,8 +83,14 @@ impl Tx<'_> {
         let rows: Vec<(String, String, bool, Option<String>, bool)> = self
             .fetch_large(
                 "SELECT kind, identity, protected, digest, allow_destroy FROM ownership",
-                "SELECT json_array(kind, identity, json(iif(protected, 'true', 'false')), \
-                 digest, json(iif(allow_destroy, 'true', 'false'))) FROM ownership",
+                &super::read::Packed {
+                    row: "json_array(kind, identity, json(iif(protected, 'true', 'false')), \
+                          digest, json(iif(allow_destroy, 'true', 'false')))",
+                    from: "FROM ownership",
+                    key: "rowid",
+                    keys: ("ownership", "rowid"),
+                    width: 20_000,
+                },
             )
             .await?;
         let mut owned = Owned::default();

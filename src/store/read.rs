@@ -53,12 +53,32 @@ const ROOM_COLUMNS: &str = "SELECT r.id, r.pool, r.name, c.name, r.description, 
      FROM rooms r JOIN categories c ON c.id = r.category_id \
      LEFT JOIN addins a ON a.id = r.addin_id";
 
-/// [`ROOM_COLUMNS`] packed as one JSON array (see [`Tx::fetch_large`]); JSON wants `disabled`
-/// as `true`/`false`, where SQLite keeps 1/0.
-const ROOMS_PACKED: &str = "SELECT json_array(r.id, r.pool, r.name, c.name, r.description, \
-     r.room_type, r.privacy, a.name, r.invitations, json(iif(r.disabled, 'true', 'false'))) \
-     FROM rooms r JOIN categories c ON c.id = r.category_id \
-     LEFT JOIN addins a ON a.id = r.addin_id";
+/// [`ROOM_COLUMNS`] packed (see [`Tx::fetch_large`]); JSON wants `disabled` as `true`/`false`,
+/// where SQLite keeps 1/0.
+const ROOMS_PACKED: Packed = Packed {
+    row: "json_array(r.id, r.pool, r.name, c.name, r.description, r.room_type, r.privacy, \
+          a.name, r.invitations, json(iif(r.disabled, 'true', 'false')))",
+    from: "FROM rooms r JOIN categories c ON c.id = r.category_id \
+           LEFT JOIN addins a ON a.id = r.addin_id",
+    key: "r.id",
+    keys: ("rooms", "id"),
+    width: 20_000,
+};
+
+/// A large read from SQLite (see [`Tx::fetch_large`]): each row as a JSON array, where the
+/// rows come from, and the indexed integer column they are read in ranges of.
+pub(super) struct Packed {
+    /// One row: `json_array(…)`.
+    pub row: &'static str,
+    /// `FROM …` with its joins, and no `WHERE`.
+    pub from: &'static str,
+    /// The column ranges are taken on, as `from` names it…
+    pub key: &'static str,
+    /// …and as its own table names it: `(table, column)`.
+    pub keys: (&'static str, &'static str),
+    /// How many key values a range spans: each range's rows come as one JSON text of a few MB.
+    pub width: i64,
+}
 
 /// What a one-object command reads beyond everything but rooms and users (see
 /// [`Tx::read_state_focused`]).
@@ -123,11 +143,9 @@ type ComplianceRow = (
     String,
 );
 
-/// Rows packed as JSON arrays (see [`Tx::fetch_large`]), each as `R`.
-fn unpack<R: serde::de::DeserializeOwned>(rows: Vec<String>) -> Result<Vec<R>> {
-    rows.iter()
-        .map(|row| serde_json::from_str(row).map_err(|e| sqlx::Error::Decode(Box::new(e)).into()))
-        .collect()
+/// Rows packed as one JSON array of JSON arrays (see [`Tx::fetch_large`]), each as `R`.
+fn unpack<R: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<R>> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)).into())
 }
 
 fn scope(s: &str) -> Scope {
@@ -149,11 +167,13 @@ impl Tx<'_> {
             .await?))
     }
 
-    /// Every row of a large read. On SQLite each row comes packed as one JSON array (`packed`
-    /// selects it from the same rows as `plain`): sqlx copies every value SQLite hands it, and
-    /// for 100k rooms that costs more than their text (10 columns: 0.8 s as values, 0.35 s
-    /// packed). PostgreSQL's values are cheap, and its JSON is not.
-    pub(super) async fn fetch_large<R>(&mut self, plain: &str, packed: &str) -> Result<Vec<R>>
+    /// Every row of a large read. On SQLite the rows come packed, a range of keys at a time
+    /// as one JSON array of rows (`packed` selects from the same rows as `plain`): sqlx copies
+    /// every value SQLite hands it and hands rows over one by one, and for 100k rooms that
+    /// costs more than their text (10 columns a row: 0.8 s as values, 0.27 s as a JSON array
+    /// a row, 0.13 s as one JSON text per 20k rows). The rows of a range may come in any order.
+    /// PostgreSQL's values are cheap, and its JSON is not.
+    pub(super) async fn fetch_large<R>(&mut self, plain: &str, packed: &Packed) -> Result<Vec<R>>
     where
         R: Send
             + Unpin
@@ -161,11 +181,53 @@ impl Tx<'_> {
             + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
         match self.inner_mut() {
-            super::TxInner::Sqlite(c) => {
-                unpack(sqlx::query_scalar(packed).fetch_all(&mut **c).await?)
-            }
+            super::TxInner::Sqlite(_) => self.fetch_packed(packed).await,
             super::TxInner::Postgres(_) => self.fetch_pg(plain).await,
         }
+    }
+
+    /// [`Self::fetch_large`] on SQLite.
+    async fn fetch_packed<R: serde::de::DeserializeOwned>(
+        &mut self,
+        packed: &Packed,
+    ) -> Result<Vec<R>> {
+        let super::TxInner::Sqlite(c) = self.inner_mut() else {
+            unreachable!("called for SQLite only")
+        };
+        let (table, column) = packed.keys;
+        // Ranges of key values, not of rows: a range query then costs its rows alone. Where
+        // the keys thin out (rows removed), the next range starts at the next key.
+        let next = format!("SELECT min({column}) FROM {table} WHERE {column} >= ?1");
+        let range = format!(
+            "SELECT json_group_array({}), count(*) {} WHERE {key} >= ?1 AND {key} <= ?2",
+            packed.row,
+            packed.from,
+            key = packed.key
+        );
+        let mut rows = Vec::new();
+        let mut from = Some(i64::MIN);
+        while let Some(low) = from {
+            let found: Option<i64> = sqlx::query_scalar(&next)
+                .bind(low)
+                .fetch_one(&mut **c)
+                .await?;
+            let Some(mut low) = found else { break };
+            loop {
+                let high = low.saturating_add(packed.width - 1);
+                let (text, n): (String, i64) = sqlx::query_as(&range)
+                    .bind(low)
+                    .bind(high)
+                    .fetch_one(&mut **c)
+                    .await?;
+                rows.extend(unpack::<R>(&text)?);
+                from = high.checked_add(1);
+                match from {
+                    Some(l) if n > 0 => low = l,
+                    _ => break,
+                }
+            }
+        }
+        Ok(rows)
     }
 
     async fn fetch_pg<R>(&mut self, sql: &str) -> Result<Vec<R>>
@@ -199,24 +261,12 @@ impl Tx<'_> {
     /// Each room's members, managers and presenters, in room-id order. Aggregated in SQL, so
     /// the result is one row per room rather than one per entry: the per-row cost dominates.
     pub(super) async fn read_room_lists(&mut self) -> Result<Vec<RoomLists>> {
-        let rest = "FROM room_principals GROUP BY room_id ORDER BY room_id";
-        if let super::TxInner::Sqlite(c) = self.inner_mut() {
-            // Packed (see `fetch_large`), each list a JSON array: joined by a control
-            // character, JSON would escape each separator as six bytes.
-            let list = |role: &str| {
-                format!(
-                    "json_group_array(principal ORDER BY position) \
-                     FILTER (WHERE role = '{role}')"
-                )
-            };
-            let sql = format!(
-                "SELECT json_array(room_id, {}, {}, {}) {rest}",
-                list("member"),
-                list("manager"),
-                list("presenter")
-            );
-            return unpack(sqlx::query_scalar(&sql).fetch_all(&mut **c).await?);
+        if let super::TxInner::Sqlite(_) = self.inner_mut() {
+            // A row an entry, packed: aggregating them a room at a time costs SQLite more
+            // than it saves (and an ordered aggregate sorts).
+            return Ok(group_entries(self.fetch_packed(&LISTS_PACKED).await?));
         }
+        let rest = "FROM room_principals GROUP BY room_id ORDER BY room_id";
         let agg = self.list_aggregate();
         let sql = format!(
             "SELECT room_id, {agg} FILTER (WHERE role = 'member'), \
@@ -592,12 +642,13 @@ impl Tx<'_> {
     }
 
     async fn read_rooms(&mut self, s: &mut DesiredState) -> Result<Vec<(i64, ObjectId)>> {
-        let rooms: Vec<RoomRow> = self
-            .fetch_large(
-                &format!("{ROOM_COLUMNS} ORDER BY r.id"),
-                &format!("{ROOMS_PACKED} ORDER BY r.id"),
-            )
+        let mut rooms: Vec<RoomRow> = self
+            .fetch_large(&format!("{ROOM_COLUMNS} ORDER BY r.id"), &ROOMS_PACKED)
             .await?;
+        // Packed rows come in key order in practice, which SQLite does not promise.
+        if !rooms.is_sorted_by_key(|r| r.0) {
+            rooms.sort_unstable_by_key(|r| r.0);
+        }
         let mut room_keys: Vec<(i64, ObjectId)> = Vec::with_capacity(rooms.len());
         let mut built: Vec<Room> = Vec::with_capacity(rooms.len());
         for row in rooms {
@@ -761,6 +812,78 @@ type JoinedLists = (i64, Option<String>, Option<String>, Option<String>);
 /// A room's id and its members, managers and presenters, each in position order.
 pub(super) type RoomLists = (i64, Vec<String>, Vec<String>, Vec<String>);
 
+/// Every list entry of every room, packed (see [`Tx::fetch_large`]).
+const LISTS_PACKED: Packed = Packed {
+    row: "json_array(room_id, role, position, principal)",
+    from: "FROM room_principals",
+    key: "room_id",
+    keys: ("room_principals", "room_id"),
+    width: 4_000,
+};
+
+/// A list entry as [`LISTS_PACKED`] reads it: room id, role, position, principal.
+#[derive(serde::Deserialize)]
+struct ListEntry(i64, Role, i64, String);
+
+impl ListEntry {
+    fn order(&self) -> (i64, Role, i64) {
+        (self.0, self.1, self.2)
+    }
+}
+
+/// A list's role, ordered as its stored text is; read without copying the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Role {
+    Manager,
+    Member,
+    Presenter,
+    /// pchat writes no other role (`store::write::object_rows`); one written by hand is not read.
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Role;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a role")
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Role, E> {
+                Ok(match v {
+                    "manager" => Role::Manager,
+                    "member" => Role::Member,
+                    "presenter" => Role::Presenter,
+                    _ => Role::Other,
+                })
+            }
+        }
+        d.deserialize_str(Name)
+    }
+}
+
+/// Entries into each room's lists, in room-id order.
+fn group_entries(mut entries: Vec<ListEntry>) -> Vec<RoomLists> {
+    // Packed rows come in key order in practice, which SQLite does not promise.
+    if !entries.is_sorted_by_key(ListEntry::order) {
+        entries.sort_unstable_by_key(ListEntry::order);
+    }
+    let mut lists: Vec<RoomLists> = Vec::new();
+    for ListEntry(room, role, _, principal) in entries {
+        if lists.last().map(|l| l.0) != Some(room) {
+            lists.push((room, vec![], vec![], vec![]));
+        }
+        let (_, members, managers, presenters) = lists.last_mut().expect("just pushed");
+        match role {
+            Role::Member => members.push(principal),
+            Role::Manager => managers.push(principal),
+            Role::Presenter => presenters.push(principal),
+            Role::Other => {}
+        }
+    }
+    lists
+}
+
 fn split_list(joined: Option<String>) -> Vec<String> {
     match joined {
         Some(j) if !j.is_empty() => j.split('\u{1e}').map(str::to_string).collect(),
@@ -794,3 +917,26 @@ pub(super) fn attach_room_lists(
 
 /// The key the store files a principal under (its normalized identity), or the text itself.
 pub(super) use crate::model::principal::key_or_text as key_of;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entries in any order group as entries in key order do: SQLite does not promise the
+    /// order of an aggregate's rows, so `group_entries` sorts what comes out of order.
+    #[test]
+    fn list_entries_group_in_position_order_whatever_order_they_come_in() {
+        let text = r#"[[7, "member", 1, "sip:b@x"], [3, "presenter", 0, "sip:p@x"],
+            [7, "manager", 0, "sip:m@x"], [7, "member", 0, "sip:a@x"], [7, "owner", 0, "sip:o@x"],
+            [3, "member", 4, "sip:z\"q@x"], [3, "member", 2, "sip:y@x"]]"#;
+        let entries: Vec<ListEntry> = unpack(text).unwrap();
+        let s = |v: &[&str]| v.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            group_entries(entries),
+            vec![
+                (3, s(&["sip:y@x", "sip:z\"q@x"]), s(&[]), s(&["sip:p@x"])),
+                (7, s(&["sip:a@x", "sip:b@x"]), s(&["sip:m@x"]), s(&[])),
+            ]
+        );
+    }
+}

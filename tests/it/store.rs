@@ -747,3 +747,95 @@ fn any_text_reads_back_as_written() {
         });
     }
 }
+
+/// Rows where hand SQL may put them read back whole: room ids at both ends of the 64-bit range
+/// and a million apart (a large read comes in ranges of keys, and must jump the gaps and stop
+/// at the end without overflowing), list entries of a role pchat does not write or of a room
+/// that is gone (not read), and ownership records anywhere in SQLite's rowid space.
+#[test]
+fn rows_anywhere_in_the_key_space_read_back_whole() {
+    use pchat::model::Kind;
+    let desired = litware();
+    assert!(desired.rooms.len() > 4, "enough rooms to spread");
+    for backend in BACKENDS {
+        let t = TestStore::new(backend);
+        let (store, _) = rt().block_on(store_with(&t, &desired));
+        rt().block_on(store.close());
+        let (off, rowid) = match backend {
+            Backend::Sqlite => ("PRAGMA foreign_keys = OFF;", "rowid, "),
+            Backend::Postgres => ("SET session_replication_role = replica;", ""),
+        };
+        let at = |id: &str| match backend {
+            Backend::Sqlite => format!("{id}, "),
+            Backend::Postgres => String::new(),
+        };
+        crate::convergence::hand_sql(
+            &t,
+            backend,
+            &format!(
+                "{off}
+                 CREATE TEMP TABLE remap AS SELECT id AS old,
+                     CASE row_number() OVER (ORDER BY id)
+                         WHEN 1 THEN -9223372036854775808 WHEN 2 THEN -5
+                         WHEN 3 THEN 9223372036854775807 ELSE 1000003 * id END AS new
+                     FROM rooms;
+                 UPDATE rooms SET id = (SELECT new FROM remap WHERE old = rooms.id);
+                 UPDATE room_principals
+                     SET room_id = (SELECT new FROM remap WHERE old = room_principals.room_id);
+                 INSERT INTO room_principals (room_id, role, position, principal)
+                     SELECT max(id), 'owner', 0, 'sip:ghost@litwareinc.com' FROM rooms;
+                 INSERT INTO room_principals (room_id, role, position, principal)
+                     VALUES (424242, 'member', 0, 'sip:orphan@litwareinc.com');
+                 DELETE FROM ownership;
+                 INSERT INTO ownership ({rowid}kind, identity, protected, since_revision,
+                         digest, allow_destroy)
+                     VALUES ({}'rooms', 'a', FALSE, 1, 'd1', TRUE),
+                            ({}'rooms', 'b', TRUE, 1, NULL, FALSE),
+                            ({}'categories', 'c', FALSE, 1, NULL, FALSE);",
+                at("-9223372036854775808"),
+                at("9223372036854775807"),
+                at("5000000"),
+            ),
+        );
+        rt().block_on(async {
+            let store = Store::open(&t.store_url(), DEFAULT_LOCK_TIMEOUT)
+                .await
+                .unwrap();
+            let (snapshot, _) = store.snapshot().await.unwrap();
+            let mut tx = store.read().await.unwrap();
+            let read = tx.read_state().await.unwrap();
+            let owned = tx.owned().await.unwrap();
+            tx.finish().await.unwrap();
+            for live in [&snapshot, &read] {
+                assert_eq!(live.rooms.len(), desired.rooms.len(), "{backend:?}");
+                for (k, want) in &desired.rooms {
+                    let got = &live.rooms[k];
+                    let fields = |r: &pchat::model::Room| {
+                        let lists = (r.members.clone(), r.managers.clone(), r.presenters.clone());
+                        (
+                            r.category.clone(),
+                            r.description.clone(),
+                            r.addin.clone(),
+                            lists,
+                        )
+                    };
+                    assert_eq!(fields(got), fields(want), "{backend:?} {k}");
+                }
+            }
+            let room = |id: &str| (Kind::Room, id.to_string());
+            let want: std::collections::HashMap<_, _> = [
+                (room("a"), false),
+                (room("b"), true),
+                ((Kind::Category, "c".to_string()), false),
+            ]
+            .into();
+            assert_eq!(owned.managed, want, "{backend:?}");
+            assert_eq!(
+                owned.applied.get(&room("a")).map(String::as_str),
+                Some("d1")
+            );
+            assert_eq!(owned.consented, [room("a")].into(), "{backend:?}");
+            store.close().await;
+        });
+    }
+}
