@@ -261,22 +261,33 @@ impl Tx<'_> {
     /// Each room's members, managers and presenters, in room-id order. Aggregated in SQL, so
     /// the result is one row per room rather than one per entry: the per-row cost dominates.
     pub(super) async fn read_room_lists(&mut self) -> Result<Vec<RoomLists>> {
-        if let super::TxInner::Sqlite(_) = self.inner_mut() {
-            // A row an entry, packed: aggregating them a room at a time costs SQLite more
-            // than it saves (and an ordered aggregate sorts).
-            return Ok(group_entries(self.fetch_packed(&LISTS_PACKED).await?));
-        }
-        let rest = "FROM room_principals GROUP BY room_id ORDER BY room_id";
-        let agg = self.list_aggregate();
-        let sql = format!(
-            "SELECT room_id, {agg} FILTER (WHERE role = 'member'), \
-             {agg} FILTER (WHERE role = 'manager'), {agg} FILTER (WHERE role = 'presenter') {rest}"
-        );
-        let joined: Vec<JoinedLists> = self.fetch_pg(&sql).await?;
-        Ok(joined
-            .into_iter()
-            .map(|(id, m, g, p)| (id, split_list(m), split_list(g), split_list(p)))
-            .collect())
+        // A row an entry: aggregating them a room at a time costs the store more than it
+        // saves (an ordered aggregate sorts each room's entries).
+        let entries = match self.inner_mut() {
+            super::TxInner::Sqlite(_) => self.fetch_packed(&LISTS_PACKED).await?,
+            super::TxInner::Postgres(_) => {
+                let rows: Vec<(i64, i16, i64, String)> = self
+                    .fetch_pg(
+                        "SELECT room_id, CASE role WHEN 'manager' THEN 0::int2 \
+                         WHEN 'member' THEN 1::int2 WHEN 'presenter' THEN 2::int2 \
+                         ELSE 3::int2 END, position, principal \
+                         FROM room_principals ORDER BY room_id, role, position",
+                    )
+                    .await?;
+                let role = |code| match code {
+                    0 => Role::Manager,
+                    1 => Role::Member,
+                    2 => Role::Presenter,
+                    _ => Role::Other,
+                };
+                rows.into_iter()
+                    .map(|(room, code, position, principal)| {
+                        ListEntry(room, role(code), position, principal)
+                    })
+                    .collect()
+            }
+        };
+        Ok(group_entries(entries))
     }
 
     /// Everything but the rooms' lists, and the room ids in id order with their identities.
