@@ -204,13 +204,12 @@ async fn mark_split(store: &Store, cfg: &Path) {
 }
 
 /// A plan as `pchat plan` makes it when the configuration differs from the marked one in a few
-/// files: every file read and digested, the mark compared, the changed files parsed and their
+/// files: every file digested (read a buffer at a time), the mark compared, the changed files parsed and their
 /// rows read. Returns the seconds and the plan (`None`: the full path was needed).
 async fn partial_plan(url: &StoreUrl, cfg: &Path) -> (f64, Option<Plan>) {
     let t = Instant::now();
     let files = config::collect_files(&[cfg.to_path_buf()]).expect("files");
-    let texts = config::read_files(&files).expect("read");
-    let digests = config::file_digests(&files, &texts);
+    let digests = config::digest_files(&files).expect("read");
     let fp = apply::fingerprint(&config::digest_of(&digests), &PlanOptions::default());
     let store = Store::open(url, DEFAULT_LOCK_TIMEOUT).await.expect("open");
     let at = apply::converged_at(&store, &fp).await.expect("mark");
@@ -219,7 +218,7 @@ async fn partial_plan(url: &StoreUrl, cfg: &Path) -> (f64, Option<Plan>) {
         "the edited configuration is not the marked one"
     );
     let opts = PlanOptions::default();
-    let p = partial::plan(&store, &files, &texts, &digests, &opts).await;
+    let p = partial::plan(&store, &files, &digests, &opts).await;
     store.close().await;
     let p = p.expect("partial plan");
     (t.elapsed().as_secs_f64(), p.map(|p| p.plan))
@@ -375,8 +374,8 @@ async fn run(name: &str, url: &StoreUrl, c: &Configs<'_>, rows: &mut Vec<String>
 /// The convergence fingerprint of a configuration directory, as `pchat apply` records it.
 fn fingerprint(cfg: &Path) -> String {
     let files = config::collect_files(&[cfg.to_path_buf()]).expect("files");
-    let texts = config::read_files(&files).expect("read");
-    apply::fingerprint(&config::digest(&files, &texts), &PlanOptions::default())
+    let digests = config::digest_files(&files).expect("read");
+    apply::fingerprint(&config::digest_of(&digests), &PlanOptions::default())
 }
 
 fn write(dir: &Path, name: &str, doc: &pchat::model::Document) -> PathBuf {

@@ -113,6 +113,72 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, TextError> {
     Ok(bytes)
 }
 
+/// What [`read_pieces`] hands over: the length of the file's text, then the text.
+pub enum Piece<'a> {
+    Length(u64),
+    Text(&'a [u8]),
+}
+
+/// Reads a regular file of at most `limit` bytes a buffer at a time without keeping it, as
+/// [`read`] would read it (less a byte-order mark): first the text's length, then the text,
+/// each piece but the last a whole `buf`. `Ok(false)` when the file changed size meanwhile.
+/// The text is not checked to be UTF-8.
+pub fn read_pieces(
+    path: &Path,
+    limit: u64,
+    buf: &mut [u8],
+    mut take: impl FnMut(Piece),
+) -> Result<bool, TextError> {
+    let meta = std::fs::metadata(path)?;
+    if let Some(what) = non_regular(&meta) {
+        return Err(TextError::NotRegular { what });
+    }
+    if meta.len() > limit {
+        return Err(TextError::TooLarge { limit });
+    }
+    let mut file = std::fs::File::open(path)?;
+    let mut head = [0u8; 3];
+    let got = fill(&mut file, &mut head)?;
+    let bom = strip_bom(&head[..got]).len() != got;
+    take(Piece::Length(meta.len().saturating_sub(if bom {
+        3
+    } else {
+        0
+    })));
+    let mut n = if bom { 0 } else { got };
+    buf[..n].copy_from_slice(&head[..n]);
+    let mut total = got as u64;
+    loop {
+        let more = fill(&mut file, &mut buf[n..])?;
+        total += more as u64;
+        n += more;
+        if total > limit {
+            return Err(TextError::TooLarge { limit });
+        }
+        if n > 0 {
+            take(Piece::Text(&buf[..n]));
+        }
+        if n < buf.len() {
+            return Ok(total == meta.len());
+        }
+        n = 0;
+    }
+}
+
+/// Reads until `buf` is full or the file ends.
+fn fill(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// Drops a leading UTF-8 byte-order mark.
 pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes)

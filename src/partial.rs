@@ -81,12 +81,12 @@ fn key(kind: Kind, identity: &str) -> (Kind, String) {
     (kind, fold(identity))
 }
 
-/// Plans `files` (with their texts and digests) against the store when it is marked converged
-/// with a configuration that differs in a few of them; `None` when the full plan is needed.
+/// Plans `files` (with their digests as they were read; the few that changed are read again)
+/// against the store when it is marked converged with a configuration that differs in a few
+/// of them; `None` when the full plan is needed.
 pub async fn plan(
     store: &Store,
     files: &[PathBuf],
-    texts: &[String],
     digests: &[String],
     opts: &PlanOptions,
 ) -> Result<Option<Partial>, StoreError> {
@@ -94,7 +94,7 @@ pub async fn plan(
         return Ok(None);
     }
     let mut tx = store.read().await?;
-    let partial = plan_in(&mut tx, files, texts, digests, opts).await;
+    let partial = plan_in(&mut tx, files, digests, opts).await;
     tx.finish().await?;
     partial
 }
@@ -260,7 +260,6 @@ fn seed(live: &DesiredState, declared: &Declared) -> DesiredState {
 async fn plan_in(
     tx: &mut Tx<'_>,
     files: &[PathBuf],
-    texts: &[String],
     digests: &[String],
     opts: &PlanOptions,
 ) -> Result<Option<Partial>, StoreError> {
@@ -271,7 +270,16 @@ async fn plan_in(
         return Ok(None);
     };
     // The changed files are parsed on a thread of their own while the store is read.
-    let owned: Vec<(usize, String)> = changed.iter().map(|&i| (i, texts[i].clone())).collect();
+    let paths: Vec<PathBuf> = changed.iter().map(|&i| files[i].clone()).collect();
+    let Ok(texts) = config::read_files(&paths) else {
+        return Ok(None);
+    };
+    // A file that changed again since it was digested: the full path reads it whole.
+    let now = config::file_digests(&paths, &texts);
+    if changed.iter().zip(&now).any(|(&i, d)| *d != digests[i]) {
+        return Ok(None);
+    }
+    let owned: Vec<(usize, String)> = changed.iter().copied().zip(texts).collect();
     let parsing = std::thread::spawn(move || {
         owned
             .into_iter()

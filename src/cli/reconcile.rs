@@ -208,6 +208,25 @@ fn read(paths: &[PathBuf]) -> Result<Read, ConfigError> {
     })
 }
 
+/// The configuration files' digests, read without keeping their texts (see
+/// [`config::digest_files`]): all a plan from a converged store's mark needs.
+struct Digested {
+    files: Vec<PathBuf>,
+    file_digests: Vec<String>,
+    digest: String,
+}
+
+fn digested(paths: &[PathBuf]) -> Result<Digested, ConfigError> {
+    let files = config::collect_files(paths)?;
+    let file_digests = config::digest_files(&files)?;
+    let digest = config::digest_of(&file_digests);
+    Ok(Digested {
+        files,
+        file_digests,
+        digest,
+    })
+}
+
 /// Loads the configuration, or reports why not (exit 1).
 fn load(
     ctx: &Context,
@@ -331,18 +350,19 @@ fn load_and_plan(
     // A store that does not exist yet is created only for a configuration that loads, so on
     // first use the YAML is read first.
     let first_use = matches!(&ctx.store, crate::store::StoreUrl::Sqlite(p) if !p.exists());
-    let read = read(paths);
-    if let (Ok(r), false, false) = (&read, ways.refresh, first_use) {
-        match short_path(ctx, r, opts, ways.partial) {
+    // A file that cannot be read is reported by the full path.
+    if let (false, false, Ok(d)) = (ways.refresh, first_use, digested(paths)) {
+        match short_path(ctx, &d, opts, ways.partial) {
             Ok(Some(planned)) => return Ok(planned),
             Ok(None) => {}
             Err(e) => {
                 // Not tried twice (an unreachable server waits out its timeout each time).
-                load_read(ctx, out, read, false)?;
+                load_read(ctx, out, read(paths), false)?;
                 return Err(store_cmd::store_failed(ctx, out, &e));
             }
         }
     }
+    let read = read(paths);
     let ((loaded, o), live) = std::thread::scope(|scope| {
         let loader = scope.spawn(|| {
             let mut o = Output::default();
@@ -403,7 +423,7 @@ fn load_and_plan(
 /// parsed, only what they concern read); `None` when neither holds.
 fn short_path(
     ctx: &Context,
-    r: &Read,
+    r: &Digested,
     opts: &PlanOptions,
     partial: bool,
 ) -> Result<Option<LoadedPlan>, StoreError> {
@@ -418,7 +438,7 @@ fn short_path(
         let found = match apply::converged_at(&store, &fingerprint).await {
             Ok(Some(revision)) => Ok(Found::Converged(revision)),
             Ok(None) if partial => {
-                let p = partial::plan(&store, &r.files, &r.texts, &r.file_digests, opts).await;
+                let p = partial::plan(&store, &r.files, &r.file_digests, opts).await;
                 p.map(|p| p.map_or(Found::Neither, |p| Found::Partial(Box::new(p))))
             }
             Ok(None) => Ok(Found::Neither),

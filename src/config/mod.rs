@@ -376,13 +376,50 @@ pub fn file_digests(files: &[PathBuf], texts: &[String]) -> Vec<String> {
         .iter()
         .zip(texts)
         .map(|(path, text)| {
-            let mut d = Digest::default();
-            let name = path.to_string_lossy();
-            d.feed(&(name.len() as u64).to_le_bytes());
-            d.feed(name.as_bytes());
-            d.feed(&(text.len() as u64).to_le_bytes());
+            let mut d = digest_head(path, text.len() as u64);
             d.feed(text.as_bytes());
             d.finish()
+        })
+        .collect()
+}
+
+/// A file's digest up to its text: its name, and its text's length.
+fn digest_head(path: &Path, text_len: u64) -> Digest {
+    let mut d = Digest::default();
+    let name = path.to_string_lossy();
+    d.feed(&(name.len() as u64).to_le_bytes());
+    d.feed(name.as_bytes());
+    d.feed(&text_len.to_le_bytes());
+    d
+}
+
+/// [`file_digests`] of the files as they are now, read a buffer at a time without keeping
+/// their texts: a plan answered from a converged store needs none of them, a partial plan a
+/// few, and holding 40 MB of text costs more than reading it.
+pub fn digest_files(files: &[PathBuf]) -> Result<Vec<String>, ConfigError> {
+    // A multiple of the digest's word, so feeding it in pieces digests as feeding it whole.
+    let mut buf = vec![0u8; 1 << 20];
+    let limit = crate::files::max_file_size();
+    files
+        .iter()
+        .map(|path| {
+            let mut d = Digest::default();
+            let read = crate::files::read_pieces(path, limit, &mut buf, |piece| match piece {
+                crate::files::Piece::Length(n) => d = digest_head(path, n),
+                crate::files::Piece::Text(t) => d.feed(t),
+            });
+            match read {
+                Ok(true) => Ok(d.finish()),
+                // It changed while it was read: as it is now, whole.
+                Ok(false) => {
+                    let texts = read_files(std::slice::from_ref(path))?;
+                    Ok(file_digests(std::slice::from_ref(path), &texts).remove(0))
+                }
+                Err(source) => Err(ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                }),
+            }
         })
         .collect()
 }
@@ -750,5 +787,33 @@ mod digest_tests {
         assert_ne!(base, d(&[("b.yaml", &text)]));
         assert_ne!(d(&[("a", "xy"), ("b", "z")]), d(&[("a", "x"), ("b", "yz")]));
         assert_ne!(d(&[("a", "x"), ("b", "y")]), d(&[("b", "y"), ("a", "x")]));
+    }
+
+    /// Files digested a buffer at a time digest as their texts read whole: with and without a
+    /// byte-order mark, empty, shorter than a mark, and across buffers at every remainder.
+    #[test]
+    fn a_file_digested_in_pieces_digests_as_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = "- name: Room\n  members: [sip:a@x]\n".repeat(70_000);
+        let mut files = vec![];
+        let mut cases: Vec<Vec<u8>> = vec![vec![], b"a".to_vec(), b"ab".to_vec()];
+        cases.push(b"\xef\xbb\xbf".to_vec());
+        cases.push(b"\xef\xbb\xbfrooms: []\n".to_vec());
+        for cut in 0..9 {
+            cases.push(big.as_bytes()[..(1 << 20) + cut].to_vec());
+            let mut with_mark = b"\xef\xbb\xbf".to_vec();
+            with_mark.extend_from_slice(&big.as_bytes()[..(2 << 20) - cut]);
+            cases.push(with_mark);
+        }
+        for (i, bytes) in cases.iter().enumerate() {
+            let path = dir.path().join(format!("f{i}.yaml"));
+            std::fs::write(&path, bytes).unwrap();
+            files.push(path);
+        }
+        let texts = super::read_files(&files).unwrap();
+        assert_eq!(
+            super::digest_files(&files).unwrap(),
+            super::file_digests(&files, &texts)
+        );
     }
 }
