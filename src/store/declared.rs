@@ -29,6 +29,16 @@ pub struct Declaration {
 
 type Row = (String, String, String);
 
+/// The declarations `filter` selects: as rows, and packed (see `Tx::fetch_by_text`).
+fn selects(filter: &str) -> (String, String) {
+    (
+        format!("SELECT kind, identity, file FROM declarations {filter}"),
+        format!(
+            "SELECT json_group_array(json_array(kind, identity, file)) FROM declarations {filter}"
+        ),
+    )
+}
+
 fn declaration((kind, identity, file): Row) -> Option<Declaration> {
     Some(Declaration {
         kind: Kind::from_key(&kind)?,
@@ -60,17 +70,9 @@ impl Tx<'_> {
     pub async fn declarations_in(&mut self, files: &[String]) -> Result<Vec<Declaration>> {
         let mut out = Vec::new();
         for chunk in files.chunks(500) {
-            let sql = format!(
-                "SELECT kind, identity, file FROM declarations WHERE file IN ({})",
-                marks(1, chunk.len())
-            );
-            let rows: Vec<Row> = on_tx!(self, |c| {
-                let mut q = sqlx::query_as(&sql);
-                for f in chunk {
-                    q = q.bind(f);
-                }
-                q.fetch_all(&mut *c).await?
-            });
+            let (plain, packed) = selects(&format!("WHERE file IN ({})", marks(1, chunk.len())));
+            let args: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            let rows: Vec<Row> = self.fetch_by_text(&plain, &packed, &args).await?;
             out.extend(rows.into_iter().filter_map(declaration));
         }
         Ok(out)
@@ -78,12 +80,11 @@ impl Tx<'_> {
 
     /// Every declaration of a kind other than rooms (a few thousand at most).
     pub async fn declarations_but_rooms(&mut self) -> Result<Vec<Declaration>> {
-        let rows: Vec<Row> = on_tx!(self, |c| {
-            sqlx::query_as("SELECT kind, identity, file FROM declarations WHERE kind <> $1")
-                .bind(Kind::Room.key())
-                .fetch_all(&mut *c)
-                .await?
-        });
+        // Two ranges of the key, where `<>` would read every room's record.
+        let (plain, packed) = selects("WHERE kind < $1 OR kind > $1");
+        let rows: Vec<Row> = self
+            .fetch_by_text(&plain, &packed, &[Kind::Room.key()])
+            .await?;
         Ok(rows.into_iter().filter_map(declaration).collect())
     }
 
@@ -95,17 +96,14 @@ impl Tx<'_> {
     ) -> Result<Vec<Declaration>> {
         let mut out = Vec::new();
         for chunk in identities.chunks(500) {
-            let sql = format!(
-                "SELECT kind, identity, file FROM declarations WHERE kind = $1 AND key IN ({})",
+            let (plain, packed) = selects(&format!(
+                "WHERE kind = $1 AND key IN ({})",
                 marks(2, chunk.len())
-            );
-            let rows: Vec<Row> = on_tx!(self, |c| {
-                let mut q = sqlx::query_as(&sql).bind(kind.key());
-                for id in chunk {
-                    q = q.bind(fold(id));
-                }
-                q.fetch_all(&mut *c).await?
-            });
+            ));
+            let keys: Vec<String> = chunk.iter().map(|id| fold(id)).collect();
+            let mut args = vec![kind.key()];
+            args.extend(keys.iter().map(String::as_str));
+            let rows: Vec<Row> = self.fetch_by_text(&plain, &packed, &args).await?;
             out.extend(rows.into_iter().filter_map(declaration));
         }
         Ok(out)

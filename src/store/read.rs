@@ -230,6 +230,41 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// Every row of `plain`, with `args` bound as text in order; on SQLite `packed` selects the
+    /// same rows as one JSON array of rows (see [`Self::fetch_large`]).
+    pub(super) async fn fetch_by_text<R>(
+        &mut self,
+        plain: &str,
+        packed: &str,
+        args: &[&str],
+    ) -> Result<Vec<R>>
+    where
+        R: Send
+            + Unpin
+            + serde::de::DeserializeOwned
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let limit = self.statement_limit();
+        match self.inner_mut() {
+            super::TxInner::Sqlite(c) => {
+                let mut q = sqlx::query_scalar(packed);
+                for a in args {
+                    q = q.bind(*a);
+                }
+                let text: String = q.fetch_one(&mut **c).await?;
+                unpack(&text)
+            }
+            super::TxInner::Postgres(c) => {
+                let _watch = super::watch::watch("statement", limit);
+                let mut q = sqlx::query_as(plain);
+                for a in args {
+                    q = q.bind(*a);
+                }
+                Ok(q.fetch_all(&mut **c).await?)
+            }
+        }
+    }
+
     async fn fetch_pg<R>(&mut self, sql: &str) -> Result<Vec<R>>
     where
         R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
@@ -467,17 +502,19 @@ impl Tx<'_> {
                 let marks: Vec<String> = (2..chunk.len() + 2)
                     .map(|i| format!("lower(${i})"))
                     .collect();
-                let sql = format!(
-                    "{ROOM_COLUMNS} WHERE lower(r.pool) = lower($1) AND lower(r.name) IN ({})",
+                let filter = format!(
+                    "WHERE lower(r.pool) = lower($1) AND lower(r.name) IN ({})",
                     marks.join(", ")
                 );
-                let rows: Vec<RoomRow> = on_tx!(self, |c| {
-                    let mut q = sqlx::query_as(&sql).bind(pool);
-                    for n in chunk {
-                        q = q.bind(*n);
-                    }
-                    q.fetch_all(&mut *c).await?
-                });
+                let packed = format!(
+                    "SELECT json_group_array({}) {} {filter}",
+                    ROOMS_PACKED.row, ROOMS_PACKED.from
+                );
+                let mut args = vec![pool.as_str()];
+                args.extend(chunk);
+                let rows: Vec<RoomRow> = self
+                    .fetch_by_text(&format!("{ROOM_COLUMNS} {filter}"), &packed, &args)
+                    .await?;
                 for row in rows {
                     let (room_id, key, room) = room_of(row);
                     found.insert(room_id, (key, room));
