@@ -114,18 +114,20 @@ impl Tx<'_> {
         for (kind, identities) in by_kind {
             for chunk in identities.chunks(500) {
                 let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-                let sql = format!(
-                    "SELECT identity, protected, digest, allow_destroy FROM ownership \
-                     WHERE kind = $1 AND identity IN ({})",
+                let filter = format!(
+                    "FROM ownership WHERE kind = $1 AND identity IN ({})",
                     marks.join(", ")
                 );
-                let rows: Vec<(String, bool, Option<String>, bool)> = on_tx!(self, |c| {
-                    let mut q = sqlx::query_as(&sql).bind(kind.key());
-                    for id in chunk {
-                        q = q.bind(*id);
-                    }
-                    q.fetch_all(&mut *c).await?
-                });
+                let plain = format!("SELECT identity, protected, digest, allow_destroy {filter}");
+                let packed = format!(
+                    "SELECT json_group_array(json_array(identity, \
+                     json(iif(protected, 'true', 'false')), digest, \
+                     json(iif(allow_destroy, 'true', 'false')))) {filter}"
+                );
+                let mut args = vec![kind.key()];
+                args.extend(chunk);
+                let rows: Vec<(String, bool, Option<String>, bool)> =
+                    self.fetch_by_text(&plain, &packed, &args).await?;
                 for (identity, protected, digest, consent) in rows {
                     owned.record((kind, identity), protected, digest, consent);
                 }

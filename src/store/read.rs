@@ -410,17 +410,19 @@ impl Tx<'_> {
         let keys: Vec<&String> = keys.iter().collect();
         for chunk in keys.chunks(500) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "{PRINCIPAL_COLUMNS} WHERE principal_type = 'User' AND principal_key IN ({})",
+            let filter = format!(
+                "WHERE principal_type = 'User' AND principal_key IN ({})",
                 marks.join(", ")
             );
-            let found: Vec<PrincipalRow> = on_tx!(self, |c| {
-                let mut q = sqlx::query_as(&sql);
-                for k in chunk {
-                    q = q.bind(*k);
-                }
-                q.fetch_all(&mut *c).await?
-            });
+            let packed = format!(
+                "SELECT json_group_array(json_array(principal_key, principal_type, sip_address, \
+                 distinguished_name, display_name, site, json(iif(enabled, 'true', 'false')))) \
+                 FROM principals {filter}"
+            );
+            let args: Vec<&str> = chunk.iter().map(|k| k.as_str()).collect();
+            let found: Vec<PrincipalRow> = self
+                .fetch_by_text(&format!("{PRINCIPAL_COLUMNS} {filter}"), &packed, &args)
+                .await?;
             rows.extend(found);
         }
         insert_principals(s, rows);
@@ -522,34 +524,61 @@ impl Tx<'_> {
             }
         }
         let room_ids: Vec<i64> = found.keys().copied().collect();
+        for (room_id, members, managers, presenters) in self.read_lists_of(&room_ids).await? {
+            if let Some((_, room)) = found.get_mut(&room_id) {
+                room.members = members;
+                room.managers = managers;
+                room.presenters = presenters;
+            }
+        }
+        s.rooms.extend(found.into_values());
+        Ok(())
+    }
+
+    /// These rooms' lists, 500 rooms a query.
+    async fn read_lists_of(&mut self, room_ids: &[i64]) -> Result<Vec<RoomLists>> {
         let agg = self.list_aggregate();
+        let mut entries: Vec<ListEntry> = Vec::new();
+        let mut lists = Vec::new();
         for chunk in room_ids.chunks(500) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let within = format!(
+                "FROM room_principals WHERE room_id IN ({})",
+                marks.join(", ")
+            );
+            if let super::TxInner::Sqlite(c) = self.inner_mut() {
+                // Packed (see `fetch_large`), an entry a row.
+                let sql = format!("SELECT json_group_array({}) {within}", LISTS_PACKED.row);
+                let mut q = sqlx::query_scalar(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                let text: String = q.fetch_one(&mut **c).await?;
+                entries.extend(unpack::<ListEntry>(&text)?);
+                continue;
+            }
             // A row a room, its lists aggregated by the store: a tenth of the rows (and of the
             // decoding) of a row per entry.
             let sql = format!(
                 "SELECT room_id, {agg} FILTER (WHERE role = 'member'), \
                  {agg} FILTER (WHERE role = 'manager'), {agg} FILTER (WHERE role = 'presenter') \
-                 FROM room_principals WHERE room_id IN ({}) GROUP BY room_id",
-                marks.join(", ")
+                 {within} GROUP BY room_id"
             );
-            let lists: Vec<JoinedLists> = on_tx!(self, |c| {
+            let joined: Vec<JoinedLists> = on_tx!(self, |c| {
                 let mut q = sqlx::query_as(&sql);
                 for id in chunk {
                     q = q.bind(*id);
                 }
                 q.fetch_all(&mut *c).await?
             });
-            for (room_id, members, managers, presenters) in lists {
-                if let Some((_, room)) = found.get_mut(&room_id) {
-                    room.members = split_list(members);
-                    room.managers = split_list(managers);
-                    room.presenters = split_list(presenters);
-                }
-            }
+            lists.extend(
+                joined
+                    .into_iter()
+                    .map(|(id, m, g, p)| (id, split_list(m), split_list(g), split_list(p))),
+            );
         }
-        s.rooms.extend(found.into_values());
-        Ok(())
+        lists.extend(group_entries(entries));
+        Ok(lists)
     }
 
     async fn read_one_room(&mut self, s: &mut DesiredState, id: &ObjectId) -> Result<()> {
