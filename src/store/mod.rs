@@ -334,7 +334,16 @@ impl Store {
                 // The server's port first: a pool retries a refused connection until its
                 // timeout and then reports only that, hiding the cause (refused, unknown host).
                 // Other causes (authentication, no such database) it reports at once.
-                reachable(&opts, timeouts.connect).map_err(|e| StoreError::Connect {
+                // On a thread of its own: a name lookup blocks, and the connect watch must be
+                // able to end a hung one.
+                let probe = {
+                    let (opts, limit) = (opts.clone(), timeouts.connect);
+                    tokio::task::spawn_blocking(move || reachable(&opts, limit))
+                };
+                let probed = probe
+                    .await
+                    .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+                probed.map_err(|e| StoreError::Connect {
                     url: url.to_string(),
                     reason: scrub(&format!("error communicating with database: {e}"), &hidden),
                 })?;
