@@ -185,13 +185,29 @@ fn options(a: &PlanFlags) -> PlanOptions {
     }
 }
 
-/// The configuration files as read: their paths, their texts and their digest.
-struct Read {
+/// The configuration files' paths and digests: each file's, then the whole configuration's.
+/// All a plan from a converged store's mark needs.
+struct Digested {
     files: Vec<PathBuf>,
-    texts: Vec<String>,
-    /// Each file's digest, then the whole configuration's.
     file_digests: Vec<String>,
     digest: String,
+}
+
+impl Digested {
+    fn new(files: Vec<PathBuf>, file_digests: Vec<String>) -> Digested {
+        let digest = config::digest_of(&file_digests);
+        Digested {
+            files,
+            file_digests,
+            digest,
+        }
+    }
+}
+
+/// The configuration files as read: their texts, and what they are digested as.
+struct Read {
+    texts: Vec<String>,
+    of: Digested,
 }
 
 /// Reads the configuration files once: for the digest, and for loading.
@@ -199,32 +215,17 @@ fn read(paths: &[PathBuf]) -> Result<Read, ConfigError> {
     let files = config::collect_files(paths)?;
     let texts = config::read_files(&files)?;
     let file_digests = config::file_digests(&files, &texts);
-    let digest = config::digest_of(&file_digests);
     Ok(Read {
-        files,
         texts,
-        file_digests,
-        digest,
+        of: Digested::new(files, file_digests),
     })
 }
 
-/// The configuration files' digests, read without keeping their texts (see
-/// [`config::digest_files`]): all a plan from a converged store's mark needs.
-struct Digested {
-    files: Vec<PathBuf>,
-    file_digests: Vec<String>,
-    digest: String,
-}
-
+/// The digests alone, read without keeping the texts (see [`config::digest_files`]).
 fn digested(paths: &[PathBuf]) -> Result<Digested, ConfigError> {
     let files = config::collect_files(paths)?;
     let file_digests = config::digest_files(&files)?;
-    let digest = config::digest_of(&file_digests);
-    Ok(Digested {
-        files,
-        file_digests,
-        digest,
-    })
+    Ok(Digested::new(files, file_digests))
 }
 
 /// Loads the configuration, or reports why not (exit 1).
@@ -252,13 +253,14 @@ fn load_read(
     declare: bool,
 ) -> Result<Config, Outcome> {
     let result = read.and_then(|r| {
-        let files = declare.then(|| r.files.clone());
-        config::load_texts_with(r.files, r.texts, &ctx.progress).map(|loaded| Config {
+        let Read { texts, of } = r;
+        let files = declare.then(|| of.files.clone());
+        config::load_texts_with(of.files, texts, &ctx.progress).map(|loaded| Config {
             declared: files.map(|f| {
-                partial::declared_files(&loaded.state, &loaded.origins, &f, &r.file_digests)
+                partial::declared_files(&loaded.state, &loaded.origins, &f, &of.file_digests)
             }),
             state: loaded.state,
-            digest: r.digest,
+            digest: of.digest,
         })
     });
     match result {

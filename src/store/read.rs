@@ -182,7 +182,7 @@ impl Tx<'_> {
     {
         match self.inner_mut() {
             super::TxInner::Sqlite(_) => self.fetch_packed(packed).await,
-            super::TxInner::Postgres(_) => self.fetch_pg(plain).await,
+            super::TxInner::Postgres(_) => self.fetch_pg(plain, &[]).await,
         }
     }
 
@@ -244,28 +244,19 @@ impl Tx<'_> {
             + serde::de::DeserializeOwned
             + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
-        let limit = self.statement_limit();
-        match self.inner_mut() {
-            super::TxInner::Sqlite(c) => {
-                let mut q = sqlx::query_scalar(packed);
-                for a in args {
-                    q = q.bind(*a);
-                }
-                let text: String = q.fetch_one(&mut **c).await?;
-                unpack(&text)
-            }
-            super::TxInner::Postgres(c) => {
-                let _watch = super::watch::watch("statement", limit);
-                let mut q = sqlx::query_as(plain);
-                for a in args {
-                    q = q.bind(*a);
-                }
-                Ok(q.fetch_all(&mut **c).await?)
-            }
+        let super::TxInner::Sqlite(c) = self.inner_mut() else {
+            return self.fetch_pg(plain, args).await;
+        };
+        let mut q = sqlx::query_scalar(packed);
+        for a in args {
+            q = q.bind(*a);
         }
+        let text: String = q.fetch_one(&mut **c).await?;
+        unpack(&text)
     }
 
-    async fn fetch_pg<R>(&mut self, sql: &str) -> Result<Vec<R>>
+    /// Every row of `sql` on PostgreSQL, with `args` bound as text in order.
+    async fn fetch_pg<R>(&mut self, sql: &str, args: &[&str]) -> Result<Vec<R>>
     where
         R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
@@ -274,7 +265,11 @@ impl Tx<'_> {
             unreachable!("called for PostgreSQL only")
         };
         let _watch = super::watch::watch("statement", limit);
-        Ok(sqlx::query_as(sql).fetch_all(&mut **c).await?)
+        let mut q = sqlx::query_as(sql);
+        for a in args {
+            q = q.bind(*a);
+        }
+        Ok(q.fetch_all(&mut **c).await?)
     }
 
     /// Reads every object in the store.
@@ -285,41 +280,15 @@ impl Tx<'_> {
         Ok(s)
     }
 
-    /// The aggregate that joins a list's principals in position order (see [`split_list`]).
-    fn list_aggregate(&mut self) -> &'static str {
-        match self.inner_mut() {
-            super::TxInner::Sqlite(_) => "group_concat(principal, char(30) ORDER BY position)",
-            super::TxInner::Postgres(_) => "string_agg(principal, chr(30) ORDER BY position)",
-        }
-    }
-
-    /// Each room's members, managers and presenters, in room-id order. Aggregated in SQL, so
-    /// the result is one row per room rather than one per entry: the per-row cost dominates.
+    /// Each room's members, managers and presenters, in room-id order. A row an entry:
+    /// aggregating them a room at a time costs the store more than it saves (an ordered
+    /// aggregate sorts each room's entries).
     pub(super) async fn read_room_lists(&mut self) -> Result<Vec<RoomLists>> {
-        // A row an entry: aggregating them a room at a time costs the store more than it
-        // saves (an ordered aggregate sorts each room's entries).
         let entries = match self.inner_mut() {
             super::TxInner::Sqlite(_) => self.fetch_packed(&LISTS_PACKED).await?,
             super::TxInner::Postgres(_) => {
-                let rows: Vec<(i64, i16, i64, String)> = self
-                    .fetch_pg(
-                        "SELECT room_id, CASE role WHEN 'manager' THEN 0::int2 \
-                         WHEN 'member' THEN 1::int2 WHEN 'presenter' THEN 2::int2 \
-                         ELSE 3::int2 END, position, principal \
-                         FROM room_principals ORDER BY room_id, role, position",
-                    )
-                    .await?;
-                let role = |code| match code {
-                    0 => Role::Manager,
-                    1 => Role::Member,
-                    2 => Role::Presenter,
-                    _ => Role::Other,
-                };
-                rows.into_iter()
-                    .map(|(room, code, position, principal)| {
-                        ListEntry(room, role(code), position, principal)
-                    })
-                    .collect()
+                let sql = format!("{PG_ENTRIES} ORDER BY room_id, role, position");
+                from_pg(self.fetch_pg(&sql, &[]).await?)
             }
         };
         Ok(group_entries(entries))
@@ -537,48 +506,36 @@ impl Tx<'_> {
 
     /// These rooms' lists, 500 rooms a query.
     async fn read_lists_of(&mut self, room_ids: &[i64]) -> Result<Vec<RoomLists>> {
-        let agg = self.list_aggregate();
         let mut entries: Vec<ListEntry> = Vec::new();
-        let mut lists = Vec::new();
         for chunk in room_ids.chunks(500) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let within = format!(
-                "FROM room_principals WHERE room_id IN ({})",
-                marks.join(", ")
+            let filter = format!("WHERE room_id IN ({})", marks.join(", "));
+            let packed = format!(
+                "SELECT json_group_array({}) {} {filter}",
+                LISTS_PACKED.row, LISTS_PACKED.from
             );
-            if let super::TxInner::Sqlite(c) = self.inner_mut() {
-                // Packed (see `fetch_large`), an entry a row.
-                let sql = format!("SELECT json_group_array({}) {within}", LISTS_PACKED.row);
-                let mut q = sqlx::query_scalar(&sql);
-                for id in chunk {
-                    q = q.bind(*id);
+            let plain = format!("{PG_ENTRIES} {filter}");
+            let limit = self.statement_limit();
+            match self.inner_mut() {
+                super::TxInner::Sqlite(c) => {
+                    let mut q = sqlx::query_scalar(&packed);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    let text: String = q.fetch_one(&mut **c).await?;
+                    entries.extend(unpack::<ListEntry>(&text)?);
                 }
-                let text: String = q.fetch_one(&mut **c).await?;
-                entries.extend(unpack::<ListEntry>(&text)?);
-                continue;
+                super::TxInner::Postgres(c) => {
+                    let _watch = super::watch::watch("statement", limit);
+                    let mut q = sqlx::query_as(&plain);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    entries.extend(from_pg(q.fetch_all(&mut **c).await?));
+                }
             }
-            // A row a room, its lists aggregated by the store: a tenth of the rows (and of the
-            // decoding) of a row per entry.
-            let sql = format!(
-                "SELECT room_id, {agg} FILTER (WHERE role = 'member'), \
-                 {agg} FILTER (WHERE role = 'manager'), {agg} FILTER (WHERE role = 'presenter') \
-                 {within} GROUP BY room_id"
-            );
-            let joined: Vec<JoinedLists> = on_tx!(self, |c| {
-                let mut q = sqlx::query_as(&sql);
-                for id in chunk {
-                    q = q.bind(*id);
-                }
-                q.fetch_all(&mut *c).await?
-            });
-            lists.extend(
-                joined
-                    .into_iter()
-                    .map(|(id, m, g, p)| (id, split_list(m), split_list(g), split_list(p))),
-            );
         }
-        lists.extend(group_entries(entries));
-        Ok(lists)
+        Ok(group_entries(entries))
     }
 
     async fn read_one_room(&mut self, s: &mut DesiredState, id: &ObjectId) -> Result<()> {
@@ -882,10 +839,6 @@ impl Tx<'_> {
     }
 }
 
-/// A room's id and its members, managers and presenters as `list_aggregate` joins them: by
-/// U+001E (principals never hold control characters).
-type JoinedLists = (i64, Option<String>, Option<String>, Option<String>);
-
 /// A room's id and its members, managers and presenters, each in position order.
 pub(super) type RoomLists = (i64, Vec<String>, Vec<String>, Vec<String>);
 
@@ -897,6 +850,26 @@ const LISTS_PACKED: Packed = Packed {
     keys: ("room_principals", "room_id"),
     width: 4_000,
 };
+
+/// Every list entry as PostgreSQL reads it (a `WHERE` or `ORDER BY` may follow), each role a
+/// small integer ([`from_pg`]): its values are cheap, and its JSON is not.
+const PG_ENTRIES: &str = "SELECT room_id, CASE role WHEN 'manager' THEN 0::int2 \
+     WHEN 'member' THEN 1::int2 WHEN 'presenter' THEN 2::int2 ELSE 3::int2 END, position, \
+     principal FROM room_principals";
+
+type PgEntry = (i64, i16, i64, String);
+
+fn from_pg(rows: Vec<PgEntry>) -> Vec<ListEntry> {
+    let role = |code| match code {
+        0 => Role::Manager,
+        1 => Role::Member,
+        2 => Role::Presenter,
+        _ => Role::Other,
+    };
+    rows.into_iter()
+        .map(|(room, code, position, principal)| ListEntry(room, role(code), position, principal))
+        .collect()
+}
 
 /// A list entry as [`LISTS_PACKED`] reads it: room id, role, position, principal.
 #[derive(serde::Deserialize)]
@@ -959,13 +932,6 @@ fn group_entries(mut entries: Vec<ListEntry>) -> Vec<RoomLists> {
         }
     }
     lists
-}
-
-fn split_list(joined: Option<String>) -> Vec<String> {
-    match joined {
-        Some(j) if !j.is_empty() => j.split('\u{1e}').map(str::to_string).collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// Puts the lists (in room-id order) on their rooms; `ids` pairs room ids, ascending, with

@@ -690,6 +690,21 @@ fn an_apply_writes_the_net_effect_of_every_operation_on_an_object() {
     }
 }
 
+/// Every room of `desired` reads back from the store with the fields a store keeps and its
+/// lists in their order.
+fn assert_rooms_read_back(live: &DesiredState, desired: &DesiredState, backend: Backend) {
+    assert_eq!(live.rooms.len(), desired.rooms.len(), "{backend:?}");
+    for (k, want) in &desired.rooms {
+        let got = &live.rooms[k];
+        let fields = |r: &pchat::model::Room| {
+            let text = (r.category.clone(), r.description.clone(), r.addin.clone());
+            let lists = (r.members.clone(), r.managers.clone(), r.presenters.clone());
+            (text, r.disabled, lists)
+        };
+        assert_eq!(fields(got), fields(want), "{backend:?} {k}");
+    }
+}
+
 /// What a room says reads back exactly, whatever its text: SQLite's rows come packed as JSON
 /// (quotes, backslashes, control characters and non-ASCII text must survive the trip), and
 /// lists come back in their order.
@@ -732,16 +747,7 @@ fn any_text_reads_back_as_written() {
             let read = tx.read_state().await.unwrap();
             tx.finish().await.unwrap();
             for live in [&snapshot, &read] {
-                assert_eq!(live.rooms.len(), desired.rooms.len(), "{backend:?}");
-                for (k, want) in &desired.rooms {
-                    let got = &live.rooms[k];
-                    assert_eq!(got.description, want.description, "{backend:?} {k}");
-                    assert_eq!(got.disabled, want.disabled, "{backend:?} {k}");
-                    assert_eq!(got.addin, want.addin, "{backend:?} {k}");
-                    assert_eq!(got.members, want.members, "{backend:?} {k}");
-                    assert_eq!(got.managers, want.managers, "{backend:?} {k}");
-                    assert_eq!(got.presenters, want.presenters, "{backend:?} {k}");
-                }
+                assert_rooms_read_back(live, &desired, backend);
             }
             store.close().await;
         });
@@ -807,20 +813,7 @@ fn rows_anywhere_in_the_key_space_read_back_whole() {
             let owned = tx.owned().await.unwrap();
             tx.finish().await.unwrap();
             for live in [&snapshot, &read] {
-                assert_eq!(live.rooms.len(), desired.rooms.len(), "{backend:?}");
-                for (k, want) in &desired.rooms {
-                    let got = &live.rooms[k];
-                    let fields = |r: &pchat::model::Room| {
-                        let lists = (r.members.clone(), r.managers.clone(), r.presenters.clone());
-                        (
-                            r.category.clone(),
-                            r.description.clone(),
-                            r.addin.clone(),
-                            lists,
-                        )
-                    };
-                    assert_eq!(fields(got), fields(want), "{backend:?} {k}");
-                }
+                assert_rooms_read_back(live, &desired, backend);
             }
             let room = |id: &str| (Kind::Room, id.to_string());
             let want: std::collections::HashMap<_, _> = [
