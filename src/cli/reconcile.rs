@@ -364,11 +364,15 @@ fn load_and_plan(
             }
         }
     }
+    let t0 = std::time::Instant::now();
+    let lap = |step: &str| tracing::debug!(step, seconds = t0.elapsed().as_secs_f64(), "plan");
     let read = read(paths);
     let ((loaded, o), live) = std::thread::scope(|scope| {
         let loader = scope.spawn(|| {
             let mut o = Output::default();
-            (load_read(ctx, &mut o, read, ways.declare), o)
+            let loaded = load_read(ctx, &mut o, read, ways.declare);
+            lap("configuration loaded");
+            (loaded, o)
         });
         let loader = if first_use {
             let done = loader.join().expect("the loader does not panic");
@@ -394,6 +398,7 @@ fn load_and_plan(
             };
             tx.finish().await?;
             store.close().await;
+            lap("store read");
             Ok::<_, StoreError>(live)
         }));
         let loaded = match loader {
@@ -410,6 +415,7 @@ fn load_and_plan(
         .map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
     let (p, refusals) = plan_with(ctx, &config.state, &live, opts)
         .map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
+    lap("planned");
     Ok(LoadedPlan {
         desired: config.state,
         digest: config.digest,

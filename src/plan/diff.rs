@@ -269,6 +269,8 @@ pub struct Planner<'a> {
     /// When set, the only live objects this plan may rename, remove or keep (see
     /// [`super::plan_scoped`]).
     scope: Option<&'a super::PlanScope>,
+    /// The buffer [`Planner::recorded`] writes keys into.
+    key: std::cell::RefCell<(Kind, String)>,
 }
 
 fn in_scope(scope: Option<&super::PlanScope>, kind: Kind, id: &dyn std::fmt::Display) -> bool {
@@ -287,6 +289,7 @@ impl<'a> Planner<'a> {
             renamed: HashMap::new(),
             ambiguous: Vec::new(),
             scope: None,
+            key: std::cell::RefCell::new((Kind::Pool, String::new())),
         }
     }
 
@@ -318,14 +321,34 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn managed(&self, kind: Kind, identity: &str) -> Option<bool> {
-        let key = (kind, identity.to_string());
+    /// Calls `f` with the key an object's ownership record has: its identity, or the one it
+    /// is renamed from. The key is written into a buffer kept for it: a converged plan of 100k
+    /// rooms looks up each one's record, and allocating each key was a tenth of that plan.
+    fn recorded<R>(
+        &self,
+        kind: Kind,
+        identity: &dyn std::fmt::Display,
+        f: impl FnOnce(&(Kind, String)) -> R,
+    ) -> R {
+        use std::fmt::Write;
+        let mut key = self.key.borrow_mut();
+        key.0 = kind;
+        key.1.clear();
+        let _ = write!(key.1, "{identity}");
         // A renamed object's ownership record is still under its old identity.
-        let key = match self.renamed.get(&key) {
-            Some(old) => (kind, old.to_string()),
-            None => key,
-        };
-        self.live.managed.get(&key).copied()
+        match self.renamed.get(&*key) {
+            Some(old) => f(&(kind, old.to_string())),
+            None => f(&key),
+        }
+    }
+
+    fn managed(&self, kind: Kind, identity: &dyn std::fmt::Display) -> Option<bool> {
+        self.recorded(kind, identity, |key| self.live.managed.get(key).copied())
+    }
+
+    /// Whether any category or add-in is renamed (only then may a room name a new name).
+    pub(super) fn renames(&self) -> bool {
+        !self.renamed.is_empty()
     }
 
     /// The new name of a category or add-in this plan renames (rooms name them by name).
@@ -380,7 +403,7 @@ impl<'a> Planner<'a> {
     fn update(
         &mut self,
         kind: Kind,
-        identity: String,
+        identity: &dyn std::fmt::Display,
         fields: Fields<'_>,
         op: Operation,
         (protect, consent): (bool, bool),
@@ -388,7 +411,7 @@ impl<'a> Planner<'a> {
         for (field, live, desired) in fields.ignored {
             self.ignored.push(Ignored {
                 kind,
-                identity: identity.clone(),
+                identity: identity.to_string(),
                 field,
                 live,
                 desired,
@@ -396,7 +419,7 @@ impl<'a> Planner<'a> {
         }
         let mut diffs = fields.diffs;
         let operations = if diffs.is_empty() { vec![] } else { vec![op] };
-        let managed = self.managed(kind, &identity);
+        let managed = self.managed(kind, identity);
         match managed {
             Some(recorded) if recorded != protect => diffs.push(FieldDiff::Value {
                 field: "lifecycle.protect".into(),
@@ -407,11 +430,7 @@ impl<'a> Planner<'a> {
         }
         // Consent is recorded only for what pchat manages.
         if managed.is_some() {
-            let recorded_as = match self.renamed.get(&(kind, identity.clone())) {
-                Some(old) => old.to_string(),
-                None => identity.clone(),
-            };
-            let consented = self.live.consented.contains(&(kind, recorded_as));
+            let consented = self.recorded(kind, identity, |key| self.live.consented.contains(key));
             if consented != consent {
                 diffs.push(FieldDiff::Value {
                     field: "lifecycle.allowDestroy".into(),
@@ -424,7 +443,7 @@ impl<'a> Planner<'a> {
             self.push(
                 Action::Update,
                 kind,
-                identity,
+                identity.to_string(),
                 operations,
                 diffs.into(),
                 protect,
@@ -499,6 +518,9 @@ impl<'a> Planner<'a> {
         let declared = T::map(desired);
         let mut moved_away = std::collections::BTreeSet::new();
         let scope = self.scope;
+        // Both maps are in key order: a cursor over the live one finds each declared object's
+        // live entry without a lookup for each of 100k.
+        let mut cursor = live.iter().peekable();
         for (id, d) in declared {
             let (protect, consent, ignore) = d.lifecycle().map_or((false, false, &[][..]), |l| {
                 (l.protect, l.allow_destroy, &l.ignore_changes[..])
@@ -506,7 +528,12 @@ impl<'a> Planner<'a> {
             // Names match without regard to case: the store may spell this identity otherwise.
             // A named object so respelt is renamed (`-Name`); any other keeps the store's
             // spelling, which its ownership record has.
-            let found = live.get_key_value(id);
+            use std::cmp::Ordering::{Equal, Less};
+            while cursor.next_if(|(k, _)| (*k).cmp(id) == Less).is_some() {}
+            let found = cursor
+                .peek()
+                .copied()
+                .filter(|(k, _)| (*k).cmp(id) == Equal);
             let respelt = found.map(|(k, _)| k).filter(|k| !spelt_alike(*k, id));
             let id = match respelt {
                 Some(stored) if !T::RENAMABLE => stored,
@@ -557,13 +584,12 @@ impl<'a> Planner<'a> {
             let translated = T::translate(l, self);
             let mut f = Fields::new(ignore);
             let op = T::change(from, translated.as_ref().unwrap_or(l), d, &mut f);
-            self.update(T::KIND, id.to_string(), f, op, (protect, consent));
+            self.update(T::KIND, id, f, op, (protect, consent));
             if let (Some(old), Some(last)) = (&previous, self.upserts.last_mut()) {
                 last.renamed_from = Some(old.to_string());
             }
         }
-        // Both maps are in key order: one walk finds the live objects not declared, without a
-        // lookup for each of 100k.
+        // In the same way, one walk finds the live objects not declared.
         let mut declared_keys = declared.keys().peekable();
         let mut undeclared = |k: &T::Key| {
             use std::cmp::Ordering::{Equal, Less};
@@ -578,11 +604,11 @@ impl<'a> Planner<'a> {
             match T::standing(id) {
                 // Dropping a managed setting resets it.
                 Some(defaults) => {
-                    if self.managed(T::KIND, &id.to_string()).is_some() && *l != defaults {
+                    if self.managed(T::KIND, id).is_some() && *l != defaults {
                         let mut f = Fields::new(&[]);
                         T::change(id, l, &defaults, &mut f);
                         if let Some(op) = T::remove(id, l) {
-                            self.update(T::KIND, id.to_string(), f, op, (false, false));
+                            self.update(T::KIND, id, f, op, (false, false));
                         }
                     }
                 }
@@ -668,7 +694,7 @@ impl<'a> Planner<'a> {
             let target = match d {
                 Some(d) => d.pool_state,
                 // A singleton: dropping a managed one resets it.
-                None if self.managed(Kind::State, &id.to_string()).is_some() => PoolState::Normal,
+                None if self.managed(Kind::State, id).is_some() => PoolState::Normal,
                 None => continue,
             };
             let ignore = d.map_or(&[][..], |d| &d.lifecycle.ignore_changes[..]);
@@ -678,7 +704,7 @@ impl<'a> Planner<'a> {
                 identity: id.clone(),
                 pool_state: target,
             };
-            self.update(Kind::State, id.to_string(), f, op, (false, false));
+            self.update(Kind::State, id, f, op, (false, false));
         }
         // A state of a pool the store does not have yet: the pool's creation brings a Normal one.
         for (id, d) in desired
@@ -693,7 +719,7 @@ impl<'a> Planner<'a> {
                     identity: id.clone(),
                     pool_state: d.pool_state,
                 };
-                self.update(Kind::State, id.to_string(), f, op, (false, false));
+                self.update(Kind::State, id, f, op, (false, false));
             }
         }
     }
@@ -726,9 +752,7 @@ impl<'a> Planner<'a> {
                 .unwrap_or_else(|| pool_servers(id));
             let target = match d {
                 Some(d) => d.active_servers.clone(),
-                None if self.managed(Kind::ActiveServers, &id.to_string()).is_some() => {
-                    pool_servers(id)
-                }
+                None if self.managed(Kind::ActiveServers, id).is_some() => pool_servers(id),
                 None => continue,
             };
             let ignore = d.map_or(&[][..], |d| &d.lifecycle.ignore_changes[..]);
@@ -739,7 +763,7 @@ impl<'a> Planner<'a> {
                 active_servers: change,
                 swap: false,
             };
-            self.update(Kind::ActiveServers, id.to_string(), f, op, (false, false));
+            self.update(Kind::ActiveServers, id, f, op, (false, false));
         }
     }
 }

@@ -149,6 +149,9 @@ impl Planned for Room {
     /// A room in a category (or showing an add-in) this plan renames names it by its new name
     /// already: the room is not moved.
     fn translate(l: &Self, planner: &Planner<'_>) -> Option<Self> {
+        if !planner.renames() {
+            return None;
+        }
         let pool = l.persistent_chat_pool_fqdn.clone().unwrap_or_default();
         let id = |name: &str| ObjectId::new(pool.clone(), name.to_string());
         let category = planner.new_name(Kind::Category, &id(&l.category));
