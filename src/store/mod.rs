@@ -6,6 +6,7 @@
 //! The same SQL text serves both backends where the dialects agree; the `on_backend!` macro
 //! expands one body for each.
 
+mod copy;
 mod declared;
 mod messages;
 mod ownership;

@@ -288,7 +288,14 @@ impl Tx<'_> {
             super::TxInner::Sqlite(_) => self.fetch_packed(&LISTS_PACKED).await?,
             super::TxInner::Postgres(_) => {
                 let sql = format!("{PG_ENTRIES} ORDER BY room_id, role, position");
-                from_pg(self.fetch_pg(&sql, &[]).await?)
+                let mut entries = Vec::new();
+                self.copy_pg(&sql, |r| {
+                    let (room, code, position) = (r.int()?, r.int()?, r.int()?);
+                    entries.push(ListEntry(room, role_of(code), position, r.string()?));
+                    Ok(())
+                })
+                .await?;
+                entries
             }
         };
         Ok(group_entries(entries))
@@ -860,15 +867,21 @@ const PG_ENTRIES: &str = "SELECT room_id, CASE role WHEN 'manager' THEN 0::int2 
 type PgEntry = (i64, i16, i64, String);
 
 fn from_pg(rows: Vec<PgEntry>) -> Vec<ListEntry> {
-    let role = |code| match code {
+    rows.into_iter()
+        .map(|(room, code, position, principal)| {
+            ListEntry(room, role_of(code.into()), position, principal)
+        })
+        .collect()
+}
+
+/// A role as [`PG_ENTRIES`] codes it.
+fn role_of(code: i64) -> Role {
+    match code {
         0 => Role::Manager,
         1 => Role::Member,
         2 => Role::Presenter,
         _ => Role::Other,
-    };
-    rows.into_iter()
-        .map(|(room, code, position, principal)| ListEntry(room, role(code), position, principal))
-        .collect()
+    }
 }
 
 /// A list entry as [`LISTS_PACKED`] reads it: room id, role, position, principal.
