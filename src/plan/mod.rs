@@ -425,7 +425,10 @@ pub fn declared_digest(desired: &DesiredState, kind: Kind, identity: &str) -> Op
 
 /// Plans the changes that make the live store the desired state.
 pub fn plan(desired: &DesiredState, live: Live<'_>, opts: &PlanOptions) -> Plan {
-    let mut p = diff::Planner::new(live, opts.prune);
+    plan_by(diff::Planner::new(live, opts.prune), desired, opts)
+}
+
+fn plan_by(mut p: diff::Planner<'_>, desired: &DesiredState, opts: &PlanOptions) -> Plan {
     p.kind::<Pool>(desired);
     p.kind::<Principal>(desired);
     p.kind::<Category>(desired);
@@ -634,5 +637,87 @@ mod tests {
         let listed = FieldDiffs::from(vec![value("a", "1")]);
         assert_eq!(listed.get().to_vec(), [value("a", "1")]);
         assert!(FieldDiffs::default().is_empty());
+    }
+
+    use proptest::prelude::*;
+
+    /// A room of a small world: a few names that differ only in case, renames from them, two
+    /// categories (one of them renamed), lists drawn from four principals.
+    fn room() -> impl Strategy<Value = (ObjectId, Room)> {
+        const NAMES: [&str; 8] = ["A", "a", "B", "b", "C", "D", "E", "e"];
+        const PRINCIPALS: [&str; 4] = ["sip:u@x.com", "sip:U@x.com", "sip:v@x.com", "sip:w@x.com"];
+        let name = prop::sample::select(&NAMES[..]);
+        let list = prop::sample::subsequence(&PRINCIPALS[..], 0..=3);
+        (
+            (prop::sample::select(&["p", "q"][..]), name.clone()),
+            prop::collection::vec(name, 0..2),
+            (
+                prop::sample::select(&["C", "C2", "Old"][..]),
+                list.clone(),
+                list,
+            ),
+            (
+                any::<bool>(),
+                any::<bool>(),
+                prop::sample::select(&["", "x"][..]),
+            ),
+        )
+            .prop_map(
+                |((pool, name), previous, (category, members, managers), (protect, consent, d))| {
+                    let room: Room = serde_json::from_value(serde_json::json!({
+                        "name": name, "category": category, "description": d,
+                        "persistentChatPoolFqdn": pool, "members": members,
+                        "managers": managers, "previousNames": previous,
+                        "lifecycle": {"protect": protect, "allowDestroy": consent,
+                            "ignoreChanges": if d == "x" { vec!["description"] } else { vec![] }},
+                    }))
+                    .expect("a room");
+                    (ObjectId::new(pool, name), room)
+                },
+            )
+    }
+
+    fn world() -> impl Strategy<Value = (DesiredState, DesiredState, Vec<(String, bool)>)> {
+        let rooms = || prop::collection::vec(room(), 0..12);
+        let records = prop::collection::vec(
+            (room().prop_map(|(id, _)| id.to_string()), any::<bool>()),
+            0..12,
+        );
+        (rooms(), rooms(), records).prop_map(|(desired, live, records)| {
+            let state = |rooms: Vec<(ObjectId, Room)>, category: &str| {
+                let mut s = DesiredState::default();
+                for pool in ["p", "q"] {
+                    let c: Category = serde_json::from_value(serde_json::json!({
+                        "name": category, "persistentChatPoolFqdn": pool,
+                        "previousNames": if category == "C" { vec!["Old"] } else { vec![] },
+                    }))
+                    .expect("a category");
+                    s.categories.insert(ObjectId::new(pool, category), c);
+                }
+                s.rooms.extend(rooms);
+                s
+            };
+            (state(desired, "C"), state(live, "Old"), records)
+        })
+    }
+
+    proptest! {
+        /// Planning a kind in two halves on two threads gives the plan of one walk over it,
+        /// whatever is renamed, respelt, created, removed or kept, on either side of the split.
+        #[test]
+        fn a_kind_planned_in_halves_plans_as_in_one_walk(
+            (desired, live, records) in world(),
+            prune in prop::sample::select(&[Prune::Managed, Prune::All, Prune::None][..]),
+        ) {
+            let managed: HashMap<(Kind, String), bool> =
+                records.iter().map(|(id, p)| ((Kind::Room, id.clone()), *p)).collect();
+            let consented = records.iter().filter(|(_, p)| *p)
+                .map(|(id, _)| (Kind::Room, id.clone())).collect();
+            let live = Live { state: &live, managed: &managed, consented: &consented, revision: 1 };
+            let opts = PlanOptions { prune, ..PlanOptions::default() };
+            let whole = plan_by(diff::Planner::new(live, prune).halves_from(usize::MAX), &desired, &opts);
+            let halves = plan_by(diff::Planner::new(live, prune).halves_from(2), &desired, &opts);
+            prop_assert_eq!(halves, whole);
+        }
     }
 }
