@@ -7,6 +7,17 @@ use std::borrow::Cow;
 use super::{Result, Tx};
 
 impl Tx<'_> {
+    /// Every row `select` returns, in order, through `COPY`.
+    pub(super) async fn copy_all<R: FromCopy>(&mut self, select: &str) -> Result<Vec<R>> {
+        let mut rows = Vec::new();
+        self.copy_pg(select, |r| {
+            rows.push(R::from_copy(r)?);
+            Ok(())
+        })
+        .await?;
+        Ok(rows)
+    }
+
     /// Runs `select` as `COPY (select) TO STDOUT` and calls `each` with every row, in order.
     pub(super) async fn copy_pg(
         &mut self,
@@ -132,6 +143,56 @@ impl<'a> CopyRow<'a> {
     }
 }
 
+/// A row read from `COPY`, its columns in order.
+pub(super) trait FromCopy: Sized {
+    fn from_copy(r: &mut CopyRow<'_>) -> Result<Self>;
+}
+
+/// A column's value in `COPY`'s text format.
+pub(super) trait CopyValue: Sized {
+    fn read(r: &mut CopyRow<'_>) -> Result<Self>;
+}
+
+impl CopyValue for i64 {
+    fn read(r: &mut CopyRow<'_>) -> Result<Self> {
+        r.int()
+    }
+}
+
+impl CopyValue for String {
+    fn read(r: &mut CopyRow<'_>) -> Result<Self> {
+        r.string()
+    }
+}
+
+impl CopyValue for Option<String> {
+    fn read(r: &mut CopyRow<'_>) -> Result<Self> {
+        Ok(r.text()?.map(Cow::into_owned))
+    }
+}
+
+impl CopyValue for bool {
+    fn read(r: &mut CopyRow<'_>) -> Result<Self> {
+        match r.field()? {
+            b"t" => Ok(true),
+            b"f" => Ok(false),
+            _ => Err(malformed("a column that is not a boolean")),
+        }
+    }
+}
+
+macro_rules! from_copy_tuple {
+    ($($t:ident),+) => {
+        impl<$($t: CopyValue),+> FromCopy for ($($t,)+) {
+            fn from_copy(r: &mut CopyRow<'_>) -> Result<Self> {
+                Ok(($($t::read(r)?,)+))
+            }
+        }
+    };
+}
+from_copy_tuple!(A, B, C, D, E);
+from_copy_tuple!(A, B, C, D, E, F, G, H, I, J);
+
 /// Undoes the text format's escapes: `\\`, `\b \f \n \r \t \v` and, as `COPY FROM` reads them,
 /// octal `\NNN`, hexadecimal `\xHH` and any other character taken as itself.
 fn unescape(field: &[u8]) -> Cow<'_, [u8]> {
@@ -216,6 +277,26 @@ mod tests {
         }
         let bytes: Vec<&[u8]> = text.chunks(1).collect();
         assert_eq!(rows(&bytes).unwrap(), want);
+    }
+
+    #[test]
+    fn rows_read_as_tuples_of_their_columns() {
+        let mut out: Vec<(String, i64, bool, Option<String>, bool)> = Vec::new();
+        let mut lines = Lines::default();
+        let text = b"room\\t1\t-7\tt\t\\N\tf\n";
+        let mut each = |r: &mut CopyRow<'_>| {
+            out.push(FromCopy::from_copy(r)?);
+            Ok(())
+        };
+        lines.feed(text, &mut each).unwrap();
+        lines.finish().unwrap();
+        assert_eq!(out, [("room\t1".to_string(), -7, true, None, false)]);
+        let mut bad = |r: &mut CopyRow<'_>| {
+            <(String, i64, bool, Option<String>, bool)>::from_copy(r).map(drop)
+        };
+        for text in [&b"a\t1\tyes\t\\N\tf\n"[..], b"a\t1\tt\tx\n"] {
+            assert!(Lines::default().feed(text, &mut bad).is_err());
+        }
     }
 
     #[test]

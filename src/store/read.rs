@@ -175,14 +175,11 @@ impl Tx<'_> {
     /// PostgreSQL's values are cheap, and its JSON is not.
     pub(super) async fn fetch_large<R>(&mut self, plain: &str, packed: &Packed) -> Result<Vec<R>>
     where
-        R: Send
-            + Unpin
-            + serde::de::DeserializeOwned
-            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+        R: serde::de::DeserializeOwned + super::copy::FromCopy,
     {
         match self.inner_mut() {
             super::TxInner::Sqlite(_) => self.fetch_packed(packed).await,
-            super::TxInner::Postgres(_) => self.fetch_pg(plain, &[]).await,
+            super::TxInner::Postgres(_) => self.copy_all(plain).await,
         }
     }
 
@@ -284,20 +281,8 @@ impl Tx<'_> {
     /// aggregating them a room at a time costs the store more than it saves (an ordered
     /// aggregate sorts each room's entries).
     pub(super) async fn read_room_lists(&mut self) -> Result<Vec<RoomLists>> {
-        let entries = match self.inner_mut() {
-            super::TxInner::Sqlite(_) => self.fetch_packed(&LISTS_PACKED).await?,
-            super::TxInner::Postgres(_) => {
-                let sql = format!("{PG_ENTRIES} ORDER BY room_id, role, position");
-                let mut entries = Vec::new();
-                self.copy_pg(&sql, |r| {
-                    let (room, code, position) = (r.int()?, r.int()?, r.int()?);
-                    entries.push(ListEntry(room, role_of(code), position, r.string()?));
-                    Ok(())
-                })
-                .await?;
-                entries
-            }
-        };
+        let sql = format!("{PG_ENTRIES} ORDER BY room_id, role, position");
+        let entries = self.fetch_large(&sql, &LISTS_PACKED).await?;
         Ok(group_entries(entries))
     }
 
@@ -887,6 +872,14 @@ fn role_of(code: i64) -> Role {
 /// A list entry as [`LISTS_PACKED`] reads it: room id, role, position, principal.
 #[derive(serde::Deserialize)]
 struct ListEntry(i64, Role, i64, String);
+
+impl super::copy::FromCopy for ListEntry {
+    /// As [`PG_ENTRIES`] selects it.
+    fn from_copy(r: &mut super::copy::CopyRow<'_>) -> Result<Self> {
+        let (room, code, position) = (r.int()?, r.int()?, r.int()?);
+        Ok(ListEntry(room, role_of(code), position, r.string()?))
+    }
+}
 
 impl ListEntry {
     fn order(&self) -> (i64, Role, i64) {
