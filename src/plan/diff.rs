@@ -301,10 +301,6 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn scoped_by(self, scope: Option<&'a super::PlanScope>) -> Self {
-        Planner { scope, ..self }
-    }
-
     /// Plans kinds of at least `n` declared and live objects in two halves (tests split small
     /// ones).
     #[cfg(test)]
@@ -702,10 +698,10 @@ impl<'a> Planner<'a> {
     fn fork(&self) -> Self {
         Planner {
             renamed: self.renamed.clone(),
+            scope: self.scope,
             halves_from: self.halves_from,
             ..Planner::new(self.live, self.prune)
         }
-        .scoped_by(self.scope)
     }
 
     /// Takes what a [`Planner::fork`] planned, as if this planner had planned it after its own.

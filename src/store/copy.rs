@@ -1,29 +1,16 @@
-//! PostgreSQL's large reads through `COPY (SELECT …) TO STDOUT`: its text lines cost the
-//! client half what sqlx's rows do (no row object, no type check per column), and a cold plan
-//! reads 600k list entries beside the parser on the same two cores.
+//! PostgreSQL's large reads (every room, list entry and ownership record) and its batched
+//! list reads through `COPY (SELECT …) TO STDOUT`: its text lines cost the client half what
+//! sqlx's rows do (no row object, no type check per column), and a cold plan reads 600k list
+//! entries beside the parser on the same two cores.
 
 use std::borrow::Cow;
 
 use super::{Result, Tx};
 
 impl Tx<'_> {
-    /// Every row `select` returns, in order, through `COPY`.
+    /// Every row `select` returns, in order: run as `COPY (select) TO STDOUT`, each text
+    /// line decoded as it arrives.
     pub(super) async fn copy_all<R: FromCopy>(&mut self, select: &str) -> Result<Vec<R>> {
-        let mut rows = Vec::new();
-        self.copy_pg(select, |r| {
-            rows.push(R::from_copy(r)?);
-            Ok(())
-        })
-        .await?;
-        Ok(rows)
-    }
-
-    /// Runs `select` as `COPY (select) TO STDOUT` and calls `each` with every row, in order.
-    pub(super) async fn copy_pg(
-        &mut self,
-        select: &str,
-        mut each: impl FnMut(&mut CopyRow<'_>) -> Result<()>,
-    ) -> Result<()> {
         let limit = self.statement_limit();
         let super::TxInner::Postgres(c) = self.inner_mut() else {
             unreachable!("called for PostgreSQL only")
@@ -32,11 +19,17 @@ impl Tx<'_> {
         let mut stream = c
             .copy_out_raw(&format!("COPY ({select}) TO STDOUT"))
             .await?;
+        let mut rows = Vec::new();
+        let mut each = |r: &mut CopyRow<'_>| {
+            rows.push(R::from_copy(r)?);
+            Ok(())
+        };
         let mut lines = Lines::default();
         while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
             lines.feed(&chunk?, &mut each)?;
         }
-        lines.finish()
+        lines.finish()?;
+        Ok(rows)
     }
 }
 

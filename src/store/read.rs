@@ -172,7 +172,8 @@ impl Tx<'_> {
     /// every value SQLite hands it and hands rows over one by one, and for 100k rooms that
     /// costs more than their text (10 columns a row: 0.8 s as values, 0.27 s as a JSON array
     /// a row, 0.13 s as one JSON text per 20k rows). The rows of a range may come in any order.
-    /// PostgreSQL's values are cheap, and its JSON is not.
+    /// On PostgreSQL they come through `COPY` ([`Self::copy_all`]): its values are cheap, its
+    /// JSON is not, and its row objects cost the client twice what `COPY`'s text lines do.
     pub(super) async fn fetch_large<R>(&mut self, plain: &str, packed: &Packed) -> Result<Vec<R>>
     where
         R: serde::de::DeserializeOwned + super::copy::FromCopy,
@@ -500,32 +501,29 @@ impl Tx<'_> {
     async fn read_lists_of(&mut self, room_ids: &[i64]) -> Result<Vec<RoomLists>> {
         let mut entries: Vec<ListEntry> = Vec::new();
         for chunk in room_ids.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let filter = format!("WHERE room_id IN ({})", marks.join(", "));
-            let packed = format!(
-                "SELECT json_group_array({}) {} {filter}",
-                LISTS_PACKED.row, LISTS_PACKED.from
-            );
-            let plain = format!("{PG_ENTRIES} {filter}");
-            let limit = self.statement_limit();
-            match self.inner_mut() {
-                super::TxInner::Sqlite(c) => {
-                    let mut q = sqlx::query_scalar(&packed);
-                    for id in chunk {
-                        q = q.bind(*id);
-                    }
-                    let text: String = q.fetch_one(&mut **c).await?;
-                    entries.extend(unpack::<ListEntry>(&text)?);
-                }
-                super::TxInner::Postgres(c) => {
-                    let _watch = super::watch::watch("statement", limit);
-                    let mut q = sqlx::query_as(&plain);
-                    for id in chunk {
-                        q = q.bind(*id);
-                    }
-                    entries.extend(from_pg(q.fetch_all(&mut **c).await?));
-                }
+            if let super::TxInner::Postgres(_) = self.inner_mut() {
+                // `COPY` takes no parameters; the ids are integers, written as such.
+                let ids: Vec<String> = chunk.iter().map(i64::to_string).collect();
+                let sql = format!("{PG_ENTRIES} WHERE room_id IN ({})", ids.join(", "));
+                entries.extend(self.copy_all::<ListEntry>(&sql).await?);
+                continue;
             }
+            let super::TxInner::Sqlite(c) = self.inner_mut() else {
+                unreachable!("PostgreSQL is read above")
+            };
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let packed = format!(
+                "SELECT json_group_array({}) {} WHERE room_id IN ({})",
+                LISTS_PACKED.row,
+                LISTS_PACKED.from,
+                marks.join(", ")
+            );
+            let mut q = sqlx::query_scalar(&packed);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            let text: String = q.fetch_one(&mut **c).await?;
+            entries.extend(unpack::<ListEntry>(&text)?);
         }
         Ok(group_entries(entries))
     }
@@ -843,21 +841,11 @@ const LISTS_PACKED: Packed = Packed {
     width: 4_000,
 };
 
-/// Every list entry as PostgreSQL reads it (a `WHERE` or `ORDER BY` may follow), each role a
-/// small integer ([`from_pg`]): its values are cheap, and its JSON is not.
+/// Every list entry as PostgreSQL reads it through `COPY` (a `WHERE` or `ORDER BY` may follow),
+/// each role a small integer ([`role_of`]) rather than its text.
 const PG_ENTRIES: &str = "SELECT room_id, CASE role WHEN 'manager' THEN 0::int2 \
      WHEN 'member' THEN 1::int2 WHEN 'presenter' THEN 2::int2 ELSE 3::int2 END, position, \
      principal FROM room_principals";
-
-type PgEntry = (i64, i16, i64, String);
-
-fn from_pg(rows: Vec<PgEntry>) -> Vec<ListEntry> {
-    rows.into_iter()
-        .map(|(room, code, position, principal)| {
-            ListEntry(room, role_of(code.into()), position, principal)
-        })
-        .collect()
-}
 
 /// A role as [`PG_ENTRIES`] codes it.
 fn role_of(code: i64) -> Role {

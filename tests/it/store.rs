@@ -749,8 +749,20 @@ fn any_text_reads_back_as_written() {
             let (snapshot, _) = store.snapshot().await.unwrap();
             let mut tx = store.read().await.unwrap();
             let read = tx.read_state().await.unwrap();
+            // The batched lookups a partial plan or a one-object command makes, by identity.
+            let focused = tx
+                .read_state_focused(|_| pchat::store::Focus {
+                    rooms: desired.rooms.keys().cloned().collect(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
             tx.finish().await.unwrap();
-            for live in [&snapshot, &read] {
+            assert!(
+                desired.rooms.len() >= 4,
+                "enough rooms for the batched lookup"
+            );
+            for live in [&snapshot, &read, &focused] {
                 assert_rooms_read_back(live, &desired, backend);
             }
             store.close().await;
