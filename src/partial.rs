@@ -451,7 +451,7 @@ async fn plan_scope(
     } else {
         tx.message_counts(&removed).await?
     };
-    p.weigh_messages(&messages);
+    p.weigh_messages(&messages, live);
     let mut refusals = p.destroy_refusals(view, &messages, false);
     // The store counts the rooms; every other kind the scope changes was read whole.
     let count = |k: Kind| {

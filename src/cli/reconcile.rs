@@ -528,7 +528,7 @@ fn plan_with(
             Ok::<_, StoreError>(m)
         })?
     };
-    p.weigh_messages(&messages);
+    p.weigh_messages(&messages, &read.state);
     let mut refusals = p.destroy_refusals(live, &messages, false);
     refusals.extend(p.refusals(live, opts.threshold, false));
     let (add, change, remove) = p.counts();
@@ -558,8 +558,11 @@ fn plan_against_snapshot(
         consented: &consented,
         revision: 0,
     };
-    let p = plan::plan(desired, live, opts);
-    let refusals = p.refusals(live, opts.threshold, false);
+    let mut p = plan::plan(desired, live, opts);
+    // The snapshot says which rooms hold chat content: removing one needs consent.
+    p.weigh_messages(&HashMap::new(), state);
+    let mut refusals = p.destroy_refusals(live, &HashMap::new(), false);
+    refusals.extend(p.refusals(live, opts.threshold, false));
     (p, refusals)
 }
 

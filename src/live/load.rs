@@ -78,7 +78,8 @@ pub async fn load(
         count(Effect::Updated),
         count(Effect::Removed),
     );
-    if touched.is_empty() {
+    let facts_differ = old.facts != state.facts;
+    if touched.is_empty() && !facts_differ {
         tx.finish().await?;
         return Ok(Loaded {
             created,
@@ -88,13 +89,18 @@ pub async fn load(
         });
     }
     tx.persist_net(state, &touched).await?;
-    let lines: Vec<String> = touched
+    // After the rooms: chat content is recorded by room id.
+    tx.write_facts(&state.facts).await?;
+    let mut lines: Vec<String> = touched
         .iter()
         .map(|t| {
             let (key, effect) = t.key_and_effect();
             format!("{effect:?} {} {key}", t.kind().key())
         })
         .collect();
+    if facts_differ {
+        lines.push("Updated live-facts (unknown fields, rooms with chat content)".into());
+    }
     tx.record_apply(&ApplyRecord {
         id: 0,
         applied_at: now_micros(),

@@ -12,6 +12,7 @@
 
 pub mod load;
 pub mod script;
+pub mod shapes;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,55 +23,58 @@ use crate::model::rules::{self, Severity};
 use crate::model::*;
 
 /// The snapshot format this pchat reads and `collect.ps1` writes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// Where the committed schema of snapshots lives, relative to the repository root.
 pub const SCHEMA_PATH: &str = "schema/live.schema.json";
 
-/// A snapshot of a live Persistent Chat service.
+/// A snapshot of a live Persistent Chat service. Every kind is present (an empty list when the
+/// server has none): a kind that is missing is refused, never read as "none".
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Snapshot {
-    /// The snapshot format's version: 1.
+    /// The snapshot format's version: 2.
     pub format: u32,
-    /// When it was collected (ISO 8601, UTC).
-    #[serde(default)]
+    /// When it was collected (ISO 8601, UTC; Windows PowerShell's `\/Date(ms)\/` is read too).
+    #[serde(deserialize_with = "shapes::when")]
     pub collected_at: String,
     /// The computer `collect.ps1` ran on.
-    #[serde(default)]
     pub server: String,
     /// `Get-CsService -PersistentChatServer`, grouped by pool.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub pools: Vec<LivePool>,
     /// `Get-CsAdPrincipal` for the principals the lists name.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub principals: Vec<LivePrincipal>,
+    /// The principals asked for that `Get-CsAdPrincipal` did not find.
+    #[serde(deserialize_with = "shapes::strings")]
+    pub unresolved: Vec<String>,
     /// `Get-CsPersistentChatCategory`.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub categories: Vec<LiveCategory>,
     /// `Get-CsPersistentChatAddin`.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub addins: Vec<LiveAddin>,
     /// `Get-CsPersistentChatRoom`.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub rooms: Vec<LiveRoom>,
     /// `Get-CsPersistentChatPolicy`.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub policies: Vec<LivePolicy>,
-    /// `Get-CsUser | Select-Object SipAddress, PersistentChatPolicy`, for users granted one.
-    #[serde(default)]
+    /// `Get-CsUser`'s `SipAddress` and `PersistentChatPolicy`, for users granted one.
+    #[serde(deserialize_with = "shapes::objects")]
     pub policy_grants: Vec<LiveGrant>,
     /// `Get-CsPersistentChatComplianceConfiguration`.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub compliance_configurations: Vec<LiveCompliance>,
     /// `Get-CsPersistentChatConfiguration`.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub configurations: Vec<LiveConfiguration>,
     /// `Get-CsPersistentChatEndpoint`.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub endpoints: Vec<LiveEndpoint>,
     /// `Get-CsPersistentChatState`.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::objects")]
     pub states: Vec<LiveState>,
 }
 
@@ -81,14 +85,15 @@ pub struct LivePool {
     /// The pool's FQDN (`PoolFqdn` of `Get-CsService -PersistentChatServer`).
     pub pool_fqdn: String,
     /// The site's name (`SiteId`, without the `Site:` prefix).
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub site: Option<String>,
     /// The pool's servers.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::strings")]
     pub servers: Vec<String>,
-    /// The servers accepting new connections.
-    #[serde(default)]
-    pub active_servers: Vec<String>,
+    /// The servers accepting new connections; `null` when the service does not report them
+    /// (then pchat plans no change of them).
+    #[serde(deserialize_with = "shapes::maybe_strings")]
+    pub active_servers: Option<Vec<String>>,
 }
 
 /// A directory principal (`Get-CsAdPrincipal`).
@@ -99,22 +104,37 @@ pub struct LivePrincipal {
     pub identity: String,
     /// `user`, `group`, `organizationalUnit` (also `contact`, `container`, `domain`).
     pub object_class: String,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub sip_address: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub display_name: Option<String>,
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    /// The user's site (its registrar pool's), for `site:` policies.
-    #[serde(default)]
-    pub site: Option<String>,
-    /// A group's members, as DNs or SIP addresses.
-    #[serde(default)]
-    pub members: Vec<String>,
+    /// Absent: unknown (collect.ps1 does not read it; the directory is not compared on it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The user's site (its registrar pool's), for `site:` policies. Absent: unknown; `null`:
+    /// none.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_text"
+    )]
+    pub site: Option<Option<String>>,
+    /// A group's members, as DNs or SIP addresses. Absent: unknown.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_strings"
+    )]
+    pub members: Option<Vec<String>>,
 }
 
-fn yes() -> bool {
-    true
+/// A property that is present (`Some`), its value possibly `null`.
+fn some_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    shapes::text(d).map(Some)
+}
+
+fn some_strings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    shapes::strings(d).map(Some)
 }
 
 /// A category (`Get-CsPersistentChatCategory`).
@@ -124,20 +144,17 @@ pub struct LiveCategory {
     /// `POOL_FQDN\NAME`.
     pub identity: String,
     pub name: String,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub description: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::strings")]
     pub allowed_members: Vec<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::strings")]
     pub denied_members: Vec<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::strings")]
     pub creators: Vec<String>,
     /// The output object spells the Invitations setting `Invites`.
-    #[serde(default)]
     pub invites: bool,
-    #[serde(default)]
     pub file_upload: bool,
-    #[serde(default = "yes")]
     pub chat_history: bool,
 }
 
@@ -160,28 +177,27 @@ pub struct LiveRoom {
     pub name: String,
     /// The category's name.
     pub category: String,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub description: Option<String>,
     /// `Normal` or `Auditorium`.
-    #[serde(default)]
     pub r#type: RoomType,
     /// `Open`, `Closed` or `Secret`.
-    #[serde(default)]
     pub privacy: Privacy,
     /// The add-in's name.
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub addin: Option<String>,
     /// `Inherit` or `False`.
-    #[serde(default)]
     pub invitations: RoomInvitations,
-    #[serde(default)]
     pub disabled: bool,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::strings")]
     pub members: Vec<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::strings")]
     pub managers: Vec<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::strings")]
     pub presenters: Vec<String>,
+    /// Whether the room holds chat content (`Get-CsPersistentChatRoom -ChatContentExceedsMB 0`
+    /// lists it): its removal destroys history and needs `--allow-destroy`.
+    pub chat_content: bool,
 }
 
 /// A policy (`Get-CsPersistentChatPolicy`): `Global`, `Site:NAME` or `Tag:NAME`.
@@ -190,9 +206,8 @@ pub struct LiveRoom {
 pub struct LivePolicy {
     #[serde(serialize_with = "xds")]
     pub identity: Scope,
-    #[serde(default)]
     pub enable_persistent_chat: bool,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub description: Option<String>,
 }
 
@@ -210,23 +225,19 @@ pub struct LiveGrant {
 pub struct LiveCompliance {
     #[serde(serialize_with = "xds")]
     pub identity: Scope,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub adapter_type: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub adapter_name: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub adapter_output_directory: Option<String>,
     /// `[d.]hh:mm:ss`.
     pub run_interval: TimeSpan,
-    #[serde(default)]
     pub one_chat_room_per_output_file: bool,
-    #[serde(default)]
     pub add_chat_room_details: bool,
-    #[serde(default)]
     pub add_user_details: bool,
-    #[serde(default)]
     pub create_file_attachments_manifest: bool,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub custom_configuration: Option<String>,
 }
 
@@ -240,7 +251,7 @@ pub struct LiveConfiguration {
     pub participant_update_limit: u32,
     #[serde(rename = "MaxFileSizeKB")]
     pub max_file_size_kb: u32,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub room_management_url: Option<String>,
 }
 
@@ -250,7 +261,7 @@ pub struct LiveConfiguration {
 pub struct LiveEndpoint {
     pub sip_address: String,
     pub persistent_chat_pool_fqdn: String,
-    #[serde(default)]
+    #[serde(deserialize_with = "shapes::text")]
     pub display_name: Option<String>,
 }
 
@@ -305,6 +316,12 @@ pub fn schema() -> String {
 /// # Errors
 /// Every problem with its JSON path; a snapshot with one is not used at all.
 pub fn read(bytes: &[u8]) -> Result<(Snapshot, DesiredState), Vec<Problem>> {
+    let bytes = &*shapes::utf8(bytes).map_err(|message| {
+        vec![Problem {
+            path: ".".into(),
+            message,
+        }]
+    })?;
     /// The version alone; every other key is skipped without being kept.
     #[derive(Deserialize)]
     struct Version {
@@ -363,6 +380,20 @@ fn type_problem(bytes: &[u8], streamed: serde_path_to_error::Error<serde_json::E
     if !path.contains(['.', '[']) && message.starts_with("unknown property") {
         // A top-level key is a kind.
         message = message.replacen("unknown property", "unknown kind", 1);
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        message = if path == "." {
+            format!(
+                "the kind `{name}` is missing: collect.ps1 writes every kind ([] when the \
+                 server has none), and a missing one is never read as none"
+            )
+        } else {
+            format!(
+                "the property `{name}` is missing: collect.ps1 writes every property it reads, \
+                 and a missing one is never read as empty"
+            )
+        };
     }
     if message.starts_with("invalid type: integer") && message.contains("expected string") {
         message.push_str(" (enums are written by name: collect.ps1 writes `.ToString()`)");
@@ -451,7 +482,7 @@ impl Reader<'_> {
             let key = p.pool_fqdn.to_ascii_lowercase();
             self.dup(Kind::Pool, key.clone(), format!("pools[{i}]"));
             self.state.pools.insert(
-                key,
+                key.clone(),
                 Pool {
                     fqdn: p.pool_fqdn.clone(),
                     site: p.site.clone(),
@@ -466,11 +497,19 @@ impl Reader<'_> {
                 (Kind::ActiveServers, fold(&id.to_string())),
                 format!("pools[{i}]"),
             );
+            let Some(active) = &p.active_servers else {
+                self.state.facts.unknown_active_servers.insert(
+                    key,
+                    "the service did not report them (`ActiveServers` is null in the snapshot)"
+                        .into(),
+                );
+                continue;
+            };
             self.state.active_servers.insert(
                 id.clone(),
                 ActiveServers {
                     identity: id,
-                    active_servers: p.active_servers.clone(),
+                    active_servers: active.clone(),
                     lifecycle: Lifecycle::default(),
                 },
             );
@@ -498,14 +537,29 @@ impl Reader<'_> {
                     continue;
                 }
             };
+            // What the snapshot does not carry is not compared (collect.ps1 reads no group
+            // members, account states or sites from the directory).
+            let mut unknown = |field: &str, known: bool| {
+                if !known {
+                    self.state.facts.unknown_fields.insert(
+                        (Kind::Principal, field.to_string()),
+                        "the snapshot does not carry it: collect.ps1 reads names, classes, SIP \
+                         addresses and display names from the directory"
+                            .into(),
+                    );
+                }
+            };
+            unknown("members", p.members.is_some());
+            unknown("enabled", p.enabled.is_some());
+            unknown("site", p.site.is_some());
             let principal = Principal {
                 principal_type,
                 sip_address: p.sip_address.clone(),
                 distinguished_name: Some(p.identity.clone()),
                 display_name: p.display_name.clone(),
-                site: p.site.clone(),
-                enabled: p.enabled,
-                members: p.members.clone(),
+                site: p.site.clone().flatten(),
+                enabled: p.enabled.unwrap_or(true),
+                members: p.members.clone().unwrap_or_default(),
             };
             let key = principal::key_or_text(principal.identity());
             self.dup(Kind::Principal, key.clone(), format!("principals[{i}]"));
@@ -581,10 +635,11 @@ impl Reader<'_> {
                 lifecycle: Lifecycle::default(),
             };
             self.state.settle_room_refs(&mut room);
-            self.state.rooms.insert(
-                ObjectId::new(pool.unwrap_or_default(), r.name.clone()),
-                room,
-            );
+            let key = ObjectId::new(pool.unwrap_or_default(), r.name.clone());
+            if r.chat_content {
+                self.state.facts.chat_content.insert(key.clone());
+            }
+            self.state.rooms.insert(key, room);
         }
     }
 
@@ -812,6 +867,7 @@ pub fn of_state(state: &DesiredState, collected_at: &str, server: &str) -> Snaps
         server: server.to_string(),
         pools: pools_of(state),
         principals: principals_of(state),
+        unresolved: vec![],
         categories: state
             .categories
             .iter()
@@ -853,6 +909,7 @@ pub fn of_state(state: &DesiredState, collected_at: &str, server: &str) -> Snaps
                 members: r.members.clone(),
                 managers: r.managers.clone(),
                 presenters: r.presenters.clone(),
+                chat_content: state.facts.chat_content.contains(id),
             })
             .collect(),
         policies: state
@@ -941,13 +998,22 @@ fn pools_of(state: &DesiredState) -> Vec<LivePool> {
             pool_fqdn: p.fqdn.clone(),
             site: p.site.clone(),
             servers: p.servers.clone(),
-            active_servers: active.get(k).cloned().unwrap_or_else(|| p.servers.clone()),
+            active_servers: (!state.facts.unknown_active_servers.contains_key(k))
+                .then(|| active.get(k).cloned().unwrap_or_else(|| p.servers.clone())),
         })
         .collect()
 }
 
-/// The directory of a state as `Get-CsAdPrincipal` gives it.
+/// The directory of a state as `Get-CsAdPrincipal` gives it (what the state does not know
+/// left out).
 fn principals_of(state: &DesiredState) -> Vec<LivePrincipal> {
+    let known = |field: &str| {
+        !state
+            .facts
+            .unknown_fields
+            .contains_key(&(Kind::Principal, field.to_string()))
+    };
+    let (members, enabled, site) = (known("members"), known("enabled"), known("site"));
     state
         .principals
         .values()
@@ -964,9 +1030,9 @@ fn principals_of(state: &DesiredState) -> Vec<LivePrincipal> {
             .to_string(),
             sip_address: p.sip_address.clone(),
             display_name: p.display_name.clone(),
-            enabled: p.enabled,
-            site: p.site.clone(),
-            members: p.members.clone(),
+            enabled: enabled.then_some(p.enabled),
+            site: site.then(|| p.site.clone()),
+            members: members.then(|| p.members.clone()),
         })
         .collect()
 }

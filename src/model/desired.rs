@@ -24,6 +24,37 @@ pub struct DesiredState {
     pub endpoints: BTreeMap<String, Endpoint>,
     pub states: BTreeMap<ServiceId, PersistentChatState>,
     pub active_servers: BTreeMap<ServiceId, ActiveServers>,
+    /// What only a live state knows or lacks (a snapshot, or the store a snapshot was loaded
+    /// into); empty for a configuration.
+    pub facts: LiveFacts,
+}
+
+/// What a real server's snapshot says beside its objects: what it could not read (never
+/// compared, never planned, each with why) and which rooms hold chat content.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveFacts {
+    /// Fields read on no object of a kind: (kind, field) → why (a principal's `members`).
+    pub unknown_fields: BTreeMap<(Kind, String), String>,
+    /// Pools (lower-cased FQDN) whose active servers are unknown → why.
+    pub unknown_active_servers: BTreeMap<String, String>,
+    /// Rooms the server reports chat content for (history a removal destroys).
+    pub chat_content: std::collections::BTreeSet<ObjectId>,
+}
+
+impl LiveFacts {
+    pub fn is_empty(&self) -> bool {
+        self.unknown_fields.is_empty()
+            && self.unknown_active_servers.is_empty()
+            && self.chat_content.is_empty()
+    }
+
+    /// The fields of `kind` that are unknown.
+    pub fn unknown_of(&self, kind: Kind) -> impl Iterator<Item = (&str, &str)> {
+        self.unknown_fields
+            .range((kind, String::new())..)
+            .take_while(move |((k, _), _)| *k == kind)
+            .map(|((_, f), why)| (f.as_str(), why.as_str()))
+    }
 }
 
 /// Where each object of a state was first declared: its origin and its index in its document's

@@ -65,7 +65,7 @@ pub use addin::Addin;
 pub use category::Category;
 pub use compliance::ComplianceConfiguration;
 pub use configuration::PersistentChatConfiguration;
-pub use desired::DesiredState;
+pub use desired::{DesiredState, LiveFacts};
 pub use document::Document;
 pub use endpoint::Endpoint;
 pub use identity::{fold, same_name, ObjectId, Scope, ServiceId};

@@ -140,6 +140,8 @@ pub(super) struct Fields<'a> {
     diffs: Vec<FieldDiff>,
     ignore: &'a [String],
     ignored: Vec<(String, String, String)>,
+    /// Fields whose live value is unknown: never compared (the plan says so once).
+    unknown: &'a [&'a str],
 }
 
 impl<'a> Fields<'a> {
@@ -148,7 +150,12 @@ impl<'a> Fields<'a> {
             diffs: Vec::new(),
             ignore,
             ignored: Vec::new(),
+            unknown: &[],
         }
+    }
+
+    fn unknown(self, unknown: &'a [&'a str]) -> Self {
+        Fields { unknown, ..self }
     }
 
     /// Whether the field must be set.
@@ -158,7 +165,7 @@ impl<'a> Fields<'a> {
         old: &T,
         new: &T,
     ) -> bool {
-        if old == new {
+        if old == new || self.unknown.contains(&field) {
             return false;
         }
         if self.ignore.iter().any(|f| f == field) {
@@ -177,7 +184,7 @@ impl<'a> Fields<'a> {
     pub(super) fn list(&mut self, field: &str, old: &[String], new: &[String]) -> ListChange {
         // Spelt the same, entry by entry: nothing to add or remove, and nothing to normalize
         // (a converged plan of 100k rooms compares 1M entries).
-        if old == new {
+        if old == new || self.unknown.contains(&field) {
             return ListChange::default();
         }
         let old_keys: Vec<String> = old.iter().map(|p| key(p)).collect();
@@ -262,6 +269,7 @@ pub struct Planner<'a> {
     deletes: Vec<Change>,
     kept: Vec<(Kind, String)>,
     ignored: Vec<Ignored>,
+    unknown: Vec<super::Unknown>,
     /// Renamed objects: (kind, new identity) to the identity the store and its ownership record
     /// still have.
     renamed: HashMap<(Kind, String), ObjectId>,
@@ -293,6 +301,7 @@ impl<'a> Planner<'a> {
             deletes: Vec::new(),
             kept: Vec::new(),
             ignored: Vec::new(),
+            unknown: Vec::new(),
             renamed: HashMap::new(),
             ambiguous: Vec::new(),
             scope: None,
@@ -330,12 +339,22 @@ impl<'a> Planner<'a> {
         });
         let mut changes = self.upserts;
         changes.extend(self.deletes);
+        let mut unknown: Vec<super::Unknown> = (self.live.state.facts.unknown_fields.iter())
+            .map(|((kind, field), why)| super::Unknown {
+                kind: *kind,
+                identity: None,
+                field: field.clone(),
+                why: why.clone(),
+            })
+            .collect();
+        unknown.extend(self.unknown);
         Plan {
             revision: self.live.revision,
             changes,
             kept: self.kept,
             ignored: self.ignored,
             ambiguous_renames: self.ambiguous,
+            unknown,
         }
     }
 
@@ -626,6 +645,8 @@ impl<'a> Planner<'a> {
         // Both maps are in key order: a cursor over the live one finds each declared object's
         // live entry without a lookup for each of 100k.
         let mut cursor = live_from.peekable();
+        let state: &'a DesiredState = self.live.state;
+        let unknown: Vec<&str> = state.facts.unknown_of(T::KIND).map(|(f, _)| f).collect();
         for (id, d) in declared {
             let (protect, consent, ignore) = d.lifecycle().map_or((false, false, &[][..]), |l| {
                 (l.protect, l.allow_destroy, &l.ignore_changes[..])
@@ -685,7 +706,7 @@ impl<'a> Planner<'a> {
                 moved_away.insert(old.clone());
             }
             let translated = T::translate(l, self);
-            let mut f = Fields::new(ignore);
+            let mut f = Fields::new(ignore).unknown(&unknown);
             let op = T::change(from, translated.as_ref().unwrap_or(l), d, &mut f);
             self.update(T::KIND, id, f, op, (protect, consent));
             if let (Some(old), Some(last)) = (&previous, self.upserts.last_mut()) {
@@ -710,6 +731,7 @@ impl<'a> Planner<'a> {
         self.deletes.extend(other.deletes);
         self.kept.extend(other.kept);
         self.ignored.extend(other.ignored);
+        self.unknown.extend(other.unknown);
         self.renamed.extend(other.renamed);
         self.ambiguous.extend(other.ambiguous);
     }
@@ -835,6 +857,17 @@ impl<'a> Planner<'a> {
         );
         for id in ids {
             let d = desired.active_servers.get(id);
+            if let Some(why) = (self.live.state.facts.unknown_active_servers)
+                .get(&id.pool.to_ascii_lowercase())
+            {
+                self.unknown.push(super::Unknown {
+                    kind: Kind::ActiveServers,
+                    identity: Some(id.to_string()),
+                    field: "activeServers".into(),
+                    why: why.clone(),
+                });
+                continue;
+            }
             let live = self
                 .live
                 .state

@@ -122,8 +122,32 @@ pub struct Destroys {
     pub what: &'static str,
 }
 
+/// What removing the room `identity` destroys: the messages the store counts, else the chat
+/// content a real server reported.
+fn destroys(messages: &HashMap<String, u64>, live: &DesiredState, identity: &str) -> Option<Destroys> {
+    match messages.get(identity).copied() {
+        Some(count) if count > 0 => Some(Destroys {
+            count,
+            what: "message",
+        }),
+        _ => {
+            let id: ObjectId = identity.parse().ok()?;
+            live.facts.chat_content.contains(&id).then_some(Destroys {
+                count: 0,
+                what: CHAT_CONTENT,
+            })
+        }
+    }
+}
+
+/// What a room the server reports chat content for destroys (its size is not known here).
+pub const CHAT_CONTENT: &str = "chat content";
+
 impl std::fmt::Display for Destroys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.what == CHAT_CONTENT {
+            return f.write_str("destroys its chat content (the server reported some)");
+        }
         let verb = if self.what == "message" {
             "destroys"
         } else {
@@ -147,6 +171,16 @@ pub struct Ignored {
     pub desired: String,
 }
 
+/// A field whose live value is unknown (a snapshot could not read it): not compared, so no
+/// change of it is planned. `identity` is `None` when no object of the kind has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    pub kind: Kind,
+    pub identity: Option<String>,
+    pub field: String,
+    pub why: String,
+}
+
 /// What a plan found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
@@ -159,6 +193,8 @@ pub struct Plan {
     /// Objects whose new name and a previous name both exist live: (kind, new, old). Which one
     /// the configuration means is not for pchat to guess, so apply refuses.
     pub ambiguous_renames: Vec<(Kind, String, String)>,
+    /// What was not compared because the live side does not know it.
+    pub unknown: Vec<Unknown>,
 }
 
 /// Why a plan may not be applied as it is.
@@ -232,14 +268,12 @@ impl Plan {
 
     /// Counts what each room removal destroys: `messages` holds the message count of the
     /// removed rooms (the caller reads it from the store).
-    pub fn weigh_messages(&mut self, messages: &HashMap<String, u64>) {
+    /// A room the live state says holds chat content (`LiveFacts::chat_content`, from a real
+    /// server's snapshot) destroys it too, though the store counts none of its messages.
+    pub fn weigh_messages(&mut self, messages: &HashMap<String, u64>, live: &DesiredState) {
         for c in &mut self.changes {
             if c.action == Action::Delete && c.kind == Kind::Room {
-                let count = messages.get(&c.identity).copied().unwrap_or(0);
-                c.destroys = (count > 0).then_some(Destroys {
-                    count,
-                    what: "message",
-                });
+                c.destroys = destroys(messages, live, &c.identity);
             }
         }
     }
@@ -292,14 +326,10 @@ impl Plan {
             .filter(|c| c.action == Action::Delete && c.kind == Kind::Room)
             .filter(|c| !live.consented.contains(&(c.kind, c.identity.clone())))
             .filter_map(|c| {
-                let count = *messages.get(&c.identity)?;
                 Some(Refusal::Destroys {
                     kind: c.kind,
                     identity: c.identity.clone(),
-                    destroys: Destroys {
-                        count,
-                        what: "message",
-                    },
+                    destroys: destroys(messages, live.state, &c.identity)?,
                 })
             })
             .collect()
@@ -448,6 +478,11 @@ fn plan_by(mut p: diff::Planner<'_>, desired: &DesiredState, opts: &PlanOptions)
             .retain(|c| keep.contains(&(c.kind, c.identity.clone())));
         plan.ignored
             .retain(|i| keep.contains(&(i.kind, i.identity.clone())));
+        plan.unknown.retain(|u| {
+            u.identity
+                .as_ref()
+                .is_none_or(|id| keep.contains(&(u.kind, id.clone())))
+        });
         plan.kept.retain(|k| keep.contains(k));
     }
     plan
@@ -589,7 +624,10 @@ mod tests {
             min_objects: 10,
         };
         assert!(plan.refusals(live, threshold, false).is_empty());
-        plan.weigh_messages(&HashMap::from([("p\\R0".to_string(), 3)]));
+        plan.weigh_messages(
+            &HashMap::from([("p\\R0".to_string(), 3)]),
+            &DesiredState::default(),
+        );
         let refused = plan.refusals(live, threshold, false);
         assert!(
             matches!(refused[..], [Refusal::Threshold { changing: 10, .. }]),

@@ -37,6 +37,20 @@ pub struct PlanFile {
     pub kept: Vec<ObjectRef>,
     /// Drift in `lifecycle.ignoreChanges` fields.
     pub ignored: Vec<IgnoredJson>,
+    /// Fields not compared because the live side does not know them (a snapshot could not
+    /// read them): no change of them is planned. `identity` absent: every object of the kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<UnknownJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UnknownJson {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    pub field: String,
+    pub why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -227,6 +241,16 @@ impl PlanFile {
                     field: i.field.clone(),
                     live: i.live.clone(),
                     desired: i.desired.clone(),
+                })
+                .collect(),
+            unknown: plan
+                .unknown
+                .iter()
+                .map(|u| UnknownJson {
+                    kind: u.kind.key().into(),
+                    identity: u.identity.clone(),
+                    field: u.field.clone(),
+                    why: u.why.clone(),
                 })
                 .collect(),
         }

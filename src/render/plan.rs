@@ -174,6 +174,13 @@ pub fn text(plan: &Plan, style: Style) -> String {
             ));
         }
     }
+    if !plan.unknown.is_empty() {
+        out.push_str("\nNot compared (the live side does not know them; no change planned):\n");
+        for u in &plan.unknown {
+            let who = u.identity.as_deref().unwrap_or("(every one)");
+            out.push_str(&format!("    {} {who} {}: {}\n", u.kind, u.field, u.why));
+        }
+    }
     let (add, change, remove) = plan.counts();
     out.push_str(&format!(
         "\nPlan: {add} to add, {change} to change, {remove} to remove.\n"

@@ -40,7 +40,7 @@ pub use watch::{stalled, Timeouts};
 pub use write::RoomRef;
 
 /// The schema version this pchat writes; a store with a higher one is refused.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The advisory lock key that serializes PostgreSQL writers ("pchat" in ASCII).
 const PG_LOCK_KEY: i64 = 0x0070_6368_6174;
@@ -225,6 +225,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "declarations",
         include_str!("../../migrations/sqlite/0005_declarations.sql"),
     ),
+    (
+        6,
+        "live facts",
+        include_str!("../../migrations/sqlite/0006_live_facts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -251,6 +256,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "declarations",
         include_str!("../../migrations/postgres/0005_declarations.sql"),
+    ),
+    (
+        6,
+        "live facts",
+        include_str!("../../migrations/postgres/0006_live_facts.sql"),
     ),
 ];
 

@@ -301,7 +301,37 @@ impl Tx<'_> {
         self.read_settings(&mut s).await?;
         self.read_endpoints(&mut s).await?;
         self.read_services(&mut s).await?;
+        self.read_facts(&mut s).await?;
         Ok((s, ids))
+    }
+
+    /// What the last loaded snapshot could not read, and the rooms it reported chat content
+    /// for (`LiveFacts`; few rows, read whole on every path).
+    async fn read_facts(&mut self, s: &mut DesiredState) -> Result<()> {
+        let unknown: Vec<(String, String, String, String)> = self
+            .fetch("SELECT kind, identity, field, why FROM live_unknown ORDER BY kind, identity, field")
+            .await?;
+        for (kind, identity, field, why) in unknown {
+            match Kind::from_key(&kind) {
+                Some(Kind::ActiveServers) => {
+                    s.facts.unknown_active_servers.insert(identity, why);
+                }
+                Some(kind) if identity.is_empty() => {
+                    s.facts.unknown_fields.insert((kind, field), why);
+                }
+                // Written by no pchat this one knows: not trusted to leave anything out.
+                _ => {}
+            }
+        }
+        let content: Vec<(String, String)> = self
+            .fetch(
+                "SELECT r.pool, r.name FROM live_chat_content c JOIN rooms r ON r.id = c.room_id",
+            )
+            .await?;
+        s.facts
+            .chat_content
+            .extend(content.into_iter().map(|(pool, name)| ObjectId::new(pool, name)));
+        Ok(())
     }
 
     /// What a command about one object needs, at a cost that does not grow with the store's
@@ -322,6 +352,7 @@ impl Tx<'_> {
         self.read_settings(&mut s).await?;
         self.read_endpoints(&mut s).await?;
         self.read_services(&mut s).await?;
+        self.read_facts(&mut s).await?;
         let Focus {
             rooms,
             rooms_of_categories,

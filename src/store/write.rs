@@ -889,3 +889,46 @@ fn created<'s, T: crate::ops::Tracked>(
 fn owned<T: Clone>(refs: Vec<&T>) -> Vec<T> {
     refs.into_iter().cloned().collect()
 }
+
+impl Tx<'_> {
+    /// Makes `facts` (a loaded snapshot's) the store's: both tables rewritten whole. A room of
+    /// `chat_content` is found without regard to case; one the store lacks is skipped.
+    pub async fn write_facts(&mut self, facts: &crate::model::LiveFacts) -> Result<()> {
+        for sql in ["DELETE FROM live_unknown", "DELETE FROM live_chat_content"] {
+            on_tx!(self, |c| {
+                sqlx::query(sql).execute(&mut *c).await?;
+            });
+        }
+        let pools = facts.unknown_active_servers.iter().map(|(pool, why)| {
+            (Kind::ActiveServers, pool.as_str(), "activeServers", why.as_str())
+        });
+        let fields = (facts.unknown_fields.iter())
+            .map(|((kind, field), why)| (*kind, "", field.as_str(), why.as_str()));
+        for (kind, identity, field, why) in pools.chain(fields) {
+            on_tx!(self, |c| {
+                sqlx::query(
+                    "INSERT INTO live_unknown (kind, identity, field, why) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(kind.key())
+                .bind(identity)
+                .bind(field)
+                .bind(why)
+                .execute(&mut *c)
+                .await?;
+            });
+        }
+        for room in &facts.chat_content {
+            on_tx!(self, |c| {
+                sqlx::query(
+                    "INSERT INTO live_chat_content (room_id) SELECT id FROM rooms \
+                     WHERE lower(pool) = lower($1) AND lower(name) = lower($2)",
+                )
+                .bind(&room.pool)
+                .bind(&room.name)
+                .execute(&mut *c)
+                .await?;
+            });
+        }
+        Ok(())
+    }
+}
