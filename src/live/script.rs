@@ -1,126 +1,135 @@
 //! `collect.ps1`: the script an administrator runs in the Lync Server Management Shell to
-//! collect a snapshot (`live::Snapshot`) of a real server. It calls only Get- cmdlets, projects
-//! every property explicitly (Windows PowerShell's `ConvertTo-Json` writes enums as integers and
-//! unrolls one-element arrays), and writes one UTF-8 JSON file without a byte-order mark.
+//! collect a snapshot (`live::Snapshot`) of a real server. Written for Windows PowerShell 3.0
+//! (and 4.0, 5.1, 7):
+//!
+//! - It calls only Get- cmdlets.
+//! - Each object is an `[ordered]` dictionary filled property by property, each list a
+//!   `[string[]]` assigned directly: never a `Select-Object` calculated property, whose array
+//!   Windows PowerShell's `ConvertTo-Json` writes as `{"value":[…],"Count":n}` and whose errors
+//!   it swallows (a misspelt property became `$null`, read as "empty").
+//! - Every property is read through `Read-Property`, which stops, naming the cmdlet and the
+//!   property, when the object lacks it. Enums are written by name (`[string]`), dates as
+//!   ISO 8601 text, TimeSpans as `[d.]hh:mm:ss`.
+//! - What the service does not report is said so, never guessed: a pool's `ActiveServers` is
+//!   `null` when `Get-CsService` has no such property; principals `Get-CsAdPrincipal` does
+//!   not find are listed in `unresolved` (looked up a batch at a time, by one LDAP filter).
+//! - Rooms with chat content (`Get-CsPersistentChatRoom -ChatContentExceedsMB 0`) are marked.
+//! - `-Out` is resolved against PowerShell's location (a .NET file call would resolve it
+//!   against the process's directory), and the file is UTF-8 without a byte-order mark.
+//! - The script is ASCII after a UTF-8 byte-order mark (`render::powershell::quote`).
 
-use crate::render::powershell::quote;
+use crate::render::powershell::{quote, BOM};
 
-/// The property projections of each kind, as `Select-Object` calculated properties: a name and
-/// the expression that gives its value. `$_` is the cmdlet's output object.
-/// A kind's snapshot key, its Get- cmdlet, and its properties (name, expression).
-type Projection = (
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
+/// How collect.ps1 reads a property into the snapshot.
+#[derive(Clone, Copy)]
+enum As {
+    /// A string that may be `$null`.
+    Text,
+    /// A string (an identity or a name).
+    Name,
+    Bool,
+    Int,
+    /// A `[string[]]`.
+    List,
+    /// A TimeSpan as `[d.]hh:mm:ss`.
+    Span,
+}
+
+/// A kind's snapshot key, its Get- cmdlet, and its properties (name, how it is read).
+type Projection = (&'static str, &'static str, &'static [(&'static str, As)]);
 
 const PROJECTIONS: &[Projection] = &[
     (
         "categories",
         "Get-CsPersistentChatCategory",
         &[
-            ("Identity", "[string]$_.Identity"),
-            ("Name", "[string]$_.Name"),
-            ("Description", "Get-Text $_.Description"),
-            ("AllowedMembers", ", @(Get-List $_.AllowedMembers)"),
-            ("DeniedMembers", ", @(Get-List $_.DeniedMembers)"),
-            ("Creators", ", @(Get-List $_.Creators)"),
-            ("Invites", "[bool]$_.Invites"),
-            ("FileUpload", "[bool]$_.FileUpload"),
-            ("ChatHistory", "[bool]$_.ChatHistory"),
+            ("Identity", As::Name),
+            ("Name", As::Name),
+            ("Description", As::Text),
+            ("AllowedMembers", As::List),
+            ("DeniedMembers", As::List),
+            ("Creators", As::List),
+            ("Invites", As::Bool),
+            ("FileUpload", As::Bool),
+            ("ChatHistory", As::Bool),
         ],
     ),
     (
         "addins",
         "Get-CsPersistentChatAddin",
         &[
-            ("Identity", "[string]$_.Identity"),
-            ("Name", "[string]$_.Name"),
-            ("Url", "[string]$_.Url"),
+            ("Identity", As::Name),
+            ("Name", As::Name),
+            ("Url", As::Name),
         ],
     ),
     (
         "rooms",
         "Get-CsPersistentChatRoom",
         &[
-            ("Identity", "[string]$_.Identity"),
-            ("Name", "[string]$_.Name"),
-            ("Category", "[string]$_.Category"),
-            ("Description", "Get-Text $_.Description"),
-            ("Type", "Get-Text $_.Type"),
-            ("Privacy", "Get-Text $_.Privacy"),
-            ("Addin", "Get-Text $_.Addin"),
-            ("Invitations", "Get-Text $_.Invitations"),
-            ("Disabled", "[bool]$_.Disabled"),
-            ("Members", ", @(Get-List $_.Members)"),
-            ("Managers", ", @(Get-List $_.Managers)"),
-            ("Presenters", ", @(Get-List $_.Presenters)"),
+            ("Identity", As::Name),
+            ("Name", As::Name),
+            ("Category", As::Name),
+            ("Description", As::Text),
+            ("Type", As::Name),
+            ("Privacy", As::Name),
+            ("Addin", As::Text),
+            ("Invitations", As::Name),
+            ("Disabled", As::Bool),
+            ("Members", As::List),
+            ("Managers", As::List),
+            ("Presenters", As::List),
         ],
     ),
     (
         "policies",
         "Get-CsPersistentChatPolicy",
         &[
-            ("Identity", "[string]$_.Identity"),
-            ("EnablePersistentChat", "[bool]$_.EnablePersistentChat"),
-            ("Description", "Get-Text $_.Description"),
+            ("Identity", As::Name),
+            ("EnablePersistentChat", As::Bool),
+            ("Description", As::Text),
         ],
     ),
     (
         "complianceConfigurations",
         "Get-CsPersistentChatComplianceConfiguration",
         &[
-            ("Identity", "[string]$_.Identity"),
-            ("AdapterType", "Get-Text $_.AdapterType"),
-            ("AdapterName", "Get-Text $_.AdapterName"),
-            (
-                "AdapterOutputDirectory",
-                "Get-Text $_.AdapterOutputDirectory",
-            ),
-            ("RunInterval", "'{0:c}' -f $_.RunInterval"),
-            (
-                "OneChatRoomPerOutputFile",
-                "[bool]$_.OneChatRoomPerOutputFile",
-            ),
-            ("AddChatRoomDetails", "[bool]$_.AddChatRoomDetails"),
-            ("AddUserDetails", "[bool]$_.AddUserDetails"),
-            (
-                "CreateFileAttachmentsManifest",
-                "[bool]$_.CreateFileAttachmentsManifest",
-            ),
-            ("CustomConfiguration", "Get-Text $_.CustomConfiguration"),
+            ("Identity", As::Name),
+            ("AdapterType", As::Text),
+            ("AdapterName", As::Text),
+            ("AdapterOutputDirectory", As::Text),
+            ("RunInterval", As::Span),
+            ("OneChatRoomPerOutputFile", As::Bool),
+            ("AddChatRoomDetails", As::Bool),
+            ("AddUserDetails", As::Bool),
+            ("CreateFileAttachmentsManifest", As::Bool),
+            ("CustomConfiguration", As::Text),
         ],
     ),
     (
         "configurations",
         "Get-CsPersistentChatConfiguration",
         &[
-            ("Identity", "[string]$_.Identity"),
-            ("DefaultChatHistory", "[int]$_.DefaultChatHistory"),
-            ("ParticipantUpdateLimit", "[int]$_.ParticipantUpdateLimit"),
-            ("MaxFileSizeKB", "[int]$_.MaxFileSizeKB"),
-            ("RoomManagementUrl", "Get-Text $_.RoomManagementUrl"),
+            ("Identity", As::Name),
+            ("DefaultChatHistory", As::Int),
+            ("ParticipantUpdateLimit", As::Int),
+            ("MaxFileSizeKB", As::Int),
+            ("RoomManagementUrl", As::Text),
         ],
     ),
     (
         "endpoints",
         "Get-CsPersistentChatEndpoint",
         &[
-            ("SipAddress", "[string]$_.SipAddress"),
-            (
-                "PersistentChatPoolFqdn",
-                "[string]$_.PersistentChatPoolFqdn",
-            ),
-            ("DisplayName", "Get-Text $_.DisplayName"),
+            ("SipAddress", As::Name),
+            ("PersistentChatPoolFqdn", As::Name),
+            ("DisplayName", As::Text),
         ],
     ),
     (
         "states",
         "Get-CsPersistentChatState",
-        &[
-            ("Identity", "[string]$_.Identity"),
-            ("PoolState", "Get-Text $_.PoolState"),
-        ],
+        &[("Identity", As::Name), ("PoolState", As::Name)],
     ),
 ];
 
@@ -130,31 +139,69 @@ pub const HELPERS: &[&str] = &[
     "Get-CsPool",
     "Get-CsUser",
     "Get-CsAdPrincipal",
-    "Select-Object",
-    "ForEach-Object",
-    "Where-Object",
-    "Sort-Object",
     "ConvertTo-Json",
     "New-Object",
-    "Get-Date",
     "Set-StrictMode",
     "Write-Progress",
     "Write-Verbose",
     "Write-Warning",
-    "Write-Host",
-    "Get-Text",
-    "Get-List",
+    "Read-Property",
+    "Set-Text",
+    "Set-List",
     "Add-Principal",
+    "ConvertTo-LdapValue",
 ];
+
+/// The properties collect.ps1 reads of each kind's Get- output (for the tests).
+pub fn properties() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    PROJECTIONS
+        .iter()
+        .map(|(key, cmdlet, props)| (*key, *cmdlet, props.iter().map(|(n, _)| *n).collect()))
+        .collect()
+}
+
+const FUNCTIONS: &str = r#"$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+# The file lands where PowerShell is (Set-Location), not where the process started.
+$OutPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Out)
+
+# A property of a cmdlet's output; stops, naming both, when the object lacks it (never $null
+# for a property that is not there: pchat would read that as empty). The comma keeps a list
+# whole.
+function Read-Property($Object, [string]$Cmdlet, [string]$Name) {
+    $p = $Object.PSObject.Properties[$Name]
+    if ($null -eq $p) {
+        throw "pchat: $Cmdlet returned an object without the property '$Name'; nothing was written"
+    }
+    , $p.Value
+}
+# A text property ($null stays $null; an enum by its name).
+function Set-Text($Into, [string]$Key, $Object, [string]$Cmdlet) {
+    $v = Read-Property $Object $Cmdlet $Key
+    if ($null -eq $v) { $Into[$Key] = $null } else { $Into[$Key] = [string]$v }
+}
+# A list property as a plain [string[]] assigned directly, which ConvertTo-Json writes as an
+# array in every version (a list that came through a pipeline into a property would be written
+# as {"value":[...],"Count":n} by Windows PowerShell).
+function Set-List($Into, [string]$Key, $Object, [string]$Cmdlet) {
+    $v = Read-Property $Object $Cmdlet $Key
+    [string[]]$list = @(foreach ($item in $v) { if ($null -ne $item) { [string]$item } })
+    $Into[$Key] = $list
+}
+# A value in an LDAP filter (RFC 4515).
+function ConvertTo-LdapValue([string]$Value) {
+    $Value.Replace('\', '\5c').Replace('*', '\2a').Replace('(', '\28').Replace(')', '\29').Replace([string][char]0, '\00')
+}
+"#;
 
 /// The collect script; `principals` (DNs and SIP addresses a configuration names) are its
 /// `-Principal` default, beside every entry of the collected lists.
 pub fn collect(principals: &[String]) -> String {
-    let mut s = String::new();
+    let mut s = String::from(BOM);
     s.push_str(&format!(
         "# collect.ps1, written by pchat {}: a snapshot of this Persistent Chat service for\n\
          # `pchat live load` (format {}). Run it in the Lync Server / Skype for Business Server\n\
-         # Management Shell (Windows PowerShell 3.0 or later). It only reads (Get- cmdlets).\n",
+         # Management Shell (Windows PowerShell 3.0 to 5.1, or 7). It only reads (Get- cmdlets).\n",
         env!("CARGO_PKG_VERSION"),
         super::FORMAT
     ));
@@ -162,80 +209,145 @@ pub fn collect(principals: &[String]) -> String {
     s.push_str(&format!(
         "[CmdletBinding()]\n\
          param(\n\
+         \x20   # The snapshot's path, relative to the current PowerShell location.\n\
          \x20   [string]$Out = 'pchat-snapshot.json',\n\
          \x20   [string[]]$Principal = @({}),\n\
-         \x20   [switch]$AllPrincipals\n\
+         \x20   [switch]$AllPrincipals,\n\
+         \x20   # How many principals one Get-CsAdPrincipal query looks up.\n\
+         \x20   [int]$BatchSize = 50\n\
          )\n",
         defaults.join(", ")
     ));
-    s.push_str(
-        "$ErrorActionPreference = 'Stop'\n\
-         Set-StrictMode -Version Latest\n\
-         \n\
-         # A value as text ($null stays $null); enums by name, as pchat reads them.\n\
-         function Get-Text($Value) { if ($null -eq $Value) { $null } else { $Value.ToString() } }\n\
-         # A list as an array of strings (foreach over $null runs no time).\n\
-         function Get-List($Value) { foreach ($Item in $Value) { $Item.ToString() } }\n\
-         \n",
-    );
+    s.push_str(FUNCTIONS);
     s.push_str(&format!(
-        "$snapshot = [ordered]@{{ format = {}; collectedAt = (Get-Date).ToUniversalTime().ToString('o'); server = $env:COMPUTERNAME }}\n",
+        "\n$snapshot = [ordered]@{{}}\n\
+         $snapshot['format'] = {}\n\
+         $snapshot['collectedAt'] = [DateTime]::UtcNow.ToString('o')\n\
+         $snapshot['server'] = [string]$env:COMPUTERNAME\n",
         super::FORMAT
     ));
     s.push_str(
-        "Write-Progress -Activity 'pchat collect' -Status 'pools'\n\
-         $snapshot.pools = @(Get-CsService -PersistentChatServer | ForEach-Object {\n\
-         \x20   $servers = @(Get-List (Get-CsPool -Identity $_.PoolFqdn).Computers)\n\
-         \x20   $active = $servers\n\
-         \x20   if ($_.PSObject.Properties['ActiveServers']) { $active = @(Get-List $_.ActiveServers) }\n\
-         \x20   [ordered]@{ PoolFqdn = [string]$_.PoolFqdn; Site = ([string]$_.SiteId) -replace '^Site:', ''; Servers = $servers; ActiveServers = $active }\n\
-         })\n",
+        "\nWrite-Progress -Activity 'pchat collect' -Status 'pools'\n\
+         $rows = New-Object 'System.Collections.Generic.List[object]'\n\
+         $seen = @{}\n\
+         foreach ($o in @(Get-CsService -PersistentChatServer)) {\n\
+         \x20   $pool = [string](Read-Property $o 'Get-CsService' 'PoolFqdn')\n\
+         \x20   if ($seen.ContainsKey($pool)) { continue }\n\
+         \x20   $seen[$pool] = $true\n\
+         \x20   $h = [ordered]@{}\n\
+         \x20   $h['PoolFqdn'] = $pool\n\
+         \x20   $h['Site'] = ([string](Read-Property $o 'Get-CsService' 'SiteId')) -replace '^Site:', ''\n\
+         \x20   Set-List $h 'Computers' (Get-CsPool -Identity $pool) 'Get-CsPool'\n\
+         \x20   $h['Servers'] = $h['Computers']\n\
+         \x20   $h.Remove('Computers')\n\
+         \x20   if ($o.PSObject.Properties['ActiveServers']) {\n\
+         \x20       Set-List $h 'ActiveServers' $o 'Get-CsService'\n\
+         \x20   } else {\n\
+         \x20       # Not reported: unknown, and pchat plans no change of them.\n\
+         \x20       $h['ActiveServers'] = $null\n\
+         \x20       Write-Warning \"pchat: Get-CsService does not report the active servers of $pool; pchat will plan no change of them\"\n\
+         \x20   }\n\
+         \x20   $rows.Add($h)\n\
+         }\n\
+         $snapshot['pools'] = $rows.ToArray()\n",
+    );
+    s.push_str(
+        "\nWrite-Progress -Activity 'pchat collect' -Status 'rooms with chat content'\n\
+         $withContent = @{}\n\
+         foreach ($o in @(Get-CsPersistentChatRoom -ChatContentExceedsMB 0)) {\n\
+         \x20   $withContent[[string](Read-Property $o 'Get-CsPersistentChatRoom' 'Identity')] = $true\n\
+         }\n",
     );
     for (key, cmdlet, props) in PROJECTIONS {
         s.push_str(&format!(
-            "Write-Progress -Activity 'pchat collect' -Status '{key}'\n"
+            "\nWrite-Progress -Activity 'pchat collect' -Status '{key}'\n\
+             $rows = New-Object 'System.Collections.Generic.List[object]'\n\
+             foreach ($o in @({cmdlet})) {{\n\
+             \x20   $h = [ordered]@{{}}\n"
         ));
-        let list: Vec<String> = props
-            .iter()
-            .map(|(name, expr)| format!("    @{{ Name = '{name}'; Expression = {{ {expr} }} }}"))
-            .collect();
+        for (name, how) in *props {
+            let read = format!("(Read-Property $o '{cmdlet}' '{name}')");
+            let line = match how {
+                As::Text => format!("Set-Text $h '{name}' $o '{cmdlet}'"),
+                As::List => format!("Set-List $h '{name}' $o '{cmdlet}'"),
+                As::Name => format!("$h['{name}'] = [string]{read}"),
+                As::Bool => format!("$h['{name}'] = [bool]{read}"),
+                As::Int => format!("$h['{name}'] = [int]{read}"),
+                As::Span => format!("$h['{name}'] = '{{0:c}}' -f {read}"),
+            };
+            s.push_str(&format!("    {line}\n"));
+        }
+        if *key == "rooms" {
+            s.push_str("    $h['ChatContent'] = [bool]$withContent.ContainsKey($h['Identity'])\n");
+        }
         s.push_str(&format!(
-            "$properties = @(\n{}\n)\n$snapshot.{key} = @({cmdlet} | Select-Object -Property $properties)\n",
-            list.join("\n")
+            "    $rows.Add($h)\n}}\n$snapshot['{key}'] = $rows.ToArray()\n"
         ));
     }
     s.push_str(
-        "Write-Progress -Activity 'pchat collect' -Status 'policyGrants'\n\
-         $snapshot.policyGrants = @(Get-CsUser -Filter 'PersistentChatPolicy -ne $null' | Select-Object -Property @(\n\
-         \x20   @{ Name = 'SipAddress'; Expression = { [string]$_.SipAddress } }\n\
-         \x20   @{ Name = 'PersistentChatPolicy'; Expression = { [string]$_.PersistentChatPolicy } }\n\
-         ))\n",
-    );
-    s.push_str(
-        "Write-Progress -Activity 'pchat collect' -Status 'principals'\n\
-         # Every principal a list names, and those asked for, once each.\n\
-         $wanted = New-Object 'System.Collections.Generic.HashSet[string]' ([System.StringComparer]::OrdinalIgnoreCase)\n\
-         function Add-Principal($Names) { foreach ($Name in $Names) { if ($Name) { [void]$wanted.Add($Name) } } }\n\
-         Add-Principal $Principal\n\
-         foreach ($c in $snapshot.categories) { Add-Principal $c.AllowedMembers; Add-Principal $c.DeniedMembers; Add-Principal $c.Creators }\n\
-         foreach ($r in $snapshot.rooms) { Add-Principal $r.Members; Add-Principal $r.Managers; Add-Principal $r.Presenters }\n\
-         foreach ($g in $snapshot.policyGrants) { Add-Principal $g.SipAddress }\n\
-         $found = if ($AllPrincipals) { @(Get-CsAdPrincipal -ResultSize Unlimited) } else {\n\
-         \x20   @(foreach ($Name in $wanted) { Get-CsAdPrincipal -Identity $Name })\n\
+        "\nWrite-Progress -Activity 'pchat collect' -Status 'policyGrants'\n\
+         $rows = New-Object 'System.Collections.Generic.List[object]'\n\
+         foreach ($o in @(Get-CsUser -Filter 'PersistentChatPolicy -ne $null')) {\n\
+         \x20   $h = [ordered]@{}\n\
+         \x20   $h['SipAddress'] = [string](Read-Property $o 'Get-CsUser' 'SipAddress')\n\
+         \x20   $h['PersistentChatPolicy'] = [string](Read-Property $o 'Get-CsUser' 'PersistentChatPolicy')\n\
+         \x20   $rows.Add($h)\n\
          }\n\
-         $snapshot.principals = @($found | Sort-Object -Property DistinguishedName -Unique | Select-Object -Property @(\n\
-         \x20   @{ Name = 'Identity'; Expression = { [string]$_.DistinguishedName } }\n\
-         \x20   @{ Name = 'ObjectClass'; Expression = { Get-Text @($_.ObjectClass)[-1] } }\n\
-         \x20   @{ Name = 'SipAddress'; Expression = { Get-Text $_.SipAddress } }\n\
-         \x20   @{ Name = 'DisplayName'; Expression = { Get-Text $_.DisplayName } }\n\
-         ))\n",
+         $snapshot['policyGrants'] = $rows.ToArray()\n",
     );
     s.push_str(
-        "Write-Progress -Activity 'pchat collect' -Completed\n\
-         # -Depth 10: the default (2) would cut the lists of rooms and categories short.\n\
+        "\nWrite-Progress -Activity 'pchat collect' -Status 'principals'\n\
+         # Every principal a list names, and those asked for, once each.\n\
+         $wanted = New-Object 'System.Collections.Generic.List[string]'\n\
+         $asked = New-Object 'System.Collections.Generic.HashSet[string]' ([System.StringComparer]::OrdinalIgnoreCase)\n\
+         function Add-Principal($Names) { foreach ($Name in $Names) { if ($Name -and $asked.Add([string]$Name)) { $wanted.Add([string]$Name) } } }\n\
+         Add-Principal $Principal\n\
+         foreach ($c in $snapshot['categories']) { Add-Principal $c['AllowedMembers']; Add-Principal $c['DeniedMembers']; Add-Principal $c['Creators'] }\n\
+         foreach ($r in $snapshot['rooms']) { Add-Principal $r['Members']; Add-Principal $r['Managers']; Add-Principal $r['Presenters'] }\n\
+         foreach ($g in $snapshot['policyGrants']) { Add-Principal $g['SipAddress'] }\n\
+         $found = New-Object 'System.Collections.Generic.List[object]'\n\
+         if ($AllPrincipals) {\n\
+         \x20   foreach ($o in @(Get-CsAdPrincipal -ResultSize Unlimited)) { $found.Add($o) }\n\
+         } else {\n\
+         \x20   # A batch of names a query: one LDAP filter that matches each by DN or SIP address.\n\
+         \x20   [string[]]$names = $wanted.ToArray()\n\
+         \x20   for ($i = 0; $i -lt $names.Count; $i += $BatchSize) {\n\
+         \x20       $last = [Math]::Min($i + $BatchSize, $names.Count) - 1\n\
+         \x20       $clauses = foreach ($Name in $names[$i..$last]) {\n\
+         \x20           $v = ConvertTo-LdapValue $Name\n\
+         \x20           if ($Name -like 'sip:*') { \"(msRTCSIP-PrimaryUserAddress=$v)\" } else { \"(distinguishedName=$v)(msRTCSIP-PrimaryUserAddress=$v)\" }\n\
+         \x20       }\n\
+         \x20       $filter = '(|' + ($clauses -join '') + ')'\n\
+         \x20       foreach ($o in @(Get-CsAdPrincipal -LDAPFilter $filter -ResultSize Unlimited)) { $found.Add($o) }\n\
+         \x20   }\n\
+         }\n\
+         $rows = New-Object 'System.Collections.Generic.List[object]'\n\
+         $known = New-Object 'System.Collections.Generic.HashSet[string]' ([System.StringComparer]::OrdinalIgnoreCase)\n\
+         foreach ($o in $found) {\n\
+         \x20   $dn = [string](Read-Property $o 'Get-CsAdPrincipal' 'DistinguishedName')\n\
+         \x20   if (-not $known.Add($dn)) { continue }\n\
+         \x20   $h = [ordered]@{}\n\
+         \x20   $h['Identity'] = $dn\n\
+         \x20   $h['ObjectClass'] = [string](@(Read-Property $o 'Get-CsAdPrincipal' 'ObjectClass')[-1])\n\
+         \x20   Set-Text $h 'SipAddress' $o 'Get-CsAdPrincipal'\n\
+         \x20   Set-Text $h 'DisplayName' $o 'Get-CsAdPrincipal'\n\
+         \x20   if ($h['SipAddress']) { [void]$known.Add([string]$h['SipAddress']) }\n\
+         \x20   $rows.Add($h)\n\
+         }\n\
+         $snapshot['principals'] = $rows.ToArray()\n\
+         # Asked for and not found: listed, and the collection goes on.\n\
+         [string[]]$unresolved = @(foreach ($Name in $wanted) { if (-not $known.Contains($Name)) { $Name } })\n\
+         $snapshot['unresolved'] = $unresolved\n\
+         if ($unresolved.Count -gt 0) {\n\
+         \x20   Write-Warning (\"pchat: Get-CsAdPrincipal did not find \" + $unresolved.Count + \" principal(s): \" + ($unresolved -join ', '))\n\
+         }\n",
+    );
+    s.push_str(
+        "\nWrite-Progress -Activity 'pchat collect' -Completed\n\
+         # -Depth 10: the default (2) would write the lists of rooms and categories as type names.\n\
          $json = ConvertTo-Json -InputObject $snapshot -Depth 10\n\
-         [System.IO.File]::WriteAllText($Out, $json, (New-Object System.Text.UTF8Encoding $false))\n\
-         Write-Verbose \"pchat: wrote $Out\"\n",
+         [System.IO.File]::WriteAllText($OutPath, $json, (New-Object System.Text.UTF8Encoding $false))\n\
+         Write-Verbose \"pchat: wrote $OutPath\"\n",
     );
     s
 }
