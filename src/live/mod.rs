@@ -369,7 +369,7 @@ fn type_problem(bytes: &[u8], streamed: serde_path_to_error::Error<serde_json::E
     let worded = serde_json::from_slice::<serde_json::Value>(bytes)
         .ok()
         .and_then(|v| serde_path_to_error::deserialize::<_, Snapshot>(v).err());
-    let (path, message) = match worded {
+    let (mut path, message) = match worded {
         Some(e) => (e.path().to_string(), e.into_inner().to_string()),
         None => (
             streamed.path().to_string(),
@@ -384,6 +384,7 @@ fn type_problem(bytes: &[u8], streamed: serde_path_to_error::Error<serde_json::E
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
         message = if path == "." {
+            path = name.to_string();
             format!(
                 "the kind `{name}` is missing: collect.ps1 writes every kind ([] when the \
                  server has none), and a missing one is never read as none"
@@ -1004,16 +1005,9 @@ fn pools_of(state: &DesiredState) -> Vec<LivePool> {
         .collect()
 }
 
-/// The directory of a state as `Get-CsAdPrincipal` gives it (what the state does not know
-/// left out).
+/// The directory of a state as collect.ps1 writes it from `Get-CsAdPrincipal`: names, classes,
+/// SIP addresses and display names (group members, account states and sites are not read).
 fn principals_of(state: &DesiredState) -> Vec<LivePrincipal> {
-    let known = |field: &str| {
-        !state
-            .facts
-            .unknown_fields
-            .contains_key(&(Kind::Principal, field.to_string()))
-    };
-    let (members, enabled, site) = (known("members"), known("enabled"), known("site"));
     state
         .principals
         .values()
@@ -1030,9 +1024,9 @@ fn principals_of(state: &DesiredState) -> Vec<LivePrincipal> {
             .to_string(),
             sip_address: p.sip_address.clone(),
             display_name: p.display_name.clone(),
-            enabled: enabled.then_some(p.enabled),
-            site: site.then(|| p.site.clone()),
-            members: members.then(|| p.members.clone()),
+            enabled: None,
+            site: None,
+            members: None,
         })
         .collect()
 }

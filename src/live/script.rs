@@ -194,6 +194,78 @@ function ConvertTo-LdapValue([string]$Value) {
 }
 "#;
 
+/// The pools, each with its servers and, when the service reports them, its active servers.
+const POOLS: &str = "\nWrite-Progress -Activity 'pchat collect' -Status 'pools'\n\
+         $rows = New-Object 'System.Collections.Generic.List[object]'\n\
+         $seen = @{}\n\
+         foreach ($o in @(Get-CsService -PersistentChatServer)) {\n\
+         \x20   $pool = [string](Read-Property $o 'Get-CsService' 'PoolFqdn')\n\
+         \x20   if ($seen.ContainsKey($pool)) { continue }\n\
+         \x20   $seen[$pool] = $true\n\
+         \x20   $h = [ordered]@{}\n\
+         \x20   $h['PoolFqdn'] = $pool\n\
+         \x20   $h['Site'] = ([string](Read-Property $o 'Get-CsService' 'SiteId')) -replace '^Site:', ''\n\
+         \x20   Set-List $h 'Computers' (Get-CsPool -Identity $pool) 'Get-CsPool'\n\
+         \x20   $h['Servers'] = $h['Computers']\n\
+         \x20   $h.Remove('Computers')\n\
+         \x20   if ($o.PSObject.Properties['ActiveServers']) {\n\
+         \x20       Set-List $h 'ActiveServers' $o 'Get-CsService'\n\
+         \x20   } else {\n\
+         \x20       # Not reported: unknown, and pchat plans no change of them.\n\
+         \x20       $h['ActiveServers'] = $null\n\
+         \x20       Write-Warning \"pchat: Get-CsService does not report the active servers of $pool; pchat will plan no change of them\"\n\
+         \x20   }\n\
+         \x20   $rows.Add($h)\n\
+         }\n\
+         $snapshot['pools'] = $rows.ToArray()\n";
+
+/// The principals the lists name, looked up a batch at a time; those not found are listed.
+const PRINCIPALS: &str = "\nWrite-Progress -Activity 'pchat collect' -Status 'principals'\n\
+         # Every principal a list names, and those asked for, once each.\n\
+         $wanted = New-Object 'System.Collections.Generic.List[string]'\n\
+         $asked = New-Object 'System.Collections.Generic.HashSet[string]' ([System.StringComparer]::OrdinalIgnoreCase)\n\
+         function Add-Principal($Names) { foreach ($Name in $Names) { if ($Name -and $asked.Add([string]$Name)) { $wanted.Add([string]$Name) } } }\n\
+         Add-Principal $Principal\n\
+         foreach ($c in $snapshot['categories']) { Add-Principal $c['AllowedMembers']; Add-Principal $c['DeniedMembers']; Add-Principal $c['Creators'] }\n\
+         foreach ($r in $snapshot['rooms']) { Add-Principal $r['Members']; Add-Principal $r['Managers']; Add-Principal $r['Presenters'] }\n\
+         foreach ($g in $snapshot['policyGrants']) { Add-Principal $g['SipAddress'] }\n\
+         $found = New-Object 'System.Collections.Generic.List[object]'\n\
+         if ($AllPrincipals) {\n\
+         \x20   foreach ($o in @(Get-CsAdPrincipal -ResultSize Unlimited)) { $found.Add($o) }\n\
+         } else {\n\
+         \x20   # A batch of names a query: one LDAP filter that matches each by DN or SIP address.\n\
+         \x20   [string[]]$names = $wanted.ToArray()\n\
+         \x20   for ($i = 0; $i -lt $names.Count; $i += $BatchSize) {\n\
+         \x20       $last = [Math]::Min($i + $BatchSize, $names.Count) - 1\n\
+         \x20       $clauses = foreach ($Name in $names[$i..$last]) {\n\
+         \x20           $v = ConvertTo-LdapValue $Name\n\
+         \x20           if ($Name -like 'sip:*') { \"(msRTCSIP-PrimaryUserAddress=$v)\" } else { \"(distinguishedName=$v)(msRTCSIP-PrimaryUserAddress=$v)\" }\n\
+         \x20       }\n\
+         \x20       $filter = '(|' + ($clauses -join '') + ')'\n\
+         \x20       foreach ($o in @(Get-CsAdPrincipal -LDAPFilter $filter -ResultSize Unlimited)) { $found.Add($o) }\n\
+         \x20   }\n\
+         }\n\
+         $rows = New-Object 'System.Collections.Generic.List[object]'\n\
+         $known = New-Object 'System.Collections.Generic.HashSet[string]' ([System.StringComparer]::OrdinalIgnoreCase)\n\
+         foreach ($o in $found) {\n\
+         \x20   $dn = [string](Read-Property $o 'Get-CsAdPrincipal' 'DistinguishedName')\n\
+         \x20   if (-not $known.Add($dn)) { continue }\n\
+         \x20   $h = [ordered]@{}\n\
+         \x20   $h['Identity'] = $dn\n\
+         \x20   $h['ObjectClass'] = [string](@(Read-Property $o 'Get-CsAdPrincipal' 'ObjectClass')[-1])\n\
+         \x20   Set-Text $h 'SipAddress' $o 'Get-CsAdPrincipal'\n\
+         \x20   Set-Text $h 'DisplayName' $o 'Get-CsAdPrincipal'\n\
+         \x20   if ($h['SipAddress']) { [void]$known.Add([string]$h['SipAddress']) }\n\
+         \x20   $rows.Add($h)\n\
+         }\n\
+         $snapshot['principals'] = $rows.ToArray()\n\
+         # Asked for and not found: listed, and the collection goes on.\n\
+         [string[]]$unresolved = @(foreach ($Name in $wanted) { if (-not $known.Contains($Name)) { $Name } })\n\
+         $snapshot['unresolved'] = $unresolved\n\
+         if ($unresolved.Count -gt 0) {\n\
+         \x20   Write-Warning (\"pchat: Get-CsAdPrincipal did not find \" + $unresolved.Count + \" principal(s): \" + ($unresolved -join ', '))\n\
+         }\n";
+
 /// The collect script; `principals` (DNs and SIP addresses a configuration names) are its
 /// `-Principal` default, beside every entry of the collected lists.
 pub fn collect(principals: &[String]) -> String {
@@ -226,31 +298,7 @@ pub fn collect(principals: &[String]) -> String {
          $snapshot['server'] = [string]$env:COMPUTERNAME\n",
         super::FORMAT
     ));
-    s.push_str(
-        "\nWrite-Progress -Activity 'pchat collect' -Status 'pools'\n\
-         $rows = New-Object 'System.Collections.Generic.List[object]'\n\
-         $seen = @{}\n\
-         foreach ($o in @(Get-CsService -PersistentChatServer)) {\n\
-         \x20   $pool = [string](Read-Property $o 'Get-CsService' 'PoolFqdn')\n\
-         \x20   if ($seen.ContainsKey($pool)) { continue }\n\
-         \x20   $seen[$pool] = $true\n\
-         \x20   $h = [ordered]@{}\n\
-         \x20   $h['PoolFqdn'] = $pool\n\
-         \x20   $h['Site'] = ([string](Read-Property $o 'Get-CsService' 'SiteId')) -replace '^Site:', ''\n\
-         \x20   Set-List $h 'Computers' (Get-CsPool -Identity $pool) 'Get-CsPool'\n\
-         \x20   $h['Servers'] = $h['Computers']\n\
-         \x20   $h.Remove('Computers')\n\
-         \x20   if ($o.PSObject.Properties['ActiveServers']) {\n\
-         \x20       Set-List $h 'ActiveServers' $o 'Get-CsService'\n\
-         \x20   } else {\n\
-         \x20       # Not reported: unknown, and pchat plans no change of them.\n\
-         \x20       $h['ActiveServers'] = $null\n\
-         \x20       Write-Warning \"pchat: Get-CsService does not report the active servers of $pool; pchat will plan no change of them\"\n\
-         \x20   }\n\
-         \x20   $rows.Add($h)\n\
-         }\n\
-         $snapshot['pools'] = $rows.ToArray()\n",
-    );
+    s.push_str(POOLS);
     s.push_str(
         "\nWrite-Progress -Activity 'pchat collect' -Status 'rooms with chat content'\n\
          $withContent = @{}\n\
@@ -295,53 +343,7 @@ pub fn collect(principals: &[String]) -> String {
          }\n\
          $snapshot['policyGrants'] = $rows.ToArray()\n",
     );
-    s.push_str(
-        "\nWrite-Progress -Activity 'pchat collect' -Status 'principals'\n\
-         # Every principal a list names, and those asked for, once each.\n\
-         $wanted = New-Object 'System.Collections.Generic.List[string]'\n\
-         $asked = New-Object 'System.Collections.Generic.HashSet[string]' ([System.StringComparer]::OrdinalIgnoreCase)\n\
-         function Add-Principal($Names) { foreach ($Name in $Names) { if ($Name -and $asked.Add([string]$Name)) { $wanted.Add([string]$Name) } } }\n\
-         Add-Principal $Principal\n\
-         foreach ($c in $snapshot['categories']) { Add-Principal $c['AllowedMembers']; Add-Principal $c['DeniedMembers']; Add-Principal $c['Creators'] }\n\
-         foreach ($r in $snapshot['rooms']) { Add-Principal $r['Members']; Add-Principal $r['Managers']; Add-Principal $r['Presenters'] }\n\
-         foreach ($g in $snapshot['policyGrants']) { Add-Principal $g['SipAddress'] }\n\
-         $found = New-Object 'System.Collections.Generic.List[object]'\n\
-         if ($AllPrincipals) {\n\
-         \x20   foreach ($o in @(Get-CsAdPrincipal -ResultSize Unlimited)) { $found.Add($o) }\n\
-         } else {\n\
-         \x20   # A batch of names a query: one LDAP filter that matches each by DN or SIP address.\n\
-         \x20   [string[]]$names = $wanted.ToArray()\n\
-         \x20   for ($i = 0; $i -lt $names.Count; $i += $BatchSize) {\n\
-         \x20       $last = [Math]::Min($i + $BatchSize, $names.Count) - 1\n\
-         \x20       $clauses = foreach ($Name in $names[$i..$last]) {\n\
-         \x20           $v = ConvertTo-LdapValue $Name\n\
-         \x20           if ($Name -like 'sip:*') { \"(msRTCSIP-PrimaryUserAddress=$v)\" } else { \"(distinguishedName=$v)(msRTCSIP-PrimaryUserAddress=$v)\" }\n\
-         \x20       }\n\
-         \x20       $filter = '(|' + ($clauses -join '') + ')'\n\
-         \x20       foreach ($o in @(Get-CsAdPrincipal -LDAPFilter $filter -ResultSize Unlimited)) { $found.Add($o) }\n\
-         \x20   }\n\
-         }\n\
-         $rows = New-Object 'System.Collections.Generic.List[object]'\n\
-         $known = New-Object 'System.Collections.Generic.HashSet[string]' ([System.StringComparer]::OrdinalIgnoreCase)\n\
-         foreach ($o in $found) {\n\
-         \x20   $dn = [string](Read-Property $o 'Get-CsAdPrincipal' 'DistinguishedName')\n\
-         \x20   if (-not $known.Add($dn)) { continue }\n\
-         \x20   $h = [ordered]@{}\n\
-         \x20   $h['Identity'] = $dn\n\
-         \x20   $h['ObjectClass'] = [string](@(Read-Property $o 'Get-CsAdPrincipal' 'ObjectClass')[-1])\n\
-         \x20   Set-Text $h 'SipAddress' $o 'Get-CsAdPrincipal'\n\
-         \x20   Set-Text $h 'DisplayName' $o 'Get-CsAdPrincipal'\n\
-         \x20   if ($h['SipAddress']) { [void]$known.Add([string]$h['SipAddress']) }\n\
-         \x20   $rows.Add($h)\n\
-         }\n\
-         $snapshot['principals'] = $rows.ToArray()\n\
-         # Asked for and not found: listed, and the collection goes on.\n\
-         [string[]]$unresolved = @(foreach ($Name in $wanted) { if (-not $known.Contains($Name)) { $Name } })\n\
-         $snapshot['unresolved'] = $unresolved\n\
-         if ($unresolved.Count -gt 0) {\n\
-         \x20   Write-Warning (\"pchat: Get-CsAdPrincipal did not find \" + $unresolved.Count + \" principal(s): \" + ($unresolved -join ', '))\n\
-         }\n",
-    );
+    s.push_str(PRINCIPALS);
     s.push_str(
         "\nWrite-Progress -Activity 'pchat collect' -Completed\n\
          # -Depth 10: the default (2) would write the lists of rooms and categories as type names.\n\

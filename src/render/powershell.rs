@@ -190,7 +190,7 @@ $Journal = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPa
 
 # The object a Get- finds, or $null.
 function Find-Object([scriptblock]$Get) { try { & $Get } catch { $null } }
-# A pool's Persistent Chat service (it carries the pool's active servers), or $null.
+# The Persistent Chat service of a pool (it carries the active servers), or $null.
 function Find-Pool([string]$Pool) {
     Find-Object { Get-CsService -PersistentChatServer | Where-Object { [string]$_.PoolFqdn -eq $Pool } }
 }
@@ -210,7 +210,7 @@ function Test-List($Actual, [string[]]$Present, [string[]]$Absent) {
     return $true
 }
 function Test-Empty($Actual) { return @(foreach ($x in $Actual) { if ($x) { $x } }).Count -eq 0 }
-# A user's per-user policy, with or without its `tag:`.
+# The per-user policy of a user, with or without its tag: prefix.
 function Test-Policy($Actual, $Expected) {
     $a = ([string]$Actual) -replace '^tag:', ''
     $e = ([string]$Expected) -replace '^tag:', ''
@@ -232,7 +232,7 @@ if (Test-Path -LiteralPath $Journal) {
         }
         $index = [int](Get-Property $entry 'index')
         if ([string](Get-Property $entry 'op') -cne [string]$OpDigest[$index]) {
-            throw "pchat: line $index of the journal $Journal is not this plan's operation $index; nothing was done."
+            throw "pchat: line $index of the journal $Journal is not operation $index of this plan; nothing was done."
         }
         [void]$done.Add($index)
     }
@@ -498,7 +498,7 @@ fn after_image(c: &Change, op: &Operation) -> Option<String> {
                 return None;
             }
             Some(format!(
-                "$(\n        $o = {}\n        {}\n    )",
+                "$o = {}; {}",
                 found(c.kind, &id)?,
                 tests.join(" -and ")
             ))
@@ -619,7 +619,7 @@ pub fn script(plan: &Plan) -> String {
         }
     }
     out.push_str(&format!(
-        "\n# This plan and its operations; the journal's lines must name them.\n$PlanDigest = '{}'\n$Total = {total}\n{table}",
+        "\n# This plan and its operations; each line of the journal must name them.\n$PlanDigest = '{}'\n$Total = {total}\n{table}",
         sha256(&digests)
     ));
     out.push_str(JOURNAL);
@@ -652,7 +652,7 @@ pub fn script(plan: &Plan) -> String {
     out.push_str(
         "if ($stale.Count -gt 0) {\n\
          \x20   $said = 'pchat: the service changed since the plan; nothing was done. Plan again.'\n\
-         \x20   if ($done.Count -gt 0) { $said = \"pchat: the service changed since the plan; $($done.Count) of $Total operations were done before (journal $Journal), nothing more was. Plan again.\" }\n\
+         \x20   if ($done.Count -gt 0) { $said = 'pchat: the service changed since the plan; ' + $done.Count + \" of $Total operations were done before (journal $Journal), nothing more was. Plan again.\" }\n\
          \x20   $lines = @($said) + $stale\n\
          \x20   throw ($lines -join [Environment]::NewLine)\n\
          }\n\n",

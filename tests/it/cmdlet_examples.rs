@@ -111,8 +111,8 @@ fn words(line: &str) -> Vec<String> {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '"' | '\'') => quote = Some(c),
-            (None, '{') => depth += 1,
-            (None, '}') => depth -= 1,
+            (None, '{' | '(') => depth += 1,
+            (None, '}' | ')') => depth -= 1,
             (None, c) if c.is_whitespace() && depth == 0 => {
                 if !w.is_empty() {
                     out.push(std::mem::take(&mut w));
@@ -132,6 +132,8 @@ fn words(line: &str) -> Vec<String> {
 /// A value as PowerShell reads it: `"a","b"` is two strings, `'It''s'` one; quotes go.
 fn values(raw: &str) -> Vec<String> {
     let mut out = vec![String::new()];
+    let mut high: Option<u16> = None;
+    let sum = raw.starts_with("('") || raw.starts_with("(''");
     let mut quote = None;
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
@@ -144,6 +146,21 @@ fn values(raw: &str) -> Vec<String> {
             (Some(_), c) => out.last_mut().unwrap().push(c),
             (None, '"' | '\'') => quote = Some(c),
             (None, ',') => out.push(String::new()),
+            // pchat's ASCII-only values: `('ESPA' + [char]0x00D1 + 'A')`.
+            (None, '(' | ')' | '+' | ' ') if sum => {}
+            (None, '[') if sum => {
+                let code: String = chars.by_ref().skip(7).take(4).collect(); // `char]0x` HHHH
+                let unit = u16::from_str_radix(&code, 16).unwrap();
+                // A high surrogate waits for its low half.
+                match (high.take(), char::from_u32(u32::from(unit))) {
+                    (Some(h), _) => out
+                        .last_mut()
+                        .unwrap()
+                        .push_str(&String::from_utf16(&[h, unit]).unwrap()),
+                    (None, Some(c)) => out.last_mut().unwrap().push(c),
+                    (None, None) => high = Some(unit),
+                }
+            }
             (None, c) => out.last_mut().unwrap().push(c),
         }
     }

@@ -71,18 +71,36 @@ fn tokenize(script: &str) -> (Vec<String>, String) {
     let mut literals = Vec::new();
     let mut code = String::new();
     let mut chars = script.chars().peekable();
+    let mut at = 0;
     while let Some(c) = chars.next() {
+        at += c.len_utf8();
+        // A value with more than printable ASCII is a sum of literals and character codes.
+        if c == '(' {
+            if let Some((value, used)) = ascii_sum(&script[at..]) {
+                for _ in script[at..at + used].chars() {
+                    chars.next();
+                }
+                at += used;
+                code.push('_');
+                literals.push(value);
+                continue;
+            }
+        }
         if !is_quote(c) {
             code.push(c);
             continue;
         }
         let mut lit = String::new();
         loop {
-            match chars.next() {
+            let next = chars.next();
+            at += next.map_or(0, char::len_utf8);
+            match next {
                 None => panic!("unterminated literal in:\n{script}"),
                 Some(q) if is_quote(q) => {
                     if chars.peek().is_some_and(|n| is_quote(*n)) {
-                        lit.push(chars.next().unwrap());
+                        let q = chars.next().unwrap();
+                        at += q.len_utf8();
+                        lit.push(q);
                     } else {
                         break;
                     }
@@ -94,6 +112,49 @@ fn tokenize(script: &str) -> (Vec<String>, String) {
         literals.push(lit);
     }
     (literals, code)
+}
+
+/// `'a' + [char]0x00E9 + 'b')` (after its opening parenthesis) as PowerShell evaluates it, and
+/// how many bytes it spans; `None` when the text is not such a sum of two parts or more.
+fn ascii_sum(text: &str) -> Option<(String, usize)> {
+    let mut units: Vec<u16> = Vec::new();
+    let mut rest = text;
+    let mut parts = 0;
+    loop {
+        parts += 1;
+        if let Some(r) = rest.strip_prefix("[char]0x") {
+            let hex = r.get(..4)?;
+            units.push(u16::from_str_radix(hex, 16).ok()?);
+            rest = &r[4..];
+        } else if let Some(r) = rest.strip_prefix('\'') {
+            let mut lit = String::new();
+            let mut it = r.char_indices().peekable();
+            let end = loop {
+                let (i, c) = it.next()?;
+                if c == '\'' {
+                    if it.peek().is_some_and(|(_, n)| *n == '\'') {
+                        it.next();
+                        lit.push('\'');
+                        continue;
+                    }
+                    break i;
+                }
+                lit.push(c);
+            };
+            units.extend(lit.encode_utf16());
+            rest = &r[end + 1..];
+        } else {
+            return None;
+        }
+        if let Some(r) = rest.strip_prefix(" + ") {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix(')').filter(|_| parts > 1) {
+            let value = String::from_utf16(&units).ok()?;
+            return Some((value, text.len() - r.len()));
+        } else {
+            return None;
+        }
+    }
 }
 
 #[test]

@@ -344,14 +344,10 @@ fn cmdlet_parameters() -> HashMap<&'static str, Vec<&'static str>> {
         ("Get-CsService", &["PersistentChatServer"]),
         ("Get-CsPool", &["Identity"]),
         ("Get-CsUser", &["Identity", "Filter"]),
-        ("Select-Object", &["Property"]),
-        ("Sort-Object", &["Property", "Unique"]),
-        ("ForEach-Object", &[]),
         ("Where-Object", &[]),
         ("ConvertTo-Json", &["InputObject", "Depth", "Compress"]),
         ("ConvertFrom-Json", &["InputObject"]),
         ("New-Object", &["TypeName"]),
-        ("Get-Date", &[]),
         ("Set-StrictMode", &["Version"]),
         (
             "Write-Progress",
@@ -364,13 +360,19 @@ fn cmdlet_parameters() -> HashMap<&'static str, Vec<&'static str>> {
         ("Add-Content", &["LiteralPath", "Value"]),
         ("Test-Path", &["LiteralPath"]),
         ("Join-Path", &["Path", "ChildPath"]),
-        ("Get-Text", &[]),
-        ("Get-List", &[]),
+        ("Get-Location", &[]),
+        ("Read-Property", &[]),
+        ("Set-Text", &[]),
+        ("Set-List", &[]),
+        ("ConvertTo-LdapValue", &[]),
         ("Add-Principal", &[]),
         ("Find-Object", &[]),
+        ("Find-Pool", &[]),
         ("Get-Property", &[]),
         ("Test-Same", &[]),
         ("Test-List", &[]),
+        ("Test-Empty", &[]),
+        ("Test-Policy", &[]),
         ("Add-Journal", &[]),
     ];
     table
@@ -596,8 +598,9 @@ fn every_script_parses_and_calls_known_commands_with_their_parameters() {
     for needle in [
         "$ErrorActionPreference = 'Stop'",
         "-Depth 10",
-        "ToString()",
         "'{0:c}' -f",
+        "-ChatContentExceedsMB 0",
+        "-LDAPFilter $filter",
     ] {
         assert!(collect.contains(needle), "collect.ps1 lacks {needle}");
     }
@@ -607,22 +610,35 @@ fn every_script_parses_and_calls_known_commands_with_their_parameters() {
     }
 }
 
-/// A string literal argument's value, as PowerShell reads a single-quoted string.
+/// A string argument's value as PowerShell evaluates it: one single-quoted literal, or the
+/// parenthesized sum of literals and `[char]0xHHHH` codes pchat writes for anything beyond
+/// printable ASCII. `None` for any other expression.
 fn literal(node: Node<'_>, src: &str) -> Option<String> {
+    let text = |n: Node<'_>| n.utf8_text(src.as_bytes()).unwrap();
     let mut all = Vec::new();
     walk(node, &mut all);
-    let strings: Vec<Node<'_>> = all
-        .into_iter()
-        .filter(|n| n.kind() == "verbatim_string_characters")
-        .collect();
-    // One literal and nothing else: the argument is exactly that string.
-    let [s] = strings[..] else { return None };
-    let text = s.utf8_text(src.as_bytes()).unwrap();
-    if text.len() != node.utf8_text(src.as_bytes()).unwrap().len() {
+    // Every leaf is a literal's characters, a `[char]` cast's pieces, `+`, or parentheses.
+    let mut units: Vec<u16> = Vec::new();
+    let mut saw = false;
+    for n in all.iter().filter(|n| n.child_count() == 0) {
+        match (n.kind(), text(*n)) {
+            ("verbatim_string_characters", t) => {
+                let inner = t.strip_prefix('\'')?.strip_suffix('\'')?;
+                units.extend(inner.replace("''", "'").encode_utf16());
+                saw = true;
+            }
+            (_, t) if t.starts_with("0x") => {
+                units.push(u16::from_str_radix(&t[2..], 16).ok()?);
+                saw = true;
+            }
+            (_, "(" | ")" | "+" | "[" | "]" | "char") => {}
+            _ => return None,
+        }
+    }
+    if !saw {
         return None;
     }
-    let inner = text.strip_prefix('\'')?.strip_suffix('\'')?;
-    Some(inner.replace("''", "'"))
+    String::from_utf16(&units).ok()
 }
 
 /// Values a name or a text may hold that a careless script would run or split. The typographic
