@@ -45,6 +45,12 @@ pub struct ApplyScriptArgs {
     /// Write the script to this file instead of stdout
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write it even though it removes rooms that hold messages or chat content
+    #[arg(long)]
+    pub allow_destroy: bool,
+    /// Write it even though it changes more of a kind than the safety threshold allows
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -101,7 +107,11 @@ pub fn read_snapshot(
                     path.display(),
                     crate::plural(snapshot.unresolved.len(), "principal"),
                     shown.join(", "),
-                    if more > 0 { format!(" and {more} more") } else { String::new() }
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
                 ));
             }
             Ok((state, format!("live:{}", digest(&bytes))))
@@ -124,6 +134,26 @@ pub fn read_snapshot(
             ));
             Err(Outcome::Failed)
         }
+    }
+}
+
+/// A script to stdout, or to a file made readable by its owner only (like plans: it names
+/// every room and member of the service).
+fn write_script(ctx: &Context, out: &mut Output, path: Option<&Path>, text: String) -> Outcome {
+    let Some(path) = path else {
+        out.stdout.push_str(&text);
+        return Outcome::Success;
+    };
+    match crate::files::write_private(path, text.as_bytes()) {
+        Ok(()) => Outcome::Success,
+        Err(source) => ctx.failed(
+            out,
+            &super::schema::WriteError {
+                path: path.to_path_buf(),
+                source,
+            },
+            false,
+        ),
     }
 }
 
@@ -151,14 +181,43 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     }
                 }
             }
-            ctx.write_out(out, a.out.as_deref(), live::script::collect(&principals))
-        }
-        LiveCommand::ApplyScript(a) => match super::reconcile::replan(ctx, out, &a.plan) {
-            Ok(planned) => ctx.write_out(
+            write_script(
+                ctx,
                 out,
                 a.out.as_deref(),
-                crate::render::powershell::script(&planned.plan),
-            ),
+                live::script::collect(&principals),
+            )
+        }
+        LiveCommand::ApplyScript(a) => match super::reconcile::replan(ctx, out, &a.plan) {
+            Ok(planned) => {
+                // The server has no transaction to undo a removal: what `apply` refuses, the
+                // script is not written for.
+                let refused: Vec<&crate::plan::Refusal> = (planned.refusals.iter())
+                    .filter(|r| match r {
+                        crate::plan::Refusal::Destroys { .. } => !a.allow_destroy,
+                        crate::plan::Refusal::Threshold { .. } => !a.force,
+                        _ => true,
+                    })
+                    .collect();
+                if !refused.is_empty() {
+                    for r in &refused {
+                        out.stderr
+                            .push_str(&format!("{}: {r}\n", ctx.stderr_style.red("error")));
+                    }
+                    out.stderr.push_str(&format!(
+                        "{}: no script written: pass --allow-destroy (history) or --force \
+                         (threshold) if that is meant; a protected object is never removed\n",
+                        ctx.stderr_style.red("error")
+                    ));
+                    return Outcome::Refused;
+                }
+                write_script(
+                    ctx,
+                    out,
+                    a.out.as_deref(),
+                    crate::render::powershell::script(&planned.plan),
+                )
+            }
             Err(o) => o,
         },
         LiveCommand::Load(a) => {

@@ -712,6 +712,8 @@ pub(super) struct Planned {
     pub planned_from: DesiredState,
     /// What each file declares (none when the plan was answered without parsing).
     pub declared: Option<Vec<DeclaredFile>>,
+    /// What would keep the plan from being applied as it is.
+    pub refusals: Vec<plan::Refusal>,
 }
 
 /// Plans again from a saved plan's inputs; refused (exit 3) unless the configuration, the
@@ -778,6 +780,7 @@ fn plan_paths(
         plan: l.plan,
         planned_from: l.live,
         declared: l.declared,
+        refusals: l.refusals,
     })
 }
 
@@ -801,6 +804,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
         plan: p,
         planned_from,
         declared,
+        ..
     } = match planned {
         Ok(x) => x,
         Err(o) => return o,

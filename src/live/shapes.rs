@@ -114,7 +114,9 @@ pub fn when<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         }
         fn visit_str<E: de::Error>(self, s: &str) -> Result<String, E> {
             match s.strip_prefix("/Date(").and_then(|r| r.strip_suffix(")/")) {
-                Some(inner) => ms_date(inner).ok_or_else(|| E::custom(format!("`{s}` is not a date"))),
+                Some(inner) => {
+                    ms_date(inner).ok_or_else(|| E::custom(format!("`{s}` is not a date")))
+                }
                 None => Ok(s.to_string()),
             }
         }
@@ -202,7 +204,10 @@ impl<'de, T: Deserialize<'de>> de::Visitor<'de> for ListVisitor<T> {
         }
         match self.1 {
             Unrolled::Scalar => T::deserialize(s.into_deserializer()).map(|t| vec![t]),
-            Unrolled::Object => Err(E::invalid_type(de::Unexpected::Str(s), &"a list of objects")),
+            Unrolled::Object => Err(E::invalid_type(
+                de::Unexpected::Str(s),
+                &"a list of objects",
+            )),
         }
     }
 
@@ -347,8 +352,9 @@ mod tests {
 
     #[test]
     fn every_shape_of_windows_powershell_reads_as_the_plain_one() {
-        let plain = doc(r#"{"rows":[{"Name":"a","Members":["x","y"]},{"Name":"b","Members":["z"]}]}"#)
-            .unwrap();
+        let plain =
+            doc(r#"{"rows":[{"Name":"a","Members":["x","y"]},{"Name":"b","Members":["z"]}]}"#)
+                .unwrap();
         for shape in [
             r#"{"rows":[{"Name":"a","Members":{"value":["x","y"],"Count":2}},{"Name":"b","Members":"z"}]}"#,
             r#"{"rows":{"value":[{"Name":"a","Members":["x","y"]},{"Name":"b","Members":{"Count":1,"value":["z"]}}],"Count":2}}"#,
@@ -369,12 +375,27 @@ mod tests {
     #[test]
     fn lost_lists_are_refused_never_read_as_empty() {
         for (json, says) in [
-            (r#"{"rows":[{"Name":"a","Members":null}]}"#, "null where a list belongs"),
+            (
+                r#"{"rows":[{"Name":"a","Members":null}]}"#,
+                "null where a list belongs",
+            ),
             (r#"{"rows":[{"Name":"a"}]}"#, "missing field `Members`"),
-            (r#"{"rows":"System.Collections.Hashtable"}"#, "deeper than its -Depth"),
-            (r#"{"rows":[{"Name":"a","Members":"System.Object[]"}]}"#, "deeper than its -Depth"),
-            (r#"{"rows":[{"Name":"a","Members":{"value":["x"],"Count":2}}]}"#, "`Count` (2)"),
-            (r#"{"rows":[{"Name":"a","Members":{"value":["x"],"Length":1}}]}"#, "`Length` beside"),
+            (
+                r#"{"rows":"System.Collections.Hashtable"}"#,
+                "deeper than its -Depth",
+            ),
+            (
+                r#"{"rows":[{"Name":"a","Members":"System.Object[]"}]}"#,
+                "deeper than its -Depth",
+            ),
+            (
+                r#"{"rows":[{"Name":"a","Members":{"value":["x"],"Count":2}}]}"#,
+                "`Count` (2)",
+            ),
+            (
+                r#"{"rows":[{"Name":"a","Members":{"value":["x"],"Length":1}}]}"#,
+                "`Length` beside",
+            ),
             (r#"{"rows":null}"#, "null where a list belongs"),
             (r#"{}"#, "missing field `rows`"),
         ] {
@@ -390,8 +411,15 @@ mod tests {
             #[serde(deserialize_with = "when")]
             at: String,
         }
-        let at = |j: &str| serde_json::from_str::<D>(j).map(|d| d.at).map_err(|e| e.to_string());
-        assert_eq!(at(r#"{"at":"2026-11-30T09:00:00Z"}"#).unwrap(), "2026-11-30T09:00:00Z");
+        let at = |j: &str| {
+            serde_json::from_str::<D>(j)
+                .map(|d| d.at)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            at(r#"{"at":"2026-11-30T09:00:00Z"}"#).unwrap(),
+            "2026-11-30T09:00:00Z"
+        );
         assert_eq!(
             at(r#"{"at":"\/Date(1796029200000)\/"}"#).unwrap(),
             "2026-11-30T09:00:00.000Z"
@@ -425,7 +453,9 @@ mod tests {
             assert_eq!(&*utf8(&bytes).unwrap(), text.as_bytes());
         }
         let bare: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        assert!(utf8(&bare).unwrap_err().contains("without a byte-order mark"));
+        assert!(utf8(&bare)
+            .unwrap_err()
+            .contains("without a byte-order mark"));
         assert!(utf8(&[0xFF, 0xFE, 0x41]).unwrap_err().contains("odd"));
     }
 }

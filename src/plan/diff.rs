@@ -857,8 +857,8 @@ impl<'a> Planner<'a> {
         );
         for id in ids {
             let d = desired.active_servers.get(id);
-            if let Some(why) = (self.live.state.facts.unknown_active_servers)
-                .get(&id.pool.to_ascii_lowercase())
+            if let Some(why) =
+                (self.live.state.facts.unknown_active_servers).get(&id.pool.to_ascii_lowercase())
             {
                 self.unknown.push(super::Unknown {
                     kind: Kind::ActiveServers,

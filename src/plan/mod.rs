@@ -124,7 +124,11 @@ pub struct Destroys {
 
 /// What removing the room `identity` destroys: the messages the store counts, else the chat
 /// content a real server reported.
-fn destroys(messages: &HashMap<String, u64>, live: &DesiredState, identity: &str) -> Option<Destroys> {
+fn destroys(
+    messages: &HashMap<String, u64>,
+    live: &DesiredState,
+    identity: &str,
+) -> Option<Destroys> {
     match messages.get(identity).copied() {
         Some(count) if count > 0 => Some(Destroys {
             count,

@@ -189,7 +189,11 @@ pub fn markdown(plan: &Plan) -> String {
     if !plan.unknown.is_empty() {
         let mut unknown = String::from("**Not compared** (the live side does not know them):\n\n");
         for u in &plan.unknown {
-            let who = u.identity.as_deref().map(code).unwrap_or_else(|| "(every one)".into());
+            let who = u
+                .identity
+                .as_deref()
+                .map(code)
+                .unwrap_or_else(|| "(every one)".into());
             unknown.push_str(&format!("- {} {who} `{}`: {}\n", u.kind, u.field, u.why));
         }
         b.push(&unknown);

@@ -424,17 +424,22 @@ const LIST_PARAMS: &[&str] = &[
 fn after_image(c: &Change, op: &Operation) -> Option<String> {
     if matches!(
         op,
-        Operation::SetPool { .. } | Operation::SetPrincipal { .. } | Operation::RemovePrincipal { .. }
+        Operation::SetPool { .. }
+            | Operation::SetPrincipal { .. }
+            | Operation::RemovePrincipal { .. }
     ) {
         return Some("$true".into());
     }
     let params = op.params();
     let text = |name: &str| {
-        params.iter().find(|p| p.name == name).and_then(|p| match &p.value {
-            Value::Text(t) => Some(t.to_string()),
-            Value::Owned(t) => Some(t.clone()),
-            _ => None,
-        })
+        params
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| match &p.value {
+                Value::Text(t) => Some(t.to_string()),
+                Value::Owned(t) => Some(t.clone()),
+                _ => None,
+            })
     };
     let cmdlet = op.cmdlet();
     let verb = cmdlet.split('-').next().unwrap_or_default();
@@ -529,8 +534,10 @@ fn on_described(
     }
     let pool = c.identity.split_once('\\').map(|(p, _)| p);
     op.params().iter().any(|p| {
-        let Value::Text(t) = p.value else {
-            return false;
+        let t = match &p.value {
+            Value::Text(t) => *t,
+            Value::Owned(t) => t.as_str(),
+            _ => return false,
         };
         let named = match (p.name, pool) {
             ("Category", Some(pool)) => (Kind::Category, format!("{pool}\\{t}")),
@@ -610,9 +617,18 @@ pub fn script(plan: &Plan) -> String {
             digests.push_str(&format!("{i} {d}\n"));
             let name: String = format!("{} {}", op.cmdlet(), c.identity)
                 .chars()
-                .map(|ch| if ch.is_ascii() { ch.to_string() } else { format!("\\u{:04x}", ch as u32) })
+                .map(|ch| {
+                    if ch.is_ascii() {
+                        ch.to_string()
+                    } else {
+                        format!("\\u{:04x}", ch as u32)
+                    }
+                })
                 .collect();
-            table.push_str(&format!("$OpDigest[{i}] = '{d}'\n$OpName[{i}] = {}\n", quote(&name)));
+            table.push_str(&format!(
+                "$OpDigest[{i}] = '{d}'\n$OpName[{i}] = {}\n",
+                quote(&name)
+            ));
             if let Some(check) = after_image(c, op) {
                 table.push_str(&format!("$After[{i}] = {{ {check} }}\n"));
             }
@@ -687,7 +703,11 @@ mod tests {
         assert_eq!(quote("\u{1F600}"), "('' + [char]0xD83D + [char]0xDE00)");
         assert_eq!(quote(""), "''");
         assert_eq!(array(&[]), "$null");
-        for s in ["Caf\u{e9} Z\u{fc}rich", "\u{41e}\u{442}\u{434}\u{435}\u{43b}", "x\u{201b}'"] {
+        for s in [
+            "Caf\u{e9} Z\u{fc}rich",
+            "\u{41e}\u{442}\u{434}\u{435}\u{43b}",
+            "x\u{201b}'",
+        ] {
             assert!(quote(s).is_ascii(), "{s}");
         }
     }

@@ -328,9 +328,11 @@ impl Tx<'_> {
                 "SELECT r.pool, r.name FROM live_chat_content c JOIN rooms r ON r.id = c.room_id",
             )
             .await?;
-        s.facts
-            .chat_content
-            .extend(content.into_iter().map(|(pool, name)| ObjectId::new(pool, name)));
+        s.facts.chat_content.extend(
+            content
+                .into_iter()
+                .map(|(pool, name)| ObjectId::new(pool, name)),
+        );
         Ok(())
     }
 

@@ -900,7 +900,12 @@ impl Tx<'_> {
             });
         }
         let pools = facts.unknown_active_servers.iter().map(|(pool, why)| {
-            (Kind::ActiveServers, pool.as_str(), "activeServers", why.as_str())
+            (
+                Kind::ActiveServers,
+                pool.as_str(),
+                "activeServers",
+                why.as_str(),
+            )
         });
         let fields = (facts.unknown_fields.iter())
             .map(|((kind, field), why)| (*kind, "", field.as_str(), why.as_str()));

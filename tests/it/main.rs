@@ -32,3 +32,4 @@ mod scripts;
 mod store;
 mod synth;
 mod tidy;
+mod windows_powershell;

@@ -531,7 +531,7 @@ fn litware_scripts() -> Vec<(String, String)> {
     out.push(("changes".into(), changes));
     // The saved plan's script, through `live apply-script`.
     run(&["plan", edited, "--out", "plan.json"]);
-    let saved = run(&["live", "apply-script", "--plan", "plan.json"]);
+    let saved = run(&["live", "apply-script", "--plan", "plan.json", "--force"]);
     out.push(("apply-script".into(), saved));
     let topology = litware.join("topology.yaml");
     let directory = litware.join("directory.yaml");
