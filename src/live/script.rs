@@ -266,6 +266,15 @@ const PRINCIPALS: &str = "\nWrite-Progress -Activity 'pchat collect' -Status 'pr
          \x20   Write-Warning (\"pchat: Get-CsAdPrincipal did not find \" + $unresolved.Count + \" principal(s): \" + ($unresolved -join ', '))\n\
          }\n";
 
+/// The parameters that make a Get- cmdlet return every object, not a first page of them.
+fn all(cmdlet: &str) -> &'static str {
+    match cmdlet {
+        "Get-CsPersistentChatRoom" => " -ResultSize 2147483647",
+        "Get-CsPersistentChatEndpoint" => " -ResultSize Unlimited",
+        _ => "",
+    }
+}
+
 /// The collect script; `principals` (DNs and SIP addresses a configuration names) are its
 /// `-Principal` default, beside every entry of the collected lists.
 pub fn collect(principals: &[String]) -> String {
@@ -302,7 +311,7 @@ pub fn collect(principals: &[String]) -> String {
     s.push_str(
         "\nWrite-Progress -Activity 'pchat collect' -Status 'rooms with chat content'\n\
          $withContent = @{}\n\
-         foreach ($o in @(Get-CsPersistentChatRoom -ChatContentExceedsMB 0)) {\n\
+         foreach ($o in @(Get-CsPersistentChatRoom -ChatContentExceedsMB 0 -ResultSize 2147483647)) {\n\
          \x20   $withContent[[string](Read-Property $o 'Get-CsPersistentChatRoom' 'Identity')] = $true\n\
          }\n",
     );
@@ -310,8 +319,9 @@ pub fn collect(principals: &[String]) -> String {
         s.push_str(&format!(
             "\nWrite-Progress -Activity 'pchat collect' -Status '{key}'\n\
              $rows = New-Object 'System.Collections.Generic.List[object]'\n\
-             foreach ($o in @({cmdlet})) {{\n\
-             \x20   $h = [ordered]@{{}}\n"
+             foreach ($o in @({cmdlet}{})) {{\n\
+             \x20   $h = [ordered]@{{}}\n",
+            all(cmdlet)
         ));
         for (name, how) in *props {
             let read = format!("(Read-Property $o '{cmdlet}' '{name}')");
@@ -335,7 +345,7 @@ pub fn collect(principals: &[String]) -> String {
     s.push_str(
         "\nWrite-Progress -Activity 'pchat collect' -Status 'policyGrants'\n\
          $rows = New-Object 'System.Collections.Generic.List[object]'\n\
-         foreach ($o in @(Get-CsUser -Filter 'PersistentChatPolicy -ne $null')) {\n\
+         foreach ($o in @(Get-CsUser -Filter 'PersistentChatPolicy -ne $null' -ResultSize Unlimited)) {\n\
          \x20   $h = [ordered]@{}\n\
          \x20   $h['SipAddress'] = [string](Read-Property $o 'Get-CsUser' 'SipAddress')\n\
          \x20   $h['PersistentChatPolicy'] = [string](Read-Property $o 'Get-CsUser' 'PersistentChatPolicy')\n\

@@ -192,7 +192,7 @@ $Journal = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPa
 function Find-Object([scriptblock]$Get) { try { & $Get } catch { $null } }
 # The Persistent Chat service of a pool (it carries the active servers), or $null.
 function Find-Pool([string]$Pool) {
-    Find-Object { Get-CsService -PersistentChatServer | Where-Object { [string]$_.PoolFqdn -eq $Pool } }
+    Find-Object { @(Get-CsService -PersistentChatServer | Where-Object { [string]$_.PoolFqdn -eq $Pool })[0] }
 }
 function Get-Property($Object, [string]$Name) {
     $p = $Object.PSObject.Properties[$Name]

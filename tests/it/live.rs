@@ -201,11 +201,50 @@ fn collect_load_plan_apply_collect_load_closes_the_loop() {
             "the server would run another plan"
         );
         assert!(!changes(&planned).as_array().unwrap().is_empty());
+        // The README's loop: the saved plan becomes apply.ps1, which the server runs.
+        let plan = pchat.dir.path().join("plan.json");
+        let plan = plan.to_str().unwrap();
+        code(&pchat, &["plan", &litware, "--out", plan], 0);
+        let script = code(&pchat, &["live", "apply-script", "--plan", plan], 0);
+        for c in changes(&planned).as_array().unwrap() {
+            for cmdlet in c["cmdlets"].as_array().unwrap() {
+                let cmdlet = cmdlet.as_str().unwrap();
+                assert!(script.contains(cmdlet), "apply.ps1 lacks {cmdlet}");
+            }
+        }
         code(&server, &["apply", &litware, "--yes"], 0);
         let again = code(&server, &["live", "snapshot", "--from-store"], 0);
-        std::fs::write(&collected, again).unwrap();
+        // Collected again, as Windows PowerShell 5.1 writes it: wrapped lists, UTF-16.
+        let shaped = ps51(serde_json::from_str(&again).unwrap(), true);
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(shaped.to_string().encode_utf16().flat_map(u16::to_le_bytes));
+        std::fs::write(&collected, bytes).unwrap();
         code(&pchat, &["live", "load", collected.to_str().unwrap()], 0);
         code(&pchat, &["drift", &litware], 0);
         code(&pchat, &["plan", &litware, "--detailed-exitcode"], 0);
+    }
+}
+
+/// A snapshot's JSON as Windows PowerShell 5.1's ConvertTo-Json writes arrays held in a
+/// `[psobject]`: `{"value":[…],"Count":n}`, and a one-element list unrolled (but for the kinds).
+fn ps51(v: serde_json::Value, top: bool) -> serde_json::Value {
+    use serde_json::{json, Value};
+    match v {
+        Value::Array(items) => {
+            let items: Vec<Value> = items.into_iter().map(|i| ps51(i, false)).collect();
+            match items.len() {
+                1 if !top => items.into_iter().next().unwrap(),
+                n => json!({"value": items, "Count": n}),
+            }
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let top = matches!(v, Value::Array(_)) && top;
+                    (k, ps51(v, top))
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }

@@ -343,7 +343,7 @@ fn cmdlet_parameters() -> HashMap<&'static str, Vec<&'static str>> {
         // Helpers: Lync cmdlets beside the 38, PowerShell's own, and the scripts' functions.
         ("Get-CsService", &["PersistentChatServer"]),
         ("Get-CsPool", &["Identity"]),
-        ("Get-CsUser", &["Identity", "Filter"]),
+        ("Get-CsUser", &["Identity", "Filter", "ResultSize"]),
         ("Where-Object", &[]),
         ("ConvertTo-Json", &["InputObject", "Depth", "Compress"]),
         ("ConvertFrom-Json", &["InputObject"]),
@@ -528,6 +528,22 @@ fn litware_scripts() -> Vec<(String, String)> {
         changes.contains("@{Remove='sip:chen@litwareinc.com'}"),
         "{changes}"
     );
+    // Run again after an interruption, a renamed room is looked for under its new name, with
+    // each field the call sets: the after-image the resume checks.
+    let after = changes
+        .lines()
+        .find(|l| l.starts_with("$After[") && l.contains("\\Service Desk'"))
+        .unwrap_or_else(|| panic!("no after-image of the rename:\n{changes}"));
+    assert!(
+        after.contains(
+            "Get-CsPersistentChatRoom -Identity 'atl-pchat-001.litwareinc.com\\Service Desk'"
+        ),
+        "{after}"
+    );
+    assert!(
+        after.contains("(Test-Same (Get-Property $o 'Description') 'Ask anything')"),
+        "{after}"
+    );
     out.push(("changes".into(), changes));
     // The saved plan's script, through `live apply-script`.
     run(&["plan", edited, "--out", "plan.json"]);
@@ -548,6 +564,20 @@ fn litware_scripts() -> Vec<(String, String)> {
         removals.contains("Remove-CsPersistentChatRoom"),
         "{removals}"
     );
+    let index = |call: &str| -> String {
+        let at = removals.find(call).unwrap_or_else(|| panic!("no {call}"));
+        let guard = removals[..at].rfind("if (-not $done.Contains(").unwrap();
+        let rest = &removals[guard + "if (-not $done.Contains(".len()..];
+        rest[..rest.find(')').unwrap()].to_string()
+    };
+    // A removal is done when its object is gone; a reset of a global setting leaves the
+    // object, so it has no after-image and runs again.
+    let room = index("    Remove-CsPersistentChatRoom -Identity 'atl-pchat-001.litwareinc.com\\Architecture Council'");
+    assert!(removals.contains(&format!(
+        "$After[{room}] = {{ ($null -eq (Find-Object {{ Get-CsPersistentChatRoom -Identity 'atl-pchat-001.litwareinc.com\\Architecture Council' }})) }}"
+    )));
+    let reset = index("    Remove-CsPersistentChatPolicy -Identity 'global'");
+    assert!(!removals.contains(&format!("$After[{reset}] =")));
     out.push(("removals".into(), removals));
     out
 }

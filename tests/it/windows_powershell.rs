@@ -802,3 +802,67 @@ fn whatif_describes_calls_on_objects_it_did_not_create() {
     // A grant of a policy the plan creates is described too.
     assert!(described("Grant-CsPersistentChatPolicy -Identity"));
 }
+
+/// The README's loop, run line by line as printed, with a second store standing in for the
+/// server: what `collect.ps1` would write is that store's snapshot, and what `apply.ps1` runs
+/// is the plan's operations (the store's apply of the same configuration).
+#[test]
+fn the_readme_loop_runs_as_printed() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Managing a real server").unwrap()..];
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap();
+    for b in BACKENDS {
+        let (t, server) = (TestStore::new(b), TestStore::new(b));
+        let config = t.dir.path().join("config");
+        for f in pchat::config::collect_files(&[root().join("examples/litware")]).unwrap() {
+            let rel = f.strip_prefix(root().join("examples/litware")).unwrap();
+            std::fs::create_dir_all(config.join(rel).parent().unwrap()).unwrap();
+            std::fs::copy(&f, config.join(rel)).unwrap();
+        }
+        // The server drifted from git: a room opened up.
+        let text = std::fs::read_to_string(root().join(SNAPSHOT)).unwrap();
+        let drifted = text.replacen("\"Privacy\": \"Secret\"", "\"Privacy\": \"Open\"", 1);
+        let start = server.dir.path().join("start.json");
+        std::fs::write(&start, drifted).unwrap();
+        code(&server, &["live", "load", start.to_str().unwrap()], 0);
+        let collect = |t: &TestStore| {
+            let snapshot = code(&server, &["live", "snapshot", "--from-store"], 0);
+            std::fs::write(t.dir.path().join("snapshot.json"), snapshot).unwrap();
+        };
+        let mut ran = 0;
+        for line in block.lines() {
+            let line = line.trim();
+            if line.contains(".\\collect.ps1") || line.contains("collect again") {
+                collect(&t);
+                continue;
+            }
+            if line.contains(".\\apply.ps1") {
+                let script = std::fs::read(t.dir.path().join("apply.ps1")).unwrap();
+                assert!(script.starts_with(b"\xEF\xBB\xBF") && script[3..].is_ascii());
+                let script = String::from_utf8(script).unwrap();
+                assert!(script.contains("Set-CsPersistentChatRoom"), "{script}");
+                code(&server, &["apply", config.to_str().unwrap(), "--yes"], 0);
+                continue;
+            }
+            if line.starts_with('#') || line.is_empty() {
+                continue;
+            }
+            let command = line.split(" # ").next().unwrap();
+            for part in command.split("&&") {
+                let words: Vec<&str> = part.split_whitespace().collect();
+                assert_eq!(words[0], "pchat", "{line}");
+                code(&t, &words[1..], 0);
+                ran += 1;
+            }
+        }
+        assert_eq!(ran, 6, "the README's loop has six pchat commands");
+        let collected = std::fs::read(t.dir.path().join("collect.ps1")).unwrap();
+        assert!(collected.starts_with(b"\xEF\xBB\xBF"));
+        // The loop is closed: nothing left to do.
+        code(&t, &["plan", "config", "--detailed-exitcode"], 0);
+    }
+}
