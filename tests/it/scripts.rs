@@ -385,7 +385,7 @@ fn cmdlet_parameters() -> HashMap<&'static str, Vec<&'static str>> {
         .collect()
 }
 
-fn parse(script: &str) -> Tree {
+pub(crate) fn parse(script: &str) -> Tree {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_powershell::LANGUAGE.into())
@@ -393,7 +393,7 @@ fn parse(script: &str) -> Tree {
     parser.parse(script, None).unwrap()
 }
 
-fn walk<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
+pub(crate) fn walk<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
     out.push(node);
     let mut c = node.walk();
     for child in node.children(&mut c) {
@@ -401,7 +401,7 @@ fn walk<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
     }
 }
 
-fn nodes(tree: &Tree) -> Vec<Node<'_>> {
+pub(crate) fn nodes(tree: &Tree) -> Vec<Node<'_>> {
     let mut out = Vec::new();
     walk(tree.root_node(), &mut out);
     out

@@ -5,17 +5,18 @@
 //! rules shown failing on a bad script); and the apply script's journal, before- and
 //! after-images and `-WhatIf` follow the plan they belong to.
 
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::Node;
 
 use crate::common::db::{TestStore, BACKENDS};
 use crate::common::{pchat_in, root};
 use crate::reconcile::{code, run};
+use crate::scripts::{nodes, parse};
 
 const SNAPSHOT: &str = "examples/live/litware-snapshot.json";
 const FIXTURES: &[&str] = &[
     "tests/fixtures/live/ps51-wrappers.json",
     "tests/fixtures/live/ps51-utf8-bom.json",
-    "tests/fixtures/live/ps51-utf16le.json",
+    "examples/live/litware-snapshot-ps51.json",
 ];
 
 fn at_root(p: &str) -> String {
@@ -273,28 +274,6 @@ fn decode(bytes: &[u8], page: u16) -> String {
         .collect()
 }
 
-fn parse(src: &str) -> Tree {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_powershell::LANGUAGE.into())
-        .unwrap();
-    parser.parse(src, None).unwrap()
-}
-
-fn walk<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
-    out.push(node);
-    let mut c = node.walk();
-    for child in node.children(&mut c) {
-        walk(child, out);
-    }
-}
-
-fn nodes(tree: &Tree) -> Vec<Node<'_>> {
-    let mut out = Vec::new();
-    walk(tree.root_node(), &mut out);
-    out
-}
-
 /// What PowerShell would run: each command's name and its arguments' text, and the value of
 /// every string the script holds (sums of literals and `[char]` codes evaluated).
 fn reading(src: &str) -> (Vec<String>, Vec<String>) {
@@ -403,10 +382,8 @@ fn scripts() -> Vec<(String, Vec<u8>)> {
 #[test]
 fn every_script_is_ascii_after_a_byte_order_mark_and_reads_alike_in_every_code_page() {
     for (label, bytes) in scripts() {
-        let body = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-            Some(body) => body,
-            None if label.starts_with("plan --format") => &bytes[..],
-            None => panic!("{label} has no UTF-8 byte-order mark"),
+        let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") else {
+            panic!("{label} has no UTF-8 byte-order mark");
         };
         if let Some(at) = body.iter().position(|b| !b.is_ascii()) {
             panic!("{label}: byte {:#x} at {at} is not ASCII", body[at]);
@@ -862,6 +839,12 @@ fn the_readme_loop_runs_as_printed() {
         assert_eq!(ran, 6, "the README's loop has six pchat commands");
         let collected = std::fs::read(t.dir.path().join("collect.ps1")).unwrap();
         assert!(collected.starts_with(b"\xEF\xBB\xBF"));
+        #[cfg(unix)]
+        for script in ["collect.ps1", "apply.ps1"] {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(t.dir.path().join(script)).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{script}");
+        }
         // The loop is closed: nothing left to do.
         code(&t, &["plan", "config", "--detailed-exitcode"], 0);
     }
