@@ -42,12 +42,6 @@ pub struct LiveFacts {
 }
 
 impl LiveFacts {
-    pub fn is_empty(&self) -> bool {
-        self.unknown_fields.is_empty()
-            && self.unknown_active_servers.is_empty()
-            && self.chat_content.is_empty()
-    }
-
     /// The fields of `kind` that are unknown.
     pub fn unknown_of(&self, kind: Kind) -> impl Iterator<Item = (&str, &str)> {
         self.unknown_fields

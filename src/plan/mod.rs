@@ -422,7 +422,8 @@ impl Plan {
 /// as [`HISTORY_WEIGHT`] changes, anything else as one.
 fn blast_radius(c: &Change) -> usize {
     match c.destroys {
-        Some(d) if d.what == "message" => HISTORY_WEIGHT,
+        // Chat history, counted by the store or reported by the server.
+        Some(d) if d.what == "message" || d.what == CHAT_CONTENT => HISTORY_WEIGHT,
         _ => 1,
     }
 }
@@ -638,6 +639,93 @@ mod tests {
             "{refused:?}"
         );
         assert!(plan.refusals(live, threshold, true).is_empty());
+    }
+
+    /// A field the live side does not know is never compared, and the plan says so; a room
+    /// the server reports chat content for destroys history like one with messages.
+    #[test]
+    fn unknown_fields_are_not_compared_and_reported_content_is_history() {
+        let user = |members: &[&str]| -> Principal {
+            serde_json::from_value(serde_json::json!({
+                "type": "Group", "distinguishedName": "CN=G,DC=x", "members": members
+            }))
+            .unwrap()
+        };
+        let mut desired = DesiredState::default();
+        desired
+            .principals
+            .insert("cn=g,dc=x".into(), user(&["sip:a@x.com"]));
+        let mut live_state = DesiredState::default();
+        live_state.principals.insert("cn=g,dc=x".into(), user(&[]));
+        let (managed, consented) = (HashMap::new(), Default::default());
+        let plan_with = |state: &DesiredState| {
+            let live = Live {
+                state,
+                managed: &managed,
+                consented: &consented,
+                revision: 1,
+            };
+            plan(&desired, live, &PlanOptions::default())
+        };
+        assert_eq!(plan_with(&live_state).changes.len(), 1);
+        live_state
+            .facts
+            .unknown_fields
+            .insert((Kind::Principal, "members".into()), "not read".into());
+        let p = plan_with(&live_state);
+        assert!(p.changes.is_empty(), "{:?}", p.changes);
+        assert_eq!(p.unknown.len(), 1);
+        assert_eq!(
+            (p.unknown[0].field.as_str(), p.unknown[0].identity.as_ref()),
+            ("members", None)
+        );
+        // History the server reported.
+        let room: Room =
+            serde_json::from_value(serde_json::json!({"name": "R", "category": "C"})).unwrap();
+        live_state.rooms.insert(ObjectId::new("p", "R"), room);
+        let mut removal = Plan {
+            changes: vec![Change {
+                action: Action::Delete,
+                kind: Kind::Room,
+                identity: "p\\R".into(),
+                renamed_from: None,
+                operations: vec![],
+                destroys: None,
+                fields: FieldDiffs::default(),
+                protected: false,
+                managed: true,
+                drift: false,
+            }],
+            ..Plan::default()
+        };
+        removal.weigh_messages(&HashMap::new(), &live_state);
+        assert_eq!(removal.changes[0].destroys, None);
+        live_state
+            .facts
+            .chat_content
+            .insert(ObjectId::new("p", "r"));
+        removal.weigh_messages(&HashMap::new(), &live_state);
+        let d = removal.changes[0]
+            .destroys
+            .expect("chat content is history");
+        assert_eq!(blast_radius(&removal.changes[0]), HISTORY_WEIGHT);
+        assert_eq!(
+            d.to_string(),
+            "destroys its chat content (the server reported some)"
+        );
+        let live = Live {
+            state: &live_state,
+            managed: &managed,
+            consented: &consented,
+            revision: 1,
+        };
+        assert_eq!(
+            removal.destroy_refusals(live, &HashMap::new(), false).len(),
+            1
+        );
+        assert!(removal
+            .destroy_refusals(live, &HashMap::new(), true)
+            .is_empty());
     }
 
     /// A creation's fields are every field its object sets (not `lifecycle`), in the order of
