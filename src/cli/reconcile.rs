@@ -319,6 +319,8 @@ struct LiveRead {
 /// digest, the plan, what apply would refuse, the live state it was planned against (as far as
 /// it was read), and what each file declares when that was asked for.
 struct LoadedPlan {
+    /// The `--target`s as the configuration spells them (`plan::resolve_targets`).
+    targets: Vec<(crate::model::Kind, String)>,
     desired: DesiredState,
     digest: String,
     plan: Plan,
@@ -353,7 +355,9 @@ fn load_and_plan(
     // first use the YAML is read first.
     let first_use = matches!(&ctx.store, crate::store::StoreUrl::Sqlite(p) if !p.exists());
     // A file that cannot be read is reported by the full path.
-    if let (false, false, Ok(d)) = (ways.refresh, first_use, digested(paths)) {
+    // A plan of targets is judged against what they name, which only the full path reads.
+    let targeted = !opts.targets.is_empty();
+    if let (false, false, false, Ok(d)) = (ways.refresh, first_use, targeted, digested(paths)) {
         match short_path(ctx, &d, opts, ways.partial) {
             Ok(Some(planned)) => return Ok(planned),
             Ok(None) => {}
@@ -413,10 +417,30 @@ fn load_and_plan(
     let live = live
         .expect("the store is read when the configuration loads")
         .map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
+    let targets = plan::resolve_targets(&config.state, &live.state, &opts.targets);
+    let resolved;
+    let opts = match targets {
+        Ok(targets) if targeted => {
+            resolved = PlanOptions {
+                targets,
+                ..opts.clone()
+            };
+            &resolved
+        }
+        Ok(_) => opts,
+        Err(problems) => {
+            for p in problems {
+                out.stderr
+                    .push_str(&format!("{}: {p}\n", ctx.stderr_style.red("error")));
+            }
+            return Err(Outcome::Failed);
+        }
+    };
     let (p, refusals) = plan_with(ctx, &config.state, &live, opts)
         .map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
     lap("planned");
     Ok(LoadedPlan {
+        targets: opts.targets.clone(),
         desired: config.state,
         digest: config.digest,
         plan: p,
@@ -456,6 +480,7 @@ fn short_path(
         found
     })?;
     let empty = |plan| LoadedPlan {
+        targets: vec![],
         desired: DesiredState::default(),
         digest: r.digest.clone(),
         plan,
@@ -487,6 +512,7 @@ fn short_path(
                 "plan made: partial"
             );
             Some(LoadedPlan {
+                targets: vec![],
                 desired: p.desired,
                 digest: r.digest.clone(),
                 plan: p.plan,
@@ -765,13 +791,15 @@ fn plan_paths(
     flags: &PlanFlags,
     refresh: bool,
 ) -> Result<Planned, Outcome> {
-    let opts = options(flags);
+    let mut opts = options(flags);
     let ways = Ways {
         refresh,
         partial: false,
         declare: true,
     };
     let l = load_and_plan(ctx, out, &paths, &opts, ways)?;
+    // Applied as planned: the targets as the configuration spells them.
+    opts.targets = l.targets;
     Ok(Planned {
         paths,
         desired: l.desired,

@@ -204,6 +204,15 @@ pub enum ConfigError {
     SymlinkLoop { path: PathBuf, target: PathBuf },
     #[error("no .yaml or .yml files under {}", path.display())]
     NoFiles { path: PathBuf },
+    /// One file reached twice through the paths given (a file and its directory, a path named
+    /// twice, two spellings or links of one file): it would declare everything in it twice.
+    #[error(
+        "{} is named twice: as {} and as {}; name each file once",
+        first.display(),
+        first.display(),
+        second.display()
+    )]
+    NamedTwice { first: PathBuf, second: PathBuf },
     #[error("the configuration is not valid: {} found", count_text(.0))]
     Invalid(Report),
 }
@@ -331,35 +340,29 @@ fn finish(mut diagnostics: Vec<Diagnostic>, files: Vec<PathBuf>) -> Report {
     Report { diagnostics, files }
 }
 
-/// A 64-bit digest fed in pieces, eight bytes a step (a byte-wise FNV took 45 ms of a 43 MB
-/// configuration's 80 ms converged plan). Not for adversaries: it tells an edited input from
-/// the one recorded.
-pub struct Digest(u64);
-
-impl Default for Digest {
-    fn default() -> Self {
-        Digest(0xcbf2_9ce4_8422_2325)
-    }
-}
+/// SHA-256 fed in pieces (`sha256:HEX`). A 64-bit mix was enough to tell an edited input from
+/// the one recorded, but not an input made to digest as the recorded one: a printable 16-byte
+/// YAML comment could hide a change from every plan that trusts the mark. The prefix names the
+/// algorithm, so a mark recorded with another one is simply not matched.
+#[derive(Clone, Default)]
+pub struct Digest(sha2::Sha256);
 
 impl Digest {
     pub fn feed(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut mix = |w: u64| {
-            self.0 = (self.0 ^ w).wrapping_mul(K);
-            self.0 ^= self.0 >> 29;
-        };
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            mix(u64::from_le_bytes(w.try_into().expect("chunks of eight")));
-        }
-        for &b in words.remainder() {
-            mix(u64::from(b));
-        }
+        use sha2::Digest as _;
+        self.0.update(bytes);
     }
 
     pub fn finish(&self) -> String {
-        format!("w64:{:016x}", self.0)
+        use sha2::Digest as _;
+        let hash = self.0.clone().finalize();
+        let mut out = String::with_capacity(7 + 64);
+        out.push_str("sha256:");
+        for b in hash {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{b:02x}");
+        }
+        out
     }
 }
 
@@ -397,7 +400,6 @@ fn digest_head(path: &Path, text_len: u64) -> Digest {
 /// their texts: a plan answered from a converged store needs none of them, a partial plan a
 /// few, and holding 40 MB of text costs more than reading it.
 pub fn digest_files(files: &[PathBuf]) -> Result<Vec<String>, ConfigError> {
-    // A multiple of the digest's word, so feeding it in pieces digests as feeding it whole.
     let mut buf = vec![0u8; 1 << 20];
     let limit = crate::files::max_file_size();
     files
@@ -457,7 +459,45 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
             out.push(input.clone());
         }
     }
+    // Every path to a file counts once: the full plan would refuse its objects as declared
+    // twice, and a shortcut that keys files by name would miss that; refused here, on every
+    // path alike.
+    let mut seen: HashMap<FileId, &PathBuf> = HashMap::new();
+    for f in &out {
+        let id = file_id(f).map_err(|source| ConfigError::Io {
+            path: f.clone(),
+            source,
+        })?;
+        if let Some(first) = seen.insert(id, f) {
+            return Err(ConfigError::NamedTwice {
+                first: first.clone(),
+                second: f.clone(),
+            });
+        }
+    }
     Ok(out)
+}
+
+/// What tells one file from another: its device and inode, or (elsewhere) its canonical path.
+#[derive(PartialEq, Eq, Hash)]
+enum FileId {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn file_id(path: &Path) -> std::io::Result<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path)?;
+        Ok(FileId::Inode(meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path).map(FileId::Path)
+    }
 }
 
 /// A directory walk that follows symlinks but never goes round in a loop, and never reads one

@@ -564,6 +564,65 @@ pub fn identities(state: &DesiredState) -> Vec<(Kind, String)> {
     out
 }
 
+/// The `--target`s as the configuration (else the store) spells their identities, matched
+/// without regard to case as the service matches names.
+///
+/// # Errors
+/// One message for each target that names no object of either, with the identities of its
+/// kind it may mean (those whose name it is, else the nearest): a target that matches nothing
+/// would make an empty plan of a configuration with changes.
+pub fn resolve_targets(
+    desired: &DesiredState,
+    live: &DesiredState,
+    targets: &[(Kind, String)],
+) -> Result<Vec<(Kind, String)>, Vec<String>> {
+    if targets.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut known = identities(desired);
+    known.extend(identities(live));
+    let fold = crate::model::identity::fold;
+    let mut resolved = Vec::new();
+    let mut problems = Vec::new();
+    for (kind, id) in targets {
+        let wanted = fold(id);
+        let of_kind: Vec<&str> = (known.iter())
+            .filter(|(k, _)| k == kind)
+            .map(|(_, i)| i.as_str())
+            .collect();
+        if let Some(found) = of_kind.iter().find(|i| fold(i) == wanted) {
+            resolved.push((*kind, found.to_string()));
+            continue;
+        }
+        let mut near: Vec<&str> = (of_kind.iter().copied())
+            .filter(|i| {
+                i.rsplit_once('\\')
+                    .is_some_and(|(_, name)| fold(name) == wanted)
+            })
+            .collect();
+        if near.is_empty() {
+            near.extend(crate::suggest::nearest(id, of_kind.iter().copied()));
+        }
+        near.sort_unstable();
+        near.dedup();
+        let key = kind.key();
+        let mut message = format!(
+            "--target {key}/{id} matches no {} of the configuration or the store",
+            kind.noun()
+        );
+        if !near.is_empty() {
+            let named: Vec<String> = near.iter().map(|n| format!("`{key}/{n}`")).collect();
+            message.push_str(&format!("; did you mean {}?", named.join(" or ")));
+        }
+        problems.push(message);
+    }
+    if problems.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(problems)
+    }
+}
+
 /// Parses `--target KIND/IDENTITY` (`room/POOL\NAME`, `policy/tag:X`); the kind is the YAML key
 /// or its singular.
 pub fn parse_target(s: &str) -> Result<(Kind, String), String> {

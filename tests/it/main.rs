@@ -17,6 +17,7 @@ mod cli_store;
 mod cli_validate;
 mod cmdlet_examples;
 mod convergence;
+mod exactness;
 mod hostile;
 mod kind_layer;
 mod live;
