@@ -708,8 +708,11 @@ impl<'a> Planner<'a> {
             let translated = T::translate(l, self);
             let mut f = Fields::new(ignore).unknown(&unknown);
             let op = T::change(from, translated.as_ref().unwrap_or(l), d, &mut f);
+            let pushed = self.upserts.len();
             self.update(T::KIND, id, f, op, (protect, consent));
-            if let (Some(old), Some(last)) = (&previous, self.upserts.last_mut()) {
+            // Only the change this object made, if it made one: a rename that changes nothing
+            // the service sees must not mark the change planned before it.
+            if let (Some(old), Some(last)) = (&previous, self.upserts.get_mut(pushed)) {
                 last.renamed_from = Some(old.to_string());
             }
         }
