@@ -224,3 +224,48 @@ fn a_target_that_names_nothing_is_an_error() {
         assert!(out.contains("Other"), "{out}");
     }
 }
+
+/// A pool spelt in another case than the store has it: no change names
+/// another object as the one it was renamed from (a respelling that changes nothing the
+/// service sees used to mark the change planned before it).
+#[test]
+fn a_pool_respelt_in_case_marks_no_other_object_renamed() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let cfg = t.dir.path().join("cfg");
+        std::fs::create_dir_all(&cfg).unwrap();
+        let yaml = |pool: &str, description: &str| {
+            format!(
+                "pools:\n  - fqdn: {pool}\ncategories:\n  - name: C\nrooms:\n  - name: R1\n    category: C\n    description: '{description}'\n  - name: R2\n    category: C\n"
+            )
+        };
+        std::fs::write(cfg.join("c.yaml"), yaml("p.litwareinc.com", "x")).unwrap();
+        let dir = cfg.to_str().unwrap();
+        code(&t, &["apply", dir, "--yes"], 0);
+        std::fs::write(cfg.join("c.yaml"), yaml("P.LitwareInc.com", "y")).unwrap();
+        for extra in [&[][..], &["--refresh"][..]] {
+            let mut args = vec!["plan", dir, "--format", "json"];
+            args.extend_from_slice(extra);
+            let out = code(&t, &args, 0);
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            let changes = v["changes"].as_array().unwrap();
+            assert!(
+                changes.iter().any(|c| c["identity"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .ends_with("\\r1")),
+                "{out}"
+            );
+            for c in changes {
+                let renamed = c["renamedFrom"].as_str().map(str::to_lowercase);
+                let identity = c["identity"].as_str().unwrap().to_lowercase();
+                assert!(
+                    renamed.as_ref().is_none_or(|r| *r == identity),
+                    "{extra:?}: {} is said to be renamed from {renamed:?}",
+                    c["identity"]
+                );
+            }
+        }
+    }
+}
