@@ -660,6 +660,11 @@ fn collect_reads_each_property_it_writes_and_stops_on_a_missing_one() {
             assert!(!line.contains('|'), "{line}");
         }
     }
+    // A principal the directory lacks is listed, never an error that ends the collection
+    // (`Get-CsAdPrincipal -Identity` throws on one); names go a batch a query.
+    assert!(!script.contains("Get-CsAdPrincipal -Identity"));
+    assert!(script.contains("Get-CsAdPrincipal -LDAPFilter $filter"));
+    assert!(script.contains("$snapshot['unresolved'] = $unresolved"));
     // The snapshot lands where PowerShell is.
     assert!(script.contains(
         "$OutPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Out)"
