@@ -409,16 +409,6 @@ fn output_property(kind: Kind, param: &str) -> Option<&str> {
     }
 }
 
-const LIST_PARAMS: &[&str] = &[
-    "Members",
-    "Managers",
-    "Presenters",
-    "AllowedMembers",
-    "DeniedMembers",
-    "Creators",
-    "ActiveServers",
-];
-
 /// The check that an operation is done (its after-image), as an expression; `None` when it
 /// cannot be told from outside (a reset of a global setting): the operation is run again.
 fn after_image(c: &Change, op: &Operation) -> Option<String> {
@@ -481,11 +471,14 @@ fn after_image(c: &Change, op: &Operation) -> Option<String> {
                     Value::Bool(b) => format!("Test-Same {actual} {}", boolean(*b)),
                     Value::Number(n) => format!("Test-Same {actual} {n}"),
                     Value::Enum(e) => format!("Test-Same {actual} {}", quote(e)),
-                    Value::Null if LIST_PARAMS.contains(&p.name) => format!("Test-Empty {actual}"),
-                    Value::Null if c.kind == Kind::PolicyGrant => {
-                        format!("Test-Same {actual} $null")
-                    }
                     Value::Null => format!("Test-Same {actual} $null"),
+                    // `-Members $null` (a list set to nothing) leaves it empty.
+                    Value::List(change)
+                        if change.replace.as_ref().is_some_and(|r| r.is_empty())
+                            && change.add.is_empty() =>
+                    {
+                        format!("Test-Empty {actual}")
+                    }
                     Value::List(change) => {
                         let mut present = change.replace.clone().unwrap_or_default();
                         present.extend(change.add.iter().cloned());
@@ -570,13 +563,11 @@ fn guarded(index: usize, total: usize, c: &Change, op: &Operation, describe: boo
     )
 }
 
-/// Hex SHA-256 of `text`.
+/// The SHA-256 of `text`, as the configuration's digests are made (`sha256:HEX`).
 fn sha256(text: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut d = crate::config::Digest::default();
+    d.feed(text.as_bytes());
+    d.finish()
 }
 
 /// The whole plan as a script for a real server, which has no transactions: it stops at the
