@@ -9,6 +9,7 @@
 //! `Stale` and `Refused` are refusals for safety (exit 3); `Failed` and `Violations` mean the
 //! plan cannot be carried out (exit 1); `Store` is the store's own failure.
 
+use crate::model::identity::fold;
 use crate::model::rules;
 use crate::model::DesiredState;
 use crate::ops;
@@ -175,7 +176,7 @@ pub async fn apply(
     tx.persist_net(&state, &touched).await?;
     let revision = current + 1;
     let protected = protected_set(desired);
-    let protected = |c: &plan::Change| protected.contains(&(c.kind, c.identity.clone()));
+    let protected = |c: &plan::Change| protected.contains(&(c.kind, fold(&c.identity)));
     // Each with what the configuration asks of it now, so a later plan can tell a
     // configuration change from drift, and with its consent to destruction.
     let managed = |c: &plan::Change| crate::store::Managed {
@@ -303,29 +304,41 @@ pub async fn vouch(
 }
 
 /// Marks the store converged when the transaction commits, with what each file declares
-/// recorded for the files that changed since the records were written. Where a room without a
-/// pool goes depends on the pools declared, so when those differ every file is recorded again.
+/// recorded for the files that changed since the records were written; every file is recorded
+/// again when what places a room without a pool changed (the pools, or with several of them the
+/// categories).
 async fn mark(tx: &mut Tx<'_>, converge: &Converge) -> Result<(), StoreError> {
     tx.mark_converged(&converge.fingerprint);
     let Some(files) = &converge.declared else {
         return Ok(());
     };
-    use crate::model::{identity::fold, Kind};
+    use crate::model::Kind;
+    type Set = std::collections::BTreeSet<(Kind, String)>;
     let recorded = tx.declared_files().await?;
-    let pools_now: std::collections::BTreeSet<String> = files
+    // Where a room without a pool goes depends on the pools declared and, with several, on
+    // which pool its category is in: a file that did not change may then declare other rooms.
+    let placing = |k: Kind| matches!(k, Kind::Pool | Kind::Category);
+    let now: Set = files
         .iter()
         .flat_map(|f| &f.objects)
-        .filter(|(k, _)| *k == Kind::Pool)
-        .map(|(_, id)| fold(id))
+        .filter(|(k, _)| placing(*k))
+        .map(|(k, id)| (*k, fold(id)))
         .collect();
-    let pools_then: std::collections::BTreeSet<String> = tx
+    let then: Set = tx
         .declarations_but_rooms()
         .await?
         .into_iter()
-        .filter(|d| d.kind == Kind::Pool)
-        .map(|d| fold(&d.identity))
+        .filter(|d| placing(d.kind))
+        .map(|d| (d.kind, fold(&d.identity)))
         .collect();
-    let all = pools_now != pools_then || recorded.is_empty();
+    let pools = |s: &Set| -> Set {
+        s.iter()
+            .filter(|(k, _)| *k == Kind::Pool)
+            .cloned()
+            .collect()
+    };
+    let several = pools(&now).len() > 1;
+    let all = pools(&now) != pools(&then) || (several && now != then) || recorded.is_empty();
     let changed: Vec<DeclaredFile> = files
         .iter()
         .filter(|f| all || recorded.get(&f.file) != Some(&f.digest))
@@ -362,8 +375,8 @@ fn allow_destroy(desired: &DesiredState, kind: crate::model::Kind, identity: &st
             .is_some_and(|r| r.lifecycle.allow_destroy)
 }
 
-/// The objects the configuration protects, by kind and identity (built once: they are few,
-/// the changes may be many).
+/// The objects the configuration protects, by kind and identity folded to lower case (a plan
+/// names an object as the store spells it), built once: they are few, the changes may be many.
 pub fn protected_set(
     desired: &DesiredState,
 ) -> std::collections::HashSet<(crate::model::Kind, String)> {
@@ -376,7 +389,7 @@ pub fn protected_set(
         }
         for (k, v) in T::map(desired) {
             if v.lifecycle().is_some_and(|l| l.protect) {
-                out.insert((T::KIND, k.to_string()));
+                out.insert((T::KIND, fold(&k.to_string())));
             }
         }
     }

@@ -47,14 +47,22 @@ pub fn declared_files(
     }
     let mut objects = vec![Vec::new(); files.len()];
     each_kind!(add, state, origins, &mut objects);
+    let mut previous = vec![Vec::new(); files.len()];
+    for (kind, id, names) in previous_names(state) {
+        if let Some((file, _)) = origins.get(kind, &id.to_string()) {
+            let ids = plan::previous_ids(id, names);
+            previous[file].extend(ids.into_iter().map(|p| (kind, p.to_string())));
+        }
+    }
     files
         .iter()
         .zip(digests)
-        .zip(objects)
-        .map(|((f, d), objects)| DeclaredFile {
+        .zip(objects.into_iter().zip(previous))
+        .map(|((f, d), (objects, previous))| DeclaredFile {
             file: file_name(f),
             digest: d.clone(),
             objects,
+            previous,
         })
         .collect()
 }
@@ -208,20 +216,21 @@ fn focus(ours: &DesiredState, old: &[Declaration], previous: &[(Kind, ObjectId)]
     f
 }
 
+/// The objects that may name previous names, with theirs.
+fn previous_names(s: &DesiredState) -> impl Iterator<Item = (Kind, &ObjectId, &[String])> {
+    let categories = s.categories.iter();
+    let addins = s.addins.iter();
+    let rooms = s.rooms.iter();
+    (categories.map(|(id, c)| (Kind::Category, id, &c.previous_names[..])))
+        .chain(addins.map(|(id, a)| (Kind::Addin, id, &a.previous_names[..])))
+        .chain(rooms.map(|(id, r)| (Kind::Room, id, &r.previous_names[..])))
+}
+
 /// The previous identities of the new objects.
 fn previous_of(ours: &DesiredState) -> Vec<(Kind, ObjectId)> {
     let mut out = Vec::new();
-    for (id, c) in &ours.categories {
-        let p = plan::previous_ids(id, &c.previous_names);
-        out.extend(p.into_iter().map(|p| (Kind::Category, p)));
-    }
-    for (id, a) in &ours.addins {
-        let p = plan::previous_ids(id, &a.previous_names);
-        out.extend(p.into_iter().map(|p| (Kind::Addin, p)));
-    }
-    for (id, r) in &ours.rooms {
-        let p = plan::previous_ids(id, &r.previous_names);
-        out.extend(p.into_iter().map(|p| (Kind::Room, p)));
+    for (kind, id, names) in previous_names(ours) {
+        out.extend(plan::previous_ids(id, names).into_iter().map(|p| (kind, p)));
     }
     out
 }
@@ -359,19 +368,27 @@ async fn plan_in(
     {
         return Ok(None);
     }
+    // A name another file renames from, declared now or claimed as a previous name here too:
+    // the full path refuses both (a rename cycle; one object cannot become two).
+    let mut names: Vec<(Kind, String)> = now.clone();
+    names.extend(previous.iter().map(|(k, id)| (*k, id.to_string())));
+    let claims = tx.previous_claims(&names).await?;
+    let declared_elsewhere =
+        |(k, id): &(Kind, ObjectId)| declared.elsewhere.contains(&key(*k, &id.to_string()));
+    if claims
+        .iter()
+        .any(|(_, _, file)| !changed_files.contains(file.as_str()))
+        || previous.iter().any(declared_elsewhere)
+    {
+        return Ok(None);
+    }
     lap("room declarations");
     if !rules_hold(&live, &ours, &declared) {
         return Ok(None);
     }
     let mut scope: PlanScope = old.iter().map(|d| key(d.kind, &d.identity)).collect();
     scope.extend(now.iter().map(|(k, id)| key(*k, id)));
-    for (k, id) in &previous {
-        let p = key(*k, &id.to_string());
-        // A previous name another file declares is not renamed away (as on the full path).
-        if !declared.elsewhere.contains(&p) {
-            scope.insert(p);
-        }
-    }
+    scope.extend(previous.iter().map(|(k, id)| key(*k, &id.to_string())));
     lap("rules");
     let (plan, refusals) = plan_scope(tx, &ours, &live, &old, &scope, revision, opts).await?;
     lap("plan");

@@ -108,13 +108,19 @@ pub fn adopt(a: &AdoptArgs, ctx: &Context, out: &mut Output) -> Outcome {
         let mut tx = store.write().await?;
         let live = tx.read_state().await?;
         let revision = tx.revision().await? + 1;
-        let present: std::collections::HashSet<(Kind, String)> =
-            crate::plan::identities(&live).into_iter().collect();
+        use crate::model::identity::fold;
+        // Recorded as the store spells each object (the configuration may spell it otherwise).
+        let present: std::collections::HashMap<(Kind, String), String> =
+            crate::plan::identities(&live)
+                .into_iter()
+                .map(|(k, id)| ((k, fold(&id)), id))
+                .collect();
         let protected = crate::apply::protected_set(&desired);
         let mut adopted = 0;
         for (kind, id) in crate::plan::identities(&desired) {
-            if present.contains(&(kind, id.clone())) {
-                tx.set_managed(kind, &id, protected.contains(&(kind, id.clone())), revision)
+            let key = (kind, fold(&id));
+            if let Some(stored) = present.get(&key) {
+                tx.set_managed(kind, stored, protected.contains(&key), revision)
                     .await?;
                 adopted += 1;
             }

@@ -111,9 +111,9 @@ pub struct DriftArgs {
     /// Keep checking at this interval (`30s`, `5m`), printing whenever the drift changes
     #[arg(long, value_parser = store_cmd::parse_duration)]
     pub watch: Option<std::time::Duration>,
-    /// Parse every file and read every row even when the store is marked converged with this
-    /// configuration (no write since an apply found its plan empty)
-    #[arg(long)]
+    /// Drift always parses every file and reads every row (what changed out of band is what
+    /// it looks for); `--refresh` is accepted for the scripts that pass it
+    #[arg(long, hide = true)]
     pub refresh: bool,
 }
 
@@ -681,9 +681,10 @@ fn drift_report(a: &DriftArgs, ctx: &Context, p: &Plan, digest: String) -> Strin
 
 pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let Some(every) = a.watch else {
+        // Finding what changed out of band is drift's job: it always reads the store.
         let ways = Ways {
-            refresh: a.refresh,
-            partial: true,
+            refresh: true,
+            partial: false,
             declare: false,
         };
         let LoadedPlan {
@@ -703,9 +704,10 @@ pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let mut last: Option<String> = None;
     loop {
         let mut step = Output::default();
+        // Finding what changed out of band is drift's job: it always reads the store.
         let ways = Ways {
-            refresh: a.refresh,
-            partial: true,
+            refresh: true,
+            partial: false,
             declare: false,
         };
         let report = match load_and_plan(ctx, &mut step, &a.paths, &PlanOptions::default(), ways) {

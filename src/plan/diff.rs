@@ -249,8 +249,12 @@ pub(super) trait Planned: Object + PartialEq {
     fn standing(_id: &Self::Key) -> Option<Self> {
         None
     }
-    /// Whether `Set-… -Name` renames it (categories, rooms, add-ins).
-    const RENAMABLE: bool = false;
+    /// The identity an object declared as `declared` and stored as `stored` (alike without
+    /// regard to case) is renamed to, or `None` when the service sees no rename: only a
+    /// respelt name is one, so the store's spelling of a pool stays.
+    fn respelt(_stored: &Self::Key, _declared: &Self::Key) -> Option<Self::Key> {
+        None
+    }
     /// The identities `d` had before (`previousNames`), as listed.
     fn previous(_id: &Self::Key, _d: &Self) -> Vec<Self::Key> {
         Vec::new()
@@ -661,13 +665,16 @@ impl<'a> Planner<'a> {
                 .copied()
                 .filter(|(k, _)| (*k).cmp(id) == Equal);
             let respelt = found.map(|(k, _)| k).filter(|k| !spelt_alike(*k, id));
-            let id = match respelt {
-                Some(stored) if !T::RENAMABLE => stored,
+            // A respelt name is renamed; a respelt pool is not (the store's spelling stays).
+            let renamed_to = respelt.and_then(|stored| T::respelt(stored, id));
+            let id = match (respelt, &renamed_to) {
+                (Some(_), Some(new)) => new,
+                (Some(stored), None) => stored,
                 _ => id,
             };
             // Renamed: the store has it under a previous name (one nothing else declares), not
             // under this one; it is changed in place.
-            let previous = match respelt.filter(|_| T::RENAMABLE) {
+            let previous = match respelt.filter(|_| renamed_to.is_some()) {
                 Some(stored) => Some(stored.clone()),
                 None => {
                     let mut previous = T::previous(id, d).into_iter().filter(|p| {

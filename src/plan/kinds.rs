@@ -20,6 +20,13 @@ pub fn previous_ids(id: &ObjectId, names: &[String]) -> Vec<ObjectId> {
         .collect()
 }
 
+/// What a respelt pooled identity is renamed to: the declared name in the store's pool, when
+/// the name itself is spelt otherwise (`Set-… -Name`); a pool respelt alone renames nothing.
+fn respelt_name(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
+    (stored.name != declared.name)
+        .then(|| ObjectId::new(stored.pool.clone(), declared.name.clone()))
+}
+
 /// A list as a `Set-` after `New-` sends it: every entry added.
 fn added(list: &[String]) -> ListChange {
     ListChange::new(None, list.to_vec(), vec![])
@@ -68,7 +75,9 @@ impl Planned for Principal {
 }
 
 impl Planned for Category {
-    const RENAMABLE: bool = true;
+    fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
+        respelt_name(stored, declared)
+    }
     fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
         previous_ids(id, &d.previous_names)
     }
@@ -118,7 +127,9 @@ impl Planned for Category {
 }
 
 impl Planned for Addin {
-    const RENAMABLE: bool = true;
+    fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
+        respelt_name(stored, declared)
+    }
     fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
         previous_ids(id, &d.previous_names)
     }
@@ -171,7 +182,9 @@ impl Planned for Room {
         }
         Some(r)
     }
-    const RENAMABLE: bool = true;
+    fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
+        respelt_name(stored, declared)
+    }
     fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
         previous_ids(id, &d.previous_names)
     }

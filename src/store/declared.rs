@@ -17,6 +17,8 @@ pub struct DeclaredFile {
     pub digest: String,
     /// Its objects by kind and identity, as the configuration keys them.
     pub objects: Vec<(Kind, String)>,
+    /// The identities its objects had before (`previousNames`, resolved in their pools).
+    pub previous: Vec<(Kind, String)>,
 }
 
 /// Which file declared an object.
@@ -109,6 +111,38 @@ impl Tx<'_> {
         Ok(out)
     }
 
+    /// The files that recorded one of these identities as a previous name, by kind and
+    /// identity folded to lower case.
+    pub async fn previous_claims(
+        &mut self,
+        names: &[(Kind, String)],
+    ) -> Result<Vec<(Kind, String, String)>> {
+        let mut out = Vec::new();
+        for chunk in names.chunks(250) {
+            let pairs: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(kind = ${} AND key = ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let filter = format!("WHERE {}", pairs.join(" OR "));
+            let plain = format!("SELECT kind, key, file FROM declared_previous {filter}");
+            let packed = format!(
+                "SELECT json_group_array(json_array(kind, key, file)) FROM declared_previous \
+                 {filter}"
+            );
+            let keys: Vec<String> = chunk.iter().map(|(_, id)| fold(id)).collect();
+            let mut args = Vec::new();
+            for ((kind, _), key) in chunk.iter().zip(&keys) {
+                args.push(kind.key());
+                args.push(key.as_str());
+            }
+            let rows: Vec<Row> = self.fetch_by_text(&plain, &packed, &args).await?;
+            out.extend(
+                rows.into_iter()
+                    .filter_map(|(k, key, file)| Some((Kind::from_key(&k)?, key, file))),
+            );
+        }
+        Ok(out)
+    }
+
     /// Records what `changed` files declare now, in place of what they declared before, and
     /// forgets every recorded file not in `present`. With `all`, every record is replaced.
     pub async fn record_declarations(
@@ -127,6 +161,10 @@ impl Tx<'_> {
         for file in drop {
             on_tx!(self, |c| {
                 sqlx::query("DELETE FROM declarations WHERE file = $1")
+                    .bind(file)
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("DELETE FROM declared_previous WHERE file = $1")
                     .bind(file)
                     .execute(&mut *c)
                     .await?;
@@ -160,6 +198,23 @@ impl Tx<'_> {
                         " ON CONFLICT (kind, key) DO UPDATE SET identity = excluded.identity, \
                          file = excluded.file",
                     );
+                    qb.build().execute(&mut *c).await?;
+                });
+            }
+        }
+        for f in changed {
+            for chunk in f.previous.chunks(5_000) {
+                on_tx!(self, |c| {
+                    let mut qb = sqlx::QueryBuilder::<Db>::new(
+                        "INSERT INTO declared_previous (kind, key, file) ",
+                    );
+                    qb.push_values(chunk, |mut b, (kind, identity)| {
+                        b.push_bind(kind.key())
+                            .push_bind(fold(identity))
+                            .push_bind(f.file.as_str());
+                    });
+                    // One file naming a previous name twice records it once.
+                    qb.push(" ON CONFLICT DO NOTHING");
                     qb.build().execute(&mut *c).await?;
                 });
             }

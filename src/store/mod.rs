@@ -11,6 +11,7 @@ mod declared;
 mod messages;
 mod ownership;
 mod read;
+mod signal;
 mod url;
 pub(crate) mod watch;
 mod write;
@@ -40,7 +41,7 @@ pub use watch::{stalled, Timeouts};
 pub use write::RoomRef;
 
 /// The schema version this pchat writes; a store with a higher one is refused.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The advisory lock key that serializes PostgreSQL writers ("pchat" in ASCII).
 const PG_LOCK_KEY: i64 = 0x0070_6368_6174;
@@ -122,6 +123,12 @@ pub struct Tx<'s> {
     /// commit while this transaction runs).
     seen_dirty: Option<i64>,
     mark: Option<String>,
+    /// PostgreSQL: the snapshot a write transaction began with (`signal`).
+    began: Option<String>,
+    /// SQLite: the file, whose modification time seals a mark (`signal`), and when a mark
+    /// this transaction commits is sealed.
+    sqlite: Option<signal::SqliteFile>,
+    seal_at: Option<std::time::SystemTime>,
     _store: PhantomData<&'s Store>,
 }
 
@@ -143,6 +150,9 @@ impl TxInner {
             statement,
             seen_dirty: None,
             mark: None,
+            began: None,
+            sqlite: None,
+            seal_at: None,
             _store: PhantomData,
         }
     }
@@ -230,6 +240,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "live facts",
         include_str!("../../migrations/sqlite/0006_live_facts.sql"),
     ),
+    (
+        7,
+        "mark signal",
+        include_str!("../../migrations/sqlite/0007_mark_signal.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -261,6 +276,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "live facts",
         include_str!("../../migrations/postgres/0006_live_facts.sql"),
+    ),
+    (
+        7,
+        "mark signal",
+        include_str!("../../migrations/postgres/0007_mark_signal.sql"),
     ),
 ];
 
@@ -443,7 +463,15 @@ impl Store {
 
     /// A read transaction: one consistent view of the store.
     pub async fn read(&self) -> Result<Tx<'_>> {
-        Ok(self.begin_read().await?.bind(self.timeouts.statement))
+        Ok(self.with_file(self.begin_read().await?.bind(self.timeouts.statement)))
+    }
+
+    /// A transaction on this store's SQLite file knows the file (see `signal`).
+    fn with_file<'s>(&self, mut tx: Tx<'s>) -> Tx<'s> {
+        if let (Backend::Sqlite(pool), StoreUrl::Sqlite(path)) = (&self.backend, &self.url) {
+            tx.sqlite = Some(signal::sqlite_file(path, pool));
+        }
+        tx
     }
 
     /// A read transaction not tied to the store's lifetime, for a task of its own: the caller
@@ -476,7 +504,7 @@ impl Store {
         let waited = self.lock_timeout;
         match &self.backend {
             Backend::Sqlite(p) => match p.begin_with("BEGIN IMMEDIATE").await {
-                Ok(t) => Ok(TxInner::Sqlite(t).bind(self.timeouts.statement)),
+                Ok(t) => Ok(self.with_file(TxInner::Sqlite(t).bind(self.timeouts.statement))),
                 Err(e) if is_sqlite_busy(&e) => Err(StoreError::LockTimeout {
                     holder: String::new(),
                     waited,
@@ -518,7 +546,9 @@ impl Store {
                         ] {
                             sqlx::query(&set).execute(&mut *t).await?;
                         }
-                        Ok(TxInner::Postgres(t).bind(self.timeouts.statement))
+                        let mut tx = TxInner::Postgres(t).bind(self.timeouts.statement);
+                        tx.note_start().await?;
+                        Ok(tx)
                     }
                     Err(e) if is_pg_lock_timeout(&e) => {
                         drop(t);
@@ -812,20 +842,40 @@ impl Tx<'_> {
     pub async fn commit_write(mut self) -> Result<i64> {
         let sqlite = matches!(self.inner, Some(TxInner::Sqlite(_)));
         let (seen, mark) = (self.seen_dirty, self.mark.take());
+        let signal = self.signal_if(&mark).await?;
         let revision: i64 = on_tx!(self, |c| {
             sqlx::query_scalar(
                 "UPDATE meta SET revision = revision + 1, dirty = 0, \
-                 converged = CASE WHEN $1 OR dirty = $2 THEN $3 END \
+                 converged = CASE WHEN $1 OR dirty = $2 THEN $3 END, mark_signal = $4 \
                  WHERE id = 1 RETURNING revision",
             )
             .bind(sqlite)
             .bind(seen)
             .bind(mark)
+            .bind(signal)
             .fetch_one(&mut *c)
             .await?
         });
-        self.commit_unchanged().await?;
+        self.commit_sealed().await?;
         Ok(revision)
+    }
+
+    /// The change signal of a mark about to be committed (`signal`).
+    async fn signal_if(&mut self, mark: &Option<String>) -> Result<Option<String>> {
+        match mark {
+            Some(_) => self.signal_for_mark().await,
+            None => Ok(None),
+        }
+    }
+
+    /// Commits, then seals the SQLite file with the mark's time if one was committed.
+    async fn commit_sealed(mut self) -> Result<()> {
+        let seal = self.sqlite.take().zip(self.seal_at.take());
+        self.commit_unchanged().await?;
+        if let Some((file, at)) = seal {
+            file.seal(at).await;
+        }
+        Ok(())
     }
 
     /// Commits the convergence mark alone (with pchat's record of what the files declare),
@@ -833,20 +883,23 @@ impl Tx<'_> {
     pub async fn commit_mark(mut self) -> Result<()> {
         let sqlite = matches!(self.inner, Some(TxInner::Sqlite(_)));
         let (seen, mark) = (self.seen_dirty, self.mark.take());
+        let signal = self.signal_if(&mark).await?;
         // On SQLite the writer lock was held since `dirty` was seen clean, so what set it since
         // is this transaction's own record of the mark (migration 5's triggers), not hand SQL.
         on_tx!(self, |c| {
             sqlx::query(
                 "UPDATE meta SET converged = CASE WHEN $1 OR dirty = $2 THEN $3 END, \
-                 dirty = CASE WHEN $1 AND $2 = 0 THEN 0 ELSE dirty END WHERE id = 1",
+                 dirty = CASE WHEN $1 AND $2 = 0 THEN 0 ELSE dirty END, mark_signal = $4 \
+                 WHERE id = 1",
             )
             .bind(sqlite)
             .bind(seen)
             .bind(mark)
+            .bind(signal)
             .execute(&mut *c)
             .await?;
         });
-        self.commit_unchanged().await
+        self.commit_sealed().await
     }
 
     /// Commits as it is, the revision unchanged.
@@ -905,14 +958,19 @@ impl Tx<'_> {
     }
 
     /// The store revision, and the fingerprint of the configuration the store was last found
-    /// converged with, if no write has landed since (the migration-4 triggers clear it on any
-    /// write to a table a plan reads).
+    /// converged with, if no write has landed since: the migration-4 triggers clear it on any
+    /// write to a table a plan reads, and the change signal recorded with it (`signal`) must
+    /// say that no write bypassed them.
     pub async fn convergence(&mut self) -> Result<(i64, Option<String>)> {
-        Ok(on_tx!(self, |c| {
-            sqlx::query_as("SELECT revision, converged FROM meta WHERE id = 1")
+        let (revision, mark, signal): (i64, Option<String>, Option<String>) = on_tx!(self, |c| {
+            sqlx::query_as("SELECT revision, converged, mark_signal FROM meta WHERE id = 1")
                 .fetch_one(&mut *c)
                 .await?
-        }))
+        });
+        // A mark stands only while its change signal says nothing was written since, whatever
+        // the triggers did (`signal`).
+        let holds = mark.is_some() && self.signal_holds(signal.as_deref()).await?;
+        Ok((revision, mark.filter(|_| holds)))
     }
 
     /// Whether a table a plan reads was written since pchat's last commit (by hand SQL; on

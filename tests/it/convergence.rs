@@ -133,7 +133,13 @@ fn a_converged_store_is_answered_without_reading_and_any_write_ends_that() {
              SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM messages), id, \
              'sip:kim@litwareinc.com', 0, 'hello' FROM rooms WHERE name = 'R00'",
         );
-        assert!(same_both_ways(&t, &cfg), "a message leaves it converged");
+        // On PostgreSQL the rows a plan reads keep their row versions; on SQLite any write
+        // moves the file, and the mark is not trusted (the plans agree all the same).
+        assert_eq!(
+            same_both_ways(&t, &cfg),
+            b == Backend::Postgres,
+            "a message leaves it converged on PostgreSQL only"
+        );
 
         // Hand SQL on the rooms: drift, seen on the full path.
         hand_sql(

@@ -3,7 +3,7 @@
 //! named twice is refused on every path; a `--target` that names nothing is an error, never
 //! "No changes". Each on both backends.
 
-use crate::common::db::{TestStore, BACKENDS};
+use crate::common::db::{Backend, TestStore, BACKENDS};
 use crate::reconcile::{code, run};
 
 /// The digest pchat gave a file before SHA-256 (`w64`), fed as it fed it: the name's length,
@@ -267,5 +267,338 @@ fn a_pool_respelt_in_case_marks_no_other_object_renamed() {
                 );
             }
         }
+    }
+}
+
+/// The plain plan and `--refresh` as JSON (exit code and output), which must agree; and
+/// `drift` agrees with the full path too.
+#[track_caller]
+fn agree(t: &TestStore, dir: &str) -> (i32, String) {
+    let plain = run(t, &["plan", dir, "--format", "json", "--detailed-exitcode"]);
+    let full = run(
+        t,
+        &[
+            "plan",
+            dir,
+            "--format",
+            "json",
+            "--detailed-exitcode",
+            "--refresh",
+        ],
+    );
+    assert_eq!(
+        (plain.code, &plain.stdout, plain.stderr.lines().next()),
+        (full.code, &full.stdout, full.stderr.lines().next()),
+        "the plain plan and the full plan differ"
+    );
+    let drift = run(t, &["drift", dir]);
+    // `plan --detailed-exitcode` tells drift alone (4) from changes (2); `drift` says 2.
+    let expected = match full.code {
+        4 => 2,
+        c => c,
+    };
+    assert_eq!(
+        drift.code, expected,
+        "drift: {}{}",
+        drift.stdout, drift.stderr
+    );
+    (full.code, full.stdout + &full.stderr)
+}
+
+/// A configuration directory of files, written anew with each call.
+fn files(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+const BASE: &str = "pools:\n  - fqdn: p.litwareinc.com\ncategories:\n  - name: C\n";
+
+/// A new object named after another file's previous name (a rename cycle) or claiming a
+/// previous name another file claims (one object cannot become two): the full path refuses
+/// both, and so does every plan, whichever files changed.
+#[test]
+fn previous_names_of_files_that_did_not_change_are_judged() {
+    for b in BACKENDS {
+        for kind in ["rooms", "categories", "addins"] {
+            let t = TestStore::new(b);
+            let cfg = t.dir.path().join("cfg");
+            std::fs::create_dir_all(&cfg).unwrap();
+            let object = |name: &str, previous: &str| {
+                let extra = match kind {
+                    "rooms" => "    category: C\n",
+                    "addins" => "    url: https://addins.litwareinc.com/a\n",
+                    _ => "",
+                };
+                let previous = if previous.is_empty() {
+                    String::new()
+                } else {
+                    format!("    previousNames: [{previous}]\n")
+                };
+                format!("{kind}:\n  - name: {name}\n{extra}{previous}")
+            };
+            files(
+                &cfg,
+                &[
+                    ("a.yaml", BASE),
+                    ("b.yaml", &object("Kept", "Old")),
+                    ("c.yaml", &object("Other", "")),
+                ],
+            );
+            let dir = cfg.to_str().unwrap();
+            code(&t, &["apply", dir, "--yes"], 0);
+            assert_eq!(agree(&t, dir).0, 0);
+            // c.yaml declares the name b.yaml renames from.
+            files(
+                &cfg,
+                &[(
+                    "c.yaml",
+                    &(object("Other", "") + &object("Old", "")[kind.len() + 2..]),
+                )],
+            );
+            let (code1, out) = agree(&t, dir);
+            assert_eq!(code1, 1, "{kind}: {out}");
+            assert!(out.contains("is declared too"), "{kind}: {out}");
+            // c.yaml claims b.yaml's previous name for another object.
+            files(
+                &cfg,
+                &[(
+                    "c.yaml",
+                    &(object("Other", "") + &object("New", "Old")[kind.len() + 2..]),
+                )],
+            );
+            let (code2, out) = agree(&t, dir);
+            assert_eq!(code2, 1, "{kind}: {out}");
+            assert!(out.contains("cannot become two"), "{kind}: {out}");
+        }
+    }
+}
+
+/// Two pools: a category moves to the other pool, and a room of an unchanged file follows
+/// it. The records of what each file declares follow too, so emptying that file, or declaring
+/// the room again elsewhere, is planned as the full path plans it.
+#[test]
+fn a_room_that_follows_its_category_to_another_pool_is_recorded_there() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let cfg = t.dir.path().join("cfg");
+        std::fs::create_dir_all(&cfg).unwrap();
+        let base = |pool: &str| {
+            format!(
+                "pools:\n  - fqdn: p1.litwareinc.com\n  - fqdn: p2.litwareinc.com\ncategories:\n  - name: C\n    persistentChatPoolFqdn: {pool}\n  - name: D\n    persistentChatPoolFqdn: p1.litwareinc.com\n"
+            )
+        };
+        let rooms = |names: &[&str]| {
+            let mut s = String::from("rooms:\n");
+            for n in names {
+                s.push_str(&format!("  - name: {n}\n    category: C\n"));
+            }
+            s
+        };
+        files(
+            &cfg,
+            &[
+                ("a.yaml", &base("p1.litwareinc.com")),
+                ("b.yaml", &rooms(&["Follows"])),
+                ("c.yaml", &rooms(&["Stays"])),
+            ],
+        );
+        let dir = cfg.to_str().unwrap();
+        code(&t, &["apply", dir, "--yes"], 0);
+        files(&cfg, &[("a.yaml", &base("p2.litwareinc.com"))]);
+        code(
+            &t,
+            &["apply", dir, "--yes", "--allow-destroy", "--force"],
+            0,
+        );
+        assert_eq!(agree(&t, dir).0, 0, "the apply converged");
+        // The unchanged file's room is gone from the configuration: it is removed.
+        files(&cfg, &[("b.yaml", "rooms: []\n")]);
+        let (c, out) = agree(&t, dir);
+        assert_eq!(c, 2, "{out}");
+        assert!(out.contains("p2.litwareinc.com\\\\Follows"), "{out}");
+        // Declared twice: in b.yaml as it was, and in c.yaml.
+        files(
+            &cfg,
+            &[
+                ("b.yaml", &rooms(&["Follows"])),
+                ("c.yaml", &rooms(&["Stays", "Follows"])),
+            ],
+        );
+        let (c, out) = agree(&t, dir);
+        assert_eq!(c, 1, "{out}");
+    }
+}
+
+/// A pool spelt in another case than the store has it: every plan names the objects as the
+/// store spells them, nothing is renamed, `lifecycle.protect` is recorded where the plan looks
+/// for it (so the store converges) and keeps the room from being removed.
+#[test]
+fn a_pool_respelt_in_case_is_the_same_pool_on_every_path() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let cfg = t.dir.path().join("cfg");
+        std::fs::create_dir_all(&cfg).unwrap();
+        let yaml = |pool: &str, protect: bool, r1: bool| {
+            let mut s = format!("pools:\n  - fqdn: {pool}\ncategories:\n  - name: C\nrooms:\n");
+            if r1 {
+                s.push_str(&format!(
+                    "  - name: R1\n    category: C\n    lifecycle:\n      protect: {protect}\n"
+                ));
+            }
+            s.push_str("  - name: R2\n    category: C\n");
+            s
+        };
+        files(&cfg, &[("a.yaml", &yaml("p.litwareinc.com", false, true))]);
+        let dir = cfg.to_str().unwrap();
+        code(&t, &["apply", dir, "--yes"], 0);
+        files(&cfg, &[("a.yaml", &yaml("P.LitwareInc.com", true, true))]);
+        let (c, out) = agree(&t, dir);
+        assert_eq!(c, 2, "{out}");
+        assert!(
+            out.contains("p.litwareinc.com\\\\R1"),
+            "the store's spelling: {out}"
+        );
+        assert!(!out.contains("P.LitwareInc.com\\\\R1"), "{out}");
+        assert!(!out.contains("renamedFrom"), "nothing is renamed: {out}");
+        code(&t, &["apply", dir, "--yes"], 0);
+        assert_eq!(agree(&t, dir).0, 0, "protect is recorded where it is read");
+        files(&cfg, &[("a.yaml", &yaml("P.LitwareInc.com", true, false))]);
+        let r = run(&t, &["apply", dir, "--yes", "--allow-destroy", "--force"]);
+        assert_eq!(r.code, 3, "refused for safety: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("protected"), "{}", r.stderr);
+    }
+}
+
+/// Writes past the triggers, on a connection of its own: PostgreSQL's replica role and a
+/// table's disabled triggers; SQLite's per-connection switch and a dropped trigger.
+fn write_past_triggers(t: &TestStore, b: Backend, how: usize, sql: &str) {
+    use sqlx::Connection;
+    let url = t.url.clone();
+    let sql = sql.to_string();
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                match b {
+                    Backend::Postgres => {
+                        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                        let before = if how == 0 {
+                            "SET session_replication_role = replica".to_string()
+                        } else {
+                            let tables = ["rooms", "room_principals", "ownership"];
+                            let all: Vec<String> = tables
+                                .iter()
+                                .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER ALL"))
+                                .collect();
+                            all.join("; ")
+                        };
+                        sqlx::raw_sql(&format!("{before}; {sql}"))
+                            .execute(&mut c)
+                            .await
+                            .unwrap();
+                        c.close().await.unwrap();
+                    }
+                    Backend::Sqlite => {
+                        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                        if how == 0 {
+                            let mut h = c.lock_handle().await.unwrap();
+                            let off: std::os::raw::c_int = 0;
+                            // SAFETY: a live handle, an int and a null out-pointer, as the
+                            // SQLITE_DBCONFIG_ENABLE_TRIGGER verb takes them.
+                            let rc = unsafe {
+                                libsqlite3_sys::sqlite3_db_config(
+                                    h.as_raw_handle().as_ptr(),
+                                    libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_TRIGGER,
+                                    off,
+                                    std::ptr::null_mut::<std::os::raw::c_int>(),
+                                )
+                            };
+                            assert_eq!(rc, 0);
+                        } else {
+                            let names: Vec<String> = sqlx::query_scalar(
+                                "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+                            )
+                            .fetch_all(&mut c)
+                            .await
+                            .unwrap();
+                            for n in names {
+                                sqlx::raw_sql(&format!("DROP TRIGGER \"{n}\""))
+                                    .execute(&mut c)
+                                    .await
+                                    .unwrap();
+                            }
+                        }
+                        sqlx::raw_sql(&sql).execute(&mut c).await.unwrap();
+                        c.close().await.unwrap();
+                    }
+                }
+            })
+    })
+    .join()
+    .unwrap();
+}
+
+/// A write that bypasses the triggers ending the mark (a restore with triggers disabled, a
+/// bulk load, a dropped trigger) is still seen by `plan`, `drift` and `apply`, which repairs
+/// it; a converged store is still answered from the mark otherwise.
+#[test]
+fn writes_that_bypass_the_triggers_end_the_mark() {
+    for b in BACKENDS {
+        for how in 0..2 {
+            for sql in [
+                "UPDATE rooms SET description = 'restored'",
+                "DELETE FROM rooms WHERE name = 'R2'",
+            ] {
+                let t = TestStore::new(b);
+                let cfg = t.dir.path().join("cfg");
+                std::fs::create_dir_all(&cfg).unwrap();
+                files(
+                    &cfg,
+                    &[(
+                        "a.yaml",
+                        &format!("{BASE}rooms:\n  - name: R1\n    category: C\n  - name: R2\n    category: C\n"),
+                    )],
+                );
+                let dir = cfg.to_str().unwrap();
+                code(&t, &["apply", dir, "--yes"], 0);
+                let r = run(&t, &["-v", "plan", dir]);
+                assert!(r.stderr.contains("converged, nothing read"), "{}", r.stderr);
+                write_past_triggers(&t, b, how, sql);
+                let (c, out) = agree(&t, dir);
+                assert!(c == 2 || c == 4, "{b:?} {how} {sql}: {out}");
+                code(&t, &["apply", dir, "--yes"], 0);
+                assert_eq!(agree(&t, dir).0, 0, "the apply repaired it");
+            }
+        }
+    }
+}
+
+/// `drift` reads the store whatever the mark says: what changed out of band is its question.
+#[test]
+fn drift_never_answers_from_the_mark() {
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let cfg = t.dir.path().join("cfg");
+        std::fs::create_dir_all(&cfg).unwrap();
+        files(
+            &cfg,
+            &[(
+                "a.yaml",
+                &format!("{BASE}rooms:\n  - name: R1\n    category: C\n"),
+            )],
+        );
+        let dir = cfg.to_str().unwrap();
+        code(&t, &["apply", dir, "--yes"], 0);
+        let r = run(&t, &["-v", "drift", dir]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert!(
+            !r.stderr.contains("converged, nothing read"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("plan made"), "{}", r.stderr);
     }
 }
