@@ -43,10 +43,14 @@ pub(crate) fn hand_sql(t: &TestStore, b: Backend, sql: &str) {
 
 /// A configuration of rooms `R00`.. with these descriptions (`None`: not declared).
 fn write_config(t: &TestStore, rooms: &[Option<String>]) -> String {
+    write_config_in(t, rooms, "p.litwareinc.com")
+}
+
+/// The configuration with the pool spelt as `pool` (the store may spell it otherwise).
+fn write_config_in(t: &TestStore, rooms: &[Option<String>], pool: &str) -> String {
     let dir = t.dir.path().join("cfg");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut text =
-        String::from("pools:\n  - fqdn: p.litwareinc.com\ncategories:\n  - name: C\nrooms:\n");
+    let mut text = format!("pools:\n  - fqdn: {pool}\ncategories:\n  - name: C\nrooms:\n");
     for (i, d) in rooms.iter().enumerate() {
         if let Some(d) = d {
             text.push_str(&format!(
@@ -83,8 +87,16 @@ pub(crate) fn plan_by(
 /// Returns whether that path answered.
 #[track_caller]
 pub(crate) fn same_both_ways_by(t: &TestStore, cfg: &str, marker: &str) -> bool {
-    let (code, short, used) = plan_by(t, cfg, &[], marker);
-    let (full_code, full, refreshed) = plan_by(t, cfg, &["--refresh"], marker);
+    same_both_ways_with(t, cfg, &[], marker)
+}
+
+/// [`same_both_ways_by`] with more arguments (another path, say) on both plans.
+#[track_caller]
+pub(crate) fn same_both_ways_with(t: &TestStore, cfg: &str, extra: &[&str], marker: &str) -> bool {
+    let (code, short, used) = plan_by(t, cfg, extra, marker);
+    let mut refresh = extra.to_vec();
+    refresh.push("--refresh");
+    let (full_code, full, refreshed) = plan_by(t, cfg, &refresh, marker);
     assert!(!refreshed, "--refresh takes the full path");
     assert_eq!(
         (code, &short),
@@ -283,6 +295,11 @@ enum Step {
     HandOwnership(usize),
     Imperative(usize),
     HandMessage(usize),
+    /// A write past the triggers: with SQLite's per-connection switch off, or with every
+    /// trigger dropped (for good: later hand writes are then seen by the change signal alone).
+    PastTriggers(usize, usize),
+    /// The pool spelt in capitals, or as the store has it.
+    PoolCase(bool),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -295,7 +312,9 @@ fn step() -> impl Strategy<Value = Step> {
         i.clone().prop_map(Step::HandDelete),
         i.clone().prop_map(Step::HandOwnership),
         i.clone().prop_map(Step::Imperative),
-        i.prop_map(Step::HandMessage),
+        i.clone().prop_map(Step::HandMessage),
+        (i, 0..2usize).prop_map(|(i, how)| Step::PastTriggers(i, how)),
+        any::<bool>().prop_map(Step::PoolCase),
     ]
 }
 
@@ -311,6 +330,7 @@ proptest! {
         let t = TestStore::new(b);
         let mut rooms: Vec<Option<String>> = (0..4).map(|i| Some(format!("room {i}"))).collect();
         let mut cfg = write_config(&t, &rooms);
+        let mut pool = "p.litwareinc.com";
         run(&t, &["apply", &cfg, "--yes"]);
         prop_assert!(same_both_ways(&t, &cfg), "converged after the first apply");
         for s in steps {
@@ -318,8 +338,15 @@ proptest! {
             match s {
                 Step::Edit(i, d) => {
                     rooms[i] = d;
-                    cfg = write_config(&t, &rooms);
+                    cfg = write_config_in(&t, &rooms, pool);
                 }
+                Step::PoolCase(upper) => {
+                    pool = if upper { "P.LitwareInc.COM" } else { "p.litwareinc.com" };
+                    cfg = write_config_in(&t, &rooms, pool);
+                }
+                Step::PastTriggers(i, how) => crate::exactness::write_past_triggers(
+                    &t, b, how, &format!(
+                        "UPDATE rooms SET description = 'past' WHERE name = '{}'", name(i))),
                 Step::Apply => {
                     run(&t, &["apply", &cfg, "--yes", "--force", "--allow-destroy"]);
                 }

@@ -472,7 +472,7 @@ fn a_pool_respelt_in_case_is_the_same_pool_on_every_path() {
 
 /// Writes past the triggers, on a connection of its own: PostgreSQL's replica role and a
 /// table's disabled triggers; SQLite's per-connection switch and a dropped trigger.
-fn write_past_triggers(t: &TestStore, b: Backend, how: usize, sql: &str) {
+pub(crate) fn write_past_triggers(t: &TestStore, b: Backend, how: usize, sql: &str) {
     use sqlx::Connection;
     let url = t.url.clone();
     let sql = sql.to_string();

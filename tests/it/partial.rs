@@ -29,6 +29,12 @@ struct RoomSpec {
 struct Model {
     rooms: Vec<Option<RoomSpec>>,
     extra_category: Option<usize>,
+    /// Rooms declared beside the model's, by file: a name, and the previous name it claims.
+    claims: Vec<(usize, String, Option<String>)>,
+    /// The pool spelt in capitals (the store keeps its first spelling).
+    pool_upper: bool,
+    /// A room file named a second time on the command line.
+    twice: bool,
 }
 
 const CATEGORIES: [&str; 3] = ["C", "D", "E"];
@@ -46,8 +52,13 @@ fn name(i: usize, renames: usize) -> String {
 fn write(t: &TestStore, m: &Model) -> String {
     let dir = t.dir.path().join("cfg");
     std::fs::create_dir_all(&dir).unwrap();
+    let pool = if m.pool_upper {
+        "P.LitwareInc.com"
+    } else {
+        "p.litwareinc.com"
+    };
     let base = format!(
-        "pools:\n  - fqdn: p.litwareinc.com\ncategories:\n  - name: C\n    allowedMembers: [{k}, {a}]\n  \
+        "pools:\n  - fqdn: {pool}\ncategories:\n  - name: C\n    allowedMembers: [{k}, {a}]\n  \
          - name: D\n    allowedMembers: [{k}]\nprincipals:\n  - type: User\n    sipAddress: {k}\n  \
          - type: User\n    sipAddress: {a}\n",
         k = USERS[0],
@@ -81,6 +92,13 @@ fn write(t: &TestStore, m: &Model) -> String {
                     "    previousNames: ['{}']\n",
                     name(i, r.renames - 1)
                 ));
+            }
+        }
+        for (_, claim, previous) in m.claims.iter().filter(|c| c.0 == f) {
+            any = true;
+            text.push_str(&format!("  - name: {claim}\n    category: C\n"));
+            if let Some(p) = previous {
+                text.push_str(&format!("    previousNames: ['{p}']\n"));
             }
         }
         if !any {
@@ -117,6 +135,9 @@ fn initial() -> Model {
     Model {
         rooms,
         extra_category: None,
+        claims: Vec::new(),
+        pool_upper: false,
+        twice: false,
     }
 }
 
@@ -234,6 +255,13 @@ enum Step {
     HandUpdate(usize),
     HandDeclarations(usize),
     Imperative(usize),
+    /// In file `f`, a room named as room `i` was before its last rename (`0`), or a new
+    /// room that claims that name as its own previous name (`1`).
+    Claim(usize, usize, usize),
+    Unclaim,
+    PoolCase(bool),
+    Twice(bool),
+    PastTriggers(usize),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -247,13 +275,18 @@ fn step() -> impl Strategy<Value = Step> {
         (i.clone(), f.clone()).prop_map(|(i, f)| Step::Restore(i, f)),
         (i.clone(), 0..3usize).prop_map(|(i, c)| Step::Category(i, c)),
         (i.clone(), 0..2usize).prop_map(|(i, u)| Step::Member(i, u)),
-        proptest::option::of(f).prop_map(Step::ExtraCategory),
+        proptest::option::of(f.clone()).prop_map(Step::ExtraCategory),
         Just(Step::Apply),
         Just(Step::Apply),
         Just(Step::Apply),
         i.clone().prop_map(Step::HandUpdate),
         i.clone().prop_map(Step::HandDeclarations),
-        i.prop_map(Step::Imperative),
+        i.clone().prop_map(Step::Imperative),
+        (i.clone(), f, 0..2usize).prop_map(|(i, f, how)| Step::Claim(i, f, how)),
+        Just(Step::Unclaim),
+        any::<bool>().prop_map(Step::PoolCase),
+        any::<bool>().prop_map(Step::Twice),
+        i.prop_map(Step::PastTriggers),
     ]
 }
 
@@ -306,6 +339,27 @@ fn take(t: &TestStore, m: &mut Model, cfg: &str, s: Step) {
                 current(m, i)
             ),
         ),
+        Step::Claim(i, f, how) => {
+            let before = m.rooms[i]
+                .as_ref()
+                .map_or(name(i, 0), |r| name(i, r.renames.saturating_sub(1)));
+            m.claims.push(match how {
+                0 => (f, before, None),
+                _ => (f, format!("X{i:02}"), Some(before)),
+            });
+        }
+        Step::Unclaim => m.claims.clear(),
+        Step::PoolCase(upper) => m.pool_upper = upper,
+        Step::Twice(twice) => m.twice = twice,
+        Step::PastTriggers(i) => crate::exactness::write_past_triggers(
+            t,
+            Backend::Sqlite,
+            i % 2,
+            &format!(
+                "UPDATE rooms SET description = 'past' WHERE name = '{}'",
+                current(m, i)
+            ),
+        ),
         Step::Imperative(i) => {
             run(
                 t,
@@ -342,7 +396,9 @@ proptest! {
         for s in steps {
             take(&t, &mut m, &cfg, s);
             cfg = write(&t, &m);
-            used += usize::from(same_both_ways(&t, &cfg));
+            let twice = format!("{cfg}/rooms-0.yaml");
+            let extra: &[&str] = if m.twice { &[&twice] } else { &[] };
+            used += usize::from(crate::convergence::same_both_ways_with(&t, &cfg, extra, PARTIAL));
         }
         eprintln!("partial path answered {used} plans");
     }
