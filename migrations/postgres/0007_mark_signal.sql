@@ -16,6 +16,9 @@ CREATE TRIGGER unconverge AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON declar
 -- (`session_replication_role = replica`, `DISABLE TRIGGER ALL`): the marking transaction's id,
 -- the snapshot it began with and the row count of each table a plan reads (`store::signal`).
 ALTER TABLE meta ADD COLUMN mark_signal TEXT;
+-- store_id: which store this is, so a saved plan applied to another store is refused as such.
+ALTER TABLE meta ADD COLUMN store_id TEXT;
+UPDATE meta SET store_id = md5(random()::text || clock_timestamp()::text) WHERE id = 1;
 -- Records made before this version lack previous names: they are made anew at the next mark.
 -- This is pchat's own write (the mark is cleared here), not hand SQL for the triggers to count.
 SET LOCAL pchat.writer = 'on';

@@ -23,6 +23,9 @@ CREATE TRIGGER unconverge_declared_previous_delete AFTER DELETE ON declared_prev
 -- (`.dbconfig enable_trigger off`, a dropped trigger): here the database file's modification
 -- time, which pchat sets when it closes the store it marked (`store::signal`).
 ALTER TABLE meta ADD COLUMN mark_signal TEXT;
+-- store_id: which store this is, so a saved plan applied to another store is refused as such.
+ALTER TABLE meta ADD COLUMN store_id TEXT;
+UPDATE meta SET store_id = lower(hex(randomblob(16))) WHERE id = 1;
 -- Records made before this version lack previous names: they are made anew at the next mark.
 DELETE FROM declared_files;
 DELETE FROM declarations;

@@ -118,7 +118,12 @@ async fn open(
     ctx: &Context,
     url: &crate::store::StoreUrl,
 ) -> Result<crate::store::Store, crate::store::StoreError> {
-    crate::store::Store::open_with(url, ctx.lock_timeout, ctx.timeouts).await
+    let origin = if *url == ctx.store {
+        ctx.store_origin
+    } else {
+        "given by --db-instance"
+    };
+    super::store_cmd::open_url(ctx, url, origin).await
 }
 
 pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {

@@ -48,6 +48,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "PCHAT_STORE", default_value = crate::store::DEFAULT_STORE,
           hide_env_values = true)]
     pub store: String,
+    /// The store may not exist yet: create it empty on first use. Without it a store that is
+    /// not there is an error (a mistyped name never plans against an empty store)
+    #[arg(long, global = true)]
+    pub new_store: bool,
     /// How long a write waits for another writer (`30s`, `500ms`, `2m`)
     #[arg(long, global = true, default_value = "30s", value_parser = store_cmd::parse_duration)]
     pub lock_timeout: std::time::Duration,
@@ -168,8 +172,12 @@ pub struct Output {
 
 /// Runs pchat with these arguments and returns the exit code; prints to stdout and stderr.
 pub fn main() -> Outcome {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(x) => x,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
@@ -206,10 +214,18 @@ pub fn main() -> Outcome {
             return Outcome::Failed;
         }
     };
+    // Where the store came from, for the error that says it does not exist.
+    let store_origin = match matches.value_source("store") {
+        Some(clap::parser::ValueSource::CommandLine) => "given by --store",
+        Some(clap::parser::ValueSource::EnvVariable) => "given by PCHAT_STORE",
+        _ => "the default store: no --store and no PCHAT_STORE",
+    };
     let ctx = Context {
         stdout_style: style(std::io::stdout().is_terminal()),
         stderr_style,
         store,
+        store_origin,
+        new_store: cli.new_store,
         lock_timeout: cli.lock_timeout,
         timeouts: crate::store::Timeouts {
             connect: cli.connect_timeout,
@@ -358,6 +374,10 @@ pub struct Context {
     pub stdout_style: Style,
     pub stderr_style: Style,
     pub store: crate::store::StoreUrl,
+    /// Where `store` came from (the flag, the environment, the default).
+    pub store_origin: &'static str,
+    /// `--new-store`: a store that does not exist is created empty.
+    pub new_store: bool,
     pub lock_timeout: std::time::Duration,
     pub timeouts: crate::store::Timeouts,
     /// The command line as given (without the program), for hints that repeat it.

@@ -626,7 +626,12 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let file = render::json::PlanFile::new(&p, digest, inputs(&a.paths, &a.flags));
+    let mut file = render::json::PlanFile::new(&p, digest, inputs(&a.paths, &a.flags));
+    if a.out.is_some() {
+        // A saved plan names its store, so applying it to another is refused as such.
+        file.store_id = store_id(ctx);
+        file.store = Some(ctx.store.to_string());
+    }
     out.stdout.push_str(&match a.format {
         PlanFormat::Text => render::plan::text(&p, ctx.stdout_style),
         PlanFormat::Json => file.to_json(),
@@ -744,8 +749,21 @@ pub(super) struct Planned {
     pub refusals: Vec<plan::Refusal>,
 }
 
-/// Plans again from a saved plan's inputs; refused (exit 3) unless the configuration, the
-/// store's revision and the changes are all the saved ones.
+/// The id of the context's store, when it can be read.
+fn store_id(ctx: &Context) -> Option<String> {
+    store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let id = store.store_id().await;
+        store.close().await;
+        id
+    })
+    .ok()
+    .flatten()
+}
+
+/// Plans again from a saved plan's inputs; refused (exit 3) unless the store is the one it
+/// was made for, and the configuration, the store's revision and the changes are all the
+/// saved ones.
 pub(super) fn replan(
     ctx: &Context,
     out: &mut Output,
@@ -760,6 +778,22 @@ pub(super) fn replan(
         .map_err(|e| format!("cannot read {}: {e}", path.display()))
         .and_then(|t| render::json::PlanFile::parse(&t))
         .map_err(|why| fail(out, why))?;
+    if let Some(made_for) = &f.store_id {
+        let here = store_id(ctx);
+        if here.as_ref() != Some(made_for) {
+            let named = f.store.as_deref().unwrap_or("another store");
+            fail(
+                out,
+                format!(
+                    "this plan was made for store {named} (id {made_for}), not for {} (id {}); \
+                     plan against this store",
+                    ctx.store,
+                    here.as_deref().unwrap_or("unknown")
+                ),
+            );
+            return Err(Outcome::Refused);
+        }
+    }
     let flags = flags_from(&f.inputs).map_err(|why| fail(out, why))?;
     let paths: Vec<PathBuf> = f.inputs.paths.iter().map(PathBuf::from).collect();
     let planned = plan_paths(ctx, out, paths, &flags, false)?;

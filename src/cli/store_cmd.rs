@@ -39,7 +39,20 @@ pub fn block_on<T, E: From<StoreError>>(
 
 /// Opens the store the user named.
 pub async fn open(ctx: &Context) -> Result<Store, StoreError> {
-    Store::open_with(&ctx.store, ctx.lock_timeout, ctx.timeouts).await
+    open_url(ctx, &ctx.store, ctx.store_origin).await
+}
+
+/// Opens a store: one that does not exist is created only under `--new-store`.
+pub async fn open_url(
+    ctx: &Context,
+    url: &crate::store::StoreUrl,
+    origin: &str,
+) -> Result<Store, StoreError> {
+    if ctx.new_store {
+        Store::open_with(url, ctx.lock_timeout, ctx.timeouts).await
+    } else {
+        Store::open_existing(url, ctx.lock_timeout, ctx.timeouts, origin).await
+    }
 }
 
 /// Reports a store failure; a lock timeout is a safety refusal (exit 3).

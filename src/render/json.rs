@@ -20,6 +20,12 @@ pub struct PlanFile {
     pub pchat_version: String,
     /// The store revision the plan was made against; applying it elsewhere is refused.
     pub store_revision: i64,
+    /// Which store the plan was made against (its id, and its URL with any password masked):
+    /// applying it to another store is refused as such.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
     /// A digest of the configuration files; applying after they changed is refused.
     pub config_digest: String,
     /// The configuration paths and the planning options, so `apply --plan` can plan again from
@@ -165,6 +171,8 @@ impl PlanFile {
             format_version: FORMAT_VERSION,
             pchat_version: env!("CARGO_PKG_VERSION").into(),
             store_revision: plan.revision,
+            store_id: None,
+            store: None,
             config_digest,
             inputs,
             summary: Summary {

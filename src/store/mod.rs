@@ -57,6 +57,12 @@ pub enum StoreError {
     #[error("cannot connect to the store {url}: {reason}")]
     Connect { url: String, reason: String },
     #[error(
+        "the store {url} does not exist ({origin}); nothing was created: check the name, or \
+         pass --new-store if an empty store is meant (`pchat init` makes one with a starter \
+         configuration)"
+    )]
+    Missing { url: String, origin: String },
+    #[error(
         "the store {url} was written by a newer pchat (schema version {found}; this pchat knows \
          up to {SCHEMA_VERSION}): upgrade pchat to use it"
     )]
@@ -332,11 +338,54 @@ impl Store {
     }
 
     /// [`Store::open`] with the PostgreSQL timeouts given.
+    /// Opens a store that exists already: an SQLite file that is not there, or a PostgreSQL
+    /// database without pchat's tables, is `Missing` (named with `origin`, where the URL came
+    /// from), and nothing is created. A mistyped store name must never plan against, or
+    /// apply to, a new empty store.
+    pub async fn open_existing(
+        url: &StoreUrl,
+        lock_timeout: Duration,
+        timeouts: Timeouts,
+        origin: &str,
+    ) -> Result<Store> {
+        let missing = || StoreError::Missing {
+            url: url.to_string(),
+            origin: origin.to_string(),
+        };
+        if let StoreUrl::Sqlite(path) = url {
+            if !path.exists() {
+                return Err(missing());
+            }
+        }
+        let store = Self::connect(url, lock_timeout, timeouts).await?;
+        if let Backend::Postgres(p) = &store.backend {
+            let has: Option<bool> = sqlx::query_scalar("SELECT to_regclass('meta') IS NOT NULL")
+                .fetch_one(p)
+                .await
+                .ok();
+            if has == Some(false) {
+                store.close().await;
+                return Err(missing());
+            }
+        }
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the store, creating it (an SQLite file, or pchat's tables in a PostgreSQL
+    /// database) if it does not exist.
     pub async fn open_with(
         url: &StoreUrl,
         lock_timeout: Duration,
         timeouts: Timeouts,
     ) -> Result<Store> {
+        let store = Self::connect(url, lock_timeout, timeouts).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The connection pool, before any migration.
+    async fn connect(url: &StoreUrl, lock_timeout: Duration, timeouts: Timeouts) -> Result<Store> {
         let mut read_only = false;
         let backend = match url {
             StoreUrl::Sqlite(path) => {
@@ -394,12 +443,20 @@ impl Store {
             timeouts,
             read_only,
         };
-        store.migrate().await?;
         Ok(store)
     }
 
     pub fn url(&self) -> &StoreUrl {
         &self.url
+    }
+
+    /// Which store this is (made when it was created, or when migration 7 ran on it).
+    pub async fn store_id(&self) -> Result<Option<String>> {
+        let sql = "SELECT store_id FROM meta WHERE id = 1";
+        Ok(match &self.backend {
+            Backend::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
+            Backend::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
+        })
     }
 
     /// The schema version recorded in the store, if it has one yet.

@@ -228,6 +228,7 @@ fn refusals_end_with_the_command_that_fixes_them() {
     let steps: &[(&[&str], i32)] = &[
         (
             &[
+                "--new-store",
                 "category",
                 "new",
                 "--name",
@@ -714,7 +715,7 @@ fn long_operations_show_progress_on_a_terminal_only() {
             > 4 << 20
     );
 
-    let tty = on_a_terminal(dir.path(), "apply big.yaml --yes --color never");
+    let tty = on_a_terminal(dir.path(), "--new-store apply big.yaml --yes --color never");
     assert!(
         tty.contains("parsing ["),
         "no load progress in:\n{}",
@@ -729,14 +730,24 @@ fn long_operations_show_progress_on_a_terminal_only() {
     // A small apply draws nothing, even on a terminal.
     let small = on_a_terminal(
         dir.path(),
-        &format!("--store sqlite://small.db apply {} --yes", litware()),
+        &format!(
+            "--new-store --store sqlite://small.db apply {} --yes",
+            litware()
+        ),
     );
     assert!(!small.contains("applying ["), "{}", tail(&small));
 
     // Not a terminal: no bar, no control characters.
     let r = crate::common::pchat_in(
         dir.path(),
-        &["--store", "sqlite://piped.db", "apply", "big.yaml", "--yes"],
+        &[
+            "--new-store",
+            "--store",
+            "sqlite://piped.db",
+            "apply",
+            "big.yaml",
+            "--yes",
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stderr, "");
@@ -776,13 +787,14 @@ fn a_large_data_import_shows_progress_on_a_terminal() {
     code(&t, &["data", "export", "--file", "all.zip"], 0);
     let tty = on_a_terminal(
         t.dir.path(),
-        "--store sqlite://fresh.db data import --file all.zip",
+        "--new-store --store sqlite://fresh.db data import --file all.zip",
     );
     assert!(tty.contains("importing messages ["), "{}", tail(&tty));
     assert!(tty.contains("1,500 messages"), "{}", tail(&tty));
     let piped = crate::common::pchat_in(
         t.dir.path(),
         &[
+            "--new-store",
             "--store",
             "sqlite://piped.db",
             "data",

@@ -681,7 +681,17 @@ fn endpoints_states_and_active_servers() {
 #[test]
 fn a_fresh_directory_gets_a_store_on_first_use() {
     let dir = tempfile::tempdir().unwrap();
+    // Without --new-store a store that is not there is an error naming it and its origin.
     let run = pchat_in(dir.path(), &["room", "get"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("sqlite://pchat.db does not exist (the default store"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("pchat.db").exists());
+    let run = pchat_in(dir.path(), &["--new-store", "room", "get"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with("Identity"), "{}", run.stdout);
     assert!(run.stdout.ends_with("(none)\n"), "{}", run.stdout);
@@ -689,7 +699,13 @@ fn a_fresh_directory_gets_a_store_on_first_use() {
     // A missing parent directory is a clear error, not a panic.
     let run = pchat_in(
         dir.path(),
-        &["--store", "sqlite://missing/dir/x.db", "room", "get"],
+        &[
+            "--new-store",
+            "--store",
+            "sqlite://missing/dir/x.db",
+            "room",
+            "get",
+        ],
     );
     assert_eq!(run.code, 1);
     assert!(
@@ -848,4 +864,114 @@ fn passwords_in_store_urls_are_never_printed() {
         ],
     );
     assert!(run.stderr.contains("Connection refused"), "{}", run.stderr);
+}
+
+/// A store that does not exist is never created by a command that only reads, nor by an
+/// apply without `--new-store`: the error names the store and where its name came from, and
+/// nothing appears (no SQLite file, no tables in the PostgreSQL database).
+#[test]
+fn no_command_plans_or_applies_against_a_store_that_is_not_there() {
+    use crate::common::db::{Backend, TestStore, BACKENDS};
+    let cfg = crate::common::root().join("examples/litware");
+    let cfg = cfg.to_str().unwrap();
+    for b in BACKENDS {
+        let t = TestStore::unmade(b);
+        let exists = |t: &TestStore| match b {
+            Backend::Sqlite => t.dir.path().join("pchat.db").exists(),
+            Backend::Postgres => {
+                let r = pchat_in(t.dir.path(), &["--store", &t.url, "history"]);
+                r.code == 0
+            }
+        };
+        for args in [
+            vec!["plan", cfg],
+            vec!["plan", cfg, "--refresh"],
+            vec!["drift", cfg],
+            vec!["room", "get"],
+            vec!["export", "--out", "exported"],
+            vec!["history"],
+            vec!["apply", cfg, "--yes"],
+        ] {
+            let mut all = vec!["--store", t.url.as_str()];
+            all.extend(&args);
+            let r = pchat_in(t.dir.path(), &all);
+            assert_eq!(r.code, 1, "{b:?} {args:?}: {}{}", r.stdout, r.stderr);
+            assert!(
+                r.stderr.contains("does not exist (given by --store)")
+                    && r.stderr.contains("--new-store"),
+                "{b:?} {args:?}: {}",
+                r.stderr
+            );
+            assert!(!exists(&t), "{b:?} {args:?} made the store");
+        }
+        // `live script` reads the configuration only: it works, and makes no store.
+        let r = pchat_in(
+            t.dir.path(),
+            &[
+                "--store",
+                &t.url,
+                "live",
+                "script",
+                cfg,
+                "--out",
+                "collect.ps1",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!exists(&t), "{b:?} live script made the store");
+        // From the environment, and by default.
+        let r = std::process::Command::new(env!("CARGO_BIN_EXE_pchat"))
+            .args(["plan", cfg])
+            .env("PCHAT_STORE", &t.url)
+            .current_dir(t.dir.path())
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&r.stderr).contains("(given by PCHAT_STORE)"));
+        let r = pchat_in(t.dir.path(), &["plan", cfg, "--detailed-exitcode"]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r
+            .stderr
+            .contains("sqlite://pchat.db does not exist (the default store"));
+        // Meant: an empty store is made.
+        let r = pchat_in(
+            t.dir.path(),
+            &["--store", &t.url, "--new-store", "apply", cfg, "--yes"],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(exists(&t));
+    }
+}
+
+/// A saved plan names its store: applied to another store it is refused as made for that
+/// one, not as stale.
+#[test]
+fn a_saved_plan_applied_to_another_store_is_refused_as_such() {
+    use crate::common::db::{TestStore, BACKENDS};
+    let cfg = crate::common::root().join("examples/litware");
+    let cfg = cfg.to_str().unwrap();
+    for b in BACKENDS {
+        let (one, other) = (TestStore::new(b), TestStore::new(b));
+        let plan = one.dir.path().join("plan.json");
+        let plan = plan.to_str().unwrap();
+        let r = pchat_in(
+            one.dir.path(),
+            &["--store", &one.url, "plan", cfg, "--out", plan],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = pchat_in(
+            one.dir.path(),
+            &["--store", &other.url, "apply", "--plan", plan, "--yes"],
+        );
+        assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("this plan was made for store") && !r.stderr.contains("stale"),
+            "{}",
+            r.stderr
+        );
+        let r = pchat_in(
+            one.dir.path(),
+            &["--store", &one.url, "apply", "--plan", plan, "--yes"],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
 }

@@ -1014,7 +1014,10 @@ fn rendered_scripts_speak_the_help_pages_forms() {
     let dir = tempfile::tempdir().unwrap();
     let config = crate::common::root().join("examples/litware");
     let config = config.to_str().unwrap();
-    let run = pchat_in(dir.path(), &["plan", config, "--format", "powershell"]);
+    let run = pchat_in(
+        dir.path(),
+        &["--new-store", "plan", config, "--format", "powershell"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let mut script = run.stdout.clone();
     // And the removals and resets: everything but the topology and directory pruned.

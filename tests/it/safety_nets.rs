@@ -191,7 +191,15 @@ fn markdown_plans_escape_every_name() {
     let store = format!("sqlite://{}", dir.path().join("s.db").display());
     let run = pchat_in(
         dir.path(),
-        &["--store", &store, "plan", &cfg, "--format", "markdown"],
+        &[
+            "--new-store",
+            "--store",
+            &store,
+            "plan",
+            &cfg,
+            "--format",
+            "markdown",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let md = run.stdout;
@@ -227,7 +235,7 @@ fn stores_plans_and_archives_are_private() {
     let cfg = write(dir.path(), "c.yaml", HEAD);
     let bin = env!("CARGO_BIN_EXE_pchat");
     let script = format!(
-        "umask 022 && {bin} --store sqlite://s.db apply {cfg} --yes >/dev/null && \
+        "umask 022 && {bin} --new-store --store sqlite://s.db apply {cfg} --yes >/dev/null && \
          {bin} --store sqlite://s.db plan {cfg} --out plan.json >/dev/null && \
          {bin} --store sqlite://s.db data export --file chat.zip >/dev/null && \
          {bin} --store sqlite://s.db export --out exported >/dev/null"
@@ -258,7 +266,15 @@ fn posting_to_a_missing_room_never_hangs() {
         let limit = Duration::from_secs(20);
         let run = pchat_within(
             dir.path(),
-            &["--store", store, "pool", "add", "--fqdn", POOL],
+            &[
+                "--new-store",
+                "--store",
+                store,
+                "pool",
+                "add",
+                "--fqdn",
+                POOL,
+            ],
             limit,
         );
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -588,7 +604,15 @@ fn sqlite_edge_cases() {
     let url = format!("sqlite://{}", store.display());
     let run = pchat_in(
         shared.path(),
-        &["--store", &url, "pool", "add", "--fqdn", POOL],
+        &[
+            "--new-store",
+            "--store",
+            &url,
+            "pool",
+            "add",
+            "--fqdn",
+            POOL,
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     use std::os::unix::fs::PermissionsExt;

@@ -492,7 +492,7 @@ fn litware_scripts() -> Vec<(String, String)> {
     let lw = litware.to_str().unwrap();
     let mut out = vec![(
         "creations".to_string(),
-        run(&["plan", lw, "--format", "powershell"]),
+        run(&["--new-store", "plan", lw, "--format", "powershell"]),
     )];
     run(&["apply", lw, "--yes"]);
     // A copy edited as a pull request would: texts, Booleans, lists, a rename.

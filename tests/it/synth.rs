@@ -79,7 +79,15 @@ fn generate_splits_into_a_base_and_room_files_that_validate_as_one() {
         let url = format!("sqlite://{}", tmp.path().join(store).display());
         let r = pchat_in(
             tmp.path(),
-            &["--store", &url, "plan", p, "--format", "json"],
+            &[
+                "--new-store",
+                "--store",
+                &url,
+                "plan",
+                p,
+                "--format",
+                "json",
+            ],
         );
         assert_eq!(r.code, 0, "{}", r.stderr);
         let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();

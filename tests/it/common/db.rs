@@ -45,7 +45,26 @@ async fn admin(sql: &str) -> Result<(), sqlx::Error> {
 }
 
 impl TestStore {
+    /// A store that exists, empty (as after `pchat init`, or a first `--new-store`).
     pub fn new(backend: Backend) -> TestStore {
+        let t = TestStore::unmade(backend);
+        let url = t.store_url();
+        std::thread::spawn(move || {
+            block_on(async {
+                let store = pchat::store::Store::open(&url, pchat::store::DEFAULT_LOCK_TIMEOUT)
+                    .await
+                    .expect("the test store is made");
+                store.close().await;
+            })
+        })
+        .join()
+        .unwrap();
+        t
+    }
+
+    /// A place for a store that does not exist yet: an SQLite path with no file, or a
+    /// PostgreSQL database without pchat's tables.
+    pub fn unmade(backend: Backend) -> TestStore {
         let dir = tempfile::tempdir().unwrap();
         match backend {
             Backend::Sqlite => TestStore {
