@@ -8,6 +8,7 @@ pub mod exit;
 mod export;
 mod fixes;
 mod generate;
+mod init;
 mod live;
 mod message;
 mod principal;
@@ -96,6 +97,9 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a configuration: a starter YAML, its schema, a pre-commit hook, a CI pipeline,
+    /// and the store
+    Init(init::Args),
     /// Load and check a configuration (files or directories); needs no store
     Validate(validate::Args),
     /// Print or write the JSON Schema of configuration files
@@ -245,6 +249,7 @@ pub fn main() -> Outcome {
     };
     let mut out = Output::default();
     let outcome = match &cli.command {
+        Command::Init(a) => init::run(a, &ctx, &mut out),
         Command::Validate(a) => validate::run(a, &ctx, &mut out),
         Command::Schema(a) => schema::run(a, &ctx, &mut out),
         Command::Plan(a) => reconcile::plan_cmd(a, &ctx, &mut out),

@@ -870,3 +870,61 @@ fn validate_says_what_it_understood_and_apply_counts_objects_and_calls() {
         &summary,
     );
 }
+
+/// `pchat init` in an empty directory: a starter configuration that validates and plans, the
+/// schema its modeline names, a pre-commit hook, the chosen CI template, and the store, so
+/// the first plan and apply need no `--new-store`. Run again, it overwrites nothing.
+#[test]
+fn init_starts_a_configuration_that_validates_and_plans() {
+    for (ci, file) in [
+        ("github", ".github/workflows/pchat.yml"),
+        ("gitlab", ".gitlab-ci.yml"),
+        ("azure", "azure-pipelines.yml"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let r = crate::common::pchat_in(dir.path(), &["init", "start", "--ci", ci]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("next: cd start && pchat validate config"),
+            "{}",
+            r.stdout
+        );
+        let start = dir.path().join("start");
+        let config = std::fs::read_to_string(start.join("config/pchat.yaml")).unwrap();
+        let modeline = config.lines().next().unwrap();
+        let schema = modeline.split("$schema=").nth(1).unwrap();
+        assert!(start.join("config").join(schema).exists(), "{modeline}");
+        assert!(start.join(".pre-commit-config.yaml").exists());
+        let template = std::fs::read_to_string(start.join(file)).unwrap();
+        let example = match ci {
+            "github" => "github-actions.yml",
+            "gitlab" => "gitlab-ci.yml",
+            _ => "azure-pipelines.yml",
+        };
+        let example =
+            std::fs::read_to_string(crate::common::root().join("examples/ci").join(example))
+                .unwrap();
+        assert_eq!(template, example);
+        let r = crate::common::pchat_in(&start, &["validate", "config"]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        for extra in [&["--new-store"][..], &[][..]] {
+            let mut args = extra.to_vec();
+            args.extend(["plan", "config", "--detailed-exitcode"]);
+            let r = crate::common::pchat_in(&start, &args);
+            assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+            assert!(r.stdout.contains("Plan: 5 to add"), "{}", r.stdout);
+        }
+        let r = crate::common::pchat_in(&start, &["apply", "config", "--yes"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = crate::common::pchat_in(&start, &["plan", "config", "--detailed-exitcode"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let before = std::fs::read_to_string(start.join("config/pchat.yaml")).unwrap();
+        let r = crate::common::pchat_in(dir.path(), &["init", "start"]);
+        assert_eq!(r.code, 1);
+        assert!(r.stderr.contains("exist already"), "{}", r.stderr);
+        assert_eq!(
+            std::fs::read_to_string(start.join("config/pchat.yaml")).unwrap(),
+            before
+        );
+    }
+}
