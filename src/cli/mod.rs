@@ -8,6 +8,7 @@ pub mod exit;
 mod export;
 mod fixes;
 mod generate;
+pub mod help;
 mod init;
 mod live;
 mod message;
@@ -176,8 +177,8 @@ pub struct Output {
 
 /// Runs pchat with these arguments and returns the exit code; prints to stdout and stderr.
 pub fn main() -> Outcome {
-    use clap::{CommandFactory, FromArgMatches};
-    let parsed = Cli::command()
+    use clap::FromArgMatches;
+    let parsed = command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let (cli, matches) = match parsed {
@@ -294,6 +295,12 @@ pub fn main() -> Outcome {
         let _ = std::io::stderr().write_all(out.stderr.as_bytes());
     }
     outcome
+}
+
+/// pchat's command line, with every option described and every command's examples
+/// (`help.rs`): what parses the arguments and what completions and man pages are made from.
+pub fn command() -> clap::Command {
+    help::describe(Cli::command())
 }
 
 /// The command as a collector groups it: `apply`, `room set`.

@@ -3,9 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::CommandFactory;
-
-use super::{Cli, Context, Outcome, Output};
+use super::{Context, Outcome, Output};
 
 #[derive(Debug, clap::Args)]
 pub struct CompletionsArgs {
@@ -24,14 +22,14 @@ pub struct ManArgs {
 
 pub fn completions(args: &CompletionsArgs, _ctx: &Context, out: &mut Output) -> Outcome {
     let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "pchat", &mut script);
+    clap_complete::generate(args.shell, &mut super::command(), "pchat", &mut script);
     out.stdout.push_str(&String::from_utf8_lossy(&script));
     Outcome::Success
 }
 
 pub fn man(args: &ManArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let written = std::fs::create_dir_all(&args.out).and_then(|()| {
-        let mut cmd = Cli::command().disable_help_subcommand(true);
+        let mut cmd = super::command().disable_help_subcommand(true);
         cmd.build();
         write_pages(cmd, &args.out)
     });
@@ -39,7 +37,7 @@ pub fn man(args: &ManArgs, ctx: &Context, out: &mut Output) -> Outcome {
         Ok(()) => {
             out.stdout.push_str(&format!(
                 "wrote {} to {} (read one with `man -l {}/pchat.1`)\n",
-                crate::plural(pages(&Cli::command()), "man page"),
+                crate::plural(pages(&super::command()), "man page"),
                 args.out.display(),
                 args.out.display()
             ));

@@ -928,3 +928,138 @@ fn init_starts_a_configuration_that_validates_and_plans() {
         );
     }
 }
+
+/// Every option of every command says what it does, every command ends its help with an
+/// example, and `pchat --help` lists the exit codes.
+#[test]
+fn every_option_has_a_description_and_every_command_an_example() {
+    fn walk(c: &clap::Command, path: &str, missing: &mut Vec<String>, bare: &mut Vec<String>) {
+        for a in c.get_arguments() {
+            let id = a.get_id().as_str();
+            if a.is_hide_set() || matches!(id, "help" | "version") {
+                continue;
+            }
+            if a.get_help().is_none() && a.get_long_help().is_none() {
+                missing.push(format!("{path} --{}", a.get_long().unwrap_or(id)));
+            }
+        }
+        let leaf = c.get_subcommands().next().is_none();
+        if leaf && c.get_after_help().is_none() && c.get_after_long_help().is_none() {
+            bare.push(path.to_string());
+        }
+        for s in c.get_subcommands() {
+            if !s.is_hide_set() && s.get_name() != "help" {
+                walk(s, &format!("{path} {}", s.get_name()), missing, bare);
+            }
+        }
+    }
+    let cli = pchat::cli::command();
+    let (mut missing, mut bare) = (Vec::new(), Vec::new());
+    walk(&cli, "pchat", &mut missing, &mut bare);
+    assert!(
+        missing.is_empty(),
+        "{} options without a description:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+    assert!(
+        bare.is_empty(),
+        "{} commands without an example:\n{}",
+        bare.len(),
+        bare.join("\n")
+    );
+    let r = crate::common::pchat(&["--help"]);
+    assert!(r.stdout.contains("Exit codes:"), "{}", r.stdout);
+    let r = crate::common::pchat(&["room", "set", "--help"]);
+    assert!(r.stdout.contains("Examples:"), "{}", r.stdout);
+    // Each example is a command line pchat takes, and it is shown under its own command.
+    for (path, line) in pchat::cli::help::examples() {
+        let words = &shell_commands(line)[0];
+        assert_eq!(words[0], "pchat", "{line}");
+        let shown: Vec<&str> = words[1..]
+            .iter()
+            .map(String::as_str)
+            .take_while(|w| !w.starts_with('-'))
+            .collect();
+        assert!(shown.join(" ").starts_with(path), "{path}: {line}");
+        if let Err(e) = pchat::cli::command().try_get_matches_from(words) {
+            panic!("{path}: {line}\n{e}");
+        }
+    }
+}
+
+/// The README's sample configuration, with the mistake its sample error shows, gives that
+/// error as printed.
+#[test]
+fn the_readme_sample_error_is_what_pchat_prints() {
+    let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
+    let block = |after: &str, fence: &str| -> String {
+        let at = readme
+            .find(after)
+            .unwrap_or_else(|| panic!("README: {after}"));
+        let start = readme[at..].find(fence).unwrap() + at + fence.len() + 1;
+        let end = readme[start..].find("```").unwrap() + start;
+        readme[start..end].to_string()
+    };
+    let yaml = block("lowerCamelCase:", "```yaml");
+    let shown = block("A mistake is reported like a compiler would:", "```text");
+    assert!(yaml.contains("category: Sales\n"), "{yaml}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rooms.yaml"),
+        yaml.replace("category: Sales\n", "category: Salse\n"),
+    )
+    .unwrap();
+    let r = crate::common::pchat_in(dir.path(), &["validate", "rooms.yaml", "--color", "never"]);
+    assert_eq!(r.code, 1);
+    // The report is validate's output (stdout); the count of errors ends it.
+    let printed = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        printed.starts_with(&shown),
+        "README:\n{shown}\npchat:\n{printed}"
+    );
+}
+
+/// The README's completion lines work in a fresh home (they make their directories), and the
+/// README points at nothing outside the repository.
+#[test]
+fn the_readme_install_lines_work_in_a_fresh_home() {
+    let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
+    assert!(
+        !readme.contains("../shared"),
+        "the README points outside the repository"
+    );
+    let home = tempfile::tempdir().unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_pchat"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let lines: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("mkdir -p ~/") || l.starts_with("pchat man --out ~/"))
+        .collect();
+    assert!(lines.len() >= 4, "{lines:?}");
+    for line in lines {
+        let command = line.split("   #").next().unwrap();
+        let st = std::process::Command::new("sh")
+            .args(["-c", command])
+            .env("HOME", home.path())
+            .env("PATH", &path)
+            .status()
+            .unwrap();
+        assert!(st.success(), "{line}");
+    }
+    for f in [
+        ".local/share/bash-completion/completions/pchat",
+        ".zfunc/_pchat",
+        ".config/fish/completions/pchat.fish",
+        ".local/share/man/man1/pchat.1",
+    ] {
+        assert!(home.path().join(f).exists(), "{f}");
+    }
+}
