@@ -294,6 +294,24 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
 /// would reach every user's terminal, so it is a debug line (`-vv`).
 const SLOW_STATEMENT_LEVEL: log::LevelFilter = log::LevelFilter::Debug;
 
+/// A TLS failure's reason with what to do about it (`sslmode`, `sslrootcert` in the URL).
+fn tls_hint(reason: String) -> String {
+    let hint = if reason.contains("UnknownIssuer") {
+        "the server's certificate is not signed by a root pchat trusts: name the CA's \
+         certificate with sslrootcert=PATH (sslmode=require encrypts without checking it)"
+    } else if reason.contains("NotValidForName") || reason.contains("not valid for name") {
+        "the server's certificate does not name the host in the store URL: connect by a name it \
+         holds, or check the chain alone with sslmode=verify-ca"
+    } else if reason.contains("does not support TLS")
+        || reason.contains("server does not support SSL")
+    {
+        "the server does not accept TLS: turn `ssl` on there, or use sslmode=prefer or disable"
+    } else {
+        return reason;
+    };
+    format!("{reason} ({hint})")
+}
+
 /// Whether the PostgreSQL server's port (or socket) takes a connection. Cheaper than a
 /// connection of pchat's own, which costs the server a process (3-5 ms) each command.
 fn reachable(opts: &PgConnectOptions, timeout: Duration) -> std::io::Result<()> {
@@ -398,7 +416,7 @@ impl Store {
                 let hidden = secrets(u);
                 let failed = |e: sqlx::Error| StoreError::Connect {
                     url: url.to_string(),
-                    reason: scrub(&e.to_string(), &hidden),
+                    reason: tls_hint(scrub(&e.to_string(), &hidden)),
                 };
                 let ms = |d: Duration| format!("{}ms", d.as_millis().max(1));
                 let opts = PgConnectOptions::from_str(u)

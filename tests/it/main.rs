@@ -33,4 +33,5 @@ mod scripts;
 mod store;
 mod synth;
 mod tidy;
+mod tls;
 mod windows_powershell;
