@@ -509,7 +509,16 @@ fn scripts(value: &serde_yaml::Value, out: &mut Vec<String>) {
         serde_yaml::Value::Mapping(m) => {
             for (k, v) in m {
                 let key = k.as_str().unwrap_or_default();
-                if ["run", "script", "before_script", "after_script", "bash"].contains(&key) {
+                if [
+                    "run",
+                    "script",
+                    "before_script",
+                    "after_script",
+                    "bash",
+                    "powershell",
+                ]
+                .contains(&key)
+                {
                     match v {
                         serde_yaml::Value::String(s) => out.push(s.clone()),
                         serde_yaml::Value::Sequence(items) => {
@@ -527,10 +536,149 @@ fn scripts(value: &serde_yaml::Value, out: &mut Vec<String>) {
     }
 }
 
+/// The steps of the real loop a job's scripts take, in order: each pchat command (parsed by
+/// pchat's own parser; `cmd /c "…"`, which the Windows templates use to keep pchat's bytes, is
+/// read inside), and collect.ps1 or apply.ps1 run on the server.
+fn loop_steps(file: &std::path::Path, scripts: &[String]) -> Vec<String> {
+    let mut steps = Vec::new();
+    for script in scripts {
+        for mut words in shell_commands(script) {
+            if words.len() > 2 && words[0] == "cmd" && words[1] == "/c" {
+                words = shell_commands(&words[2]).remove(0);
+            }
+            if words[0] == "pchat" {
+                if let Err(e) = pchat::cli::command().try_get_matches_from(&words) {
+                    panic!("{}: `{}`:\n{}", file.display(), words.join(" "), e.render());
+                }
+                steps.push(match words[1].as_str() {
+                    "live" => format!("live {}", words[2]),
+                    other => other.to_string(),
+                });
+            } else if words[0] == "powershell" {
+                for (script, step) in [("collect.ps1", "collect"), ("apply.ps1", "apply.ps1")] {
+                    if words.iter().any(|w| w == script) {
+                        steps.push(step.to_string());
+                    }
+                }
+            }
+        }
+    }
+    steps
+}
+
+/// The real-loop templates (a self-hosted Windows runner with the Management Shell): on a
+/// change, collect → load → plan; on a merge, behind an approval, collect → load → plan →
+/// apply.ps1 → collect → load → drift; on a schedule, collect → load → plan, in a group of its
+/// own, keeping one issue. pchat is installed at one version, checked by SHA-256.
+#[test]
+fn ci_templates_drive_the_real_server_in_loop_order() {
+    let dir = root().join("examples/ci");
+    let check = ["live script", "collect", "live load", "plan"];
+    let mut merge: Vec<&str> = check.to_vec();
+    merge.extend([
+        "live apply-script",
+        "apply.ps1",
+        "collect",
+        "live load",
+        "drift",
+    ]);
+    for name in ["github-actions.yml", "gitlab-ci.yml", "azure-pipelines.yml"] {
+        let file = dir.join(name);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let jobs: Vec<(String, Vec<String>)> = match name {
+            "github-actions.yml" => doc["jobs"]
+                .as_mapping()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| {
+                    let mut s = Vec::new();
+                    scripts(v, &mut s);
+                    (k.as_str().unwrap().to_string(), s)
+                })
+                .collect(),
+            "gitlab-ci.yml" => {
+                let mut before = Vec::new();
+                scripts(&doc["default"], &mut before);
+                doc.as_mapping()
+                    .unwrap()
+                    .iter()
+                    .filter(|(_, v)| v.get("script").is_some())
+                    .map(|(k, v)| {
+                        let mut s = before.clone();
+                        scripts(v, &mut s);
+                        (k.as_str().unwrap().to_string(), s)
+                    })
+                    .collect()
+            }
+            _ => doc["stages"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|stage| {
+                    let mut s = Vec::new();
+                    scripts(&stage["jobs"], &mut s);
+                    (stage["stage"].as_str().unwrap().to_string(), s)
+                })
+                .collect(),
+        };
+        let mut seen: Vec<(String, Vec<String>)> = jobs
+            .iter()
+            .map(|(job, s)| (job.clone(), loop_steps(&file, s)))
+            .collect();
+        seen.sort();
+        let names: Vec<&str> = seen.iter().map(|(j, _)| j.as_str()).collect();
+        assert_eq!(names, ["apply", "drift", "plan"], "{name}");
+        assert_eq!(seen[0].1, merge, "{name}: the merge job");
+        assert_eq!(seen[1].1, check, "{name}: the drift job");
+        assert_eq!(seen[2].1, check, "{name}: the pull-request job");
+        // An approval before the apply; one issue kept for drift; the install pinned.
+        assert!(text.contains("environment: production"), "{name}");
+        assert!(text.contains("pchat-drift"), "{name}");
+        assert!(text.contains("--detailed-exitcode"), "{name}");
+        assert!(
+            text.contains("PCHAT_SHA256") && text.contains("Get-FileHash"),
+            "{name}"
+        );
+        assert!(
+            !text.contains("issue create --title") || text.contains("issue edit"),
+            "{name}"
+        );
+    }
+    // The drift job's group is its own.
+    let gh: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.join("github-actions.yml")).unwrap())
+            .unwrap();
+    assert_eq!(
+        gh["jobs"]["drift"]["concurrency"]["group"].as_str(),
+        Some("pchat-drift")
+    );
+    assert!(
+        gh.get("concurrency").is_none(),
+        "no workflow-wide group to share"
+    );
+    let gl: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.join("gitlab-ci.yml")).unwrap()).unwrap();
+    assert_eq!(gl["drift"]["resource_group"].as_str(), Some("pchat-drift"));
+    // Releases: Linux and Windows, from the lock file, each with its SHA-256.
+    let release = std::fs::read_to_string(dir.join("release-github-actions.yml")).unwrap();
+    serde_yaml::from_str::<serde_yaml::Value>(&release).unwrap();
+    for needed in [
+        "x86_64-pc-windows-msvc",
+        "x86_64-unknown-linux-gnu",
+        "--locked",
+        "sha256sum",
+    ] {
+        assert!(release.contains(needed), "release: {needed}");
+    }
+}
+
+/// The simulation templates (pchat's store alone): every pchat line parses, and each does the
+/// whole job.
 #[test]
 fn ci_templates_call_commands_and_flags_that_exist() {
     use clap::Parser;
-    let dir = root().join("examples/ci");
+    let dir = root().join("examples/ci/simulation");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -582,9 +730,17 @@ fn ci_templates_call_commands_and_flags_that_exist() {
             "{}",
             file.display()
         );
-        for needed in ["--format markdown", "--out plan.json", "--yes"] {
+        for needed in [
+            "--format markdown",
+            "--out plan.json",
+            "--yes",
+            "--tag \"v",
+            "Simulation",
+        ] {
             assert!(text.contains(needed), "{}: {needed}", file.display());
         }
+        // The drift check keeps one issue; its group is its own.
+        assert!(text.contains("pchat-drift"), "{}", file.display());
     }
 }
 
