@@ -657,8 +657,16 @@ fn ci_templates_drive_the_real_server_in_loop_order() {
         gh.get("concurrency").is_none(),
         "no workflow-wide group to share"
     );
-    let gl: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(dir.join("gitlab-ci.yml")).unwrap()).unwrap();
+    let gl_text = std::fs::read_to_string(dir.join("gitlab-ci.yml")).unwrap();
+    let gl: serde_yaml::Value = serde_yaml::from_str(&gl_text).unwrap();
+    // GitLab gives protected variables to no merge-request pipeline: the store must not be one.
+    for text in [
+        &gl_text,
+        &std::fs::read_to_string(dir.join("simulation/gitlab-ci.yml")).unwrap(),
+    ] {
+        assert!(text.contains("NOT protected"), "{text}");
+        assert!(!text.contains("PCHAT_STORE (masked, protected)"));
+    }
     assert_eq!(gl["drift"]["resource_group"].as_str(), Some("pchat-drift"));
     // Releases: Linux and Windows, from the lock file, each with its SHA-256.
     let release = std::fs::read_to_string(dir.join("release-github-actions.yml")).unwrap();
@@ -1184,6 +1192,12 @@ fn the_readme_install_lines_work_in_a_fresh_home() {
     assert!(
         !readme.contains("../shared"),
         "the README points outside the repository"
+    );
+    // The test command says what it needs where it is given.
+    let at = readme.find("cargo test  ").unwrap();
+    assert!(
+        readme[at..at + 400].contains("PostgreSQL"),
+        "cargo test without its prerequisite"
     );
     let home = tempfile::tempdir().unwrap();
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_pchat"))
