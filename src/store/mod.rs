@@ -324,6 +324,9 @@ fn reachable(opts: &PgConnectOptions, timeout: Duration) -> std::io::Result<()> 
     if let Some(path) = socket {
         #[cfg(unix)]
         std::os::unix::net::UnixStream::connect(path)?;
+        // No Unix socket to probe on Windows: the pool reports what is wrong.
+        #[cfg(not(unix))]
+        let _ = path;
         return Ok(());
     }
     let mut last = None;
