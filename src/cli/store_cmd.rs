@@ -517,6 +517,31 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}` is not a duration: {e}"))
 }
 
+/// A timeout: a duration of at least a millisecond. `0s` would mean "no wait" to SQLite and
+/// "no limit" to PostgreSQL, so it is refused rather than read as either.
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < Duration::from_millis(1) {
+        return Err(format!(
+            "`{}` is no time at all: give at least 1ms (pchat has no \"no limit\")",
+            s.trim()
+        ));
+    }
+    Ok(d)
+}
+
+/// How often `drift --watch` checks: at least a second (less would re-plan in a busy loop).
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < Duration::from_secs(1) {
+        return Err(format!(
+            "`{}` is shorter than a second: drift checks at most once a second",
+            s.trim()
+        ));
+    }
+    Ok(d)
+}
+
 /// A size in bytes: a number with an optional binary unit (`512MiB`, `2G`, `100KiB`, `4096`).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();

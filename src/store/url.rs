@@ -65,25 +65,50 @@ fn secret_spans(s: &str) -> Vec<std::ops::Range<usize>> {
             }
         }
     }
-    // `password=VALUE` wherever it stands: after `?`/`&` in a URL, after a space in a DSN.
-    let lower = s.to_ascii_lowercase();
-    for key in SECRET_KEYS {
-        let pattern = format!("{key}=");
-        let mut from = 0;
-        while let Some(i) = lower[from..].find(&pattern) {
-            let start = from + i + pattern.len();
-            let value = &s[start..];
-            let span = match value.strip_prefix('\'') {
-                // A quoted DSN value: up to the closing quote.
-                Some(q) => start + 1..start + 1 + q.find('\'').unwrap_or(q.len()),
-                None => start..start + value.find(['&', ' ', '#', '\t']).unwrap_or(value.len()),
-            };
-            spans.push(span);
-            from = start;
+    // `password=VALUE` wherever it stands: after `?`/`&` in a URL, after a space in a DSN; the
+    // key as the driver reads it, percent-encoding undone (`pass%77ord` is `password`).
+    for (eq, _) in s.match_indices('=') {
+        let key_start = s[..eq].rfind(['?', '&', ' ', '\t']).map_or(0, |i| i + 1);
+        let key = percent_decoded(&s[key_start..eq]).to_ascii_lowercase();
+        if !SECRET_KEYS.contains(&key.as_str()) {
+            continue;
         }
+        let start = eq + 1;
+        let value = &s[start..];
+        let span = match value.strip_prefix('\'') {
+            // A quoted DSN value: up to the closing quote.
+            Some(q) => start + 1..start + 1 + q.find('\'').unwrap_or(q.len()),
+            None => start..start + value.find(['&', ' ', '#', '\t']).unwrap_or(value.len()),
+        };
+        spans.push(span);
     }
     spans.retain(|r| !r.is_empty());
     spans
+}
+
+/// `%XX` escapes undone (what is not one stays as written).
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The secrets a store string holds (see `secret_spans`), longest first.
@@ -208,6 +233,15 @@ mod tests {
             (
                 "postgres://u@h/db?sslpassword=Pw0rd",
                 "postgres://u@h/db?sslpassword=***",
+            ),
+            // A key the driver decodes: percent-encoded, in any case.
+            (
+                "postgres://u@h/db?pass%77ord=Pw0rd",
+                "postgres://u@h/db?pass%77ord=***",
+            ),
+            (
+                "postgres://u@h/db?x=1&%50ASSWORD=Pw0rd",
+                "postgres://u@h/db?x=1&%50ASSWORD=***",
             ),
             (
                 "host=h port=1 password=Pw0rd dbname=x",

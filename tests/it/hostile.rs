@@ -608,3 +608,42 @@ fn flag_limits_are_said_in_words() {
         &transcript,
     );
 }
+
+/// A timeout of no time at all is refused, not read as "no wait" or "no limit" (or 1 ms); a
+/// drift watch checks at most once a second; a percent-encoded password key is masked too.
+#[test]
+fn zero_timeouts_busy_watches_and_encoded_password_keys_are_refused_or_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in [
+        "--statement-timeout",
+        "--lock-timeout",
+        "--connect-timeout",
+        "--idle-timeout",
+    ] {
+        let r = crate::common::pchat_in(dir.path(), &[flag, "0s", "room", "get"]);
+        assert_eq!(r.code, 1, "{flag}: {}", r.stderr);
+        assert!(r.stderr.contains("no time at all"), "{flag}: {}", r.stderr);
+    }
+    for every in ["0s", "500ms"] {
+        let r = crate::common::pchat_in(dir.path(), &["drift", ".", "--watch", every]);
+        assert_eq!(r.code, 1, "{every}: {}", r.stderr);
+        assert!(r.stderr.contains("shorter than a second"), "{}", r.stderr);
+    }
+    let r = crate::common::pchat_in(
+        dir.path(),
+        &[
+            "--connect-timeout",
+            "1s",
+            "--store",
+            "postgres://u@127.0.0.1:1/db?pass%77ord=Sekr1t-9",
+            "room",
+            "get",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("Sekr1t-9") && !r.stdout.contains("Sekr1t-9"),
+        "{}",
+        r.stderr
+    );
+}
