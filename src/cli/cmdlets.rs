@@ -80,9 +80,14 @@ pub mod category {
     pub fn run(cmd: &CategoryCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             CategoryCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
-                    a.pick(&s.categories)
-                })
+                return store_cmd::get(
+                    ctx,
+                    out,
+                    a.format,
+                    a.filter.as_deref(),
+                    store_cmd::named(&a.identity),
+                    |s| a.pick(&s.categories),
+                )
             }
             CategoryCommand::New(a) => Operation::NewCategory {
                 pool: a.persistent_chat_pool_fqdn.clone(),
@@ -191,9 +196,14 @@ pub mod addin {
     pub fn run(cmd: &AddinCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             AddinCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
-                    a.pick(&s.addins)
-                })
+                return store_cmd::get(
+                    ctx,
+                    out,
+                    a.format,
+                    a.filter.as_deref(),
+                    store_cmd::named(&a.identity),
+                    |s| a.pick(&s.addins),
+                )
             }
             AddinCommand::New(a) => Operation::NewAddin {
                 pool: a.persistent_chat_pool_fqdn.clone(),
@@ -401,6 +411,7 @@ pub mod room {
                     out,
                     a.of.format,
                     a.of.filter.as_deref(),
+                    store_cmd::named(&a.of.identity),
                     focus,
                     |s| {
                         s.rooms
@@ -546,9 +557,14 @@ pub mod policy {
     pub fn run(cmd: &PolicyCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             PolicyCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
-                    a.pick(&s.policies)
-                })
+                return store_cmd::get(
+                    ctx,
+                    out,
+                    a.format,
+                    a.filter.as_deref(),
+                    store_cmd::named(&a.identity),
+                    |s| a.pick(&s.policies),
+                )
             }
             PolicyCommand::New(a) => Operation::NewPolicy {
                 identity: a.identity.clone(),
@@ -741,9 +757,14 @@ pub mod settings {
     pub fn run_compliance(cmd: &ComplianceCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             ComplianceCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
-                    a.pick(&s.compliance_configurations)
-                })
+                return store_cmd::get(
+                    ctx,
+                    out,
+                    a.format,
+                    a.filter.as_deref(),
+                    store_cmd::named(&a.identity),
+                    |s| a.pick(&s.compliance_configurations),
+                )
             }
             ComplianceCommand::New(a) => Operation::NewComplianceConfiguration {
                 identity: a.identity.clone(),
@@ -767,9 +788,14 @@ pub mod settings {
     ) -> Outcome {
         let op = match cmd {
             ConfigurationCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
-                    a.pick(&s.configurations)
-                })
+                return store_cmd::get(
+                    ctx,
+                    out,
+                    a.format,
+                    a.filter.as_deref(),
+                    store_cmd::named(&a.identity),
+                    |s| a.pick(&s.configurations),
+                )
             }
             ConfigurationCommand::New(a) => Operation::NewConfiguration {
                 identity: a.identity.clone(),
@@ -911,18 +937,25 @@ pub mod topology {
                     want.as_ref()
                         .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
                 };
-                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
-                    s.endpoints
-                        .values()
-                        .filter(|e| {
-                            same(&a.identity, Some(&e.sip_address))
-                                && same(
-                                    &a.persistent_chat_pool_fqdn,
-                                    e.persistent_chat_pool_fqdn.as_ref(),
-                                )
-                        })
-                        .collect()
-                });
+                return store_cmd::get(
+                    ctx,
+                    out,
+                    a.format,
+                    a.filter.as_deref(),
+                    store_cmd::named(&a.identity),
+                    |s| {
+                        s.endpoints
+                            .values()
+                            .filter(|e| {
+                                same(&a.identity, Some(&e.sip_address))
+                                    && same(
+                                        &a.persistent_chat_pool_fqdn,
+                                        e.persistent_chat_pool_fqdn.as_ref(),
+                                    )
+                            })
+                            .collect()
+                    },
+                );
             }
             EndpointCommand::New(a) => Operation::NewEndpoint {
                 sip_address: a.sip_address.clone(),
@@ -939,9 +972,14 @@ pub mod topology {
     pub fn run_state(cmd: &StateCommand, ctx: &Context, out: &mut Output) -> Outcome {
         let op = match cmd {
             StateCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
-                    a.pick(&s.states)
-                })
+                return store_cmd::get(
+                    ctx,
+                    out,
+                    a.format,
+                    a.filter.as_deref(),
+                    store_cmd::named(&a.identity),
+                    |s| a.pick(&s.states),
+                )
             }
             StateCommand::Set(a) => Operation::SetState {
                 identity: a.identity.clone(),
@@ -958,9 +996,14 @@ pub mod topology {
     ) -> Outcome {
         let op = match cmd {
             ActiveServerCommand::Get(a) => {
-                return store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |s| {
-                    a.pick(&s.active_servers)
-                })
+                return store_cmd::get(
+                    ctx,
+                    out,
+                    a.format,
+                    a.filter.as_deref(),
+                    store_cmd::named(&a.identity),
+                    |s| a.pick(&s.active_servers),
+                )
             }
             ActiveServerCommand::Set(a) => Operation::SetActiveServer {
                 identity: a.identity.clone(),
@@ -973,9 +1016,9 @@ pub mod topology {
 
     pub fn run_pool(cmd: &PoolCommand, ctx: &Context, out: &mut Output) -> Outcome {
         match cmd {
-            PoolCommand::Get(a) => {
-                store_cmd::get(ctx, out, a.format, None, |s| s.pools.values().collect())
-            }
+            PoolCommand::Get(a) => store_cmd::get(ctx, out, a.format, None, None, |s| {
+                s.pools.values().collect()
+            }),
             PoolCommand::Add(a) => {
                 let pool = Pool {
                     fqdn: a.fqdn.clone(),

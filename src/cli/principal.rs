@@ -96,8 +96,13 @@ struct UserRow {
 pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
     match cmd {
         PrincipalCommand::Import(a) => import(a, ctx, out),
-        PrincipalCommand::Get(a) => {
-            store_cmd::get(ctx, out, a.format, a.filter.as_deref(), |state| {
+        PrincipalCommand::Get(a) => store_cmd::get(
+            ctx,
+            out,
+            a.format,
+            a.filter.as_deref(),
+            store_cmd::named(&a.identity),
+            |state| {
                 let ou = a.ou.as_deref().map(key);
                 state
                     .principals
@@ -125,8 +130,8 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     .map(|(_, p)| p)
                     .take(a.result_size.unwrap_or(usize::MAX))
                     .collect()
-            })
-        }
+            },
+        ),
         PrincipalCommand::Eligible(a) => store_cmd::with_state(ctx, out, |state, out| {
             // The cmdlet names the category or room by name, in a pool.
             let id = |name: &str| -> ObjectId {

@@ -275,9 +275,15 @@ pub fn get<T: crate::model::Object>(
     out: &mut Output,
     format: GetFormat,
     filter: Option<&str>,
+    identity: Option<String>,
     select: impl FnOnce(&crate::model::DesiredState) -> Vec<&T>,
 ) -> Outcome {
-    get_in(ctx, out, format, filter, None, select)
+    get_in(ctx, out, format, filter, identity, None, select)
+}
+
+/// A `get`'s `--identity`, as the error that finds nothing names it.
+pub fn named<I: std::fmt::Display>(identity: &Option<I>) -> Option<String> {
+    identity.as_ref().map(ToString::to_string)
 }
 
 /// Everything but rooms and users, then what `focus` names (`Tx::read_state_focused`).
@@ -310,12 +316,14 @@ pub fn read_state_of_rooms(
     })
 }
 
-/// `get`, reading only the rooms in `rooms` when it is given.
+/// `get`, reading only the rooms in `rooms` when it is given. A `get` of one `identity` that
+/// finds nothing fails, as the cmdlet does ("cannot find"), instead of listing nothing.
 pub fn get_in<T: crate::model::Object>(
     ctx: &Context,
     out: &mut Output,
     format: GetFormat,
     filter: Option<&str>,
+    identity: Option<String>,
     rooms: Option<&[crate::model::ObjectId]>,
     select: impl FnOnce(&crate::model::DesiredState) -> Vec<&T>,
 ) -> Outcome {
@@ -334,6 +342,14 @@ pub fn get_in<T: crate::model::Object>(
         Ok(items) => items,
         Err(e) => return filter_failed(ctx, out, &e),
     };
+    if let (Some(id), true) = (&identity, items.is_empty()) {
+        out.stderr.push_str(&format!(
+            "{}: cannot find {}\n",
+            ctx.stderr_style.red("error"),
+            T::KIND.label(id)
+        ));
+        return Outcome::Failed;
+    }
     let desc = T::KIND.desc();
     // A kind named by one field (an endpoint's SIP address, a pool's FQDN) shows it once, as
     // its identity.

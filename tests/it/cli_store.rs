@@ -315,9 +315,18 @@ fn rooms() {
             "did you mean `atl-pchat-001.litwareinc.com\\Leads`?",
         );
         e.ok(&["room", "remove", "--identity", &id("Leads")]);
-        assert_eq!(
-            e.json(&["room", "get", "--identity", &id("Leads")]),
-            serde_json::json!([])
+        // As the cmdlet: a room that is not there cannot be found (exit 1), never "(none)".
+        e.refused(
+            &["room", "get", "--identity", &id("Leads")],
+            "cannot find room `atl-pchat-001.litwareinc.com\\Leads`",
+        );
+        let left = e.json(&["room", "get"]);
+        assert!(
+            left.as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["name"] != "Leads"),
+            "{left:#}"
         );
     }
 }
@@ -973,5 +982,36 @@ fn a_saved_plan_applied_to_another_store_is_refused_as_such() {
             &["--store", &one.url, "apply", "--plan", plan, "--yes"],
         );
         assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+}
+
+/// A `get` of one identity that finds nothing fails as the cmdlet does ("cannot find"), on
+/// every noun; without `--identity` an empty list is an answer.
+#[test]
+fn a_get_of_an_identity_that_is_not_there_fails() {
+    use crate::common::db::{TestStore, BACKENDS};
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        for (noun, id) in [
+            ("room", "p.litwareinc.com\\nope"),
+            ("category", "p.litwareinc.com\\nope"),
+            ("addin", "p.litwareinc.com\\nope"),
+            ("policy", "tag:nope"),
+            ("compliance", "site:nope"),
+            ("configuration", "site:nope"),
+            ("endpoint", "sip:nope@litwareinc.com"),
+            ("state", "PersistentChatServer:nope.litwareinc.com"),
+            ("active-server", "PersistentChatServer:nope.litwareinc.com"),
+            ("principal", "sip:nope@litwareinc.com"),
+        ] {
+            let r = pchat_in(
+                t.dir.path(),
+                &["--store", &t.url, noun, "get", "--identity", id],
+            );
+            assert_eq!(r.code, 1, "{noun}: {}{}", r.stdout, r.stderr);
+            assert!(r.stderr.contains("cannot find"), "{noun}: {}", r.stderr);
+            let r = pchat_in(t.dir.path(), &["--store", &t.url, noun, "get"]);
+            assert_eq!(r.code, 0, "{noun}: {}", r.stderr);
+        }
     }
 }

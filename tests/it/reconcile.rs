@@ -448,7 +448,7 @@ fn drift_in_json_and_a_watcher_that_sees_a_hand_change() {
 
     let mut watcher = std::process::Command::new(env!("CARGO_BIN_EXE_pchat"))
         .args([
-            "--store", &t.url, "--color", "never", "drift", &l, "--watch", "200ms",
+            "--store", &t.url, "--color", "never", "drift", &l, "--watch", "1s",
         ])
         .current_dir(t.dir.path())
         .stdout(std::process::Stdio::piped())

@@ -135,8 +135,9 @@ fn renamed_objects_keep_their_history_lists_and_ownership() {
         );
         let categories = json(&t, &["category", "get", "--format", "json"]);
         assert_eq!(categories[0]["creators"][0], "sip:kim@litwareinc.com");
-        let gone = code(&t, &["room", "get", "--identity", &old_room], 0);
-        assert!(gone.contains("(none)"), "{gone}");
+        // As the cmdlet: a room that is not there cannot be found.
+        let gone = code(&t, &["room", "get", "--identity", &old_room], 1);
+        assert!(gone.contains("cannot find room"), "{gone}");
         // Ownership moved with the names: without the room in the YAML, the plan removes it as
         // a managed object (an unmanaged one would be kept).
         let path = config(&t, ["Engineering", "Canvas", "Eng Board"]);
@@ -356,8 +357,9 @@ fn removing_chat_history_needs_consent() {
 
         // With consent: removed.
         code(&t, &["apply", &path, "--yes", "--allow-destroy"], 0);
-        let gone = code(&t, &["room", "get", "--identity", &room], 0);
-        assert!(gone.contains("(none)"), "{gone}");
+        // As the cmdlet: a room that is not there cannot be found.
+        let gone = code(&t, &["room", "get", "--identity", &room], 1);
+        assert!(gone.contains("cannot find room"), "{gone}");
     }
 }
 
@@ -486,7 +488,8 @@ fn consent_given_ahead_in_lifecycle_allows_destroying_history() {
             plan.stderr
         );
         code(&t, &["apply", &path, "--yes"], 0);
-        let gone = code(&t, &["room", "get", "--identity", &room], 0);
-        assert!(gone.contains("(none)"), "{gone}");
+        // As the cmdlet: a room that is not there cannot be found.
+        let gone = code(&t, &["room", "get", "--identity", &room], 1);
+        assert!(gone.contains("cannot find room"), "{gone}");
     }
 }
