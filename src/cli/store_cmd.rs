@@ -469,8 +469,30 @@ fn push_json<T: Serialize + ?Sized>(out: &mut Output, value: &T) {
     out.stdout.push_str(&s);
 }
 
+/// A cell as a terminal shows it harmlessly: control characters from data (an escape sequence
+/// in a message body or an actor name would set the title or clear the screen; a newline would
+/// break the table) are written as `\xHH`.
+fn visible(cell: String) -> String {
+    if !cell.chars().any(char::is_control) {
+        return cell;
+    }
+    let mut out = String::with_capacity(cell.len() + 8);
+    for c in cell.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A plain text table: a header, a rule, one line per row, columns padded to their widths.
 pub fn table(headers: Vec<&str>, rows: Vec<Vec<String>>) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| r.into_iter().map(visible).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {

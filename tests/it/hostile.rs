@@ -647,3 +647,53 @@ fn zero_timeouts_busy_watches_and_encoded_password_keys_are_refused_or_masked() 
         r.stderr
     );
 }
+
+/// Control characters from data never reach the terminal raw: an actor or a message body with
+/// escape sequences is shown as `\xHH` in every text table (history, message get, get).
+#[test]
+fn text_tables_escape_control_characters_from_data() {
+    use crate::common::db::{TestStore, BACKENDS};
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let dir = t.dir.path();
+        std::fs::write(
+            dir.join("c.yaml"),
+            "pools:\n  - fqdn: p.litwareinc.com\ncategories:\n  - name: C\nrooms:\n  - name: R\n    category: C\n",
+        )
+        .unwrap();
+        let run = |args: &[&str]| {
+            let mut all = vec!["--store", t.url.as_str()];
+            all.extend_from_slice(args);
+            crate::common::pchat_in(dir, &all)
+        };
+        let evil = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J";
+        assert_eq!(run(&["apply", "c.yaml", "--yes", "--actor", evil]).code, 0);
+        let r = run(&[
+            "message",
+            "post",
+            "--room",
+            "p.litwareinc.com\\R",
+            "--from",
+            "sip:kim@litwareinc.com",
+            "hi\u{1b}[2Jthere",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        for args in [
+            &["history"][..],
+            &["message", "get", "--room", "p.litwareinc.com\\R"][..],
+            &["room", "get"][..],
+        ] {
+            let r = run(args);
+            assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+            assert!(
+                !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}'),
+                "{args:?}: {:?}",
+                r.stdout
+            );
+        }
+        assert!(run(&["history"]).stdout.contains("evil\\x1B]0;pwned\\x07"));
+        assert!(run(&["message", "get", "--room", "p.litwareinc.com\\R"])
+            .stdout
+            .contains("hi\\x1B[2Jthere"));
+    }
+}
