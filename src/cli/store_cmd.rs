@@ -558,24 +558,26 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// A timeout: a duration of at least a millisecond. `0s` would mean "no wait" to SQLite and
 /// "no limit" to PostgreSQL, so it is refused rather than read as either.
 pub fn parse_timeout(s: &str) -> Result<Duration, String> {
-    let d = parse_duration(s)?;
-    if d < Duration::from_millis(1) {
-        return Err(format!(
-            "`{}` is no time at all: give at least 1ms (pchat has no \"no limit\")",
-            s.trim()
-        ));
-    }
-    Ok(d)
+    at_least(
+        s,
+        Duration::from_millis(1),
+        "is no time at all: give at least 1ms (pchat has no \"no limit\")",
+    )
 }
 
 /// How often `drift --watch` checks: at least a second (less would re-plan in a busy loop).
 pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    at_least(
+        s,
+        Duration::from_secs(1),
+        "is shorter than a second: drift checks at most once a second",
+    )
+}
+
+fn at_least(s: &str, least: Duration, why: &str) -> Result<Duration, String> {
     let d = parse_duration(s)?;
-    if d < Duration::from_secs(1) {
-        return Err(format!(
-            "`{}` is shorter than a second: drift checks at most once a second",
-            s.trim()
-        ));
+    if d < least {
+        return Err(format!("`{}` {why}", s.trim()));
     }
     Ok(d)
 }
