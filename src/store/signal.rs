@@ -240,8 +240,13 @@ impl Tx<'_> {
         // No id handed out since the mark's, and none running as it began: nothing written.
         if mark.began.running.is_empty() && mark.began.xmax == mark.xid && now.xmax == mark.xid + 1
         {
+            tracing::debug!("change signal: no transaction since the mark");
             return Ok(true);
         }
+        tracing::debug!(
+            since = now.xmax - mark.xid - 1,
+            "change signal: transactions since the mark, scanning the marked tables"
+        );
         if now.xmax - mark.began.xmin > XID_HORIZON {
             return Ok(false);
         }
