@@ -184,20 +184,51 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes)
 }
 
-/// Writes a file that only its owner can read (0600) when it is created; an existing file keeps
-/// the mode its owner gave it. Plans and archives hold room names, members and messages.
+/// Writes a file that only its owner can read (0600) when it is created; an existing regular
+/// file keeps the mode its owner gave it. Plans and archives hold room names, members and
+/// messages. The bytes go to a temporary file beside it, renamed over the path once complete:
+/// a reader never sees half a file, and a symbolic link at the path is replaced, never written
+/// through (its target, perhaps another user's file, is left alone).
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let existing = std::fs::symlink_metadata(path)
+        .ok()
+        .filter(|m| m.file_type().is_file());
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(
+        ".{}.{}-{stamp}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path)?;
-    f.write_all(bytes)?;
-    f.flush()
+    let written = (|| {
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        if let Some(m) = &existing {
+            std::fs::set_permissions(&tmp, m.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Bytes as UTF-8 text without a BOM, or where and why they are not.
@@ -315,6 +346,23 @@ mod tests {
         write_private(&f, b"{ }").unwrap();
         assert_eq!(mode(&f), 0o640);
         assert_eq!(std::fs::read(&f).unwrap(), b"{ }");
+        // A link at the path is replaced by the file; its target is left as it was.
+        let target = dir.join("someone-elses.txt");
+        std::fs::write(&target, b"theirs").unwrap();
+        let link = dir.join("link.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_private(&link, b"{}").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"theirs");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_file());
+        assert_eq!(mode(&link), 0o600);
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            3,
+            "no temporary file is left"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -744,3 +744,33 @@ fn huge_lock_timeouts_are_refused_without_a_panic() {
         }
     }
 }
+
+/// `plan --out` and `export --out` replace a symbolic link at their path with their file; the
+/// link's target (perhaps another user's file) is never written through.
+#[test]
+fn outputs_never_write_through_a_link() {
+    use crate::common::db::{Backend, TestStore};
+    let t = TestStore::new(Backend::Sqlite);
+    let dir = t.dir.path();
+    let target = dir.join("victim.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    std::os::unix::fs::symlink(&target, dir.join("plan.json")).unwrap();
+    std::fs::create_dir_all(dir.join("exported")).unwrap();
+    std::os::unix::fs::symlink(&target, dir.join("exported/rooms.yaml")).unwrap();
+    let cfg = crate::common::root().join("examples/litware");
+    for args in [
+        vec!["apply", cfg.to_str().unwrap(), "--yes"],
+        vec!["plan", cfg.to_str().unwrap(), "--out", "plan.json"],
+        vec!["export", "--out", "exported"],
+    ] {
+        let mut all = vec!["--store", t.url.as_str()];
+        all.extend(&args);
+        let r = pchat_in(dir, &all);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+    for f in ["plan.json", "exported/rooms.yaml"] {
+        let m = std::fs::symlink_metadata(dir.join(f)).unwrap();
+        assert!(m.file_type().is_file(), "{f} is a file now");
+    }
+}
