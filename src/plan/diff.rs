@@ -255,6 +255,15 @@ pub(super) trait Planned: Object + PartialEq {
     fn respelt(_stored: &Self::Key, _declared: &Self::Key) -> Option<Self::Key> {
         None
     }
+    /// A new object declared in a pool the store spells otherwise (`stored` finds the store's
+    /// spelling), as created there: in the store's spelling, as existing objects keep it.
+    fn in_stored_pool(
+        _id: &Self::Key,
+        _d: &Self,
+        _stored: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<(Self::Key, Self)> {
+        None
+    }
     /// The identities `d` had before (`previousNames`), as listed.
     fn previous(_id: &Self::Key, _d: &Self) -> Vec<Self::Key> {
         Vec::new()
@@ -697,6 +706,10 @@ impl<'a> Planner<'a> {
                 None => (id, found.map(|(_, l)| l).or(standing.as_ref())),
             };
             let Some(l) = l else {
+                let pools = &state.pools;
+                let stored = |p: &str| pools.get(&p.to_ascii_lowercase()).map(|x| x.fqdn.clone());
+                let respelt = T::in_stored_pool(id, d, &stored);
+                let (id, d) = respelt.as_ref().map_or((id, d), |(k, v)| (k, v));
                 self.push(
                     Action::Create,
                     T::KIND,

@@ -27,6 +27,22 @@ fn respelt_name(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
         .then(|| ObjectId::new(stored.pool.clone(), declared.name.clone()))
 }
 
+/// A new pooled object in the store's spelling of its pool, when the configuration spells it
+/// otherwise (`None`: the same spelling, or a pool the store lacks).
+fn in_stored_pool<T: Clone>(
+    id: &ObjectId,
+    d: &T,
+    stored: &dyn Fn(&str) -> Option<String>,
+    field: fn(&mut T) -> &mut Option<String>,
+) -> Option<(ObjectId, T)> {
+    let pool = stored(&id.pool).filter(|p| *p != id.pool)?;
+    let mut d = d.clone();
+    if let Some(f) = field(&mut d).as_mut() {
+        f.clone_from(&pool);
+    }
+    Some((ObjectId::new(pool, id.name.clone()), d))
+}
+
 /// A list as a `Set-` after `New-` sends it: every entry added.
 fn added(list: &[String]) -> ListChange {
     ListChange::new(None, list.to_vec(), vec![])
@@ -77,6 +93,13 @@ impl Planned for Principal {
 impl Planned for Category {
     fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
         respelt_name(stored, declared)
+    }
+    fn in_stored_pool(
+        id: &ObjectId,
+        d: &Self,
+        stored: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<(ObjectId, Self)> {
+        in_stored_pool(id, d, stored, |x| &mut x.persistent_chat_pool_fqdn)
     }
     fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
         previous_ids(id, &d.previous_names)
@@ -129,6 +152,13 @@ impl Planned for Category {
 impl Planned for Addin {
     fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
         respelt_name(stored, declared)
+    }
+    fn in_stored_pool(
+        id: &ObjectId,
+        d: &Self,
+        stored: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<(ObjectId, Self)> {
+        in_stored_pool(id, d, stored, |x| &mut x.persistent_chat_pool_fqdn)
     }
     fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
         previous_ids(id, &d.previous_names)
@@ -184,6 +214,13 @@ impl Planned for Room {
     }
     fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
         respelt_name(stored, declared)
+    }
+    fn in_stored_pool(
+        id: &ObjectId,
+        d: &Self,
+        stored: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<(ObjectId, Self)> {
+        in_stored_pool(id, d, stored, |x| &mut x.persistent_chat_pool_fqdn)
     }
     fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
         previous_ids(id, &d.previous_names)

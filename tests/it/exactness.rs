@@ -467,6 +467,16 @@ fn a_pool_respelt_in_case_is_the_same_pool_on_every_path() {
         let r = run(&t, &["apply", dir, "--yes", "--allow-destroy", "--force"]);
         assert_eq!(r.code, 3, "refused for safety: {}{}", r.stdout, r.stderr);
         assert!(r.stderr.contains("protected"), "{}", r.stderr);
+        // A new object in the respelt pool is made in the store's spelling of it, as every path
+        // plans it (the partial path resolves pools from the store).
+        let mut with_new = yaml("P.LitwareInc.com", true, true);
+        with_new.push_str("  - name: New\n    category: C\n");
+        files(&cfg, &[("a.yaml", &with_new)]);
+        let (c, out) = agree(&t, dir);
+        assert_eq!(c, 2, "{out}");
+        assert!(out.contains("p.litwareinc.com\\\\New"), "{out}");
+        code(&t, &["apply", dir, "--yes"], 0);
+        assert_eq!(agree(&t, dir).0, 0);
     }
 }
 
