@@ -644,6 +644,19 @@ fn ci_templates_drive_the_real_server_in_loop_order() {
             !text.contains("issue create --title") || text.contains("issue edit"),
             "{name}"
         );
+        // Windows PowerShell reads `?` as part of a variable's name: `"$api?x"` is `${api?x}`.
+        for (i, _) in text.match_indices('$') {
+            let escaped = i > 0 && text.as_bytes()[i - 1] == b'`';
+            let name: String = text[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let next = text[i + 1 + name.len()..].chars().next();
+            assert!(
+                escaped || name.is_empty() || next != Some('?'),
+                "{name}: `${name}?` reads as one variable"
+            );
+        }
     }
     // The drift job's group is its own.
     let gh: serde_yaml::Value =
