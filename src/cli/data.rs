@@ -58,10 +58,26 @@ impl Database {
     }
 }
 
+/// A file path as this system writes it. The help pages' `C:\Logs\PersistentChatData.zip` on
+/// Linux would name one file in the current directory whose name holds the backslashes, so a
+/// Windows path (a drive letter, or a UNC share) is refused there, saying why.
+fn local_path(s: &str) -> Result<PathBuf, String> {
+    let b = s.as_bytes();
+    let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
+    let share = s.starts_with("\\\\");
+    if cfg!(not(windows)) && (drive || share) {
+        return Err(format!(
+            "`{s}` is a Windows path, and this system does not read drive letters or shares: \
+             name the file as a path here (`/var/backups/chat.zip`, `chat.zip`)"
+        ));
+    }
+    Ok(PathBuf::from(s))
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The archive to write (the cmdlet's -FileName)
-    #[arg(long = "file-name", visible_alias = "file")]
+    #[arg(long = "file-name", visible_alias = "file", value_parser = local_path)]
     pub file: PathBuf,
     #[command(flatten)]
     pub database: Database,
@@ -82,7 +98,7 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The archive to read (the cmdlet's -FileName)
-    #[arg(long = "file-name", visible_alias = "file")]
+    #[arg(long = "file-name", visible_alias = "file", value_parser = local_path)]
     pub file: PathBuf,
     #[command(flatten)]
     pub database: Database,

@@ -697,3 +697,26 @@ fn text_tables_escape_control_characters_from_data() {
             .contains("hi\\x1B[2Jthere"));
     }
 }
+
+/// The help pages' `-FileName C:\Logs\PersistentChatData.zip` on a system without drive letters
+/// is refused, saying why, instead of writing a file whose name holds the backslashes.
+#[cfg(not(windows))]
+#[test]
+fn a_windows_path_is_refused_where_it_means_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in [
+        "C:\\Logs\\PersistentChatData.zip",
+        "\\\\srv\\share\\chat.zip",
+    ] {
+        for verb in ["export", "import"] {
+            let r = crate::common::pchat_in(dir.path(), &["data", verb, "--file-name", path]);
+            assert_eq!(r.code, 1, "{verb} {path}: {}", r.stderr);
+            assert!(r.stderr.contains("is a Windows path"), "{}", r.stderr);
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
