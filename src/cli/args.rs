@@ -305,7 +305,8 @@ pub struct Pipe {
     /// match these comparisons (`Disabled -eq $True`)
     #[arg(long, conflicts_with = "identity")]
     pub filter: Option<String>,
-    /// Go ahead with what `--all` or `--filter` selects (without it, the selection is shown)
+    /// Go ahead with what `--all` or `--filter` selects (without it, the selection is shown);
+    /// `room remove --identity` of a room that holds messages needs it too
     #[arg(long)]
     pub yes: bool,
 }

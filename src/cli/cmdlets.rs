@@ -474,11 +474,43 @@ pub mod room {
                     },
                 )
             }
-            RoomCommand::Remove(a) => Operation::RemoveRoom {
-                identity: a.identity.clone().expect("clap requires it"),
-            },
+            RoomCommand::Remove(a) => {
+                let identity = a.identity.clone().expect("clap requires it");
+                if !a.pipe.yes {
+                    if let Some(o) = refuse_history(ctx, out, &identity) {
+                        return o;
+                    }
+                }
+                Operation::RemoveRoom { identity }
+            }
         };
         store_cmd::run_cmdlet(ctx, out, op)
+    }
+
+    /// Removing a room destroys its messages: one that holds any is removed only with `--yes`,
+    /// as the pipeline form asks; the refusal names the count.
+    fn refuse_history(ctx: &Context, out: &mut Output, room: &ObjectId) -> Option<Outcome> {
+        let counted = store_cmd::block_on(async {
+            let store = store_cmd::open(ctx).await?;
+            let mut tx = store.read().await?;
+            let n = tx.message_counts(std::slice::from_ref(room)).await?;
+            tx.finish().await?;
+            store.close().await;
+            Ok::<_, crate::store::StoreError>(n)
+        });
+        match counted {
+            Err(e) => Some(store_cmd::store_failed(ctx, out, &e)),
+            Ok(n) => n.values().next().map(|count| {
+                out.stderr.push_str(&format!(
+                    "{}: room `{room}` holds {}: removing it destroys them; nothing was done\n  \
+                     help: to remove the room and its messages, run `pchat room remove --identity \
+                     '{room}' --yes`\n",
+                    ctx.stderr_style.red("error"),
+                    crate::plural(*count as usize, "message")
+                ));
+                Outcome::Refused
+            }),
+        }
     }
 }
 

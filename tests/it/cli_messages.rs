@@ -282,3 +282,77 @@ fn message_test_succeeds_for_eligible_users_and_names_the_reason_otherwise() {
         );
     }
 }
+
+/// `room remove --identity` of a room that holds messages is refused without `--yes`, naming
+/// the count (the pipeline form asks the same way); an empty room goes at once.
+#[test]
+fn removing_a_room_with_messages_needs_yes() {
+    use crate::common::db::{TestStore, BACKENDS};
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let run = |args: &[&str]| {
+            let mut all = vec!["--store", t.url.as_str()];
+            all.extend_from_slice(args);
+            crate::common::pchat_in(t.dir.path(), &all)
+        };
+        assert_eq!(run(&["pool", "add", "--fqdn", "p.litwareinc.com"]).code, 0);
+        assert_eq!(run(&["category", "new", "--name", "C"]).code, 0);
+        for r in ["Busy", "Quiet"] {
+            assert_eq!(
+                run(&["room", "new", "--name", r, "--category", "C"]).code,
+                0
+            );
+        }
+        for text in ["one", "two"] {
+            let r = run(&[
+                "message",
+                "post",
+                "--room",
+                "p.litwareinc.com\\Busy",
+                "--from",
+                "sip:kim@litwareinc.com",
+                text,
+            ]);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+        }
+        let r = run(&["room", "remove", "--identity", "p.litwareinc.com\\Busy"]);
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("holds 2 messages") && r.stderr.contains("--yes"),
+            "{}",
+            r.stderr
+        );
+        let r = run(&[
+            "message",
+            "get",
+            "--room",
+            "p.litwareinc.com\\Busy",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&r.stdout)
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            run(&["room", "remove", "--identity", "p.litwareinc.com\\Quiet"]).code,
+            0
+        );
+        let r = run(&[
+            "room",
+            "remove",
+            "--identity",
+            "p.litwareinc.com\\Busy",
+            "--yes",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            run(&["room", "get", "--format", "json"]).stdout.trim(),
+            "[]"
+        );
+    }
+}

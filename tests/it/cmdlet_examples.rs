@@ -944,10 +944,17 @@ fn documented_invocations_work_when_transcribed() {
             "Remove-CsPersistentChatCategory -Identity 'atl-cs-001.litwareinc.com\\HELPDESK'",
             "still has 1 room",
         );
-        sh.ps(&format!(
-            "Remove-CsPersistentChatRoom -Identity \"{}\"",
-            id("it chat room")
-        ));
+        // The room holds a message: as the cmdlet asks to confirm, pchat wants `--yes`.
+        sh.refused(
+            &format!(
+                "Remove-CsPersistentChatRoom -Identity \"{}\"",
+                id("it chat room")
+            ),
+            "holds 1 message",
+        );
+        let gone = sh
+            .run(&["room", "remove", "--identity", &id("it chat room"), "--yes"].map(String::from));
+        assert_eq!(gone.code, 0, "{}", gone.stderr);
         sh.ps("Remove-CsPersistentChatAddin -Identity \"atl-cs-001.litwareinc.com\\ITPersistentChatAddin\"");
         assert!(sh.get("Get-CsPersistentChatAddin").is_empty());
         sh.ps("Get-CsPersistentChatCategory | Remove-CsPersistentChatCategory");
