@@ -43,6 +43,26 @@ fn in_stored_pool<T: Clone>(
     Some((ObjectId::new(pool, id.name.clone()), d))
 }
 
+/// What the kinds named `POOL\\NAME` (categories, add-ins, rooms) answer alike: renamed by
+/// `-Name` and their `previousNames`, made in the store's spelling of their pool.
+macro_rules! pooled {
+    () => {
+        fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
+            respelt_name(stored, declared)
+        }
+        fn in_stored_pool(
+            id: &ObjectId,
+            d: &Self,
+            stored: &dyn Fn(&str) -> Option<String>,
+        ) -> Option<(ObjectId, Self)> {
+            in_stored_pool(id, d, stored, |x| &mut x.persistent_chat_pool_fqdn)
+        }
+        fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
+            previous_ids(id, &d.previous_names)
+        }
+    };
+}
+
 /// A list as a `Set-` after `New-` sends it: every entry added.
 fn added(list: &[String]) -> ListChange {
     ListChange::new(None, list.to_vec(), vec![])
@@ -91,19 +111,7 @@ impl Planned for Principal {
 }
 
 impl Planned for Category {
-    fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
-        respelt_name(stored, declared)
-    }
-    fn in_stored_pool(
-        id: &ObjectId,
-        d: &Self,
-        stored: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<(ObjectId, Self)> {
-        in_stored_pool(id, d, stored, |x| &mut x.persistent_chat_pool_fqdn)
-    }
-    fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
-        previous_ids(id, &d.previous_names)
-    }
+    pooled!();
     fn create(id: &ObjectId, d: &Self) -> Vec<Operation> {
         let mut ops = vec![Operation::NewCategory {
             pool: Some(id.pool.clone()),
@@ -150,19 +158,7 @@ impl Planned for Category {
 }
 
 impl Planned for Addin {
-    fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
-        respelt_name(stored, declared)
-    }
-    fn in_stored_pool(
-        id: &ObjectId,
-        d: &Self,
-        stored: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<(ObjectId, Self)> {
-        in_stored_pool(id, d, stored, |x| &mut x.persistent_chat_pool_fqdn)
-    }
-    fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
-        previous_ids(id, &d.previous_names)
-    }
+    pooled!();
     fn create(id: &ObjectId, d: &Self) -> Vec<Operation> {
         vec![Operation::NewAddin {
             pool: Some(id.pool.clone()),
@@ -212,19 +208,7 @@ impl Planned for Room {
         }
         Some(r)
     }
-    fn respelt(stored: &ObjectId, declared: &ObjectId) -> Option<ObjectId> {
-        respelt_name(stored, declared)
-    }
-    fn in_stored_pool(
-        id: &ObjectId,
-        d: &Self,
-        stored: &dyn Fn(&str) -> Option<String>,
-    ) -> Option<(ObjectId, Self)> {
-        in_stored_pool(id, d, stored, |x| &mut x.persistent_chat_pool_fqdn)
-    }
-    fn previous(id: &ObjectId, d: &Self) -> Vec<ObjectId> {
-        previous_ids(id, &d.previous_names)
-    }
+    pooled!();
     fn create(id: &ObjectId, d: &Self) -> Vec<Operation> {
         // Exactly the two a room may need: a plan of 100k creations holds 200k of them.
         let mut ops = Vec::with_capacity(2);
