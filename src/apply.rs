@@ -264,9 +264,9 @@ pub fn fingerprint(digest: &str, opts: &plan::PlanOptions) -> String {
 /// apply found the plan of the same configuration empty, so that plan is empty now.
 pub async fn converged_at(store: &Store, fingerprint: &str) -> Result<Option<i64>, StoreError> {
     let mut tx = store.read().await?;
-    let (revision, converged) = tx.convergence().await?;
+    let (revision, converged) = tx.convergence_if(|m| m == fingerprint).await?;
     tx.finish().await?;
-    Ok((converged.as_deref() == Some(fingerprint)).then_some(revision))
+    Ok(converged.map(|_| revision))
 }
 
 /// Marks the store converged with a configuration whose plan came out empty (so there was

@@ -115,9 +115,9 @@ async fn changes(
     digests: &[String],
     opts: &PlanOptions,
 ) -> Result<Option<(i64, Vec<usize>, Vec<String>)>, StoreError> {
-    let (revision, mark) = tx.convergence().await?;
     let options = crate::apply::fingerprint("", opts);
-    if !mark.is_some_and(|m| m.starts_with(&options)) {
+    let (revision, mark) = tx.convergence_if(|m| m.starts_with(&options)).await?;
+    if mark.is_none() {
         return Ok(None);
     }
     let recorded = tx.declared_files().await?;

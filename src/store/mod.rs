@@ -1040,6 +1040,17 @@ impl Tx<'_> {
     /// write to a table a plan reads, and the change signal recorded with it (`signal`) must
     /// say that no write bypassed them.
     pub async fn convergence(&mut self) -> Result<(i64, Option<String>)> {
+        self.convergence_if(|_| true).await
+    }
+
+    /// [`Tx::convergence`] for a caller that wants only a mark `wanted` accepts: any other is
+    /// answered as none without reading the change signal (on PostgreSQL a scan of every
+    /// marked table when other transactions ran), so a plan that tries the mark and then the
+    /// partial path reads the signal once.
+    pub async fn convergence_if(
+        &mut self,
+        wanted: impl FnOnce(&str) -> bool,
+    ) -> Result<(i64, Option<String>)> {
         let (revision, mark, signal): (i64, Option<String>, Option<String>) = on_tx!(self, |c| {
             sqlx::query_as("SELECT revision, converged, mark_signal FROM meta WHERE id = 1")
                 .fetch_one(&mut *c)
@@ -1047,8 +1058,11 @@ impl Tx<'_> {
         });
         // A mark stands only while its change signal says nothing was written since, whatever
         // the triggers did (`signal`).
-        let holds = mark.is_some() && self.signal_holds(signal.as_deref()).await?;
-        Ok((revision, mark.filter(|_| holds)))
+        let Some(mark) = mark.filter(|m| wanted(m)) else {
+            return Ok((revision, None));
+        };
+        let holds = self.signal_holds(signal.as_deref()).await?;
+        Ok((revision, Some(mark).filter(|_| holds)))
     }
 
     /// Whether a table a plan reads was written since pchat's last commit (by hand SQL; on

@@ -484,6 +484,17 @@ fn a_pool_respelt_in_case_is_the_same_pool_on_every_path() {
 /// table's disabled triggers; SQLite's per-connection switch and a dropped trigger.
 pub(crate) fn write_past_triggers(t: &TestStore, b: Backend, how: usize, sql: &str) {
     use sqlx::Connection;
+    if b == Backend::Postgres {
+        // Plain SQL on PostgreSQL: the setting (or the disabled triggers) comes first.
+        let before = if how == 0 {
+            "SET session_replication_role = replica".to_string()
+        } else {
+            ["rooms", "room_principals", "ownership"]
+                .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER ALL"))
+                .join("; ")
+        };
+        return crate::convergence::hand_sql(t, b, &format!("{before}; {sql}"));
+    }
     let url = t.url.clone();
     let sql = sql.to_string();
     std::thread::spawn(move || {
@@ -492,59 +503,36 @@ pub(crate) fn write_past_triggers(t: &TestStore, b: Backend, how: usize, sql: &s
             .build()
             .unwrap()
             .block_on(async move {
-                match b {
-                    Backend::Postgres => {
-                        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-                        let before = if how == 0 {
-                            "SET session_replication_role = replica".to_string()
-                        } else {
-                            let tables = ["rooms", "room_principals", "ownership"];
-                            let all: Vec<String> = tables
-                                .iter()
-                                .map(|t| format!("ALTER TABLE {t} DISABLE TRIGGER ALL"))
-                                .collect();
-                            all.join("; ")
-                        };
-                        sqlx::raw_sql(&format!("{before}; {sql}"))
-                            .execute(&mut c)
-                            .await
-                            .unwrap();
-                        c.close().await.unwrap();
-                    }
-                    Backend::Sqlite => {
-                        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                        if how == 0 {
-                            let mut h = c.lock_handle().await.unwrap();
-                            let off: std::os::raw::c_int = 0;
-                            // SAFETY: a live handle, an int and a null out-pointer, as the
-                            // SQLITE_DBCONFIG_ENABLE_TRIGGER verb takes them.
-                            let rc = unsafe {
-                                libsqlite3_sys::sqlite3_db_config(
-                                    h.as_raw_handle().as_ptr(),
-                                    libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_TRIGGER,
-                                    off,
-                                    std::ptr::null_mut::<std::os::raw::c_int>(),
-                                )
-                            };
-                            assert_eq!(rc, 0);
-                        } else {
-                            let names: Vec<String> = sqlx::query_scalar(
-                                "SELECT name FROM sqlite_master WHERE type = 'trigger'",
-                            )
+                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                if how == 0 {
+                    let mut h = c.lock_handle().await.unwrap();
+                    let off: std::os::raw::c_int = 0;
+                    // SAFETY: a live handle, an int and a null out-pointer, as the
+                    // SQLITE_DBCONFIG_ENABLE_TRIGGER verb takes them.
+                    let rc = unsafe {
+                        libsqlite3_sys::sqlite3_db_config(
+                            h.as_raw_handle().as_ptr(),
+                            libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_TRIGGER,
+                            off,
+                            std::ptr::null_mut::<std::os::raw::c_int>(),
+                        )
+                    };
+                    assert_eq!(rc, 0);
+                } else {
+                    let names: Vec<String> =
+                        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'")
                             .fetch_all(&mut c)
                             .await
                             .unwrap();
-                            for n in names {
-                                sqlx::raw_sql(&format!("DROP TRIGGER \"{n}\""))
-                                    .execute(&mut c)
-                                    .await
-                                    .unwrap();
-                            }
-                        }
-                        sqlx::raw_sql(&sql).execute(&mut c).await.unwrap();
-                        c.close().await.unwrap();
+                    for n in names {
+                        sqlx::raw_sql(&format!("DROP TRIGGER \"{n}\""))
+                            .execute(&mut c)
+                            .await
+                            .unwrap();
                     }
                 }
+                sqlx::raw_sql(&sql).execute(&mut c).await.unwrap();
+                c.close().await.unwrap();
             })
     })
     .join()
