@@ -215,8 +215,8 @@ pub async fn apply(
     .await?;
     if let Some(c) = &opts.converge {
         progress.begin("checking convergence", 0, Unit::Unknown);
-        if converged(&mut tx, desired, &state, &c.options, revision).await? {
-            mark(&mut tx, c).await?;
+        if let Some(digest) = converged(&mut tx, desired, &state, &c.options, revision).await? {
+            mark(&mut tx, c, Some(digest)).await?;
         }
     }
     progress.begin("committing", 0, Unit::Unknown);
@@ -230,14 +230,15 @@ pub async fn apply(
 
 /// Whether a plan of `desired` against the store as this transaction leaves it (`state`, and
 /// the ownership records read back) would be empty: no change, nothing kept or ignored, no
-/// ambiguity. Only then may a later plan of the same configuration skip the work.
+/// ambiguity. Only then may a later plan of the same configuration skip the work. When it
+/// would, returns the digest of what it was planned against ([`state_digest`]).
 async fn converged(
     tx: &mut crate::store::Tx<'_>,
     desired: &DesiredState,
     state: &DesiredState,
     options: &plan::PlanOptions,
     revision: i64,
-) -> Result<bool, StoreError> {
+) -> Result<Option<String>, StoreError> {
     let managed = tx.ownership().await?;
     let consented = tx.allowed_to_destroy().await?;
     let live = Live {
@@ -246,7 +247,56 @@ async fn converged(
         consented: &consented,
         revision,
     };
-    Ok(fully_empty(&plan::plan(desired, live, options)))
+    Ok(fully_empty(&plan::plan(desired, live, options))
+        .then(|| state_digest(state, &managed, &consented)))
+}
+
+/// The SHA-256 of everything a plan reads of the store but the revision: the state (objects
+/// and facts) and the ownership records a plan weighs (managed and protected, consent to
+/// destroy). The applied digests only tell drift from change, never whether a plan is empty.
+/// Two reads with one digest plan alike, so a mark's digest lets `drift` (which reads the
+/// store, as its job is to notice writes) skip the parse when it reads what the mark found
+/// converged. Written through `Debug`, which prints every field, maps in key order.
+pub fn state_digest(
+    state: &DesiredState,
+    managed: &std::collections::HashMap<(crate::model::Kind, String), bool>,
+    consented: &std::collections::HashSet<(crate::model::Kind, String)>,
+) -> String {
+    use sha2::Digest;
+    use std::fmt::Write;
+    struct Hashing(sha2::Sha256);
+    impl Write for Hashing {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.update(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut managed: Vec<_> = managed.iter().collect();
+    managed.sort_unstable();
+    let mut consented: Vec<_> = consented.iter().collect();
+    consented.sort_unstable();
+    let mut h = Hashing(sha2::Sha256::new());
+    write!(h, "{state:?}\n{managed:?}\n{consented:?}").expect("hashing does not fail");
+    format!("sha256:{:x}", h.0.finalize())
+}
+
+/// The outcome of a drift check that read the whole store: whether the configuration (by its
+/// fingerprint) is the one the store's mark found converged, and the store is, by the digest
+/// of its state, just as the mark found it. Then the plan is empty, whatever was written since
+/// (a write and its undoing, or one past the triggers, leave nothing to report).
+pub fn read_as_marked(
+    fingerprint: &str,
+    record: &(Option<String>, Option<String>),
+    state: &DesiredState,
+    managed: &std::collections::HashMap<(crate::model::Kind, String), bool>,
+    consented: &std::collections::HashSet<(crate::model::Kind, String)>,
+) -> bool {
+    match record {
+        (Some(mark), Some(digest)) if mark == fingerprint => {
+            *digest == state_digest(state, managed, consented)
+        }
+        _ => false,
+    }
 }
 
 /// What names a plan's inputs for convergence: pchat's version (the planner may change), the
@@ -289,16 +339,18 @@ pub async fn vouch(
         return Ok(false);
     }
     if !tx.dirty().await? {
-        mark(&mut tx, converge).await?;
+        // The state was not read here: `drift` reads it and parses the files again.
+        mark(&mut tx, converge, None).await?;
         tx.commit_mark().await?;
         return Ok(true);
     }
     let state = tx.read_state().await?;
-    if !converged(&mut tx, desired, &state, &converge.options, p.revision).await? {
+    let Some(digest) = converged(&mut tx, desired, &state, &converge.options, p.revision).await?
+    else {
         tx.finish().await?;
         return Ok(false);
-    }
-    mark(&mut tx, converge).await?;
+    };
+    mark(&mut tx, converge, Some(digest)).await?;
     tx.commit_write().await?;
     Ok(true)
 }
@@ -307,8 +359,12 @@ pub async fn vouch(
 /// recorded for the files that changed since the records were written; every file is recorded
 /// again when what places a room without a pool changed (the pools, or with several of them the
 /// categories).
-async fn mark(tx: &mut Tx<'_>, converge: &Converge) -> Result<(), StoreError> {
-    tx.mark_converged(&converge.fingerprint);
+async fn mark(
+    tx: &mut Tx<'_>,
+    converge: &Converge,
+    state: Option<String>,
+) -> Result<(), StoreError> {
+    tx.mark_converged(&converge.fingerprint, state);
     let Some(files) = &converge.declared else {
         return Ok(());
     };

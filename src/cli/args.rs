@@ -318,18 +318,19 @@ impl Pipe {
     }
 
     /// The keys of the objects selected, in identity order; `name` is what a pattern matches.
-    pub fn pick<'s, T: crate::model::Object>(
+    pub fn pick<'s, T: crate::model::Object + 's>(
         &self,
-        map: &'s BTreeMap<T::Key, T>,
+        state: &'s crate::model::DesiredState,
         name: impl Fn(&T::Key, &T) -> String,
     ) -> Result<Vec<&'s T::Key>, String> {
-        let named: Vec<(&T::Key, &T)> = map
+        let named: Vec<(&T::Key, &T)> = T::map(state)
             .iter()
             .filter(|(k, x)| {
                 pattern(&self.filter).is_none_or(|p| super::store_cmd::wildcard(p, &name(k, x)))
             })
             .collect();
-        let kept = super::store_cmd::narrow_with(named, self.filter.as_deref(), |(_, x)| *x)?;
+        let kept =
+            super::store_cmd::narrow_with(state, named, self.filter.as_deref(), |(_, x)| *x)?;
         Ok(kept.into_iter().map(|(k, _)| k).collect())
     }
 }

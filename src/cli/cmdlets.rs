@@ -48,10 +48,12 @@ pub mod category {
 
     #[derive(Debug, Args)]
     pub struct SetArgs {
-        #[arg(long, value_parser = args::object_id)]
-        pub identity: ObjectId,
+        #[arg(long, value_parser = args::object_id, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<ObjectId>,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
         /// A new name: renames it in place, keeping its id, lists and history
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["all", "filter"])]
         pub name: Option<String>,
         #[arg(long)]
         pub description: Option<String>,
@@ -97,42 +99,38 @@ pub mod category {
                 enable_file_upload: a.enable_file_upload,
                 remove_chat_history: a.remove_chat_history,
             },
-            CategoryCommand::Set(a) => Operation::SetCategory {
-                identity: a.identity.clone(),
-                name: a.name.clone(),
-                description: a.description.clone(),
-                invitations: a.invitations,
-                file_upload: a.file_upload,
-                chat_history: a.chat_history,
-                allowed_members: a.allowed_members.change(),
-                denied_members: a.denied_members.change(),
-                creators: a.creators.change(),
-            },
-            CategoryCommand::Remove(a) if a.pipe.selects() => {
-                return store_cmd::run_pipeline(
+            CategoryCommand::Set(a) => {
+                return store_cmd::one_or_each::<Category>(
                     ctx,
                     out,
-                    "Remove-CsPersistentChatCategory",
-                    a.pipe.yes,
-                    |s| {
-                        let ids = a.pipe.pick(&s.categories, |k, _| k.name.clone())?;
-                        Ok(ids
-                            .into_iter()
-                            .map(|id| {
-                                (
-                                    id.to_string(),
-                                    Operation::RemoveCategory {
-                                        identity: id.clone(),
-                                    },
-                                )
-                            })
-                            .collect())
+                    "Set-CsPersistentChatCategory",
+                    (&a.pipe, a.identity.as_ref()),
+                    |k, _| k.name.clone(),
+                    |id| Operation::SetCategory {
+                        identity: id.clone(),
+                        name: a.name.clone(),
+                        description: a.description.clone(),
+                        invitations: a.invitations,
+                        file_upload: a.file_upload,
+                        chat_history: a.chat_history,
+                        allowed_members: a.allowed_members.change(),
+                        denied_members: a.denied_members.change(),
+                        creators: a.creators.change(),
                     },
                 )
             }
-            CategoryCommand::Remove(a) => Operation::RemoveCategory {
-                identity: a.identity.clone().expect("clap requires it"),
-            },
+            CategoryCommand::Remove(a) => {
+                return store_cmd::one_or_each::<Category>(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatCategory",
+                    (&a.pipe, a.identity.as_ref()),
+                    |k, _| k.name.clone(),
+                    |id| Operation::RemoveCategory {
+                        identity: id.clone(),
+                    },
+                )
+            }
         };
         store_cmd::run_cmdlet(ctx, out, op)
     }
@@ -173,10 +171,12 @@ pub mod addin {
 
     #[derive(Debug, Args)]
     pub struct SetArgs {
-        #[arg(long, value_parser = args::object_id)]
-        pub identity: ObjectId,
+        #[arg(long, value_parser = args::object_id, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<ObjectId>,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
         /// A new name: renames it in place, keeping its id, lists and history
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["all", "filter"])]
         pub name: Option<String>,
         #[arg(long)]
         pub url: Option<String>,
@@ -210,36 +210,33 @@ pub mod addin {
                 name: a.name.clone(),
                 url: a.url.clone(),
             },
-            AddinCommand::Set(a) => Operation::SetAddin {
-                identity: a.identity.clone(),
-                name: a.name.clone(),
-                url: a.url.clone(),
-            },
-            AddinCommand::Remove(a) if a.pipe.selects() => {
-                return store_cmd::run_pipeline(
+            AddinCommand::Set(a) => {
+                return store_cmd::one_or_each::<Addin>(
                     ctx,
                     out,
-                    "Remove-CsPersistentChatAddin",
-                    a.pipe.yes,
-                    |s| {
-                        let ids = a.pipe.pick(&s.addins, |k, _| k.name.clone())?;
-                        Ok(ids
-                            .into_iter()
-                            .map(|id| {
-                                let op = Operation::RemoveAddin {
-                                    identity: id.clone(),
-                                    force: a.force,
-                                };
-                                (id.to_string(), op)
-                            })
-                            .collect())
+                    "Set-CsPersistentChatAddin",
+                    (&a.pipe, a.identity.as_ref()),
+                    |k, _| k.name.clone(),
+                    |id| Operation::SetAddin {
+                        identity: id.clone(),
+                        name: a.name.clone(),
+                        url: a.url.clone(),
                     },
                 )
             }
-            AddinCommand::Remove(a) => Operation::RemoveAddin {
-                identity: a.identity.clone().expect("clap requires it"),
-                force: a.force,
-            },
+            AddinCommand::Remove(a) => {
+                return store_cmd::one_or_each::<Addin>(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatAddin",
+                    (&a.pipe, a.identity.as_ref()),
+                    |k, _| k.name.clone(),
+                    |id| Operation::RemoveAddin {
+                        identity: id.clone(),
+                        force: a.force,
+                    },
+                )
+            }
         };
         store_cmd::run_cmdlet(ctx, out, op)
     }
@@ -336,10 +333,12 @@ pub mod room {
     #[derive(Debug, Args)]
     pub struct SetArgs {
         /// The room, `POOL_FQDN\NAME`
-        #[arg(long, value_parser = args::object_id)]
-        pub identity: ObjectId,
+        #[arg(long, value_parser = args::object_id, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<ObjectId>,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
         /// A new name: renames it in place, keeping its id, lists and history
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["all", "filter"])]
         pub name: Option<String>,
         /// Move the room to this category (entries it does not admit are dropped)
         #[arg(long)]
@@ -434,43 +433,42 @@ pub mod room {
                 invitations: a.invitations,
                 disabled: a.disabled,
             },
-            RoomCommand::Set(a) => Operation::SetRoom {
-                identity: a.identity.clone(),
-                name: a.name.clone(),
-                category: a.category.clone(),
-                description: a.description.clone(),
-                room_type: a.room_type,
-                privacy: a.privacy,
-                addin: a
-                    .addin
-                    .as_ref()
-                    .map(|x| (!args::is_null(x)).then(|| x.clone())),
-                invitations: a.invitations,
-                disabled: a.disabled,
-                members: a.members.change(),
-                managers: a.managers.change(),
-                presenters: a.presenters.change(),
-            },
+            RoomCommand::Set(a) => {
+                return store_cmd::one_or_each::<Room>(
+                    ctx,
+                    out,
+                    "Set-CsPersistentChatRoom",
+                    (&a.pipe, a.identity.as_ref()),
+                    |k, _| k.name.clone(),
+                    |id| Operation::SetRoom {
+                        identity: id.clone(),
+                        name: a.name.clone(),
+                        category: a.category.clone(),
+                        description: a.description.clone(),
+                        room_type: a.room_type,
+                        privacy: a.privacy,
+                        addin: a
+                            .addin
+                            .as_ref()
+                            .map(|x| (!args::is_null(x)).then(|| x.clone())),
+                        invitations: a.invitations,
+                        disabled: a.disabled,
+                        members: a.members.change(),
+                        managers: a.managers.change(),
+                        presenters: a.presenters.change(),
+                    },
+                )
+            }
             RoomCommand::Clear(a) => return crate::cli::message::clear(a, ctx, out),
             RoomCommand::Remove(a) if a.pipe.selects() => {
-                return store_cmd::run_pipeline(
+                return store_cmd::one_or_each::<Room>(
                     ctx,
                     out,
                     "Remove-CsPersistentChatRoom",
-                    a.pipe.yes,
-                    |s| {
-                        let ids = a.pipe.pick(&s.rooms, |k, _| k.name.clone())?;
-                        Ok(ids
-                            .into_iter()
-                            .map(|id| {
-                                (
-                                    id.to_string(),
-                                    Operation::RemoveRoom {
-                                        identity: id.clone(),
-                                    },
-                                )
-                            })
-                            .collect())
+                    (&a.pipe, None),
+                    |k, _| k.name.clone(),
+                    |id| Operation::RemoveRoom {
+                        identity: id.clone(),
                     },
                 )
             }
@@ -555,6 +553,8 @@ pub mod policy {
         /// The policy (default: the global one, as the cmdlet's)
         #[arg(long, value_parser = args::scope, default_value = "global")]
         pub identity: Scope,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
         #[arg(long, value_parser = args::boolean)]
         pub enable_persistent_chat: Option<bool>,
         #[arg(long)]
@@ -603,36 +603,33 @@ pub mod policy {
                 enable_persistent_chat: a.enable_persistent_chat,
                 description: a.description.clone(),
             },
-            PolicyCommand::Set(a) => Operation::SetPolicy {
-                identity: a.identity.clone(),
-                enable_persistent_chat: a.enable_persistent_chat,
-                description: a.description.clone(),
-            },
-            PolicyCommand::Remove(a) if a.pipe.selects() => {
-                return store_cmd::run_pipeline(
+            PolicyCommand::Set(a) => {
+                return store_cmd::one_or_each::<PersistentChatPolicy>(
                     ctx,
                     out,
-                    "Remove-CsPersistentChatPolicy",
-                    a.pipe.yes,
-                    |s| {
-                        let ids = a.pipe.pick(&s.policies, |k, _| k.to_string())?;
-                        Ok(ids
-                            .into_iter()
-                            .map(|id| {
-                                let op = Operation::RemovePolicy {
-                                    identity: id.clone(),
-                                    force: a.force,
-                                };
-                                (id.to_string(), op)
-                            })
-                            .collect())
+                    "Set-CsPersistentChatPolicy",
+                    (&a.pipe, Some(&a.identity)),
+                    |k, _| k.to_string(),
+                    |id| Operation::SetPolicy {
+                        identity: id.clone(),
+                        enable_persistent_chat: a.enable_persistent_chat,
+                        description: a.description.clone(),
                     },
                 )
             }
-            PolicyCommand::Remove(a) => Operation::RemovePolicy {
-                identity: a.identity.clone().expect("clap requires it"),
-                force: a.force,
-            },
+            PolicyCommand::Remove(a) => {
+                return store_cmd::one_or_each::<PersistentChatPolicy>(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatPolicy",
+                    (&a.pipe, a.identity.as_ref()),
+                    |k, _| k.to_string(),
+                    |id| Operation::RemovePolicy {
+                        identity: id.clone(),
+                        force: a.force,
+                    },
+                )
+            }
             PolicyCommand::Grant(a) => {
                 let policy_name = (!args::is_null(&a.policy_name)).then(|| a.policy_name.clone());
                 if a.pipe.selects() {
@@ -642,7 +639,7 @@ pub mod policy {
                         "Grant-CsPersistentChatPolicy",
                         a.pipe.yes,
                         |s| {
-                            let users = a.pipe.pick(&s.principals, |_, p| {
+                            let users = a.pipe.pick::<Principal>(s, |_, p| {
                                 p.display_name
                                     .clone()
                                     .or(p.sip_address.clone())
@@ -690,8 +687,8 @@ pub mod settings {
         Get(args::ScopedGet),
         /// Create one at site or service scope (New-CsPersistentChatComplianceConfiguration)
         New(ComplianceArgs),
-        /// Change one (Set-CsPersistentChatComplianceConfiguration)
-        Set(ComplianceArgs),
+        /// Change one, or each one selected (Set-CsPersistentChatComplianceConfiguration)
+        Set(SetCompliance),
         /// Remove one; the global one is reset (Remove-CsPersistentChatComplianceConfiguration)
         Remove(ScopeArgs),
     }
@@ -702,8 +699,8 @@ pub mod settings {
         Get(args::ScopedGet),
         /// Create one at site or service scope (New-CsPersistentChatConfiguration)
         New(ConfigurationArgs),
-        /// Change one (Set-CsPersistentChatConfiguration)
-        Set(ConfigurationArgs),
+        /// Change one, or each one selected (Set-CsPersistentChatConfiguration)
+        Set(SetConfiguration),
         /// Remove one; the global one is reset (Remove-CsPersistentChatConfiguration)
         Remove(ScopeArgs),
     }
@@ -711,8 +708,26 @@ pub mod settings {
     #[derive(Debug, Args)]
     pub struct ScopeArgs {
         /// `global`, `site:NAME` or `service:PersistentChatServer:POOL_FQDN`
-        #[arg(long, value_parser = args::scope)]
-        pub identity: Scope,
+        #[arg(long, value_parser = args::scope, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<Scope>,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct SetCompliance {
+        #[command(flatten)]
+        pub of: ComplianceArgs,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
+    }
+
+    #[derive(Debug, Args)]
+    pub struct SetConfiguration {
+        #[command(flatten)]
+        pub of: ConfigurationArgs,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
     }
 
     #[derive(Debug, Args)]
@@ -802,13 +817,31 @@ pub mod settings {
                 identity: a.identity.clone(),
                 params: compliance_params(a),
             },
-            ComplianceCommand::Set(a) => Operation::SetComplianceConfiguration {
-                identity: a.identity.clone(),
-                params: compliance_params(a),
-            },
-            ComplianceCommand::Remove(a) => Operation::RemoveComplianceConfiguration {
-                identity: a.identity.clone(),
-            },
+            ComplianceCommand::Set(a) => {
+                return store_cmd::one_or_each::<ComplianceConfiguration>(
+                    ctx,
+                    out,
+                    "Set-CsPersistentChatComplianceConfiguration",
+                    (&a.pipe, Some(&a.of.identity)),
+                    |k, _| k.to_string(),
+                    |id| Operation::SetComplianceConfiguration {
+                        identity: id.clone(),
+                        params: compliance_params(&a.of),
+                    },
+                )
+            }
+            ComplianceCommand::Remove(a) => {
+                return store_cmd::one_or_each::<ComplianceConfiguration>(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatComplianceConfiguration",
+                    (&a.pipe, a.identity.as_ref()),
+                    |k, _| k.to_string(),
+                    |id| Operation::RemoveComplianceConfiguration {
+                        identity: id.clone(),
+                    },
+                )
+            }
         };
         store_cmd::run_cmdlet(ctx, out, op)
     }
@@ -833,13 +866,31 @@ pub mod settings {
                 identity: a.identity.clone(),
                 params: configuration_params(a),
             },
-            ConfigurationCommand::Set(a) => Operation::SetConfiguration {
-                identity: a.identity.clone(),
-                params: configuration_params(a),
-            },
-            ConfigurationCommand::Remove(a) => Operation::RemoveConfiguration {
-                identity: a.identity.clone(),
-            },
+            ConfigurationCommand::Set(a) => {
+                return store_cmd::one_or_each::<PersistentChatConfiguration>(
+                    ctx,
+                    out,
+                    "Set-CsPersistentChatConfiguration",
+                    (&a.pipe, Some(&a.of.identity)),
+                    |k, _| k.to_string(),
+                    |id| Operation::SetConfiguration {
+                        identity: id.clone(),
+                        params: configuration_params(&a.of),
+                    },
+                )
+            }
+            ConfigurationCommand::Remove(a) => {
+                return store_cmd::one_or_each::<PersistentChatConfiguration>(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatConfiguration",
+                    (&a.pipe, a.identity.as_ref()),
+                    |k, _| k.to_string(),
+                    |id| Operation::RemoveConfiguration {
+                        identity: id.clone(),
+                    },
+                )
+            }
         };
         store_cmd::run_cmdlet(ctx, out, op)
     }
@@ -895,8 +946,10 @@ pub mod topology {
     #[derive(Debug, Args)]
     pub struct EndpointRemoveArgs {
         /// The endpoint's SIP address
-        #[arg(long)]
-        pub identity: String,
+        #[arg(long, required_unless_present_any = ["all", "filter"])]
+        pub identity: Option<String>,
+        #[command(flatten)]
+        pub pipe: args::Pipe,
     }
 
     #[derive(Debug, Subcommand)]
@@ -994,9 +1047,18 @@ pub mod topology {
                 pool: a.persistent_chat_pool_fqdn.clone(),
                 display_name: a.display_name.clone(),
             },
-            EndpointCommand::Remove(a) => Operation::RemoveEndpoint {
-                sip_address: a.identity.clone(),
-            },
+            EndpointCommand::Remove(a) => {
+                return store_cmd::one_or_each::<Endpoint>(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatEndpoint",
+                    (&a.pipe, a.identity.as_ref()),
+                    |_, e| e.sip_address.clone(),
+                    |sip| Operation::RemoveEndpoint {
+                        sip_address: sip.clone(),
+                    },
+                )
+            }
         };
         store_cmd::run_cmdlet(ctx, out, op)
     }

@@ -266,7 +266,7 @@ fn clear_selected(
 ) -> Outcome {
     const CMDLET: &str = "Clear-CsPersistentChatRoom";
     let pick = |s: &crate::model::DesiredState| -> Result<Vec<ObjectId>, String> {
-        let ids = a.pipe.pick(&s.rooms, |k, _| k.name.clone())?;
+        let ids = a.pipe.pick::<Room>(s, |k, _| k.name.clone())?;
         Ok(ids.into_iter().cloned().collect())
     };
     let result = store_cmd::block_on(async {

@@ -684,17 +684,83 @@ fn drift_report(a: &DriftArgs, ctx: &Context, p: &Plan, digest: String) -> Strin
     }
 }
 
+/// The drift plan and the configuration's digest. Finding what changed out of band is drift's
+/// job, so it always reads the whole store, never trusting the mark's change signal. When the
+/// files are those the store's mark was made with and what was read digests as the state the
+/// mark found converged (`apply::read_as_marked`), the plan is empty without parsing a file;
+/// otherwise the files are parsed and planned against what was read.
+fn drift_plan(
+    ctx: &Context,
+    out: &mut Output,
+    paths: &[PathBuf],
+) -> Result<(Plan, String), Outcome> {
+    let opts = PlanOptions::default();
+    let first_use = matches!(&ctx.store, crate::store::StoreUrl::Sqlite(p) if !p.exists());
+    let digested = match digested(paths) {
+        Ok(d) if !first_use => d,
+        // A file that cannot be read, or a store not made yet: the full path reports it.
+        _ => {
+            let ways = Ways {
+                refresh: true,
+                ..Ways::default()
+            };
+            let l = load_and_plan(ctx, out, paths, &opts, ways)?;
+            return Ok((l.plan, l.digest));
+        }
+    };
+    let stored = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let mut tx = store.read().await?;
+        let revision = tx.revision().await?;
+        let record = tx.mark_record().await?;
+        let state = tx.read_state().await?;
+        let owned = tx.owned().await?;
+        tx.finish().await?;
+        store.close().await;
+        let live = LiveRead {
+            revision,
+            state,
+            managed: owned.managed,
+            applied: owned.applied,
+            consented: owned.consented,
+        };
+        Ok::<_, StoreError>((live, record))
+    });
+    let (live, record) = match stored {
+        Ok(x) => x,
+        Err(e) => {
+            // A configuration problem is reported before any trouble with the store.
+            load_read(ctx, out, read(paths), false)?;
+            return Err(store_cmd::store_failed(ctx, out, &e));
+        }
+    };
+    let fingerprint = apply::fingerprint(&digested.digest, &opts);
+    if apply::read_as_marked(
+        &fingerprint,
+        &record,
+        &live.state,
+        &live.managed,
+        &live.consented,
+    ) {
+        tracing::info!(
+            store_revision = live.revision,
+            "drift: the store reads as its mark found it converged with these files"
+        );
+        let p = Plan {
+            revision: live.revision,
+            ..Plan::default()
+        };
+        return Ok((p, digested.digest));
+    }
+    let config = load_read(ctx, out, read(paths), false)?;
+    let (p, _) = plan_with(ctx, &config.state, &live, &opts)
+        .map_err(|e| store_cmd::store_failed(ctx, out, &e))?;
+    Ok((p, config.digest))
+}
+
 pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let Some(every) = a.watch else {
-        // Finding what changed out of band is drift's job: it always reads the store.
-        let ways = Ways {
-            refresh: true,
-            partial: false,
-            declare: false,
-        };
-        let LoadedPlan {
-            digest, plan: p, ..
-        } = match load_and_plan(ctx, out, &a.paths, &PlanOptions::default(), ways) {
+        let (p, digest) = match drift_plan(ctx, out, &a.paths) {
             Ok(x) => x,
             Err(o) => return o,
         };
@@ -709,14 +775,8 @@ pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let mut last: Option<String> = None;
     loop {
         let mut step = Output::default();
-        // Finding what changed out of band is drift's job: it always reads the store.
-        let ways = Ways {
-            refresh: true,
-            partial: false,
-            declare: false,
-        };
-        let report = match load_and_plan(ctx, &mut step, &a.paths, &PlanOptions::default(), ways) {
-            Ok(l) => drift_report(a, ctx, &l.plan, l.digest),
+        let report = match drift_plan(ctx, &mut step, &a.paths) {
+            Ok((p, digest)) => drift_report(a, ctx, &p, digest),
             Err(_) => step.stderr.clone(),
         };
         if last.as_deref() != Some(report.as_str()) {

@@ -124,6 +124,26 @@ fn report(
     }
 }
 
+/// A verb on the one object `identity` names or, with `--all`/`--filter`, on each object the
+/// selection picks (`Get-… | Verb-…`): shown without `--yes`, one transaction with it. `name`
+/// is what a name pattern matches; `op` is the cmdlet called for one object.
+pub fn one_or_each<T: crate::model::Object + 'static>(
+    ctx: &Context,
+    out: &mut Output,
+    cmdlet: &'static str,
+    (pipe, identity): (&super::args::Pipe, Option<&T::Key>),
+    name: impl Fn(&T::Key, &T) -> String,
+    op: impl Fn(&T::Key) -> Operation,
+) -> Outcome {
+    match identity {
+        Some(one) if !pipe.selects() => run_cmdlet(ctx, out, op(one)),
+        _ => run_pipeline(ctx, out, cmdlet, pipe.yes, |s| {
+            let keys = pipe.pick::<T>(s, &name)?;
+            Ok(keys.into_iter().map(|k| (k.to_string(), op(k))).collect())
+        }),
+    }
+}
+
 /// Runs `cmdlet` on every object `select` names, in one transaction. Without `--yes` it only
 /// says how many objects it would change, and which, and refuses (exit 3).
 pub fn run_pipeline(
@@ -219,16 +239,19 @@ pub fn run_pipeline(
 }
 
 /// The objects of a `get` selection that a `--filter` written as comparisons keeps (a name
-/// pattern was applied by the selection already).
+/// pattern was applied by the selection already), each judged as it is listed
+/// (`opath::listed`: every field with its value, defaults included).
 pub fn narrow<'s, T: crate::model::Object>(
+    state: &crate::model::DesiredState,
     items: Vec<&'s T>,
     filter: Option<&str>,
 ) -> Result<Vec<&'s T>, String> {
-    narrow_with(items, filter, |x| *x)
+    narrow_with(state, items, filter, |x| *x)
 }
 
 /// `narrow` of anything that leads to an object (`object` finds it).
 pub fn narrow_with<X, T: crate::model::Object>(
+    state: &crate::model::DesiredState,
     mut items: Vec<X>,
     filter: Option<&str>,
     object: impl Fn(&X) -> &T,
@@ -238,18 +261,8 @@ pub fn narrow_with<X, T: crate::model::Object>(
         return Ok(items);
     };
     let f = opath::Filter::parse(f)?;
-    let desc = T::KIND.desc();
-    let known = std::iter::once("identity").chain(desc.fields.iter().map(|f| f.yaml));
-    f.check_properties(known)?;
-    items.retain(|item| {
-        let x = object(item);
-        let mut v = serde_json::to_value(x).unwrap_or_default();
-        if let Some(m) = v.as_object_mut() {
-            m.entry("identity")
-                .or_insert_with(|| serde_json::Value::String(x.identity()));
-        }
-        f.matches(&v)
-    });
+    f.check_properties(opath::property_names(T::KIND))?;
+    items.retain(|item| f.matches(&opath::listed(object(item), state)));
     Ok(items)
 }
 
@@ -338,7 +351,7 @@ pub fn get_in<T: crate::model::Object>(
         Ok(s) => s,
         Err(e) => return store_failed(ctx, out, &e),
     };
-    let items = match narrow(select(&state), filter) {
+    let items = match narrow(&state, select(&state), filter) {
         Ok(items) => items,
         Err(e) => return filter_failed(ctx, out, &e),
     };
@@ -445,13 +458,19 @@ fn print_with<T: Serialize>(
             })
             .collect()
     };
+    // What scripts read holds every field with its value, defaults included.
+    use crate::model::skip::full;
     match (format, add) {
-        (GetFormat::Json, true) => push_json(out, &identified()),
-        (GetFormat::Json, false) => push_json(out, &items),
-        (GetFormat::Yaml, true) => out
-            .stdout
-            .push_str(&crate::config::yaml::to_yaml(&identified())),
-        (GetFormat::Yaml, false) => out.stdout.push_str(&crate::config::yaml::to_yaml(&items)),
+        (GetFormat::Json, true) => full(|| push_json(out, &identified())),
+        (GetFormat::Json, false) => full(|| push_json(out, &items)),
+        (GetFormat::Yaml, true) => {
+            let text = full(|| crate::config::yaml::to_yaml(&identified()));
+            out.stdout.push_str(&text)
+        }
+        (GetFormat::Yaml, false) => {
+            let text = full(|| crate::config::yaml::to_yaml(&items));
+            out.stdout.push_str(&text)
+        }
         (GetFormat::Table, _) => {
             let headers = std::iter::once("Identity").chain(headers).collect();
             let rows: Vec<Vec<String>> = items

@@ -12,7 +12,7 @@ pub struct Addin {
     /// The add-in's name, unique within its pool; rooms name it in `addin`.
     pub name: String,
     /// The pool the add-in lives in; may be left out when exactly one pool is declared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub persistent_chat_pool_fqdn: Option<String>,
     /// The absolute http or https URL of the add-in's page.
     pub url: String,

@@ -14,19 +14,19 @@ pub struct Category {
     /// The category's name, unique within its pool.
     pub name: String,
     /// The pool the category lives in; may be left out when exactly one pool is declared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub persistent_chat_pool_fqdn: Option<String>,
     /// Free text shown to users.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::empty")]
     pub description: String,
     /// Principals (SIP URIs, group or OU distinguished names) who may be in rooms of this category.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::no_entries")]
     pub allowed_members: Vec<String>,
     /// Principals who may not be in rooms of this category; overrides `allowedMembers`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::no_entries")]
     pub denied_members: Vec<String>,
     /// Principals who may create rooms in this category.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::no_entries")]
     pub creators: Vec<String>,
     /// Send invitations to members when a room is created.
     #[serde(default, skip_serializing_if = "is_false")]

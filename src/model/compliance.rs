@@ -24,13 +24,13 @@ pub struct ComplianceConfiguration {
     pub identity: Scope,
     /// The adapter's .NET type; empty writes no compliance data. The built-in XML adapter is
     /// `Microsoft.Rtc.Internal.Chat.Server.Compliance.XmlAdapter,compliance`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::empty")]
     pub adapter_type: String,
     /// A friendly name for the adapter.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::empty")]
     pub adapter_name: String,
     /// The folder the adapter writes to; each adapter needs its own.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::empty")]
     pub adapter_output_directory: String,
     /// How often compliance data is written, `[d.]hh:mm:ss`, 1 minute to 30 days (default `00:15:00`).
     #[serde(
@@ -51,7 +51,7 @@ pub struct ComplianceConfiguration {
     #[serde(default, skip_serializing_if = "is_false")]
     pub create_file_attachments_manifest: bool,
     /// Custom configuration for the adapter (XSLT text).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::empty")]
     pub custom_configuration: String,
     /// How pchat's apply treats this object.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
@@ -82,5 +82,5 @@ fn default_run_interval() -> TimeSpan {
 }
 
 fn is_default_run_interval(t: &TimeSpan) -> bool {
-    *t == DEFAULT_RUN_INTERVAL
+    crate::model::skip::skipping() && *t == DEFAULT_RUN_INTERVAL
 }

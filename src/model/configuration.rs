@@ -42,7 +42,7 @@ pub struct PersistentChatConfiguration {
     )]
     pub max_file_size_kb: u32,
     /// The URL of the room-management web page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub room_management_url: Option<String>,
     /// How pchat's apply treats this object.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
@@ -67,17 +67,17 @@ fn default_chat_history() -> u32 {
     DEFAULT_CHAT_HISTORY
 }
 fn is_default_chat_history(v: &u32) -> bool {
-    *v == DEFAULT_CHAT_HISTORY
+    crate::model::skip::skipping() && *v == DEFAULT_CHAT_HISTORY
 }
 fn default_participant_update_limit() -> u32 {
     DEFAULT_PARTICIPANT_UPDATE_LIMIT
 }
 fn is_default_pul(v: &u32) -> bool {
-    *v == DEFAULT_PARTICIPANT_UPDATE_LIMIT
+    crate::model::skip::skipping() && *v == DEFAULT_PARTICIPANT_UPDATE_LIMIT
 }
 fn default_max_file_size() -> u32 {
     DEFAULT_MAX_FILE_SIZE_KB
 }
 fn is_default_max_file_size(v: &u32) -> bool {
-    *v == DEFAULT_MAX_FILE_SIZE_KB
+    crate::model::skip::skipping() && *v == DEFAULT_MAX_FILE_SIZE_KB
 }

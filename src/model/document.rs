@@ -16,7 +16,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<Pool>>")]
     pub pools: Vec<Pool>,
@@ -24,7 +24,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<Principal>>")]
     pub principals: Vec<Principal>,
@@ -32,7 +32,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<Category>>")]
     pub categories: Vec<Category>,
@@ -40,7 +40,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<Addin>>")]
     pub addins: Vec<Addin>,
@@ -48,7 +48,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<Room>>")]
     pub rooms: Vec<Room>,
@@ -56,7 +56,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<PersistentChatPolicy>>")]
     pub policies: Vec<PersistentChatPolicy>,
@@ -64,7 +64,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<PolicyGrant>>")]
     pub policy_grants: Vec<PolicyGrant>,
@@ -72,7 +72,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<ComplianceConfiguration>>")]
     pub compliance_configurations: Vec<ComplianceConfiguration>,
@@ -80,7 +80,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<PersistentChatConfiguration>>")]
     pub configurations: Vec<PersistentChatConfiguration>,
@@ -88,7 +88,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<Endpoint>>")]
     pub endpoints: Vec<Endpoint>,
@@ -96,7 +96,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<PersistentChatState>>")]
     pub states: Vec<PersistentChatState>,
@@ -104,7 +104,7 @@ pub struct Document {
     #[serde(
         default,
         deserialize_with = "list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "crate::model::skip::no_entries"
     )]
     #[schemars(with = "Option<Vec<ActiveServers>>")]
     pub active_servers: Vec<ActiveServers>,

@@ -13,10 +13,10 @@ pub struct Endpoint {
     /// The endpoint's SIP URI, unique (`sip:chat@litwareinc.com`).
     pub sip_address: String,
     /// The pool the endpoint reaches; may be left out when exactly one pool is declared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub persistent_chat_pool_fqdn: Option<String>,
     /// The name users see for the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub display_name: Option<String>,
     /// How pchat's apply treats this object.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]

@@ -16,7 +16,7 @@ pub struct Lifecycle {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_destroy: bool,
     /// Fields whose drift is reported but never reverted by an apply.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::no_entries")]
     pub ignore_changes: Vec<String>,
 }
 

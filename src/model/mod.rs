@@ -116,9 +116,54 @@ fn yes() -> bool {
 }
 
 fn is_true(b: &bool) -> bool {
-    *b
+    skip::skipping() && *b
 }
 
 fn is_false(b: &bool) -> bool {
-    !*b
+    skip::skipping() && !*b
+}
+
+/// Whether serialization leaves out fields at their default. It does for the configuration's
+/// own YAML, exports and digests; output that scripts read and filters judge writes every
+/// field with its value ([`skip::full`]), so `select(.privacy == "Closed")` finds a room whose
+/// privacy was never set. Each `skip_serializing_if` of the service's fields asks here.
+pub mod skip {
+    use std::cell::Cell;
+
+    thread_local! {
+        static FULL: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Runs `f` (a serialization on this thread) with every field written.
+    pub fn full<R>(f: impl FnOnce() -> R) -> R {
+        struct Reset(bool);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                FULL.with(|c| c.set(self.0));
+            }
+        }
+        let _reset = Reset(FULL.with(|c| c.replace(true)));
+        f()
+    }
+
+    /// Whether fields at their default are left out now.
+    pub fn skipping() -> bool {
+        !FULL.with(Cell::get)
+    }
+
+    pub(crate) fn none<T>(v: &Option<T>) -> bool {
+        skipping() && v.is_none()
+    }
+
+    pub(crate) fn empty(v: &str) -> bool {
+        skipping() && v.is_empty()
+    }
+
+    pub(crate) fn no_entries<T>(v: &[T]) -> bool {
+        skipping() && v.is_empty()
+    }
+
+    pub(crate) fn default<T: Default + PartialEq>(v: &T) -> bool {
+        skipping() && *v == T::default()
+    }
 }

@@ -8,6 +8,8 @@
 
 use serde_json::Value;
 
+use super::{DesiredState, Kind, Object};
+
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -19,6 +21,8 @@ enum Op {
     Le,
     Like,
     NotLike,
+    Contains,
+    NotContains,
 }
 
 const OPERATORS: &[(&str, Op)] = &[
@@ -30,6 +34,8 @@ const OPERATORS: &[(&str, Op)] = &[
     ("-le", Op::Le),
     ("-like", Op::Like),
     ("-notlike", Op::NotLike),
+    ("-contains", Op::Contains),
+    ("-notcontains", Op::NotContains),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,8 +134,8 @@ impl Filter {
     /// Parses `Property -op value [-and|-or Property -op value]…`.
     pub fn parse(text: &str) -> Result<Filter, String> {
         let words = tokens(text)?;
-        let expected = "write `Property -eq value`, with -ne, -gt, -lt, -ge, -le, -like or \
-                        -notlike, joined by -and or -or";
+        let expected = "write `Property -eq value`, with -ne, -gt, -lt, -ge, -le, -like, \
+                        -notlike, -contains or -notcontains, joined by -and or -or";
         if words.is_empty() {
             return Err(format!("the filter is empty: {expected}"));
         }
@@ -217,6 +223,78 @@ impl Filter {
     }
 }
 
+/// Properties the cmdlets' output objects spell otherwise than the parameter that sets them
+/// (`Get-CsPersistentChatCategory` lists `Invites`, set by `-Invitations`): (kind, output
+/// property, field).
+const OUTPUT_NAMES: &[(Kind, &str, &str)] = &[(Kind::Category, "invites", "invitations")];
+
+/// A user's granted policy, as `Get-CsUser` lists it (`PersistentChatPolicy`).
+const USER_POLICY: &str = "persistentChatPolicy";
+
+/// An object as a filter judges it and `get --format json` lists it: every field with its
+/// value, defaults included ([`super::skip::full`]), its `identity`, and each field also under
+/// its cmdlet parameter's and output property's names; a user also has the policy granted to
+/// it (`PersistentChatPolicy`, null when none).
+pub fn listed<T: Object>(x: &T, state: &DesiredState) -> Value {
+    let mut v = super::skip::full(|| serde_json::to_value(x)).unwrap_or_default();
+    let Some(m) = v.as_object_mut() else {
+        return v;
+    };
+    m.entry("identity")
+        .or_insert_with(|| Value::String(x.identity()));
+    let aliases = T::KIND
+        .desc()
+        .fields
+        .iter()
+        .filter_map(|f| f.param.map(|p| (p, f.yaml)))
+        .chain(
+            OUTPUT_NAMES
+                .iter()
+                .filter(|(k, _, _)| *k == T::KIND)
+                .map(|(_, out, field)| (*out, *field)),
+        );
+    for (alias, field) in aliases {
+        if !m.keys().any(|k| k.eq_ignore_ascii_case(alias)) {
+            if let Some(value) = m.get(field).cloned() {
+                m.insert(alias.to_string(), value);
+            }
+        }
+    }
+    if T::KIND == Kind::Principal {
+        let sip = m
+            .get("sipAddress")
+            .and_then(Value::as_str)
+            .and_then(|s| super::principal::principal_key(s).ok())
+            .map(|(_, key)| key);
+        let granted = sip
+            .and_then(|s| state.policy_grants.get(&s))
+            .map(|g| Value::String(g.policy_name.clone()));
+        m.insert(USER_POLICY.into(), granted.unwrap_or(Value::Null));
+    }
+    v
+}
+
+/// The property names a filter may use on objects of a kind: the fields, `identity`, the
+/// parameters' and output properties' names, and a user's `PersistentChatPolicy`.
+pub fn property_names(kind: Kind) -> Vec<&'static str> {
+    let desc = kind.desc();
+    let mut names = vec!["identity"];
+    names.extend(desc.fields.iter().map(|f| f.yaml));
+    names.extend(desc.fields.iter().filter_map(|f| f.param));
+    names.extend(
+        OUTPUT_NAMES
+            .iter()
+            .filter(|(k, _, _)| *k == kind)
+            .map(|(_, out, _)| *out),
+    );
+    if kind == Kind::Principal {
+        names.push(USER_POLICY);
+    }
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.to_ascii_lowercase()));
+    names
+}
+
 /// A field's name as the cmdlets' objects spell their properties.
 fn pascal(field: &str) -> String {
     let mut c = field.chars();
@@ -238,7 +316,7 @@ impl Comparison {
             Some(Value::Array(items)) => {
                 let one = |v: &Value| self.compare(&text(v));
                 match self.op {
-                    Op::Ne | Op::NotLike => items.iter().all(one),
+                    Op::Ne | Op::NotLike | Op::NotContains => items.iter().all(one),
                     _ => items.iter().any(one),
                 }
             }
@@ -256,8 +334,9 @@ impl Comparison {
         };
         use std::cmp::Ordering::*;
         match self.op {
-            Op::Eq => crate::model::same_name(actual, wanted),
-            Op::Ne => !crate::model::same_name(actual, wanted),
+            // A scalar is a list of one for `-contains`, as in PowerShell.
+            Op::Eq | Op::Contains => crate::model::same_name(actual, wanted),
+            Op::Ne | Op::NotContains => !crate::model::same_name(actual, wanted),
             Op::Gt => ordered() == Some(Greater),
             Op::Lt => ordered() == Some(Less),
             Op::Ge => matches!(ordered(), Some(Greater | Equal)),

@@ -18,7 +18,7 @@ pub struct PersistentChatPolicy {
     #[serde(default, skip_serializing_if = "is_false")]
     pub enable_persistent_chat: bool,
     /// Free text.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::empty")]
     pub description: String,
     /// How pchat's apply treats this object.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]

@@ -11,9 +11,9 @@ pub struct Pool {
     /// The pool's fully qualified domain name, e.g. `atl-pchat-001.litwareinc.com`.
     pub fqdn: String,
     /// The site the pool is homed in (used by `site:` policies and settings).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub site: Option<String>,
     /// FQDNs of the pool's servers; needed to manage its active servers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::no_entries")]
     pub servers: Vec<String>,
 }

@@ -28,22 +28,22 @@ pub struct Principal {
     #[serde(rename = "type")]
     pub principal_type: PrincipalType,
     /// A user's SIP URI (required for users).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub sip_address: Option<String>,
     /// The distinguished name (required for groups and OUs; lets a user be found under an OU).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub distinguished_name: Option<String>,
     /// The name shown for the principal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub display_name: Option<String>,
     /// The site a user is homed in: its `site:` policy applies unless a tag policy is granted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub site: Option<String>,
     /// Whether the account is enabled.
     #[serde(default = "yes", skip_serializing_if = "super::is_true")]
     pub enabled: bool,
     /// A group's members: SIP URIs of users, DNs of users or nested groups.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::no_entries")]
     pub members: Vec<String>,
 }
 

@@ -16,36 +16,40 @@ pub struct Room {
     /// The room's name, unique within its pool.
     pub name: String,
     /// The pool the room lives in; defaults to its category's pool when exactly one pool is declared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub persistent_chat_pool_fqdn: Option<String>,
     /// The name of the room's category, in the same pool.
     pub category: String,
     /// Free text shown to users.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::empty")]
     pub description: String,
     /// `Normal`, or `Auditorium` where only presenters post.
-    #[serde(default, rename = "type", skip_serializing_if = "RoomType::is_default")]
+    #[serde(
+        default,
+        rename = "type",
+        skip_serializing_if = "crate::model::skip::default"
+    )]
     pub room_type: RoomType,
     /// Who finds and joins the room: `Open`, `Closed` (the default) or `Secret`.
-    #[serde(default, skip_serializing_if = "Privacy::is_default")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::default")]
     pub privacy: Privacy,
     /// The name of an add-in of the same pool shown beside the room.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::none")]
     pub addin: Option<String>,
     /// `Inherit` takes the category's setting; `False` sends no invitations.
-    #[serde(default, skip_serializing_if = "RoomInvitations::is_default")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::default")]
     pub invitations: RoomInvitations,
     /// A disabled room cannot be found or joined.
     #[serde(default, skip_serializing_if = "is_false")]
     pub disabled: bool,
     /// Principals who are members; empty means the category's membership.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::no_entries")]
     pub members: Vec<String>,
     /// Principals who may change the room's membership and settings.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::no_entries")]
     pub managers: Vec<String>,
     /// Principals who may post in an auditorium room (only there).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::no_entries")]
     pub presenters: Vec<String>,
     /// Names this room had before (in its pool). When the store has no room named `name` but
     /// has one under a previous name, the plan renames that one in place (`Set-… -Name`): it

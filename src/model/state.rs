@@ -14,7 +14,7 @@ pub struct PersistentChatState {
     /// `PersistentChatServer:POOL_FQDN` (`service:PersistentChatServer:POOL_FQDN` is accepted).
     pub identity: ServiceId,
     /// `Normal` (primary databases) or `FailedOver` (backup databases).
-    #[serde(default, skip_serializing_if = "PoolState::is_default")]
+    #[serde(default, skip_serializing_if = "crate::model::skip::default")]
     pub pool_state: PoolState,
     /// How pchat's apply treats this object.
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]

@@ -41,7 +41,7 @@ pub use watch::{stalled, Timeouts};
 pub use write::RoomRef;
 
 /// The schema version this pchat writes; a store with a higher one is refused.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// The advisory lock key that serializes PostgreSQL writers ("pchat" in ASCII).
 const PG_LOCK_KEY: i64 = 0x0070_6368_6174;
@@ -129,6 +129,9 @@ pub struct Tx<'s> {
     /// commit while this transaction runs).
     seen_dirty: Option<i64>,
     mark: Option<String>,
+    /// The digest of the state the mark was found converged on (`meta.mark_state`, read by
+    /// [`Tx::mark_record`]), when the marker knows it.
+    mark_state: Option<String>,
     /// PostgreSQL: the snapshot a write transaction began with (`signal`).
     began: Option<String>,
     /// SQLite: the file, whose modification time seals a mark (`signal`), and when a mark
@@ -156,6 +159,7 @@ impl TxInner {
             statement,
             seen_dirty: None,
             mark: None,
+            mark_state: None,
             began: None,
             sqlite: None,
             seal_at: None,
@@ -251,6 +255,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "mark signal",
         include_str!("../../migrations/sqlite/0007_mark_signal.sql"),
     ),
+    (
+        8,
+        "mark state",
+        include_str!("../../migrations/sqlite/0008_mark_state.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -287,6 +296,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "mark signal",
         include_str!("../../migrations/postgres/0007_mark_signal.sql"),
+    ),
+    (
+        8,
+        "mark state",
+        include_str!("../../migrations/postgres/0008_mark_state.sql"),
     ),
 ];
 
@@ -920,17 +934,19 @@ impl Tx<'_> {
     pub async fn commit_write(mut self) -> Result<i64> {
         let sqlite = matches!(self.inner, Some(TxInner::Sqlite(_)));
         let (seen, mark) = (self.seen_dirty, self.mark.take());
+        let state = mark.as_ref().and(self.mark_state.take());
         let signal = self.signal_if(&mark).await?;
         let revision: i64 = on_tx!(self, |c| {
             sqlx::query_scalar(
                 "UPDATE meta SET revision = revision + 1, dirty = 0, \
-                 converged = CASE WHEN $1 OR dirty = $2 THEN $3 END, mark_signal = $4 \
-                 WHERE id = 1 RETURNING revision",
+                 converged = CASE WHEN $1 OR dirty = $2 THEN $3 END, mark_signal = $4, \
+                 mark_state = $5 WHERE id = 1 RETURNING revision",
             )
             .bind(sqlite)
             .bind(seen)
             .bind(mark)
             .bind(signal)
+            .bind(state)
             .fetch_one(&mut *c)
             .await?
         });
@@ -961,19 +977,21 @@ impl Tx<'_> {
     pub async fn commit_mark(mut self) -> Result<()> {
         let sqlite = matches!(self.inner, Some(TxInner::Sqlite(_)));
         let (seen, mark) = (self.seen_dirty, self.mark.take());
+        let state = mark.as_ref().and(self.mark_state.take());
         let signal = self.signal_if(&mark).await?;
         // On SQLite the writer lock was held since `dirty` was seen clean, so what set it since
         // is this transaction's own record of the mark (migration 5's triggers), not hand SQL.
         on_tx!(self, |c| {
             sqlx::query(
                 "UPDATE meta SET converged = CASE WHEN $1 OR dirty = $2 THEN $3 END, \
-                 dirty = CASE WHEN $1 AND $2 = 0 THEN 0 ELSE dirty END, mark_signal = $4 \
-                 WHERE id = 1",
+                 dirty = CASE WHEN $1 AND $2 = 0 THEN 0 ELSE dirty END, mark_signal = $4, \
+                 mark_state = $5 WHERE id = 1",
             )
             .bind(sqlite)
             .bind(seen)
             .bind(mark)
             .bind(signal)
+            .bind(state)
             .execute(&mut *c)
             .await?;
         });
@@ -1098,7 +1116,20 @@ impl Tx<'_> {
     /// Marks the store converged with this fingerprint when the transaction commits: a plan of
     /// that configuration is empty against the store as this transaction leaves it. Without
     /// an earlier [`Tx::dirty`], no mark lands on PostgreSQL.
-    pub fn mark_converged(&mut self, fingerprint: &str) {
+    pub fn mark_converged(&mut self, fingerprint: &str, state: Option<String>) {
         self.mark = Some(fingerprint.to_string());
+        self.mark_state = state;
+    }
+
+    /// The convergence mark as recorded, whatever was written since (the triggers may have
+    /// cleared it; the change signal is not read), with the digest of the state it was found
+    /// converged on. Only for a caller that reads the whole state itself and compares that
+    /// digest (`drift`): equal digests stand for the state the mark vouches for.
+    pub async fn mark_record(&mut self) -> Result<(Option<String>, Option<String>)> {
+        Ok(on_tx!(self, |c| {
+            sqlx::query_as("SELECT converged, mark_state FROM meta WHERE id = 1")
+                .fetch_one(&mut *c)
+                .await?
+        }))
     }
 }

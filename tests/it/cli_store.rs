@@ -397,7 +397,7 @@ fn addins() {
         let out = e.ok(&["addin", "remove", "--identity", &id("Dash"), "--force"]);
         assert!(out.contains("changed room"), "{out}");
         assert_eq!(e.json(&["addin", "get"]), serde_json::json!([]));
-        assert!(e.json(&["room", "get"])[0].get("addin").is_none());
+        assert!(e.json(&["room", "get"])[0]["addin"].is_null());
     }
 }
 
@@ -469,7 +469,7 @@ fn policies_and_grants() {
         let got = e.json(&["policy", "get"]);
         assert_eq!(
             got,
-            serde_json::json!([{"identity": "global"}]),
+            serde_json::json!([{"identity": "global", "enablePersistentChat": false, "description": ""}]),
             "global reset to defaults"
         );
         let (state, _) = e.dump();
@@ -534,9 +534,21 @@ fn compliance_and_configuration() {
             "x",
         ]);
         e.ok(&["compliance", "remove", "--identity", "global"]);
+        // Every field as the reset leaves it, defaults included.
         assert_eq!(
             e.json(&["compliance", "get"]),
-            serde_json::json!([{"identity": "global"}])
+            serde_json::json!([{
+                "identity": "global",
+                "adapterType": "",
+                "adapterName": "",
+                "adapterOutputDirectory": "",
+                "runInterval": "00:15:00",
+                "oneChatRoomPerOutputFile": false,
+                "addChatRoomDetails": false,
+                "addUserDetails": false,
+                "createFileAttachmentsManifest": false,
+                "customConfiguration": ""
+            }])
         );
 
         e.ok(&[

@@ -14,6 +14,8 @@ const POOL: &str = "atl-cs-001.litwareinc.com";
 /// The 38 cmdlets: the pchat command each one is.
 const CMDLETS: &[(&str, &str)] = &[
     ("Get-CsAdPrincipal", "principal get"),
+    // Not a Persistent Chat cmdlet: the Grant- help page pipes its users in.
+    ("Get-CsUser", "principal get"),
     (
         "Get-CsPersistentChatEligiblePrincipal",
         "principal eligible",
@@ -406,6 +408,175 @@ fn shell(b: crate::common::db::Backend) -> Shell {
     sh
 }
 
+/// A filter judges each object as `get --format json` lists it: every field with its value,
+/// defaults included, under the cmdlets' own property names (`Invites`), with `-contains`, and a
+/// user's `PersistentChatPolicy`; selections built on them act, and an unknown name is refused.
+#[test]
+fn filters_see_defaults_and_the_cmdlets_property_names() {
+    for b in BACKENDS {
+        let sh = shell(b);
+        sh.ps(&format!(
+            r#"New-CsPersistentChatCategory -Name "HelpDesk" -PersistentChatPoolFqdn "{POOL}""#
+        ));
+        sh.ps(&format!(
+            r#"Set-CsPersistentChatCategory -Identity "{POOL}\HelpDesk" -AllowedMembers @{{Add="OU=Sales,DC=litwareinc,DC=com","OU=IT,DC=litwareinc,DC=com"}}"#
+        ));
+        for room in ["Open Room", "Closed One", "Closed Two"] {
+            sh.ps(&format!(r#"New-CsPersistentChatRoom -Name "{room}" -PersistentChatPoolFqdn "{POOL}" -Category "HelpDesk""#));
+        }
+        sh.ps(&format!(
+            r#"Set-CsPersistentChatRoom -Identity "{POOL}\Open Room" -Privacy Open -Members @{{Add="sip:kim@litwareinc.com"}}"#
+        ));
+        // What scripts read holds the defaults: `select(.privacy == "Closed")` finds them.
+        let rooms = sh.get("Get-CsPersistentChatRoom");
+        let closed = rooms.iter().filter(|r| r["privacy"] == "Closed").count();
+        assert_eq!(closed, 2, "{rooms:?}");
+        assert!(rooms
+            .iter()
+            .all(|r| r["type"] == "Normal" && r["disabled"] == false && r["members"].is_array()));
+        let c = sh.one(&format!(
+            r"Get-CsPersistentChatCategory -Identity '{POOL}\HelpDesk'"
+        ));
+        assert_eq!(
+            (c["fileUpload"].as_bool(), c["invitations"].as_bool()),
+            (Some(false), Some(false))
+        );
+        let names = |line: &str| sh.names(line).len();
+        assert_eq!(
+            names(r#"Get-CsPersistentChatRoom -Filter {Privacy -eq "Closed"}"#),
+            2
+        );
+        assert_eq!(
+            names(r#"Get-CsPersistentChatRoom -Filter {Type -eq "Normal"}"#),
+            3
+        );
+        assert_eq!(
+            names("Get-CsPersistentChatRoom -Filter {Disabled -eq $False}"),
+            3
+        );
+        assert_eq!(
+            names("Get-CsPersistentChatRoom -Filter {Invitations -eq \"Inherit\"}"),
+            3
+        );
+        assert_eq!(
+            names("Get-CsPersistentChatCategory -Filter {Invites -eq $False}"),
+            1
+        );
+        assert_eq!(
+            names("Get-CsPersistentChatConfiguration -Filter {DefaultChatHistory -eq 30}"),
+            1
+        );
+        assert_eq!(
+            names("Get-CsPersistentChatPolicy -Filter {EnablePersistentChat -eq $False}"),
+            1
+        );
+        assert_eq!(
+            names(r#"Get-CsPersistentChatState -Filter {PoolState -eq "Normal"}"#),
+            1
+        );
+        assert_eq!(
+            names(
+                r#"Get-CsPersistentChatRoom -Filter {Members -contains "sip:kim@litwareinc.com"}"#
+            ),
+            1
+        );
+        assert_eq!(
+            names(
+                r#"Get-CsPersistentChatRoom -Filter {Members -notcontains "sip:kim@litwareinc.com"}"#
+            ),
+            2
+        );
+        // A pipeline on a default value selects what it names.
+        let out = sh.ps(r#"Get-CsPersistentChatRoom -Filter {Privacy -eq "Closed"} | Set-CsPersistentChatRoom -Disabled $True"#);
+        assert!(out.contains("2 objects selected"), "{out}");
+        assert_eq!(
+            names("Get-CsPersistentChatRoom -Filter {Disabled -eq $True}"),
+            2
+        );
+        let out = sh.ps(r#"Get-CsPersistentChatRoom -Filter {Privacy -eq "Closed"} | Remove-CsPersistentChatRoom"#);
+        assert!(out.contains("2 objects selected"), "{out}");
+        assert_eq!(names("Get-CsPersistentChatRoom"), 1);
+        // Users by the policy granted to them, as the Grant- help page selects them.
+        sh.ps("New-CsPersistentChatPolicy -Identity RedmondPersistentChatPolicy -EnablePersistentChat $True");
+        sh.ps("New-CsPersistentChatPolicy -Identity NewPolicy -EnablePersistentChat $True");
+        sh.ps("Grant-CsPersistentChatPolicy -Identity \"Ken Myer\" -PolicyName RedmondPersistentChatPolicy");
+        assert_eq!(
+            sh.names(
+                r#"Get-CsUser -Filter {PersistentChatPolicy -eq "RedmondPersistentChatPolicy"}"#
+            ),
+            ["sip:kenmyer@litwareinc.com"]
+        );
+        let out = sh.ps(r#"Get-CsUser -Filter {PersistentChatPolicy -eq "RedmondPersistentChatPolicy"} | Grant-CsPersistentChatPolicy -PolicyName NewPolicy"#);
+        assert!(out.contains("1 object selected"), "{out}");
+        assert_eq!(
+            sh.names(r#"Get-CsUser -Filter {PersistentChatPolicy -eq "NewPolicy"}"#),
+            ["sip:kenmyer@litwareinc.com"]
+        );
+        assert_eq!(
+            names("Get-CsUser -Filter {PersistentChatPolicy -eq $Null}"),
+            5
+        );
+        // A property no object has stays an error, with the nearest name.
+        sh.refused(
+            "Get-CsPersistentChatRoom -Filter {Privasy -eq \"Closed\"}",
+            "Privacy",
+        );
+
+        // Set- and Remove- take a selection on every noun that has them.
+        let out =
+            sh.ps("Get-CsPersistentChatCategory | Set-CsPersistentChatCategory -FileUpload $True");
+        assert!(out.contains("1 object selected"), "{out}");
+        assert_eq!(
+            names("Get-CsPersistentChatCategory -Filter {FileUpload -eq $True}"),
+            1
+        );
+        sh.ps("New-CsPersistentChatPolicy -Identity site:Redmond");
+        let out = sh.ps("Get-CsPersistentChatPolicy -Filter {EnablePersistentChat -eq $False} | Set-CsPersistentChatPolicy -EnablePersistentChat $True");
+        assert!(out.contains("2 objects selected"), "{out}");
+        assert_eq!(
+            names("Get-CsPersistentChatPolicy -Filter {EnablePersistentChat -eq $False}"),
+            0
+        );
+        sh.ps("New-CsPersistentChatComplianceConfiguration -Identity site:Redmond");
+        let out = sh.ps("Get-CsPersistentChatComplianceConfiguration | Set-CsPersistentChatComplianceConfiguration -AddUserDetails $True");
+        assert!(out.contains("2 objects selected"), "{out}");
+        assert_eq!(
+            names("Get-CsPersistentChatComplianceConfiguration -Filter {AddUserDetails -eq $True}"),
+            2
+        );
+        sh.ps("New-CsPersistentChatConfiguration -Identity site:Redmond -DefaultChatHistory 50");
+        let out = sh.ps("Get-CsPersistentChatConfiguration | Set-CsPersistentChatConfiguration -ParticipantUpdateLimit 100");
+        assert!(out.contains("2 objects selected"), "{out}");
+        assert_eq!(
+            names("Get-CsPersistentChatConfiguration -Filter {ParticipantUpdateLimit -eq 100}"),
+            2
+        );
+        // Removing the global one resets it; the site one goes.
+        let out = sh.ps("Get-CsPersistentChatConfiguration | Remove-CsPersistentChatConfiguration");
+        assert!(out.contains("2 objects selected"), "{out}");
+        assert_eq!(sh.names("Get-CsPersistentChatConfiguration"), ["global"]);
+        assert_eq!(
+            names("Get-CsPersistentChatConfiguration -Filter {ParticipantUpdateLimit -eq 100}"),
+            0
+        );
+        let out = sh.ps("Get-CsPersistentChatComplianceConfiguration -Filter {Identity -like \"site:*\"} | Remove-CsPersistentChatComplianceConfiguration");
+        assert!(out.contains("1 object selected"), "{out}");
+        sh.ps(&format!(r#"New-CsPersistentChatEndpoint -SipAddress "sip:helpdesk@litwareinc.com" -PersistentChatPoolFqdn "{POOL}" -DisplayName "Help Desk""#));
+        sh.ps(&format!(r#"New-CsPersistentChatEndpoint -SipAddress "sip:sales@litwareinc.com" -PersistentChatPoolFqdn "{POOL}""#));
+        let out = sh.ps(r#"Get-CsPersistentChatEndpoint -Filter {DisplayName -like "Help*"} | Remove-CsPersistentChatEndpoint"#);
+        assert!(out.contains("1 object selected"), "{out}");
+        assert_eq!(
+            sh.names("Get-CsPersistentChatEndpoint"),
+            ["sip:sales@litwareinc.com"]
+        );
+        // A new name for many objects at once is refused before anything runs.
+        sh.refused(
+            "Get-CsPersistentChatRoom | Set-CsPersistentChatRoom -Name \"Same\"",
+            "--name",
+        );
+    }
+}
+
 #[test]
 fn the_transcription_rules_read_the_help_pages_forms() {
     assert_eq!(kebab("PersistentChatPoolFqdn"), "persistent-chat-pool-fqdn");
@@ -474,7 +645,7 @@ fn documented_invocations_work_when_transcribed() {
         ));
         assert_eq!(
             (c["fileUpload"].as_bool(), c["invitations"].as_bool()),
-            (None, Some(true))
+            (Some(false), Some(true))
         );
         sh.ps(&format!(r#"Set-CsPersistentChatCategory -Identity "{}" -AllowedMembers @{{Add="OU=Sales,DC=litwareinc,DC=com","OU=IT,DC=litwareinc,DC=com"}}"#, id("HelpDesk")));
         sh.ps(&format!(r#"Set-CsPersistentChatCategory -Identity "{}" -DeniedMembers @{{Add="sip:kima@litwareinc.com"}} -Creators @{{Add="sip:kim@litwareinc.com"}}"#, id("helpDESK")));
@@ -492,7 +663,9 @@ fn documented_invocations_work_when_transcribed() {
             "Get-CsPersistentChatCategory -Identity '{}'",
             id("HelpDesk")
         ))["deniedMembers"]
-            .is_null());
+            .as_array()
+            .unwrap()
+            .is_empty());
         sh.ps("New-CsPersistentChatCategory -Name \"Announcements\" -RemoveChatHistory -EnableFileUpload");
         let c = sh.one(&format!(
             "Get-CsPersistentChatCategory -Identity '{}'",
@@ -510,7 +683,8 @@ fn documented_invocations_work_when_transcribed() {
             "Get-CsPersistentChatCategory -Identity '{}'",
             id("Announcements")
         ))["chatHistory"]
-            .is_null());
+            .as_bool()
+            .unwrap());
         sh.refused(
             "New-CsPersistentChatCategory -Name \"HELPDESK\"",
             "already exists",
@@ -827,9 +1001,10 @@ fn documented_invocations_work_when_transcribed() {
             "FailedOver"
         );
         sh.ps(&format!("Set-CsPersistentChatState -Identity \"service:PersistentChatServer:{POOL}\" -PoolState Normal"));
-        // Normal is the default, which JSON leaves out.
-        assert!(
-            sh.one("Get-CsPersistentChatState -Filter \"*litwareinc.com\"")["poolState"].is_null()
+        // Normal is the default, which JSON lists like any other value.
+        assert_eq!(
+            sh.one("Get-CsPersistentChatState -Filter \"*litwareinc.com\"")["poolState"],
+            "Normal"
         );
         sh.ps("Set-CsPersistentChatActiveServer -Identity \"global\" -ActiveServers $Null");
         sh.ps("Set-CsPersistentChatActiveServer -Identity \"global\" -ActiveServers @{Add=\"atl-gc-001.litwareinc.com\"}");
@@ -977,9 +1152,8 @@ fn documented_invocations_work_when_transcribed() {
 #[test]
 fn every_cmdlet_has_a_command() {
     let source = include_str!("cmdlet_examples.rs");
-    let body = &source[source
-        .find("fn documented_invocations_work_when_transcribed")
-        .unwrap()..];
+    // Past the table itself: the tests that run help-page lines.
+    let body = &source[source.find("fn kebab").unwrap()..];
     for (cmdlet, command) in CMDLETS {
         assert!(body.contains(cmdlet), "no example of {cmdlet}");
         let mut argv = vec!["pchat"];
@@ -992,7 +1166,8 @@ fn every_cmdlet_has_a_command() {
             "{command}: {err}"
         );
     }
-    assert_eq!(CMDLETS.len(), 38);
+    // The 38 cmdlets, and Get-CsUser, which the Grant- help page pipes users from.
+    assert_eq!(CMDLETS.len(), 39);
 }
 
 /// Splits a script into statements: lines, except inside a single-quoted string (which may

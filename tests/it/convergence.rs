@@ -385,7 +385,7 @@ fn a_hand_write_committed_during_an_apply_voids_its_mark() {
         if hand {
             hand_sql(&t, b, "UPDATE rooms SET description = description");
         }
-        tx.mark_converged("fp");
+        tx.mark_converged("fp", None);
         rt.block_on(tx.commit_write()).unwrap();
         let mut tx = rt.block_on(store.read()).unwrap();
         let (_, mark) = rt.block_on(tx.convergence()).unwrap();

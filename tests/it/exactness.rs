@@ -575,28 +575,49 @@ fn writes_that_bypass_the_triggers_end_the_mark() {
 }
 
 /// `drift` reads the store whatever the mark says: what changed out of band is its question.
+/// It skips the parse only when the files are the mark's and what it read digests as the
+/// state the mark found converged; a write past the triggers, or an edited file, is planned.
 #[test]
-fn drift_never_answers_from_the_mark() {
+fn drift_reads_the_store_and_trusts_only_the_marked_state() {
     for b in BACKENDS {
-        let t = TestStore::new(b);
-        let cfg = t.dir.path().join("cfg");
-        std::fs::create_dir_all(&cfg).unwrap();
-        files(
-            &cfg,
-            &[(
-                "a.yaml",
-                &format!("{BASE}rooms:\n  - name: R1\n    category: C\n"),
-            )],
-        );
-        let dir = cfg.to_str().unwrap();
-        code(&t, &["apply", dir, "--yes"], 0);
-        let r = run(&t, &["-v", "drift", dir]);
-        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-        assert!(
-            !r.stderr.contains("converged, nothing read"),
-            "{}",
-            r.stderr
-        );
-        assert!(r.stderr.contains("plan made"), "{}", r.stderr);
+        for how in 0..2 {
+            let t = TestStore::new(b);
+            let cfg = t.dir.path().join("cfg");
+            std::fs::create_dir_all(&cfg).unwrap();
+            let rooms = format!("{BASE}rooms:\n  - name: R1\n    category: C\n");
+            files(&cfg, &[("a.yaml", &rooms)]);
+            let dir = cfg.to_str().unwrap();
+            code(&t, &["apply", dir, "--yes"], 0);
+            let r = run(&t, &["-v", "drift", dir]);
+            assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+            assert!(
+                !r.stderr.contains("converged, nothing read"),
+                "{}",
+                r.stderr
+            );
+            // The state the apply left digests as the state read back: no parse needed.
+            assert!(
+                r.stderr.contains("reads as its mark"),
+                "{b:?}: {}",
+                r.stderr
+            );
+            write_past_triggers(&t, b, how, "UPDATE rooms SET description = 'restored'");
+            let r = run(&t, &["-v", "drift", dir]);
+            assert_eq!(r.code, 2, "{b:?} {how}: {}{}", r.stdout, r.stderr);
+            assert!(r.stdout.contains("restored"), "{}", r.stdout);
+            assert!(!r.stderr.contains("reads as its mark"), "{}", r.stderr);
+            code(&t, &["apply", dir, "--yes"], 0);
+            assert!(run(&t, &["-v", "drift", dir])
+                .stderr
+                .contains("reads as its mark"));
+            // An edited file is parsed and planned, though the store is as marked.
+            files(
+                &cfg,
+                &[("a.yaml", &format!("{rooms}    description: new\n"))],
+            );
+            let r = run(&t, &["-v", "drift", dir]);
+            assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+            assert!(r.stderr.contains("plan made"), "{}", r.stderr);
+        }
     }
 }
