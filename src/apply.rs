@@ -256,28 +256,95 @@ async fn converged(
 /// destroy). The applied digests only tell drift from change, never whether a plan is empty.
 /// Two reads with one digest plan alike, so a mark's digest lets `drift` (which reads the
 /// store, as its job is to notice writes) skip the parse when it reads what the mark found
-/// converged. Written through `Debug`, which prints every field, maps in key order.
+/// converged. Each object goes in through its derived `Hash` (every field, lists with their
+/// length, strings closed by 0xFF, so no two states feed the same bytes); each map key as it
+/// is spelt (the keys' own `Hash` folds case).
 pub fn state_digest(
     state: &DesiredState,
     managed: &std::collections::HashMap<(crate::model::Kind, String), bool>,
     consented: &std::collections::HashSet<(crate::model::Kind, String)>,
 ) -> String {
     use sha2::Digest;
-    use std::fmt::Write;
-    struct Hashing(sha2::Sha256);
-    impl Write for Hashing {
+    use std::collections::BTreeMap;
+    use std::hash::{Hash, Hasher};
+    /// Feeds SHA-256 in blocks: `Hash` writes a few bytes at a time.
+    struct Feed {
+        sha: sha2::Sha256,
+        buf: Vec<u8>,
+    }
+    impl Hasher for Feed {
+        fn write(&mut self, bytes: &[u8]) {
+            self.buf.extend_from_slice(bytes);
+            if self.buf.len() >= 1 << 16 {
+                self.sha.update(&self.buf);
+                self.buf.clear();
+            }
+        }
+        fn finish(&self) -> u64 {
+            unreachable!("read through `Feed::digest`")
+        }
+    }
+    impl std::fmt::Write for Feed {
         fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0.update(s.as_bytes());
+            Hasher::write(self, s.as_bytes());
             Ok(())
         }
     }
+    fn map<K: std::fmt::Display, V: Hash>(h: &mut Feed, m: &BTreeMap<K, V>) {
+        use std::fmt::Write;
+        m.len().hash(h);
+        for (k, v) in m {
+            write!(h, "{k}").expect("hashing does not fail");
+            h.write_u8(0xff);
+            v.hash(h);
+        }
+    }
+    let mut h = Feed {
+        sha: sha2::Sha256::new(),
+        buf: Vec::with_capacity(1 << 17),
+    };
+    // Every field by name: a field added to the state must be added here.
+    let DesiredState {
+        pools,
+        principals,
+        categories,
+        addins,
+        rooms,
+        policies,
+        policy_grants,
+        compliance_configurations,
+        configurations,
+        endpoints,
+        states,
+        active_servers,
+        facts,
+    } = state;
+    map(&mut h, pools);
+    map(&mut h, principals);
+    map(&mut h, categories);
+    map(&mut h, addins);
+    map(&mut h, rooms);
+    map(&mut h, policies);
+    map(&mut h, policy_grants);
+    map(&mut h, compliance_configurations);
+    map(&mut h, configurations);
+    map(&mut h, endpoints);
+    map(&mut h, states);
+    map(&mut h, active_servers);
+    // Few, and keyed by rooms whose `Hash` folds case: written as printed.
+    {
+        use std::fmt::Write;
+        write!(h, "{facts:?}").expect("hashing does not fail");
+    }
     let mut managed: Vec<_> = managed.iter().collect();
     managed.sort_unstable();
+    managed.hash(&mut h);
     let mut consented: Vec<_> = consented.iter().collect();
     consented.sort_unstable();
-    let mut h = Hashing(sha2::Sha256::new());
-    write!(h, "{state:?}\n{managed:?}\n{consented:?}").expect("hashing does not fail");
-    format!("sha256:{:x}", h.0.finalize())
+    consented.hash(&mut h);
+    let Feed { mut sha, buf } = h;
+    sha.update(&buf);
+    format!("sha256:{:x}", sha.finalize())
 }
 
 /// The outcome of a drift check that read the whole store: whether the configuration (by its

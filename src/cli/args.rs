@@ -74,8 +74,19 @@ pub fn scope(s: &str) -> Result<Scope, String> {
     s.parse()
 }
 
+/// `POOL_FQDN\NAME`, or a bare name (an empty pool), which the command resolves to the one
+/// object of that name in any pool (`store_cmd::resolve_bare`), as the cmdlets take it.
 pub fn object_id(s: &str) -> Result<ObjectId, String> {
-    s.parse()
+    match s.parse() {
+        Ok(id) => Ok(id),
+        Err(_) if !s.is_empty() && !s.contains('\\') => Ok(ObjectId::new("", s)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether an identity was given as a bare name (no pool).
+pub fn is_bare(id: &ObjectId) -> bool {
+    id.pool.is_empty()
 }
 
 pub fn service_id(s: &str) -> Result<ServiceId, String> {
@@ -221,7 +232,9 @@ pub struct PooledGet {
 
 impl PooledGet {
     pub fn keeps(&self, id: &ObjectId) -> bool {
-        self.identity.as_ref().is_none_or(|i| i == id)
+        self.identity
+            .as_ref()
+            .is_none_or(|i| i == id || (is_bare(i) && crate::model::same_name(&i.name, &id.name)))
             && pattern(&self.filter).is_none_or(|f| super::store_cmd::wildcard(f, &id.name))
             && self
                 .persistent_chat_pool_fqdn

@@ -100,12 +100,11 @@ pub mod category {
                 remove_chat_history: a.remove_chat_history,
             },
             CategoryCommand::Set(a) => {
-                return store_cmd::one_or_each::<Category>(
+                return store_cmd::pooled::<Category>(
                     ctx,
                     out,
                     "Set-CsPersistentChatCategory",
                     (&a.pipe, a.identity.as_ref()),
-                    |k, _| k.name.clone(),
                     |id| Operation::SetCategory {
                         identity: id.clone(),
                         name: a.name.clone(),
@@ -120,12 +119,11 @@ pub mod category {
                 )
             }
             CategoryCommand::Remove(a) => {
-                return store_cmd::one_or_each::<Category>(
+                return store_cmd::pooled::<Category>(
                     ctx,
                     out,
                     "Remove-CsPersistentChatCategory",
                     (&a.pipe, a.identity.as_ref()),
-                    |k, _| k.name.clone(),
                     |id| Operation::RemoveCategory {
                         identity: id.clone(),
                     },
@@ -211,12 +209,11 @@ pub mod addin {
                 url: a.url.clone(),
             },
             AddinCommand::Set(a) => {
-                return store_cmd::one_or_each::<Addin>(
+                return store_cmd::pooled::<Addin>(
                     ctx,
                     out,
                     "Set-CsPersistentChatAddin",
                     (&a.pipe, a.identity.as_ref()),
-                    |k, _| k.name.clone(),
                     |id| Operation::SetAddin {
                         identity: id.clone(),
                         name: a.name.clone(),
@@ -225,12 +222,11 @@ pub mod addin {
                 )
             }
             AddinCommand::Remove(a) => {
-                return store_cmd::one_or_each::<Addin>(
+                return store_cmd::pooled::<Addin>(
                     ctx,
                     out,
                     "Remove-CsPersistentChatAddin",
                     (&a.pipe, a.identity.as_ref()),
-                    |k, _| k.name.clone(),
                     |id| Operation::RemoveAddin {
                         identity: id.clone(),
                         force: a.force,
@@ -403,7 +399,10 @@ pub mod room {
         let op = match cmd {
             RoomCommand::Get(a) => {
                 // One room by identity: only that room is read, whatever the store holds.
-                let one = a.of.identity.as_ref().filter(|_| !a.search_description);
+                let one =
+                    a.of.identity
+                        .as_ref()
+                        .filter(|id| !a.search_description && !args::is_bare(id));
                 let focus = one.map(std::slice::from_ref);
                 return store_cmd::get_in(
                     ctx,
@@ -434,12 +433,11 @@ pub mod room {
                 disabled: a.disabled,
             },
             RoomCommand::Set(a) => {
-                return store_cmd::one_or_each::<Room>(
+                return store_cmd::pooled::<Room>(
                     ctx,
                     out,
                     "Set-CsPersistentChatRoom",
                     (&a.pipe, a.identity.as_ref()),
-                    |k, _| k.name.clone(),
                     |id| Operation::SetRoom {
                         identity: id.clone(),
                         name: a.name.clone(),
@@ -461,19 +459,28 @@ pub mod room {
             }
             RoomCommand::Clear(a) => return crate::cli::message::clear(a, ctx, out),
             RoomCommand::Remove(a) if a.pipe.selects() => {
-                return store_cmd::one_or_each::<Room>(
+                return store_cmd::pooled::<Room>(
                     ctx,
                     out,
                     "Remove-CsPersistentChatRoom",
                     (&a.pipe, None),
-                    |k, _| k.name.clone(),
                     |id| Operation::RemoveRoom {
                         identity: id.clone(),
                     },
                 )
             }
             RoomCommand::Remove(a) => {
-                let identity = a.identity.clone().expect("clap requires it");
+                let mut identity = a.identity.clone().expect("clap requires it");
+                if args::is_bare(&identity) {
+                    identity = match store_cmd::resolve_bare::<Room>(ctx, &identity) {
+                        Ok(id) => id,
+                        Err(e) => {
+                            out.stderr
+                                .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
+                            return Outcome::Failed;
+                        }
+                    };
+                }
                 if !a.pipe.yes {
                     if let Some(o) = refuse_history(ctx, out, &identity) {
                         return o;

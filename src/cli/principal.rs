@@ -61,6 +61,9 @@ pub struct EligibleArgs {
     pub room: Option<String>,
     #[arg(long)]
     pub persistent_chat_pool_fqdn: Option<String>,
+    /// The users who may present in the room (an Auditorium room) rather than be members
+    #[arg(long, requires = "room", value_parser = args::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub presenters: bool,
     /// Only users whose SIP address matches this pattern (`*smith*`)
     #[arg(long)]
     pub filter: Option<String>,
@@ -147,10 +150,22 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     access::eligible_for_category(state, &id(c)),
                     format!("category `{}`", id(c)),
                 ),
-                (_, Some(r)) => (
-                    access::eligible_for_room(state, &id(r)),
-                    format!("room `{}`", id(r)),
-                ),
+                (_, Some(r)) => {
+                    // Only an auditorium has presenters, as the cmdlet's -Presenters says.
+                    let room = state.rooms.get(&id(r));
+                    if a.presenters && room.is_some_and(|x| x.room_type != RoomType::Auditorium) {
+                        out.stderr.push_str(&format!(
+                            "{}: --presenters: room `{}` is not an Auditorium room: only those have presenters\n",
+                            ctx.stderr_style.red("error"),
+                            id(r)
+                        ));
+                        return Outcome::Failed;
+                    }
+                    (
+                        access::eligible_for_room(state, &id(r)),
+                        format!("room `{}`", id(r)),
+                    )
+                }
                 (None, None) => unreachable!("clap requires one of them"),
             };
             let users = users.map(|u| {

@@ -124,6 +124,64 @@ fn report(
     }
 }
 
+/// The one object of a kind whose name a bare identity (`--identity testCat`) gives, in any
+/// pool; none, or one in each of several pools, is an error naming the candidates.
+pub fn resolve_bare<T: crate::model::Object<Key = crate::model::ObjectId>>(
+    ctx: &Context,
+    id: &crate::model::ObjectId,
+) -> Result<crate::model::ObjectId, String> {
+    let state = match T::KIND {
+        crate::model::Kind::Room => read_state(ctx),
+        _ => read_state_focused(ctx, crate::store::Focus::default()),
+    }
+    .map_err(|e| e.to_string())?;
+    let found: Vec<&crate::model::ObjectId> = T::map(&state)
+        .keys()
+        .filter(|k| crate::model::same_name(&k.name, &id.name))
+        .collect();
+    match found[..] {
+        [one] => Ok(one.clone()),
+        [] => Err(format!("cannot find {}", T::KIND.label(&id.name))),
+        _ => Err(format!(
+            "`{}` names {} {}s, one in each of several pools: give `POOL_FQDN\\NAME`, one of {}",
+            id.name,
+            found.len(),
+            T::KIND.desc().noun,
+            found
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// [`one_or_each`] of a pooled kind (category, add-in, room), matching name patterns on the
+/// name; a bare `--identity` is resolved in the store first ([`resolve_bare`]).
+pub fn pooled<T: crate::model::Object<Key = crate::model::ObjectId> + 'static>(
+    ctx: &Context,
+    out: &mut Output,
+    cmdlet: &'static str,
+    (pipe, identity): (&super::args::Pipe, Option<&crate::model::ObjectId>),
+    op: impl Fn(&crate::model::ObjectId) -> Operation,
+) -> Outcome {
+    let resolved = match identity {
+        Some(id) if super::args::is_bare(id) && !pipe.selects() => {
+            match resolve_bare::<T>(ctx, id) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    out.stderr
+                        .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
+                    return Outcome::Failed;
+                }
+            }
+        }
+        _ => identity.cloned(),
+    };
+    let name = |k: &crate::model::ObjectId, _: &T| k.name.clone();
+    one_or_each::<T>(ctx, out, cmdlet, (pipe, resolved.as_ref()), name, op)
+}
+
 /// A verb on the one object `identity` names or, with `--all`/`--filter`, on each object the
 /// selection picks (`Get-… | Verb-…`): shown without `--yes`, one transaction with it. `name`
 /// is what a name pattern matches; `op` is the cmdlet called for one object.

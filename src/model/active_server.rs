@@ -8,7 +8,7 @@ use super::identity::ServiceId;
 use super::lifecycle::Lifecycle;
 
 /// The active servers of one pool. Identity `PersistentChatServer:POOL_FQDN`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActiveServers {
     /// `PersistentChatServer:POOL_FQDN` (`service:PersistentChatServer:POOL_FQDN` is accepted).

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::lifecycle::Lifecycle;
 
 /// A Persistent Chat add-in. Identity `POOL_FQDN\NAME`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Addin {
     /// The add-in's name, unique within its pool; rooms name it in `addin`.

@@ -8,7 +8,7 @@ use super::lifecycle::Lifecycle;
 use super::{is_false, is_true, yes};
 
 /// A Persistent Chat category. Identity `POOL_FQDN\NAME`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Category {
     /// The category's name, unique within its pool.

@@ -17,7 +17,7 @@ pub const MAX_RUN_INTERVAL: TimeSpan = TimeSpan::from_secs(30 * 86_400);
 
 /// How compliance data is written. Identity `global`, `site:NAME` or
 /// `service:PersistentChatServer:POOL_FQDN`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ComplianceConfiguration {
     /// `global` (always exists), `site:NAME` or `service:PersistentChatServer:POOL_FQDN`.

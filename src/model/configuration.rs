@@ -16,7 +16,7 @@ pub const DEFAULT_PARTICIPANT_UPDATE_LIMIT: u32 = 75;
 pub const DEFAULT_MAX_FILE_SIZE_KB: u32 = 20_000;
 
 /// Service settings. Identity `global`, `site:NAME` or `service:PersistentChatServer:POOL_FQDN`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PersistentChatConfiguration {
     /// `global` (always exists), `site:NAME` or `service:PersistentChatServer:POOL_FQDN`.

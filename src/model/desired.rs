@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::*;
 
 /// All objects of a configuration, keyed by identity.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct DesiredState {
     /// Keyed by the lower-cased FQDN.
     pub pools: BTreeMap<String, Pool>,
@@ -31,7 +31,7 @@ pub struct DesiredState {
 
 /// What a real server's snapshot says beside its objects: what it could not read (never
 /// compared, never planned, each with why) and which rooms hold chat content.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash, Eq)]
 pub struct LiveFacts {
     /// Fields read on no object of a kind: (kind, field) → why (a principal's `members`).
     pub unknown_fields: BTreeMap<(Kind, String), String>,
@@ -100,7 +100,7 @@ impl<O: Copy> Origins<O> {
 }
 
 /// An object whose identity an earlier object already has.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq)]
 pub struct Duplicate<O> {
     pub kind: Kind,
     pub identity: String,

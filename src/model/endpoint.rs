@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::lifecycle::Lifecycle;
 
 /// A Persistent Chat endpoint. Identity: its SIP address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Endpoint {
     /// The endpoint's SIP URI, unique (`sip:chat@litwareinc.com`).

@@ -9,7 +9,7 @@ use super::is_false;
 use super::lifecycle::Lifecycle;
 
 /// A Persistent Chat policy. Identity `global`, `site:NAME` or `tag:NAME`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PersistentChatPolicy {
     /// `global` (always exists), `site:NAME` (users homed in that site) or `tag:NAME` (users it is granted to).
@@ -38,7 +38,7 @@ impl PersistentChatPolicy {
 }
 
 /// The assignment of a `tag:` policy to one user. Identity: the user's SIP URI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PolicyGrant {
     /// The user, by SIP URI (`sip:kim@litwareinc.com`).

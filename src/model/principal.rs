@@ -21,7 +21,7 @@ pub enum PrincipalType {
 }
 
 /// A directory principal (the stand-in for an Active Directory object).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Principal {
     /// `User`, `Group` or `OrganizationalUnit`.
@@ -61,7 +61,7 @@ impl Principal {
 }
 
 /// The form of a principal reference as written in a list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Hash, Eq)]
 pub enum RefKind {
     Sip,
     Dn,

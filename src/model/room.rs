@@ -10,7 +10,7 @@ use super::is_false;
 use super::lifecycle::Lifecycle;
 
 /// A Persistent Chat room. Identity `POOL_FQDN\NAME`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Room {
     /// The room's name, unique within its pool.

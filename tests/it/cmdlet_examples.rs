@@ -577,6 +577,66 @@ fn filters_see_defaults_and_the_cmdlets_property_names() {
     }
 }
 
+/// A bare name (`-Identity testCat`) names the one object of that name in any pool; in two
+/// pools it is refused with both candidates.
+#[test]
+fn a_bare_name_names_the_one_object_of_that_name() {
+    for b in BACKENDS {
+        let sh = shell(b);
+        sh.ps(&format!(
+            r#"New-CsPersistentChatCategory -Name "testCat" -PersistentChatPoolFqdn "{POOL}""#
+        ));
+        sh.ps("Set-CsPersistentChatCategory -Identity testCat -FileUpload $True");
+        assert_eq!(
+            sh.one("Get-CsPersistentChatCategory -Identity TESTCAT")["fileUpload"],
+            true
+        );
+        sh.ps(&format!(r#"New-CsPersistentChatRoom -Name "Lobby" -PersistentChatPoolFqdn "{POOL}" -Category "testCat""#));
+        sh.ps("Set-CsPersistentChatRoom -Identity Lobby -Privacy Open");
+        assert_eq!(
+            sh.one("Get-CsPersistentChatRoom -Identity lobby")["privacy"],
+            "Open"
+        );
+        sh.refused(
+            "Set-CsPersistentChatRoom -Identity Nowhere -Privacy Open",
+            "cannot find",
+        );
+        // A second pool with a room of the same name: the bare name is ambiguous.
+        let other = "atl-cs-002.litwareinc.com";
+        let run = sh.run(
+            &[
+                "pool",
+                "add",
+                "--fqdn",
+                other,
+                "--servers",
+                "atl-gc-003.litwareinc.com",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        sh.ps(&format!(
+            r#"New-CsPersistentChatCategory -Name "Other" -PersistentChatPoolFqdn "{other}""#
+        ));
+        sh.ps(&format!(r#"New-CsPersistentChatRoom -Name "Lobby" -PersistentChatPoolFqdn "{other}" -Category "Other""#));
+        let r = sh.refused(
+            "Remove-CsPersistentChatRoom -Identity Lobby",
+            "names 2 rooms",
+        );
+        assert!(
+            r.stderr.contains(&format!("{other}\\Lobby")),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(sh.get("Get-CsPersistentChatRoom -Identity Lobby").len(), 2);
+        sh.ps(&format!(
+            r"Remove-CsPersistentChatRoom -Identity {other}\Lobby"
+        ));
+        sh.ps("Remove-CsPersistentChatRoom -Identity Lobby");
+        assert!(sh.get("Get-CsPersistentChatRoom").is_empty());
+    }
+}
+
 #[test]
 fn the_transcription_rules_read_the_help_pages_forms() {
     assert_eq!(kebab("PersistentChatPoolFqdn"), "persistent-chat-pool-fqdn");
@@ -826,6 +886,14 @@ fn documented_invocations_work_when_transcribed() {
             )
             .len(),
             2
+        );
+
+        // -Presenters: who may present in an auditorium room; a normal room has none.
+        let presenters = sh.get("Get-CsPersistentChatEligiblePrincipal -Room \"Sales Leads\" -PersistentChatPoolFqdn \"atl-cs-001.litwareinc.com\" -Presenters");
+        assert!(!presenters.is_empty());
+        sh.refused(
+            "Get-CsPersistentChatEligiblePrincipal -Room \"IT Chat Room\" -Presenters",
+            "not an Auditorium room",
         );
 
         // Policies: a bare name is a per-user (tag) policy.

@@ -601,15 +601,24 @@ fn drift_reads_the_store_and_trusts_only_the_marked_state() {
                 "{b:?}: {}",
                 r.stderr
             );
-            write_past_triggers(&t, b, how, "UPDATE rooms SET description = 'restored'");
-            let r = run(&t, &["-v", "drift", dir]);
-            assert_eq!(r.code, 2, "{b:?} {how}: {}{}", r.stdout, r.stderr);
-            assert!(r.stdout.contains("restored"), "{}", r.stdout);
-            assert!(!r.stderr.contains("reads as its mark"), "{}", r.stderr);
-            code(&t, &["apply", dir, "--yes"], 0);
-            assert!(run(&t, &["-v", "drift", dir])
-                .stderr
-                .contains("reads as its mark"));
+            // A changed value, and a name respelt in case only (a rename to plan back).
+            for (sql, shows) in [
+                ("UPDATE rooms SET description = 'restored'", "restored"),
+                ("UPDATE rooms SET name = 'r1'", "r1"),
+            ] {
+                write_past_triggers(&t, b, how, sql);
+                let r = run(&t, &["-v", "drift", dir]);
+                assert_eq!(r.code, 2, "{b:?} {how} {sql}: {}{}", r.stdout, r.stderr);
+                assert!(r.stdout.contains(shows), "{sql}: {}", r.stdout);
+                assert!(!r.stderr.contains("reads as its mark"), "{}", r.stderr);
+                code(&t, &["apply", dir, "--yes"], 0);
+                let r = run(&t, &["-v", "drift", dir]);
+                assert!(
+                    r.stderr.contains("reads as its mark"),
+                    "{sql}: {}",
+                    r.stderr
+                );
+            }
             // An edited file is parsed and planned, though the store is as marked.
             files(
                 &cfg,
