@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::{Action, FieldDiff, Plan};
 
-/// Bump when a field changes meaning or goes away; readers refuse other versions.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bump when a field changes meaning or goes away; readers refuse other versions. 2: a changed
+/// value's `old` and `new` are JSON values (`"temp"`, `30`, `true`), no longer JSON text.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A plan as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -124,16 +125,16 @@ fn yes() -> bool {
     true
 }
 
-/// A changed field: a value (`old` → `new`, as JSON text) or a list (`added`, `removed`).
+/// A changed field: a value (`old` → `new`) or a list (`added`, `removed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum FieldJson {
-    /// A value: `old` (absent for a new object) and `new`, as JSON text.
+    /// A value: `old` (absent for a new object) and `new`, each the field's JSON value.
     Value {
         field: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        old: Option<String>,
-        new: String,
+        old: Option<serde_json::Value>,
+        new: serde_json::Value,
     },
     /// A list's added and removed entries.
     List {
@@ -199,8 +200,8 @@ impl PlanFile {
                         .map(|f| match f {
                             FieldDiff::Value { field, old, new } => FieldJson::Value {
                                 field: field.clone(),
-                                old: (!old.is_empty()).then(|| old.clone()),
-                                new: new.clone(),
+                                old: (!old.is_empty()).then(|| json_value(old)),
+                                new: json_value(new),
                             },
                             FieldDiff::List {
                                 field,
@@ -286,6 +287,12 @@ impl PlanFile {
         }
         serde_json::from_value(v).map_err(|e| format!("not a pchat plan: {e}"))
     }
+}
+
+/// A field's value as the planner writes it (JSON text) as a JSON value; text that is not
+/// JSON (none is expected) stays a string rather than being lost.
+fn json_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_string()))
 }
 
 /// The JSON Schema of plan files.

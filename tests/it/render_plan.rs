@@ -337,3 +337,35 @@ fn markdown_of_a_huge_plan_fits_a_comment() {
         "grouped by kind and pool"
     );
 }
+
+/// A plan's changed values are JSON values of their own type, never JSON text in a string:
+/// `jq '.changes[].fields[] | select(.new == "Atlanta")'` finds what the plan shows.
+#[test]
+fn plan_json_holds_values_not_json_text() {
+    let t = TestStore::new(crate::common::db::Backend::Sqlite);
+    let run = pchat(&[
+        "--store",
+        &t.url,
+        "plan",
+        "examples/litware",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let values: Vec<&serde_json::Value> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["fields"].as_array().unwrap())
+        .filter_map(|f| f.get("new"))
+        .collect();
+    assert!(!values.is_empty());
+    for v in &values {
+        if let Some(s) = v.as_str() {
+            assert!(!s.starts_with('"'), "JSON text in a string: {s}");
+        }
+    }
+    assert!(values.iter().any(|v| v.is_boolean()), "{values:?}");
+    assert!(values.iter().any(|v| *v == "Atlanta"), "{values:?}");
+}
