@@ -144,17 +144,14 @@ async fn converged_plan(url: &StoreUrl, cfg: &Path) -> Option<f64> {
 }
 
 /// `pchat drift` of a store the last apply marked converged: the files digested, the whole
-/// store read in one transaction, its state digested and compared with the mark's. Returns
+/// store read at one instant (`Store::read_whole`), its state digested and compared with the
+/// mark's. Returns
 /// the seconds; panics when the store does not read as marked (drift would parse and plan).
 async fn drift_read(store: &Store, cfg: &Path) -> f64 {
     let t = Instant::now();
     let fp = fingerprint(cfg);
-    let mut tx = store.read().await.expect("read");
-    tx.revision().await.expect("revision");
-    let record = tx.mark_record().await.expect("mark");
-    let state = tx.read_state().await.expect("state");
-    let owned = tx.owned().await.expect("ownership");
-    tx.finish().await.expect("finish");
+    let whole = store.read_whole().await.expect("read");
+    let (record, state, owned) = (whole.mark, whole.state, whole.owned);
     let read = t.elapsed().as_secs_f64();
     assert!(
         apply::read_as_marked(&fp, &record, &state, &owned.managed, &owned.consented),

@@ -281,6 +281,10 @@ pub fn main() -> Outcome {
         out.stdout = crate::store::scrub(&out.stdout, &secrets);
         out.stderr = crate::store::scrub(&out.stderr, &secrets);
     }
+    // No error or warning line carries more than a screenful of one value.
+    if let std::borrow::Cow::Owned(clipped) = crate::render::clip_values(&out.stderr) {
+        out.stderr = clipped;
+    }
     // A closed pipe (`pchat … | head`) is not an error worth reporting.
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());
     if json_logs {
@@ -342,7 +346,7 @@ pub(crate) fn log_diagnostics(report: &crate::config::Report) {
                 path = $d.path,
                 help = $d.help.as_deref(),
                 "{}",
-                $d.message
+                crate::render::clip_values(&$d.message)
             )
         };
     }

@@ -710,21 +710,17 @@ fn drift_plan(
     };
     let stored = store_cmd::block_on(async {
         let store = store_cmd::open(ctx).await?;
-        let mut tx = store.read().await?;
-        let revision = tx.revision().await?;
-        let record = tx.mark_record().await?;
-        let state = tx.read_state().await?;
-        let owned = tx.owned().await?;
-        tx.finish().await?;
+        let whole = store.read_whole().await;
         store.close().await;
+        let w = whole?;
         let live = LiveRead {
-            revision,
-            state,
-            managed: owned.managed,
-            applied: owned.applied,
-            consented: owned.consented,
+            revision: w.revision,
+            state: w.state,
+            managed: w.owned.managed,
+            applied: w.owned.applied,
+            consented: w.owned.consented,
         };
-        Ok::<_, StoreError>((live, record))
+        Ok::<_, StoreError>((live, w.mark))
     });
     let (live, record) = match stored {
         Ok(x) => x,

@@ -304,6 +304,15 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// The whole store as `drift` reads it ([`Store::read_whole`]).
+pub struct WholeRead {
+    pub revision: i64,
+    /// The convergence mark and the digest of the state it was made on ([`Tx::mark_record`]).
+    pub mark: (Option<String>, Option<String>),
+    pub state: DesiredState,
+    pub owned: Owned,
+}
+
 /// A statement over a second (reading 100k rooms' lists) is expected at scale: sqlx's warning
 /// would reach every user's terminal, so it is a debug line (`-vv`).
 const SLOW_STATEMENT_LEVEL: log::LevelFilter = log::LevelFilter::Debug;
@@ -691,6 +700,108 @@ impl Store {
             if rev_a == rev_b {
                 read::attach_room_lists(&mut state, &ids, lists);
                 return Ok((state, rev_a));
+            }
+        }
+    }
+
+    /// Everything a plan reads of the store, read at one instant on two connections at once
+    /// (the rooms' lists on the second), with the convergence mark as recorded: what `drift`
+    /// reads. Unlike [`Store::snapshot`], the two reads share one snapshot whatever wrote in
+    /// between, triggers or not: PostgreSQL hands the first transaction's snapshot to the
+    /// second; on SQLite the second connection's data version, taken before the first read
+    /// began and again inside its own, proves no commit came between (else it tries again, and
+    /// at last reads on one connection).
+    pub async fn read_whole(&self) -> Result<WholeRead> {
+        for _ in 0..3 {
+            let Some((mut a, mut b)) = self.read_pair().await? else {
+                continue;
+            };
+            // A task of its own, so a multi-threaded runtime decodes both result sets at once.
+            let lists = tokio::spawn(async move {
+                let lists = b.read_room_lists().await?;
+                b.finish().await?;
+                Ok::<_, StoreError>(lists)
+            });
+            let revision = a.revision().await?;
+            let mark = a.mark_record().await?;
+            let (mut state, ids) = a.read_state_but_room_lists().await?;
+            let owned = a.owned().await?;
+            a.finish().await?;
+            let lists = lists.await.map_err(|e| {
+                StoreError::Query(sqlx::Error::Protocol(format!("reading task failed: {e}")))
+            })??;
+            read::attach_room_lists(&mut state, &ids, lists);
+            return Ok(WholeRead {
+                revision,
+                mark,
+                state,
+                owned,
+            });
+        }
+        // Commits kept landing between the two connections' reads: one transaction.
+        let mut tx = self.read().await?;
+        let revision = tx.revision().await?;
+        let mark = tx.mark_record().await?;
+        let state = tx.read_state().await?;
+        let owned = tx.owned().await?;
+        tx.finish().await?;
+        Ok(WholeRead {
+            revision,
+            mark,
+            state,
+            owned,
+        })
+    }
+
+    /// Two read transactions that see the same snapshot, or `None` when a commit on SQLite
+    /// came between them (see [`Store::read_whole`]).
+    async fn read_pair(&self) -> Result<Option<(Tx<'_>, Tx<'static>)>> {
+        let statement = self.timeouts.statement;
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                let before: i64 = sqlx::query_scalar("PRAGMA data_version")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let mut a = self.read().await?;
+                a.revision().await?;
+                // The pool's own `begin` would take any connection; this one's version was read.
+                let mut b = sqlx::Transaction::begin(conn, None).await?;
+                // The first read fixes the second transaction's snapshot, and with it the data
+                // version it reports: a commit since `before` changed it.
+                sqlx::query("SELECT revision FROM meta WHERE id = 1")
+                    .fetch_one(&mut *b)
+                    .await?;
+                let after: i64 = sqlx::query_scalar("PRAGMA data_version")
+                    .fetch_one(&mut *b)
+                    .await?;
+                let b = TxInner::Sqlite(b).bind(statement);
+                if before != after {
+                    a.finish().await?;
+                    b.finish().await?;
+                    return Ok(None);
+                }
+                Ok(Some((a, b)))
+            }
+            Backend::Postgres(pool) => {
+                let mut a = self.read().await?;
+                let id: String = on_tx!(a, |c| {
+                    sqlx::query_scalar("SELECT pg_export_snapshot()")
+                        .fetch_one(&mut *c)
+                        .await?
+                });
+                let _watch = watch::watch("statement", statement);
+                let mut t = pool.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *t)
+                    .await?;
+                sqlx::query(&format!(
+                    "SET TRANSACTION SNAPSHOT '{}'",
+                    id.replace('\'', "''")
+                ))
+                .execute(&mut *t)
+                .await?;
+                Ok(Some((a, TxInner::Postgres(t).bind(statement))))
             }
         }
     }

@@ -848,3 +848,97 @@ fn rows_anywhere_in_the_key_space_read_back_whole() {
         });
     }
 }
+
+/// `read_whole` (what `drift` reads) sees one instant across its two connections: while hand
+/// SQL on a third flips every room's description and every first member in each commit, no
+/// read mixes two commits (descriptions come from one connection, lists from the other). It
+/// reads what `snapshot` reads.
+#[test]
+fn the_whole_store_is_read_at_one_instant() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    for b in BACKENDS {
+        let t = TestStore::new(b);
+        let store = rt().block_on(async {
+            let (store, _, _) = litware_store(&t).await;
+            let whole = store.read_whole().await.unwrap();
+            let (snap, revision) = store.snapshot().await.unwrap();
+            assert!(whole.state == snap, "{b:?}: read_whole and snapshot differ");
+            assert_eq!(whole.revision, revision);
+            store
+        });
+        let (stop, flips) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let writer = {
+            let (url, stop, flips) = (t.url.clone(), stop.clone(), flips.clone());
+            std::thread::spawn(move || {
+                use sqlx::Connection;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let sql = |n: usize| {
+                        format!(
+                            "BEGIN; UPDATE rooms SET description = 'flip-{n}'; \
+                             UPDATE room_principals SET principal = 'sip:flip{n}@litwareinc.com' \
+                             WHERE role = 'member' AND position = 0; COMMIT;"
+                        )
+                    };
+                    let mut n = 0;
+                    macro_rules! flip_until_stopped {
+                        ($c:expr) => {
+                            while !stop.load(Ordering::Relaxed) {
+                                n += 1;
+                                sqlx::raw_sql(&sql(n)).execute(&mut $c).await.unwrap();
+                                flips.store(n, Ordering::Relaxed);
+                            }
+                        };
+                    }
+                    if url.starts_with("sqlite:") {
+                        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                        flip_until_stopped!(c);
+                    } else {
+                        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                        flip_until_stopped!(c);
+                    }
+                })
+            })
+        };
+        let mut checked = 0;
+        rt().block_on(async {
+            while checked < 15 {
+                let w = store.read_whole().await.unwrap();
+                let number = |s: &str, prefix: &str| {
+                    s.strip_prefix(prefix)
+                        .map(|r| r.trim_end_matches("@litwareinc.com").to_string())
+                };
+                let described: std::collections::BTreeSet<String> = w
+                    .state
+                    .rooms
+                    .values()
+                    .filter_map(|r| number(&r.description, "flip-"))
+                    .collect();
+                let listed: std::collections::BTreeSet<String> = w
+                    .state
+                    .rooms
+                    .values()
+                    .flat_map(|r| &r.members)
+                    .filter_map(|m| number(m, "sip:flip"))
+                    .collect();
+                if described.is_empty() {
+                    continue;
+                }
+                assert_eq!(described.len(), 1, "{b:?}: {described:?}");
+                assert_eq!(described, listed, "{b:?}: one read saw two commits");
+                checked += 1;
+            }
+        });
+        stop.store(true, Ordering::Relaxed);
+        writer.join().unwrap();
+        assert!(flips.load(Ordering::Relaxed) > 1, "{b:?}: the writer ran");
+        rt().block_on(store.close());
+    }
+}
