@@ -367,7 +367,32 @@ proptest! {
                     name(i))),
             }
             same_both_ways(&t, &cfg);
+            drift_agrees(&t, &cfg);
         }
+    }
+}
+
+/// `drift` (which skips the parse when the store reads as its mark found it) reports what the
+/// full plan says: the same changes, kept and ignored objects, revision and configuration.
+#[track_caller]
+pub(crate) fn drift_agrees(t: &TestStore, cfg: &str) {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let r = run(t, args);
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr))
+    };
+    let drift = json(&["drift", cfg, "--format", "json"]);
+    let full = json(&["plan", cfg, "--refresh", "--format", "json"]);
+    for field in [
+        "changes",
+        "kept",
+        "ignored",
+        "storeRevision",
+        "configDigest",
+    ] {
+        assert_eq!(
+            drift[field], full[field],
+            "drift and the full plan differ in {field}"
+        );
     }
 }
 
