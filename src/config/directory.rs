@@ -25,6 +25,10 @@ pub fn read(path: &Path) -> Result<Vec<Principal>, DirectoryError> {
     };
     let text = crate::files::read(path, crate::files::max_file_size())
         .map_err(|e| err(0, format!("cannot read it: {e}")))?;
+    use crate::model::storable;
+    if let Some(n) = text.lines().position(storable::has_nul) {
+        return Err(err(n + 1, format!("this line {}", storable::WHY)));
+    }
     match path
         .extension()
         .and_then(|e| e.to_str())
@@ -34,7 +38,17 @@ pub fn read(path: &Path) -> Result<Vec<Principal>, DirectoryError> {
         Some("csv") => csv(&text).map_err(|(l, m)| err(l, m)),
         Some("ldif") | Some("ldf") => ldif(&text).map_err(|(l, m)| err(l, m)),
         Some("yaml") | Some("yml") => match super::yaml::parse_document(&text) {
-            Ok(doc) => Ok(doc.principals),
+            Ok(doc) => match storable::nul_paths(&doc).first() {
+                // The escape's line is found as the configuration's errors find theirs.
+                Some(at) => {
+                    let line = super::yaml::locate(&text, &[at.clone()].into())
+                        .get(at)
+                        .and_then(|l| l.value.or(l.key))
+                        .map_or(0, |m| m.line);
+                    Err(err(line, format!("{at}: this value {}", storable::WHY)))
+                }
+                None => Ok(doc.principals),
+            },
             Err(errors) => {
                 let first = &errors[0];
                 Err(err(
@@ -283,11 +297,15 @@ fn ldif(text: &str) -> Result<Vec<Principal>, (usize, String)> {
         }
         let (attr, value) = if let Some((a, v)) = line.split_once("::") {
             let bytes = base64(v.trim()).ok_or((n, format!("`{}` is not base64", v.trim())))?;
-            (
-                a.to_string(),
-                String::from_utf8(bytes)
-                    .map_err(|_| (n, "base64 value is not UTF-8".to_string()))?,
-            )
+            let value = String::from_utf8(bytes)
+                .map_err(|_| (n, "base64 value is not UTF-8".to_string()))?;
+            if crate::model::storable::has_nul(&value) {
+                return Err((
+                    n,
+                    format!("this base64 value {}", crate::model::storable::WHY),
+                ));
+            }
+            (a.to_string(), value)
         } else if let Some((a, v)) = line.split_once(':') {
             (a.to_string(), v.trim().to_string())
         } else {

@@ -283,6 +283,18 @@ fn load_checked(
         progress.advance(text.len() as u64);
         match yaml::parse_placed(text) {
             Ok((doc, placed)) => {
+                // Only an escape (or a raw NUL) can put one in: most files are not walked.
+                if crate::model::storable::yaml_may_hold_nul(text) {
+                    let nuls = crate::model::storable::nul_paths(&doc);
+                    let errors = nuls.into_iter().map(|path| yaml::RawError {
+                        path,
+                        message: format!("this value {}", crate::model::storable::WHY),
+                        help: Some("remove the `\\0` (or `\\x00`, `\\u0000`) escape".into()),
+                        mark: None,
+                        at_key: false,
+                    });
+                    diagnostics.extend(place_raw(&files[i], text, errors.collect()));
+                }
                 docs.push((i, doc));
                 items.push(placed);
             }

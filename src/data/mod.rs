@@ -401,9 +401,24 @@ fn read_archive(
     let mut parsed = Ok(());
     each_kind!(parse_kind, &mut archive, &mut doc, &mut parsed);
     parsed?;
+    if let Some(at) = crate::model::storable::nul_paths(&doc).first() {
+        return Err(DataError::Format(format!(
+            "`{at}` {}",
+            crate::model::storable::WHY
+        )));
+    }
     let records: Vec<MessageRecord> = archive.json("messages.json")?.unwrap_or_default();
     let mut ids: std::collections::HashMap<i64, usize> = Default::default();
     for (i, r) in records.iter().enumerate() {
+        use crate::model::storable::{has_nul, WHY};
+        if let Some(field) = [("room", &r.room), ("sender", &r.sender), ("body", &r.body)]
+            .into_iter()
+            .find_map(|(f, v)| has_nul(v).then_some(f))
+        {
+            return Err(DataError::Format(format!(
+                "`messages.json` [{i}].{field} {WHY}"
+            )));
+        }
         if let Some(first) = ids.insert(r.id, i) {
             return Err(DataError::Limit(format!(
                 "`messages.json` holds message {} twice, at [{first}] and [{i}]: which one is \

@@ -58,6 +58,7 @@ pub mod principal;
 pub mod room;
 pub mod rules;
 pub mod state;
+pub mod storable;
 pub mod timespan;
 
 pub use active_server::ActiveServers;

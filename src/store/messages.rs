@@ -51,6 +51,7 @@ impl Tx<'_> {
         posted_at: i64,
         body: &str,
     ) -> Result<Option<i64>> {
+        unstorable(room, sender, body)?;
         let Some(room_id) = self.room_id(room).await? else {
             return Ok(None);
         };
@@ -128,6 +129,11 @@ impl Tx<'_> {
 
     /// Replaces the text of messages by id.
     pub async fn replace_messages(&mut self, ids: &[i64], text: &str) -> Result<u64> {
+        if crate::model::storable::has_nul(text) {
+            return Err(super::StoreError::Unstorable {
+                what: "the replacement text".into(),
+            });
+        }
         let mut n = 0;
         for id in ids {
             n += on_tx!(self, |c| {
@@ -145,6 +151,7 @@ impl Tx<'_> {
     /// Inserts messages as they are (ids included), for imports.
     pub async fn insert_messages(&mut self, messages: &[Message]) -> Result<()> {
         for m in messages {
+            unstorable(&m.room, &m.sender, &m.body)?;
             let Some(room_id) = self.room_id(&m.room).await? else {
                 continue;
             };
@@ -161,4 +168,19 @@ impl Tx<'_> {
         }
         Ok(())
     }
+}
+
+/// Refuses a message whose sender or body holds a NUL, naming its room.
+fn unstorable(room: &ObjectId, sender: &str, body: &str) -> Result<()> {
+    use crate::model::storable::has_nul;
+    let field = if has_nul(sender) {
+        "sender"
+    } else if has_nul(body) {
+        "body"
+    } else {
+        return Ok(());
+    };
+    Err(super::StoreError::Unstorable {
+        what: format!("a message's {field} in room `{room}`"),
+    })
 }

@@ -52,6 +52,10 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Text the store cannot hold (a NUL): refused before anything is written, the same on
+    /// both backends.
+    #[error("{what} {}: nothing was written", crate::model::storable::WHY)]
+    Unstorable { what: String },
     #[error("cannot create the store at {}: {reason}", path.display())]
     Create { path: PathBuf, reason: String },
     #[error("cannot connect to the store {url}: {reason}")]

@@ -689,6 +689,7 @@ impl Tx<'_> {
         touched: &[crate::ops::Touched],
     ) -> Result<()> {
         use crate::ops::{Effect, Touched};
+        refuse_unstorable(state, touched)?;
         for t in touched {
             match t {
                 Touched::Renamed(kind, from, to) => self.rename(*kind, from, to).await?,
@@ -786,6 +787,7 @@ impl Tx<'_> {
     ) -> Result<()> {
         use crate::ops::{Effect, Touched};
         use std::collections::HashMap;
+        refuse_unstorable(state, touched)?;
         // Renames first, in order: what follows names the objects by their new names.
         for t in touched {
             if let Touched::Renamed(kind, from, to) = t {
@@ -871,6 +873,38 @@ impl Tx<'_> {
         ];
         self.analyze_after_bulk(touched.len(), &tables).await
     }
+}
+
+/// Refuses an object touched that holds text the store cannot hold (a NUL), naming it and its
+/// field: SQLite would keep it and PostgreSQL fail without a place, so neither sees it.
+fn refuse_unstorable(state: &DesiredState, touched: &[crate::ops::Touched]) -> Result<()> {
+    use crate::model::*;
+    use crate::ops::Tracked;
+    fn kind<T: Tracked>(state: &DesiredState, touched: &[crate::ops::Touched]) -> Result<()> {
+        let map = T::map(state);
+        let objects = touched.iter().filter_map(|t| map.get(T::key_in(t)?));
+        for x in objects {
+            if crate::model::storable::holds_nul(x) {
+                let field = crate::model::storable::nul_paths(x).join(", ");
+                return Err(super::StoreError::Unstorable {
+                    what: format!("{}: `{field}`", T::KIND.label(&x.identity())),
+                });
+            }
+        }
+        Ok(())
+    }
+    kind::<Pool>(state, touched)?;
+    kind::<Principal>(state, touched)?;
+    kind::<Category>(state, touched)?;
+    kind::<Addin>(state, touched)?;
+    kind::<Room>(state, touched)?;
+    kind::<PersistentChatPolicy>(state, touched)?;
+    kind::<PolicyGrant>(state, touched)?;
+    kind::<ComplianceConfiguration>(state, touched)?;
+    kind::<PersistentChatConfiguration>(state, touched)?;
+    kind::<Endpoint>(state, touched)?;
+    kind::<PersistentChatState>(state, touched)?;
+    kind::<ActiveServers>(state, touched)
 }
 
 /// The objects of one kind among `creates`, as they end up in `state`.

@@ -197,14 +197,14 @@ fn a_frozen_connection_ends_in_a_timeout_and_leaves_the_store_as_it_was() {
     assert!(r.stdout.contains("(store revision 1)"), "{}", r.stdout);
 }
 
-const MANIFEST: &str =
+pub(crate) const MANIFEST: &str =
     r#"{"format": "pchat-data", "version": 1, "level": "All", "scope": [], "startDate": null}"#;
 
 /// Writes an entry's content.
-type Content<'a> = &'a dyn Fn(&mut dyn std::io::Write);
+pub(crate) type Content<'a> = &'a dyn Fn(&mut dyn std::io::Write);
 
 /// A zip of `entries`, each written by its closure (so large entries stream, never held).
-fn archive(entries: &[(&str, Content<'_>)]) -> Vec<u8> {
+pub(crate) fn archive(entries: &[(&str, Content<'_>)]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -216,7 +216,7 @@ fn archive(entries: &[(&str, Content<'_>)]) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-fn text(t: &'static str) -> impl Fn(&mut dyn std::io::Write) {
+pub(crate) fn text(t: &'static str) -> impl Fn(&mut dyn std::io::Write) {
     move |w: &mut dyn std::io::Write| w.write_all(t.as_bytes()).unwrap()
 }
 

@@ -30,6 +30,7 @@ mod roundtrip;
 mod safety_nets;
 mod schema;
 mod scripts;
+mod storable;
 mod store;
 mod synth;
 mod tidy;
