@@ -815,10 +815,17 @@ impl Store {
         match self.backend {
             Backend::Sqlite(p) if !self.read_only => {
                 // Fold the write-ahead log into the database file, so a reader who may not
-                // write (and so cannot replay a log) sees every committed change.
-                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(&p)
-                    .await;
+                // write (and so cannot replay a log) sees every committed change. Only if no
+                // one else is busy with the file: the lock timeout was this command's to wait
+                // once, at its write, never again on the way out (a reader none at all).
+                if let Ok(mut c) = p.acquire().await {
+                    let _ = sqlx::query("PRAGMA busy_timeout = 0")
+                        .execute(&mut *c)
+                        .await;
+                    let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .execute(&mut *c)
+                        .await;
+                }
                 p.close().await
             }
             Backend::Sqlite(p) => p.close().await,

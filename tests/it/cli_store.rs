@@ -1027,3 +1027,66 @@ fn a_get_of_an_identity_that_is_not_there_fails() {
         }
     }
 }
+
+/// Behind another process's writer lock (SQLite), a command that only reads answers at once,
+/// as write-ahead logging lets it, and a write waits `--lock-timeout` once (not again on the way
+/// out) before it gives up with exit 3.
+#[test]
+fn sqlite_readers_never_wait_and_a_writer_waits_its_lock_timeout_once() {
+    use std::time::{Duration, Instant};
+    let e = Env::new(crate::common::db::Backend::Sqlite);
+    e.ok(&["category", "new", "--name", "C"]);
+    let (held, release) = (
+        std::sync::mpsc::channel::<()>(),
+        std::sync::mpsc::channel::<()>(),
+    );
+    let url = e.t.url.clone();
+    let holder = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                use sqlx::Connection;
+                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::raw_sql("BEGIN IMMEDIATE; UPDATE meta SET revision = revision WHERE id = 1")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                held.0.send(()).unwrap();
+                release.1.recv().unwrap();
+                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
+            })
+    });
+    held.1.recv().unwrap();
+    for read in [
+        &["--lock-timeout", "30s", "room", "get"][..],
+        &["--lock-timeout", "30s", "history"],
+        &["--lock-timeout", "30s", "category", "get"],
+    ] {
+        let t = Instant::now();
+        e.ok(read);
+        // Far below the 30 s a wait would take, whatever the machine's load.
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "{read:?} waited for the writer"
+        );
+    }
+    let t = Instant::now();
+    let r = e.run(&[
+        "--lock-timeout",
+        "3s",
+        "room",
+        "new",
+        "--name",
+        "R",
+        "--category",
+        "C",
+    ]);
+    let waited = t.elapsed();
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(waited >= Duration::from_secs(3), "{waited:?}");
+    assert!(waited < Duration::from_secs(6), "waited twice: {waited:?}");
+    release.0.send(()).unwrap();
+    holder.join().unwrap();
+}
