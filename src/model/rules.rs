@@ -60,6 +60,10 @@ pub fn validate(state: &DesiredState) -> Vec<Violation> {
     c.endpoints();
     c.states();
     c.active_servers();
+    // Said once the rest is right: beside errors it would only crowd them.
+    if !c.out.iter().any(|v| v.severity == Severity::Error) {
+        c.unchecked_membership();
+    }
     c.out
 }
 
@@ -685,6 +689,45 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+    }
+
+    /// With lists of principals but no directory (`principals:`), membership is judged only by
+    /// direct listing: one warning says so, on the first category, instead of silence.
+    fn unchecked_membership(&mut self) {
+        let state = self.state;
+        if !state.principals.is_empty() {
+            return;
+        }
+        let Some((id, _)) = state.categories.iter().next() else {
+            return;
+        };
+        let listed =
+            state.rooms.values().any(|r| {
+                !(r.members.is_empty() && r.managers.is_empty() && r.presenters.is_empty())
+            }) || state.categories.values().any(|c| {
+                !(c.allowed_members.is_empty()
+                    && c.denied_members.is_empty()
+                    && c.creators.is_empty())
+            });
+        if !listed {
+            return;
+        }
+        let at = At {
+            kind: Kind::Category,
+            identity: id,
+        };
+        self.warn(
+            at,
+            None,
+            "no `principals:` are declared, so whether each room's members, managers and \
+             presenters are allowed by their category (through groups and OUs) cannot be checked"
+                .into(),
+            Some(
+                "declare the directory's users, groups and OUs under `principals:`, or import \
+                 them into the store with `pchat principal import`"
+                    .into(),
+            ),
+        );
     }
 
     fn scope_pool(&mut self, at: At<'_>, scope: &Scope) {

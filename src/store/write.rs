@@ -884,7 +884,7 @@ fn refuse_unstorable(state: &DesiredState, touched: &[crate::ops::Touched]) -> R
         let map = T::map(state);
         let objects = touched.iter().filter_map(|t| map.get(T::key_in(t)?));
         for x in objects {
-            if crate::model::storable::holds_nul(x) {
+            if holds_nul(x) {
                 let field = crate::model::storable::nul_paths(x).join(", ");
                 return Err(super::StoreError::Unstorable {
                     what: format!("{}: `{field}`", T::KIND.label(&x.identity())),
@@ -905,6 +905,54 @@ fn refuse_unstorable(state: &DesiredState, touched: &[crate::ops::Touched]) -> R
     kind::<Endpoint>(state, touched)?;
     kind::<PersistentChatState>(state, touched)?;
     kind::<ActiveServers>(state, touched)
+}
+
+/// Whether any string of a serialized value holds a NUL, found without building the value:
+/// the serialization is scanned as it is written, for the `\u0000` escape JSON writes for one
+/// (a backslash written as text comes out doubled, and so is told apart).
+fn holds_nul<T: serde::Serialize + ?Sized>(value: &T) -> bool {
+    /// Counts the backslashes in a row; an odd run followed by `u0000` is the escape.
+    struct Scan {
+        run: usize,
+        tail: Option<usize>,
+        found: bool,
+    }
+    impl std::io::Write for Scan {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            for &b in buf {
+                if let Some(n) = self.tail {
+                    let want = b"u0000"[n];
+                    self.tail = (b == want).then_some(n + 1).filter(|&k| k < 5);
+                    if b == want && n == 4 {
+                        self.found = true;
+                    }
+                    if b != want {
+                        self.run = usize::from(b == b'\\');
+                    }
+                    continue;
+                }
+                if b == b'\\' {
+                    self.run += 1;
+                } else {
+                    if b == b'u' && self.run % 2 == 1 {
+                        self.tail = Some(1);
+                    }
+                    self.run = 0;
+                }
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut scan = Scan {
+        run: 0,
+        tail: None,
+        found: false,
+    };
+    let _ = serde_json::to_writer(&mut scan, value);
+    scan.found
 }
 
 /// The objects of one kind among `creates`, as they end up in `state`.
@@ -969,5 +1017,28 @@ impl Tx<'_> {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_nul;
+
+    #[test]
+    fn a_nul_is_found_in_the_json_written_and_an_escaped_backslash_is_not_one() {
+        for (text, nul) in [
+            ("a\u{0}b", true),
+            ("\u{0}", true),
+            ("\\u0000", false),
+            ("\\\u{0}", true),
+            ("u0000", false),
+            ("\\\\u0000", false),
+        ] {
+            assert_eq!(
+                holds_nul(&serde_json::json!({"x": [text]})),
+                nul,
+                "{text:?}"
+            );
+        }
     }
 }

@@ -279,3 +279,58 @@ fn colour_follows_the_flag_and_no_color() {
     let auto = pchat(&["validate", "examples/invalid/dangling-category.yaml"]);
     assert!(!auto.stdout.contains('\x1b'));
 }
+
+/// Every problem of one object comes out in one run: two misspelt fields and a bad value of
+/// one room are three errors, each at its line, not one per run.
+#[test]
+fn every_problem_of_one_object_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.yaml",
+        "pools:\n  - fqdn: p.litwareinc.com\ncategories:\n  - name: C\n    persistentChatPoolFqdn: p.litwareinc.com\nrooms:\n  - name: R1\n    category: C\n    privasy: Open\n    typ: Normal\n    disabled: maybe\n",
+    );
+    let run = pchat_in(dir.path(), &["validate", "--color", "never", "a.yaml"]);
+    assert_eq!(run.code, 1);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    for (at, what) in [
+        ("a.yaml:9:5 (rooms[0].privasy)", "did you mean `privacy`?"),
+        ("a.yaml:10:5 (rooms[0].typ)", "did you mean `type`?"),
+        (
+            "a.yaml:11:15 (rooms[0].disabled)",
+            "expected `true` or `false`",
+        ),
+    ] {
+        assert!(out.contains(at) && out.contains(what), "{at}: {out}");
+    }
+    assert!(out.contains("3 errors in 1 file"), "{out}");
+}
+
+/// Membership is judged through the directory: with lists of principals but no `principals:`,
+/// one warning says it cannot be, instead of silence; declaring them ends it.
+#[test]
+fn lists_without_a_directory_get_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "pools:\n  - fqdn: p.litwareinc.com\ncategories:\n  - name: C\n    persistentChatPoolFqdn: p.litwareinc.com\n    allowedMembers: [sip:kim@litwareinc.com]\n  - name: D\n    persistentChatPoolFqdn: p.litwareinc.com\nrooms:\n  - name: R1\n    category: C\n    members: [sip:ken@litwareinc.com]\n";
+    write(dir.path(), "a.yaml", head);
+    let run = pchat_in(dir.path(), &["validate", "--color", "never", "a.yaml"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        out.matches("no `principals:` are declared").count(),
+        1,
+        "{out}"
+    );
+    let with = format!(
+        "{head}principals:\n  - type: User\n    sipAddress: sip:kim@litwareinc.com\n  - type: User\n    sipAddress: sip:ken@litwareinc.com\n"
+    );
+    write(dir.path(), "a.yaml", &with);
+    let run = pchat_in(dir.path(), &["validate", "--color", "never", "a.yaml"]);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert!(!out.contains("no `principals:`"), "{out}");
+    // With the directory, the member the category does not allow is found.
+    assert!(
+        out.contains("`sip:ken@litwareinc.com` is not allowed"),
+        "{out}"
+    );
+}

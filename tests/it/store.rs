@@ -859,7 +859,9 @@ fn the_whole_store_is_read_at_one_instant() {
     use std::sync::Arc;
     for b in BACKENDS {
         let t = TestStore::new(b);
-        let store = rt().block_on(async {
+        // One runtime for the store's whole life: its connections belong to it.
+        let rt = rt();
+        let store = rt.block_on(async {
             let (store, _, _) = litware_store(&t).await;
             let whole = store.read_whole().await.unwrap();
             let (snap, revision) = store.snapshot().await.unwrap();
@@ -908,7 +910,7 @@ fn the_whole_store_is_read_at_one_instant() {
             })
         };
         let mut checked = 0;
-        rt().block_on(async {
+        rt.block_on(async {
             while checked < 15 {
                 let w = store.read_whole().await.unwrap();
                 let number = |s: &str, prefix: &str| {
@@ -939,6 +941,6 @@ fn the_whole_store_is_read_at_one_instant() {
         stop.store(true, Ordering::Relaxed);
         writer.join().unwrap();
         assert!(flips.load(Ordering::Relaxed) > 1, "{b:?}: the writer ran");
-        rt().block_on(store.close());
+        rt.block_on(store.close());
     }
 }

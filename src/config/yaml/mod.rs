@@ -483,9 +483,7 @@ fn collect_errors(text: &str, first: &serde_yaml::Error) -> Vec<RawError> {
                     serde_yaml::Value::Null => {}
                     serde_yaml::Value::Sequence(items) => {
                         for (i, item) in items.iter().enumerate() {
-                            if let Some(e) = check_item(kind, item, &format!("{key}[{i}]")) {
-                                errors.push(e);
-                            }
+                            errors.extend(check_item(kind, item, &format!("{key}[{i}]")));
                         }
                     }
                     other => errors.push(RawError {
@@ -520,11 +518,48 @@ fn collect_errors(text: &str, first: &serde_yaml::Error) -> Vec<RawError> {
     errors
 }
 
-/// Type-checks one object by itself. Re-serializing it keeps plain scalars plain, so the object
-/// is read exactly as the whole file would read it.
-fn check_item(kind: Kind, item: &serde_yaml::Value, prefix: &str) -> Option<RawError> {
-    let text = serde_yaml::to_string(item).ok()?;
-    fn check<T: serde::de::DeserializeOwned>(text: &str, prefix: &str) -> Option<RawError> {
+/// Type-checks one object by itself, reporting each of its problems: after one, the field at
+/// fault is taken out and the object read again (a field then missing because it was taken out
+/// is not reported twice). Re-serializing it keeps plain scalars plain, so the object is read
+/// exactly as the whole file would read it.
+fn check_item(kind: Kind, item: &serde_yaml::Value, prefix: &str) -> Vec<RawError> {
+    let mut item = item.clone();
+    let (mut out, mut taken) = (Vec::new(), Vec::<String>::new());
+    // Each round takes a field out: an object has few, so this ends.
+    for _ in 0..64 {
+        let Some(text) = serde_yaml::to_string(&item).ok() else {
+            break;
+        };
+        let Some((raw, rel)) = check_one(kind, &text, prefix) else {
+            break;
+        };
+        let missing = taken
+            .iter()
+            .any(|t| raw.message.contains(&format!("missing field `{t}`")));
+        if missing {
+            break;
+        }
+        out.push(raw);
+        // The field at fault: the path's first step (`members[2]` is `members`).
+        let field = rel.split(['.', '[']).next().unwrap_or_default().to_string();
+        let removed = match &mut item {
+            serde_yaml::Value::Mapping(m) if !field.is_empty() => m.remove(field.as_str()),
+            _ => None,
+        };
+        if removed.is_none() {
+            break;
+        }
+        taken.push(field);
+    }
+    out
+}
+
+/// The first problem of one object, with its path inside the object.
+fn check_one(kind: Kind, text: &str, prefix: &str) -> Option<(RawError, String)> {
+    fn check<T: serde::de::DeserializeOwned>(
+        text: &str,
+        prefix: &str,
+    ) -> Option<(RawError, String)> {
         let de = serde_yaml::Deserializer::from_str(text);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(_) => None,
@@ -541,7 +576,8 @@ fn check_item(kind: Kind, item: &serde_yaml::Value, prefix: &str) -> Option<RawE
                 raw.path = path;
                 // Positions in the re-serialized text mean nothing in the file.
                 raw.mark = None;
-                Some(raw)
+                let rel = if rel == "." { String::new() } else { rel };
+                Some((raw, rel))
             }
         }
     }
@@ -549,14 +585,14 @@ fn check_item(kind: Kind, item: &serde_yaml::Value, prefix: &str) -> Option<RawE
         kind: Kind,
         text: &str,
         prefix: &str,
-        out: &mut Option<RawError>,
+        out: &mut Option<(RawError, String)>,
     ) {
         if T::KIND == kind {
             *out = check::<T>(text, prefix);
         }
     }
     let mut out = None;
-    crate::model::kind::each_kind!(check_kind, kind, &text, prefix, &mut out);
+    crate::model::kind::each_kind!(check_kind, kind, text, prefix, &mut out);
     out
 }
 
