@@ -75,7 +75,7 @@ pub fn scope(s: &str) -> Result<Scope, String> {
 }
 
 /// `POOL_FQDN\NAME`, or a bare name (an empty pool), which the command resolves to the one
-/// object of that name in any pool (`store_cmd::resolve_bare`), as the cmdlets take it.
+/// object of that name in any pool (resolved by the command), as the cmdlets take it.
 pub fn object_id(s: &str) -> Result<ObjectId, String> {
     match s.parse() {
         Ok(id) => Ok(id),
@@ -202,10 +202,16 @@ list_args!(
     ','
 );
 
-use super::store_cmd::GetFormat;
+/// Output format of `get` commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GetFormat {
+    Table,
+    Json,
+    Yaml,
+}
 
 /// A `--filter` as a name pattern; `None` when there is none or it is written as comparisons
-/// (`Name -like 'Sales*'`), which `store_cmd::get` judges instead.
+/// (`Name -like 'Sales*'`), which `get` judges instead.
 pub fn pattern(filter: &Option<String>) -> Option<&str> {
     filter
         .as_deref()
@@ -235,7 +241,7 @@ impl PooledGet {
         self.identity
             .as_ref()
             .is_none_or(|i| i == id || (is_bare(i) && crate::model::same_name(&i.name, &id.name)))
-            && pattern(&self.filter).is_none_or(|f| super::store_cmd::wildcard(f, &id.name))
+            && pattern(&self.filter).is_none_or(|f| crate::model::opath::wildcard(f, &id.name))
             && self
                 .persistent_chat_pool_fqdn
                 .as_ref()
@@ -269,7 +275,7 @@ impl ScopedGet {
             .filter(|(id, _)| {
                 self.identity.as_ref().is_none_or(|i| i == *id)
                     && pattern(&self.filter)
-                        .is_none_or(|f| super::store_cmd::wildcard(f, &id.to_string()))
+                        .is_none_or(|f| crate::model::opath::wildcard(f, &id.to_string()))
             })
             .map(|(_, x)| x)
             .collect()
@@ -297,8 +303,8 @@ impl ServiceGet {
                     .as_ref()
                     .is_none_or(|i| i.pool.eq_ignore_ascii_case(&id.pool))
                     && pattern(&self.filter).is_none_or(|f| {
-                        super::store_cmd::wildcard(f, &id.to_string())
-                            || super::store_cmd::wildcard(f, &id.pool)
+                        crate::model::opath::wildcard(f, &id.to_string())
+                            || crate::model::opath::wildcard(f, &id.pool)
                     })
             })
             .map(|(_, x)| x)
@@ -339,11 +345,11 @@ impl Pipe {
         let named: Vec<(&T::Key, &T)> = T::map(state)
             .iter()
             .filter(|(k, x)| {
-                pattern(&self.filter).is_none_or(|p| super::store_cmd::wildcard(p, &name(k, x)))
+                pattern(&self.filter).is_none_or(|p| crate::model::opath::wildcard(p, &name(k, x)))
             })
             .collect();
         let kept =
-            super::store_cmd::narrow_with(state, named, self.filter.as_deref(), |(_, x)| *x)?;
+            crate::model::opath::narrow_with(state, named, self.filter.as_deref(), |(_, x)| *x)?;
         Ok(kept.into_iter().map(|(k, _)| k).collect())
     }
 }

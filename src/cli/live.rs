@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
+use super::snapshot::read_snapshot;
 use super::store_cmd;
 use super::{Context, Outcome, Output};
 use crate::live;
-use crate::model::DesiredState;
 
 #[derive(Debug, Subcommand)]
 pub enum LiveCommand {
@@ -76,67 +76,6 @@ pub struct SnapshotArgs {
     pub server: String,
 }
 
-/// Reads and judges a snapshot file; every problem is reported with its JSON path.
-pub fn read_snapshot(
-    ctx: &Context,
-    out: &mut Output,
-    path: &Path,
-) -> Result<(DesiredState, String), Outcome> {
-    let bytes = match crate::files::read_bytes(path, crate::files::max_file_size()) {
-        Ok(b) => b,
-        Err(e) => {
-            out.stderr.push_str(&format!(
-                "{}: cannot read {}: {e}\n",
-                ctx.stderr_style.red("error"),
-                path.display()
-            ));
-            return Err(Outcome::Failed);
-        }
-    };
-    match live::read(&bytes[..]) {
-        Ok((snapshot, state)) => {
-            if !snapshot.unresolved.is_empty() {
-                let shown: Vec<&str> = (snapshot.unresolved.iter().take(10))
-                    .map(String::as_str)
-                    .collect();
-                let more = snapshot.unresolved.len() - shown.len();
-                out.stderr.push_str(&format!(
-                    "{}: {}: Get-CsAdPrincipal did not find {}: {}{}; lists that name them \
-                     are read as the server has them\n",
-                    ctx.stderr_style.yellow("warning"),
-                    path.display(),
-                    crate::plural(snapshot.unresolved.len(), "principal"),
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
-                ));
-            }
-            Ok((state, format!("live:{}", digest(&bytes))))
-        }
-        Err(problems) => {
-            for p in &problems {
-                out.stderr.push_str(&format!(
-                    "{}: {}: {}: {}\n",
-                    ctx.stderr_style.red("error"),
-                    path.display(),
-                    p.path,
-                    p.message
-                ));
-            }
-            out.stderr.push_str(&format!(
-                "{}: {} in {}; nothing of it was used\n",
-                ctx.stderr_style.red("error"),
-                crate::plural(problems.len(), "problem"),
-                path.display()
-            ));
-            Err(Outcome::Failed)
-        }
-    }
-}
-
 /// A script to stdout, or to a file made readable by its owner only (like plans: it names
 /// every room and member of the service).
 fn write_script(ctx: &Context, out: &mut Output, path: Option<&Path>, text: String) -> Outcome {
@@ -155,12 +94,6 @@ fn write_script(ctx: &Context, out: &mut Output, path: Option<&Path>, text: Stri
             false,
         ),
     }
-}
-
-fn digest(bytes: &[u8]) -> String {
-    let mut d = crate::config::Digest::default();
-    d.feed(bytes);
-    d.finish()
 }
 
 pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {

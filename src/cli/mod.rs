@@ -17,6 +17,7 @@ mod progress;
 mod reconcile;
 mod schema;
 mod shell;
+mod snapshot;
 mod store_cmd;
 mod validate;
 

@@ -605,7 +605,7 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let opts = options(&a.flags);
     let planned = match &a.live {
         Some(file) => load(ctx, out, &a.paths).and_then(|(desired, digest)| {
-            let (state, _) = super::live::read_snapshot(ctx, out, file)?;
+            let (state, _) = super::snapshot::read_snapshot(ctx, out, file)?;
             let (p, refusals) = plan_against_snapshot(&desired, &state, &opts);
             Ok((digest, p, refusals))
         }),

@@ -10,13 +10,7 @@ use crate::imperative;
 use crate::ops::{Effect, Operation, Touched};
 use crate::store::{Store, StoreError};
 
-/// Output format of `get` commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum GetFormat {
-    Table,
-    Json,
-    Yaml,
-}
+pub use super::args::GetFormat;
 
 /// Runs an async body that uses the store on a runtime made for this command. A store that
 /// stops answering ends it with a timeout error (the body is dropped, and with it the
@@ -296,33 +290,7 @@ pub fn run_pipeline(
     outcome
 }
 
-/// The objects of a `get` selection that a `--filter` written as comparisons keeps (a name
-/// pattern was applied by the selection already), each judged as it is listed
-/// (`opath::listed`: every field with its value, defaults included).
-pub fn narrow<'s, T: crate::model::Object>(
-    state: &crate::model::DesiredState,
-    items: Vec<&'s T>,
-    filter: Option<&str>,
-) -> Result<Vec<&'s T>, String> {
-    narrow_with(state, items, filter, |x| *x)
-}
-
-/// `narrow` of anything that leads to an object (`object` finds it).
-pub fn narrow_with<X, T: crate::model::Object>(
-    state: &crate::model::DesiredState,
-    mut items: Vec<X>,
-    filter: Option<&str>,
-    object: impl Fn(&X) -> &T,
-) -> Result<Vec<X>, String> {
-    use crate::model::opath;
-    let Some(f) = filter.filter(|f| opath::is_opath(f)) else {
-        return Ok(items);
-    };
-    let f = opath::Filter::parse(f)?;
-    f.check_properties(opath::property_names(T::KIND))?;
-    items.retain(|item| f.matches(&opath::listed(object(item), state)));
-    Ok(items)
-}
+use crate::model::opath::narrow;
 
 /// Reads the live state for a `get`.
 pub fn read_state(ctx: &Context) -> Result<crate::model::DesiredState, StoreError> {

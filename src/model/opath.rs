@@ -295,6 +295,33 @@ pub fn property_names(kind: Kind) -> Vec<&'static str> {
     names
 }
 
+/// The objects of a `get` selection that a `--filter` written as comparisons keeps (a name
+/// pattern was applied by the selection already), each judged as it is listed
+/// (`listed`: every field with its value, defaults included).
+pub fn narrow<'s, T: Object>(
+    state: &DesiredState,
+    items: Vec<&'s T>,
+    filter: Option<&str>,
+) -> Result<Vec<&'s T>, String> {
+    narrow_with(state, items, filter, |x| *x)
+}
+
+/// `narrow` of anything that leads to an object (`object` finds it).
+pub fn narrow_with<X, T: Object>(
+    state: &DesiredState,
+    mut items: Vec<X>,
+    filter: Option<&str>,
+    object: impl Fn(&X) -> &T,
+) -> Result<Vec<X>, String> {
+    let Some(f) = filter.filter(|f| is_opath(f)) else {
+        return Ok(items);
+    };
+    let f = Filter::parse(f)?;
+    f.check_properties(property_names(T::KIND))?;
+    items.retain(|item| f.matches(&listed(object(item), state)));
+    Ok(items)
+}
+
 /// A field's name as the cmdlets' objects spell their properties.
 fn pascal(field: &str) -> String {
     let mut c = field.chars();

@@ -131,3 +131,61 @@ fn only_the_cli_draws_or_picks_a_log_format() {
         }
     }
 }
+
+/// The CLI's modules (below `cli/mod.rs`, which dispatches to them) import one another without
+/// a circle: each leans on leaves (`args`, `store_cmd`, `snapshot`), never back on its caller.
+#[test]
+fn the_cli_modules_import_one_another_without_a_circle() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let dir = root().join("src/cli");
+    let modules: BTreeSet<String> = rust_files(&dir)
+        .iter()
+        .filter(|f| f.parent() == Some(dir.as_path()))
+        .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter(|m| m != "mod")
+        .collect();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for m in &modules {
+        let text = code(&dir.join(format!("{m}.rs")));
+        let used = modules.iter().filter(|other| {
+            *other != m
+                && [format!("super::{other}"), format!("crate::cli::{other}")]
+                    .iter()
+                    .any(|path| {
+                        text.match_indices(path.as_str()).any(|(i, _)| {
+                            !text[i + path.len()..]
+                                .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                        })
+                    })
+        });
+        edges.insert(m.clone(), used.cloned().collect());
+    }
+    // Depth-first: a module met again while its own imports are being walked closes a circle.
+    fn visit(
+        m: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) {
+        if done.contains(m) {
+            return;
+        }
+        if let Some(at) = path.iter().position(|p| p == m) {
+            panic!(
+                "the CLI modules import in a circle: {} -> {m}",
+                path[at..].join(" -> ")
+            );
+        }
+        path.push(m.to_string());
+        for next in &edges[m] {
+            visit(next, edges, path, done);
+        }
+        path.pop();
+        done.insert(m.to_string());
+    }
+    let mut done = BTreeSet::new();
+    for m in edges.keys() {
+        visit(m, &edges, &mut Vec::new(), &mut done);
+    }
+    assert!(edges.len() > 10, "{edges:?}");
+}
