@@ -14,6 +14,7 @@ pub mod ops;
 pub mod partial;
 pub mod plan;
 pub mod progress;
+pub mod reconcile;
 pub mod suggest;
 
 /// Every program built on this library (the binary, its benchmarks and tests) allocates through

@@ -406,6 +406,18 @@ pub struct Context {
 }
 
 impl Context {
+    /// The library's view of this command's store (`reconcile::Session`).
+    pub fn session(&self) -> crate::reconcile::Session {
+        crate::reconcile::Session {
+            store: self.store.clone(),
+            origin: self.store_origin.to_string(),
+            new_store: self.new_store,
+            lock_timeout: self.lock_timeout,
+            timeouts: self.timeouts,
+            progress: self.progress.clone(),
+        }
+    }
+
     /// Reports an error and says how the command ended: a safety refusal exits 3, anything
     /// else 1.
     pub fn failed(

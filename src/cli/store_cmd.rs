@@ -12,41 +12,25 @@ use crate::store::{Store, StoreError};
 
 pub use super::args::GetFormat;
 
-/// Runs an async body that uses the store on a runtime made for this command. A store that
-/// stops answering ends it with a timeout error (the body is dropped, and with it the
-/// connection), instead of hanging.
-pub fn block_on<T, E: From<StoreError>>(
-    f: impl std::future::Future<Output = Result<T, E>>,
-) -> Result<T, E> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-        .block_on(async {
-            tokio::select! {
-                done = f => done,
-                stalled = crate::store::stalled() => Err(E::from(stalled)),
-            }
-        })
-}
+pub use crate::store::block_on;
 
-/// Opens the store the user named.
+/// Opens the store the user named (`reconcile::Session::open`).
 pub async fn open(ctx: &Context) -> Result<Store, StoreError> {
-    open_url(ctx, &ctx.store, ctx.store_origin).await
+    ctx.session().open().await
 }
 
-/// Opens a store: one that does not exist is created only under `--new-store`.
+/// Opens another store (`data`'s `--dbinstance` names one), by the same rules.
 pub async fn open_url(
     ctx: &Context,
     url: &crate::store::StoreUrl,
     origin: &str,
 ) -> Result<Store, StoreError> {
-    if ctx.new_store {
-        Store::open_with(url, ctx.lock_timeout, ctx.timeouts).await
-    } else {
-        Store::open_existing(url, ctx.lock_timeout, ctx.timeouts, origin).await
-    }
+    let session = crate::reconcile::Session {
+        store: url.clone(),
+        origin: origin.to_string(),
+        ..ctx.session()
+    };
+    session.open().await
 }
 
 /// Reports a store failure; a lock timeout is a safety refusal (exit 3).

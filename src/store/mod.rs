@@ -317,6 +317,25 @@ pub struct WholeRead {
     pub owned: Owned,
 }
 
+/// Runs an async body that uses the store on a runtime made for this command. A store that
+/// stops answering ends it with a timeout error (the body is dropped, and with it the
+/// connection), instead of hanging.
+pub fn block_on<T, E: From<StoreError>>(
+    f: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(async {
+            tokio::select! {
+                done = f => done,
+                stalled = crate::store::stalled() => Err(E::from(stalled)),
+            }
+        })
+}
+
 /// A statement over a second (reading 100k rooms' lists) is expected at scale: sqlx's warning
 /// would reach every user's terminal, so it is a debug line (`-vv`).
 const SLOW_STATEMENT_LEVEL: log::LevelFilter = log::LevelFilter::Debug;
