@@ -808,49 +808,78 @@ pub mod settings {
         }
     }
 
+    /// A scoped setting's verbs, from its flags to its cmdlet calls: the one thing in which
+    /// compliance and configuration differ.
+    struct Calls<A, P> {
+        params: fn(&A) -> P,
+        new: fn(Scope, P) -> Operation,
+        set: fn(Scope, P) -> Operation,
+        remove: fn(Scope) -> Operation,
+    }
+
+    /// A verb of a scoped setting, as its command parsed it.
+    enum Verb<'a, A> {
+        Get(&'a args::ScopedGet),
+        New(&'a A),
+        Set(&'a A, &'a args::Pipe, &'a Scope),
+        Remove(&'a ScopeArgs),
+    }
+
+    /// `get`, `new`, `set` and `remove` of a scoped setting, through the kind layer.
+    fn run_scoped<T: Object<Key = Scope> + 'static, A, P>(
+        verb: Verb<'_, A>,
+        calls: Calls<A, P>,
+        new_identity: fn(&A) -> &Scope,
+        ctx: &Context,
+        out: &mut Output,
+    ) -> Outcome {
+        let cmdlets = T::KIND.desc().cmdlets;
+        match verb {
+            Verb::Get(a) => store_cmd::get(
+                ctx,
+                out,
+                a.format,
+                a.filter.as_deref(),
+                store_cmd::named(&a.identity),
+                |s| a.pick(T::map(s)),
+            ),
+            Verb::New(a) => {
+                let op = (calls.new)(new_identity(a).clone(), (calls.params)(a));
+                store_cmd::run_cmdlet(ctx, out, op)
+            }
+            Verb::Set(a, pipe, identity) => store_cmd::one_or_each::<T>(
+                ctx,
+                out,
+                cmdlets.set.expect("a setting has Set-"),
+                (pipe, Some(identity)),
+                |k, _| k.to_string(),
+                |id| (calls.set)(id.clone(), (calls.params)(a)),
+            ),
+            Verb::Remove(a) => store_cmd::one_or_each::<T>(
+                ctx,
+                out,
+                cmdlets.remove.expect("a setting has Remove-"),
+                (&a.pipe, a.identity.as_ref()),
+                |k, _| k.to_string(),
+                |id| (calls.remove)(id.clone()),
+            ),
+        }
+    }
+
     pub fn run_compliance(cmd: &ComplianceCommand, ctx: &Context, out: &mut Output) -> Outcome {
-        let op = match cmd {
-            ComplianceCommand::Get(a) => {
-                return store_cmd::get(
-                    ctx,
-                    out,
-                    a.format,
-                    a.filter.as_deref(),
-                    store_cmd::named(&a.identity),
-                    |s| a.pick(&s.compliance_configurations),
-                )
-            }
-            ComplianceCommand::New(a) => Operation::NewComplianceConfiguration {
-                identity: a.identity.clone(),
-                params: compliance_params(a),
-            },
-            ComplianceCommand::Set(a) => {
-                return store_cmd::one_or_each::<ComplianceConfiguration>(
-                    ctx,
-                    out,
-                    "Set-CsPersistentChatComplianceConfiguration",
-                    (&a.pipe, Some(&a.of.identity)),
-                    |k, _| k.to_string(),
-                    |id| Operation::SetComplianceConfiguration {
-                        identity: id.clone(),
-                        params: compliance_params(&a.of),
-                    },
-                )
-            }
-            ComplianceCommand::Remove(a) => {
-                return store_cmd::one_or_each::<ComplianceConfiguration>(
-                    ctx,
-                    out,
-                    "Remove-CsPersistentChatComplianceConfiguration",
-                    (&a.pipe, a.identity.as_ref()),
-                    |k, _| k.to_string(),
-                    |id| Operation::RemoveComplianceConfiguration {
-                        identity: id.clone(),
-                    },
-                )
-            }
+        let verb = match cmd {
+            ComplianceCommand::Get(a) => Verb::Get(a),
+            ComplianceCommand::New(a) => Verb::New(a),
+            ComplianceCommand::Set(a) => Verb::Set(&a.of, &a.pipe, &a.of.identity),
+            ComplianceCommand::Remove(a) => Verb::Remove(a),
         };
-        store_cmd::run_cmdlet(ctx, out, op)
+        let calls = Calls {
+            params: compliance_params,
+            new: |identity, params| Operation::NewComplianceConfiguration { identity, params },
+            set: |identity, params| Operation::SetComplianceConfiguration { identity, params },
+            remove: |identity| Operation::RemoveComplianceConfiguration { identity },
+        };
+        run_scoped::<ComplianceConfiguration, _, _>(verb, calls, |a| &a.identity, ctx, out)
     }
 
     pub fn run_configuration(
@@ -858,48 +887,19 @@ pub mod settings {
         ctx: &Context,
         out: &mut Output,
     ) -> Outcome {
-        let op = match cmd {
-            ConfigurationCommand::Get(a) => {
-                return store_cmd::get(
-                    ctx,
-                    out,
-                    a.format,
-                    a.filter.as_deref(),
-                    store_cmd::named(&a.identity),
-                    |s| a.pick(&s.configurations),
-                )
-            }
-            ConfigurationCommand::New(a) => Operation::NewConfiguration {
-                identity: a.identity.clone(),
-                params: configuration_params(a),
-            },
-            ConfigurationCommand::Set(a) => {
-                return store_cmd::one_or_each::<PersistentChatConfiguration>(
-                    ctx,
-                    out,
-                    "Set-CsPersistentChatConfiguration",
-                    (&a.pipe, Some(&a.of.identity)),
-                    |k, _| k.to_string(),
-                    |id| Operation::SetConfiguration {
-                        identity: id.clone(),
-                        params: configuration_params(&a.of),
-                    },
-                )
-            }
-            ConfigurationCommand::Remove(a) => {
-                return store_cmd::one_or_each::<PersistentChatConfiguration>(
-                    ctx,
-                    out,
-                    "Remove-CsPersistentChatConfiguration",
-                    (&a.pipe, a.identity.as_ref()),
-                    |k, _| k.to_string(),
-                    |id| Operation::RemoveConfiguration {
-                        identity: id.clone(),
-                    },
-                )
-            }
+        let verb = match cmd {
+            ConfigurationCommand::Get(a) => Verb::Get(a),
+            ConfigurationCommand::New(a) => Verb::New(a),
+            ConfigurationCommand::Set(a) => Verb::Set(&a.of, &a.pipe, &a.of.identity),
+            ConfigurationCommand::Remove(a) => Verb::Remove(a),
         };
-        store_cmd::run_cmdlet(ctx, out, op)
+        let calls = Calls {
+            params: configuration_params,
+            new: |identity, params| Operation::NewConfiguration { identity, params },
+            set: |identity, params| Operation::SetConfiguration { identity, params },
+            remove: |identity| Operation::RemoveConfiguration { identity },
+        };
+        run_scoped::<PersistentChatConfiguration, _, _>(verb, calls, |a| &a.identity, ctx, out)
     }
 }
 
