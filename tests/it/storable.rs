@@ -174,3 +174,33 @@ fn the_store_refuses_a_nul_from_any_caller() {
         assert_eq!(got.stdout.trim(), "[]", "{b:?}: nothing was written");
     }
 }
+
+/// An error about a huge value shows 120 characters of it and says how many more there were:
+/// a snapshot whose category name is a megabyte long does not print a megabyte.
+#[test]
+fn an_error_line_carries_at_most_120_characters_of_a_value() {
+    let t = TestStore::new(BACKENDS[0]);
+    let huge = "N".repeat(1 << 20);
+    let snapshot = std::fs::read_to_string(root().join("examples/live/litware-snapshot.json"))
+        .unwrap()
+        .replacen(
+            "\"Name\": \"Engineering\"",
+            &format!("\"Name\": \"{huge}\""),
+            1,
+        );
+    std::fs::write(t.dir.path().join("s.json"), snapshot).unwrap();
+    let r = run(&t, &["live", "load", "s.json"]);
+    assert_eq!(r.code, 1, "{}", &r.stdout[..r.stdout.len().min(500)]);
+    assert!(
+        r.stderr.contains("more characters"),
+        "{}",
+        &r.stderr[..r.stderr.len().min(2000)]
+    );
+    for line in r.stderr.lines() {
+        assert!(
+            line.chars().count() < 400,
+            "a line of {} characters",
+            line.len()
+        );
+    }
+}
