@@ -249,9 +249,10 @@ pub fn clear(a: &ClearArgs, ctx: &Context, out: &mut Output) -> Outcome {
         ..MessageFilter::default()
     };
     match &a.identity {
-        Some(room) if !a.pipe.selects() => {
-            act_on(ctx, out, "Clear-CsPersistentChatRoom", room, filter, None)
-        }
+        Some(room) if !a.pipe.selects() => match store_cmd::room_named(ctx, out, room) {
+            Ok(room) => act_on(ctx, out, "Clear-CsPersistentChatRoom", &room, filter, None),
+            Err(o) => o,
+        },
         _ => clear_selected(a, ctx, out, filter),
     }
 }
@@ -339,10 +340,14 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
             if !matches!(principal_key(&a.from), Ok((principal::RefKind::Sip, _))) {
                 return fail(ctx, out, &format!("`{}` is not a SIP URI", a.from));
             }
+            let room = match store_cmd::room_named(ctx, out, &a.room) {
+                Ok(room) => room,
+                Err(o) => return o,
+            };
             let result = store_cmd::block_on(async {
                 let store = store_cmd::open(ctx).await?;
                 let mut tx = store.write().await?;
-                let id = tx.post_message(&a.room, &a.from, at, &a.text).await?;
+                let id = tx.post_message(&room, &a.from, at, &a.text).await?;
                 if id.is_some() {
                     tx.commit_write().await?;
                 } else {
@@ -355,25 +360,24 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 Ok(Some(id)) => {
                     out.stdout.push_str(&format!(
                         "posted message {id} to room `{}` at {}\n",
-                        a.room,
+                        room,
                         format_time(at)
                     ));
                     Outcome::Success
                 }
-                Ok(None) => no_room(
-                    ctx,
-                    out,
-                    &format!("room `{}` does not exist", a.room),
-                    &a.room,
-                ),
+                Ok(None) => no_room(ctx, out, &format!("room `{}` does not exist", room), &room),
                 Err(e) => store_cmd::store_failed(ctx, out, &e),
             }
         }
         MessageCommand::Get(a) => {
+            let room = match store_cmd::room_named(ctx, out, &a.room) {
+                Ok(room) => room,
+                Err(o) => return o,
+            };
             let result = store_cmd::block_on(async {
                 let store = store_cmd::open(ctx).await?;
                 let mut tx = store.read().await?;
-                let m = tx.messages(Some(&a.room), None).await?;
+                let m = tx.messages(Some(&room), None).await?;
                 tx.finish().await?;
                 store.close().await;
                 Ok::<_, StoreError>(m)
@@ -393,12 +397,7 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     );
                     Outcome::Success
                 }
-                Ok(None) => no_room(
-                    ctx,
-                    out,
-                    &format!("room `{}` does not exist", a.room),
-                    &a.room,
-                ),
+                Ok(None) => no_room(ctx, out, &format!("room `{}` does not exist", room), &room),
                 Err(e) => store_cmd::store_failed(ctx, out, &e),
             }
         }
@@ -427,14 +426,17 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                         .unwrap_or_else(|| message::REPLACED_TEXT.to_string()),
                 )
             };
-            act_on(
-                ctx,
-                out,
-                "Remove-CsPersistentChatMessage",
-                &a.identity,
-                filter,
-                replace,
-            )
+            match store_cmd::room_named(ctx, out, &a.identity) {
+                Ok(room) => act_on(
+                    ctx,
+                    out,
+                    "Remove-CsPersistentChatMessage",
+                    &room,
+                    filter,
+                    replace,
+                ),
+                Err(o) => o,
+            }
         }
         MessageCommand::Test(a) => test(a, ctx, out),
     }
@@ -493,6 +495,11 @@ fn unfit(
 
 fn test(a: &TestArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let started = Instant::now();
+    let named = match a.room.as_ref().map(|r| store_cmd::room_named(ctx, out, r)) {
+        Some(Err(o)) => return o,
+        Some(Ok(room)) => Some(room),
+        None => None,
+    };
     let result = store_cmd::block_on(async {
         let store = store_cmd::open(ctx).await?;
         let mut tx = store.write().await?;
@@ -508,7 +515,7 @@ fn test(a: &TestArgs, ctx: &Context, out: &mut Output) -> Outcome {
             },
         };
         // Without a room, the service picks one both test users may take part in.
-        let verdict = match &a.room {
+        let verdict = match &named {
             Some(room) => judge(room),
             None => state
                 .rooms

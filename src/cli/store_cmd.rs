@@ -134,6 +134,23 @@ pub fn resolve_bare<T: crate::model::Object<Key = crate::model::ObjectId>>(
     }
 }
 
+/// A room as a command names it: `POOL_FQDN\NAME`, or a bare name resolved in the store
+/// ([`resolve_bare`]); what cannot be resolved is reported (exit 1).
+pub fn room_named(
+    ctx: &Context,
+    out: &mut Output,
+    id: &crate::model::ObjectId,
+) -> Result<crate::model::ObjectId, Outcome> {
+    if !super::args::is_bare(id) {
+        return Ok(id.clone());
+    }
+    resolve_bare::<crate::model::Room>(ctx, id).map_err(|e| {
+        out.stderr
+            .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
+        Outcome::Failed
+    })
+}
+
 /// [`one_or_each`] of a pooled kind (category, add-in, room), matching name patterns on the
 /// name; a bare `--identity` is resolved in the store first ([`resolve_bare`]).
 pub fn pooled<T: crate::model::Object<Key = crate::model::ObjectId> + 'static>(

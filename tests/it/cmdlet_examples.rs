@@ -601,6 +601,28 @@ fn a_bare_name_names_the_one_object_of_that_name() {
             "Set-CsPersistentChatRoom -Identity Nowhere -Privacy Open",
             "cannot find",
         );
+        // Every command that names a room takes the bare name alike.
+        let post = [
+            "message",
+            "post",
+            "--room",
+            "lobby",
+            "--from",
+            "sip:kim@litwareinc.com",
+            "hello",
+        ];
+        let posted = sh.run(&post.map(String::from));
+        assert_eq!(posted.code, 0, "{}", posted.stderr);
+        let listed =
+            sh.run(&["message", "get", "--room", "LOBBY", "--format", "json"].map(String::from));
+        assert!(
+            listed.stdout.contains("hello"),
+            "{}{}",
+            listed.stdout,
+            listed.stderr
+        );
+        sh.ps("Remove-CsPersistentChatMessage -Identity Lobby -Confirm:$False");
+        sh.ps("Clear-CsPersistentChatRoom -Identity Lobby -EndDate 1/1/2100");
         // A second pool with a room of the same name: the bare name is ambiguous.
         let other = "atl-cs-002.litwareinc.com";
         let run = sh.run(
