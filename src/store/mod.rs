@@ -1122,11 +1122,15 @@ impl Tx<'_> {
         let signal = self.signal_if(&mark).await?;
         // On SQLite the writer lock was held since `dirty` was seen clean, so what set it since
         // is this transaction's own record of the mark (migration 5's triggers), not hand SQL.
+        // A mark made again without reading the state keeps the state digest of the same
+        // configuration's last mark: "this configuration plans to nothing against that state"
+        // stays true whatever the store holds now (drift compares what it reads with it).
         on_tx!(self, |c| {
             sqlx::query(
                 "UPDATE meta SET converged = CASE WHEN $1 OR dirty = $2 THEN $3 END, \
                  dirty = CASE WHEN $1 AND $2 = 0 THEN 0 ELSE dirty END, mark_signal = $4, \
-                 mark_state = $5 WHERE id = 1",
+                 mark_state = CASE WHEN $5 IS NOT NULL THEN $5 \
+                 WHEN converged = $3 THEN mark_state END WHERE id = 1",
             )
             .bind(sqlite)
             .bind(seen)

@@ -619,6 +619,15 @@ fn drift_reads_the_store_and_trusts_only_the_marked_state() {
                     r.stderr
                 );
             }
+            // An apply with nothing to do marks again without reading the state; the digest
+            // of the state the same files were found converged on still answers drift.
+            code(&t, &["apply", dir, "--yes"], 0);
+            let r = run(&t, &["-v", "drift", dir]);
+            assert!(
+                r.stderr.contains("reads as its mark"),
+                "{b:?}: {}",
+                r.stderr
+            );
             // An edited file is parsed and planned, though the store is as marked.
             files(
                 &cfg,
