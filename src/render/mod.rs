@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod plan;
 pub mod powershell;
 pub mod style;
+pub mod table;
 
 /// The most characters of one value an error or warning line shows.
 pub const VALUE_SHOWN: usize = 120;
