@@ -522,7 +522,14 @@ fn filters_see_defaults_and_the_cmdlets_property_names() {
             "Privacy",
         );
 
-        // Set- and Remove- take a selection on every noun that has them.
+        // Set- and Remove- take a selection on every noun that has them, as the help pages
+        // pipe them.
+        let out = sh.ps("Get-CsPersistentChatRoom | Set-CsPersistentChatRoom -Disabled $True");
+        assert!(out.contains("1 object selected"), "{out}");
+        assert_eq!(
+            names("Get-CsPersistentChatRoom -Filter {Disabled -eq $True}"),
+            1
+        );
         let out =
             sh.ps("Get-CsPersistentChatCategory | Set-CsPersistentChatCategory -FileUpload $True");
         assert!(out.contains("1 object selected"), "{out}");
