@@ -688,8 +688,17 @@ impl Tx<'_> {
         state: &DesiredState,
         touched: &[crate::ops::Touched],
     ) -> Result<()> {
-        use crate::ops::{Effect, Touched};
         refuse_unstorable(state, touched)?;
+        self.persist_checked(state, touched).await
+    }
+
+    /// [`Tx::persist`] of objects already judged storable (by `persist_net`, once for all).
+    async fn persist_checked(
+        &mut self,
+        state: &DesiredState,
+        touched: &[crate::ops::Touched],
+    ) -> Result<()> {
+        use crate::ops::{Effect, Touched};
         for t in touched {
             match t {
                 Touched::Renamed(kind, from, to) => self.rename(*kind, from, to).await?,
@@ -852,19 +861,19 @@ impl Tx<'_> {
             .filter(|t| !bulk.contains(&t.kind()))
             .cloned()
             .collect();
-        self.persist(state, &rest).await?;
+        self.persist_checked(state, &rest).await?;
         // Changes; a replaced endpoint is removed and inserted again.
         for t in &updates {
             if let Touched::Endpoint(k, _) = t {
                 self.delete_endpoint(k).await?;
                 self.insert_endpoint(&state.endpoints[k], false).await?;
             } else {
-                self.persist(state, std::slice::from_ref(t)).await?;
+                self.persist_checked(state, std::slice::from_ref(t)).await?;
             }
         }
         // Removals, children first.
         deletes.sort_by_key(|t| std::cmp::Reverse(t.kind()));
-        self.persist(state, &deletes).await?;
+        self.persist_checked(state, &deletes).await?;
         let tables = [
             "rooms",
             "room_principals",
