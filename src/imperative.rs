@@ -245,3 +245,36 @@ async fn run_with(
         state,
     })
 }
+
+/// Declares a pool in one write transaction (topology: no cmdlet). `Ok(Err(why))`: it exists
+/// already, or the rules refuse it (nothing is written).
+///
+/// # Errors
+/// When the store fails or its lock cannot be had in time.
+pub async fn add_pool(
+    store: &Store,
+    pool: crate::model::Pool,
+) -> Result<Result<i64, String>, StoreError> {
+    use crate::model::{Kind, Severity};
+    let mut tx = store.write().await?;
+    let state = tx.read_state().await?;
+    if state.declared_pool(&pool.fqdn).is_some() {
+        tx.finish().await?;
+        return Ok(Err(format!("pool `{}` already exists", pool.fqdn)));
+    }
+    let mut after = state;
+    after
+        .pools
+        .insert(pool.fqdn.to_ascii_lowercase(), pool.clone());
+    let problems: Vec<String> = rules::validate(&after)
+        .into_iter()
+        .filter(|v| v.kind == Kind::Pool && v.severity == Severity::Error)
+        .map(|v| v.message)
+        .collect();
+    if !problems.is_empty() {
+        tx.finish().await?;
+        return Ok(Err(problems.join("; ")));
+    }
+    tx.insert_pools(std::slice::from_ref(&pool)).await?;
+    Ok(Ok(tx.commit_write().await?))
+}

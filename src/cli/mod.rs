@@ -2,7 +2,6 @@
 //! call and one output. Behaviour lives in the library; this module only wires it.
 
 mod args;
-mod cmdlets;
 mod data;
 pub mod exit;
 mod export;
@@ -12,6 +11,7 @@ pub mod help;
 mod init;
 mod live;
 mod message;
+mod noun;
 mod principal;
 mod progress;
 mod reconcile;
@@ -25,8 +25,8 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 
 use crate::render::style::{ColorChoice, Style};
-use cmdlets::{addin, category, policy, room, settings, topology};
 pub use exit::Outcome;
+use noun::Noun;
 
 /// Persistent Chat configuration as code.
 #[derive(Debug, Parser)]
@@ -127,34 +127,34 @@ pub enum Command {
     Generate(generate::Args),
     /// Rooms (Get/New/Set/Remove-CsPersistentChatRoom)
     #[command(subcommand)]
-    Room(room::RoomCommand),
+    Room(Noun<crate::model::Room>),
     /// Categories (Get/New/Set/Remove-CsPersistentChatCategory)
     #[command(subcommand)]
-    Category(category::CategoryCommand),
+    Category(Noun<crate::model::Category>),
     /// Add-ins (Get/New/Set/Remove-CsPersistentChatAddin)
     #[command(subcommand)]
-    Addin(addin::AddinCommand),
+    Addin(Noun<crate::model::Addin>),
     /// Policies and their grants (Get/New/Set/Remove/Grant-CsPersistentChatPolicy)
     #[command(subcommand)]
-    Policy(policy::PolicyCommand),
+    Policy(Noun<crate::model::PersistentChatPolicy>),
     /// Compliance configurations (…-CsPersistentChatComplianceConfiguration)
     #[command(subcommand)]
-    Compliance(settings::ComplianceCommand),
+    Compliance(Noun<crate::model::ComplianceConfiguration>),
     /// Service configurations (…-CsPersistentChatConfiguration)
     #[command(subcommand)]
-    Configuration(settings::ConfigurationCommand),
+    Configuration(Noun<crate::model::PersistentChatConfiguration>),
     /// Endpoints (Get/New/Remove-CsPersistentChatEndpoint)
     #[command(subcommand)]
-    Endpoint(topology::EndpointCommand),
+    Endpoint(Noun<crate::model::Endpoint>),
     /// Pool state (Get/Set-CsPersistentChatState)
     #[command(subcommand)]
-    State(topology::StateCommand),
+    State(Noun<crate::model::PersistentChatState>),
     /// Active servers (Set-CsPersistentChatActiveServer)
     #[command(subcommand)]
-    ActiveServer(topology::ActiveServerCommand),
+    ActiveServer(Noun<crate::model::ActiveServers>),
     /// Pools known to the store (topology)
     #[command(subcommand)]
-    Pool(topology::PoolCommand),
+    Pool(noun::PoolCommand),
     /// The directory: import, find, eligibility, effective policy
     #[command(subcommand)]
     Principal(principal::PrincipalCommand),
@@ -263,16 +263,16 @@ pub fn main() -> Outcome {
         Command::Generate(a) => generate::run(a, &ctx, &mut out),
         Command::Completions(a) => shell::completions(a, &ctx, &mut out),
         Command::Man(a) => shell::man(a, &ctx, &mut out),
-        Command::Room(c) => room::run(c, &ctx, &mut out),
-        Command::Category(c) => category::run(c, &ctx, &mut out),
-        Command::Addin(c) => addin::run(c, &ctx, &mut out),
-        Command::Policy(c) => policy::run(c, &ctx, &mut out),
-        Command::Compliance(c) => settings::run_compliance(c, &ctx, &mut out),
-        Command::Configuration(c) => settings::run_configuration(c, &ctx, &mut out),
-        Command::Endpoint(c) => topology::run_endpoint(c, &ctx, &mut out),
-        Command::State(c) => topology::run_state(c, &ctx, &mut out),
-        Command::ActiveServer(c) => topology::run_active_server(c, &ctx, &mut out),
-        Command::Pool(c) => topology::run_pool(c, &ctx, &mut out),
+        Command::Room(c) => noun::run(c, &ctx, &mut out),
+        Command::Category(c) => noun::run(c, &ctx, &mut out),
+        Command::Addin(c) => noun::run(c, &ctx, &mut out),
+        Command::Policy(c) => noun::run(c, &ctx, &mut out),
+        Command::Compliance(c) => noun::run(c, &ctx, &mut out),
+        Command::Configuration(c) => noun::run(c, &ctx, &mut out),
+        Command::Endpoint(c) => noun::run(c, &ctx, &mut out),
+        Command::State(c) => noun::run(c, &ctx, &mut out),
+        Command::ActiveServer(c) => noun::run(c, &ctx, &mut out),
+        Command::Pool(c) => noun::run_pool(c, &ctx, &mut out),
         Command::Principal(c) => principal::run(c, &ctx, &mut out),
         Command::Message(c) => message::run(c, &ctx, &mut out),
         Command::Data(c) => data::run(c, &ctx, &mut out),

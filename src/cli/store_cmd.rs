@@ -104,25 +104,25 @@ fn report(
 
 /// The one object of a kind whose name a bare identity (`--identity testCat`) gives, in any
 /// pool; none, or one in each of several pools, is an error naming the candidates.
-pub fn resolve_bare<T: crate::model::Object<Key = crate::model::ObjectId>>(
-    ctx: &Context,
-    id: &crate::model::ObjectId,
-) -> Result<crate::model::ObjectId, String> {
+pub fn resolve_bare<T: crate::model::Object>(ctx: &Context, name: &str) -> Result<String, String> {
     let state = match T::KIND {
         crate::model::Kind::Room => read_state(ctx),
         _ => read_state_focused(ctx, crate::store::Focus::default()),
     }
     .map_err(|e| e.to_string())?;
-    let found: Vec<&crate::model::ObjectId> = T::map(&state)
-        .keys()
-        .filter(|k| crate::model::same_name(&k.name, &id.name))
+    let found: Vec<String> = T::map(&state)
+        .iter()
+        .filter(|(_, x)| {
+            x.cell("name")
+                .is_some_and(|n| crate::model::same_name(&n, name))
+        })
+        .map(|(k, _)| k.to_string())
         .collect();
-    match found[..] {
+    match &found[..] {
         [one] => Ok(one.clone()),
-        [] => Err(format!("cannot find {}", T::KIND.label(&id.name))),
+        [] => Err(format!("cannot find {}", T::KIND.label(name))),
         _ => Err(format!(
-            "`{}` names {} {}s, one in each of several pools: give `POOL_FQDN\\NAME`, one of {}",
-            id.name,
+            "`{name}` names {} {}s, one in each of several pools: give `POOL_FQDN\\NAME`, one of {}",
             found.len(),
             T::KIND.desc().noun,
             found
@@ -144,57 +144,13 @@ pub fn room_named(
     if !super::args::is_bare(id) {
         return Ok(id.clone());
     }
-    resolve_bare::<crate::model::Room>(ctx, id).map_err(|e| {
-        out.stderr
-            .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
-        Outcome::Failed
-    })
-}
-
-/// [`one_or_each`] of a pooled kind (category, add-in, room), matching name patterns on the
-/// name; a bare `--identity` is resolved in the store first ([`resolve_bare`]).
-pub fn pooled<T: crate::model::Object<Key = crate::model::ObjectId> + 'static>(
-    ctx: &Context,
-    out: &mut Output,
-    cmdlet: &'static str,
-    (pipe, identity): (&super::args::Pipe, Option<&crate::model::ObjectId>),
-    op: impl Fn(&crate::model::ObjectId) -> Operation,
-) -> Outcome {
-    let resolved = match identity {
-        Some(id) if super::args::is_bare(id) && !pipe.selects() => {
-            match resolve_bare::<T>(ctx, id) {
-                Ok(id) => Some(id),
-                Err(e) => {
-                    out.stderr
-                        .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
-                    return Outcome::Failed;
-                }
-            }
-        }
-        _ => identity.cloned(),
-    };
-    let name = |k: &crate::model::ObjectId, _: &T| k.name.clone();
-    one_or_each::<T>(ctx, out, cmdlet, (pipe, resolved.as_ref()), name, op)
-}
-
-/// A verb on the one object `identity` names or, with `--all`/`--filter`, on each object the
-/// selection picks (`Get-… | Verb-…`): shown without `--yes`, one transaction with it. `name`
-/// is what a name pattern matches; `op` is the cmdlet called for one object.
-pub fn one_or_each<T: crate::model::Object + 'static>(
-    ctx: &Context,
-    out: &mut Output,
-    cmdlet: &'static str,
-    (pipe, identity): (&super::args::Pipe, Option<&T::Key>),
-    name: impl Fn(&T::Key, &T) -> String,
-    op: impl Fn(&T::Key) -> Operation,
-) -> Outcome {
-    match identity {
-        Some(one) if !pipe.selects() => run_cmdlet(ctx, out, op(one)),
-        _ => run_pipeline(ctx, out, cmdlet, pipe.yes, |s| {
-            let keys = pipe.pick::<T>(s, &name)?;
-            Ok(keys.into_iter().map(|k| (k.to_string(), op(k))).collect())
-        }),
-    }
+    resolve_bare::<crate::model::Room>(ctx, &id.name)
+        .and_then(|k| k.parse())
+        .map_err(|e| {
+            out.stderr
+                .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
+            Outcome::Failed
+        })
 }
 
 /// Runs `cmdlet` on every object `select` names, in one transaction. Without `--yes` it only

@@ -65,6 +65,45 @@ pub struct Field {
     pub on_new: bool,
     /// A column of `get`'s table, headed by its parameter name.
     pub shown: bool,
+    /// What its parameter takes (the CLI's flag and `ops::build` read it).
+    pub ty: Ty,
+    /// The name `New-` takes it under, where that differs (`-EnableInvitations`, a switch).
+    pub new_param: Option<&'static str>,
+    /// `New-` cannot run without it.
+    pub required: bool,
+}
+
+/// What a parameter takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    Text,
+    /// A text that `$null` clears.
+    Clearable,
+    /// `$True`/`$False` (or `true`/`false`).
+    Bool,
+    /// A whole number.
+    Number,
+    /// `[d.]hh:mm:ss`.
+    TimeSpan,
+    /// One of these words (any case).
+    Choice(&'static [&'static str]),
+    /// A list, replaced whole or edited, its entries written with this separator.
+    List(char),
+}
+
+/// How the cmdlets name an object of a kind on `-Identity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// `POOL_FQDN\NAME`, or a bare name where it is the only one.
+    Pooled,
+    /// `global`, `site:NAME`, `tag:NAME` or `service:…`.
+    Scope,
+    /// `PersistentChatServer:POOL_FQDN` (or the pool's FQDN).
+    Service,
+    /// Its SIP address.
+    Sip,
+    /// Pools and principals: no cmdlet names them.
+    Other,
 }
 
 impl Field {
@@ -90,12 +129,32 @@ impl Field {
             list: false,
             on_new: true,
             shown: false,
+            ty: Ty::Text,
+            new_param: None,
+            required: false,
         }
+    }
+
+    const fn ty(mut self, ty: Ty) -> Field {
+        self.ty = ty;
+        self
+    }
+
+    /// `New-` takes it as the switch `param`.
+    const fn new_as(mut self, param: &'static str) -> Field {
+        self.new_param = Some(param);
+        self
+    }
+
+    const fn required(mut self) -> Field {
+        self.required = true;
+        self
     }
 
     const fn list(mut self) -> Field {
         self.list = true;
         self.on_new = false;
+        self.ty = Ty::List(';');
         self
     }
 
@@ -136,7 +195,7 @@ const fn key(yaml: &'static str, column: &'static str) -> Field {
 const LIFECYCLE: Field = Field::new("lifecycle", None, Stored::Ownership);
 
 /// The name of a pooled object: part of its identity, changed in place by `Set-… -Name`.
-const NAME: Field = Field::new("name", Some("Name"), Stored::Column("name"));
+const NAME: Field = Field::new("name", Some("Name"), Stored::Column("name")).required();
 
 const PREVIOUS_NAMES: Field = Field::new("previousNames", None, Stored::Hint).list();
 
@@ -174,6 +233,10 @@ pub struct KindDesc {
     pub parents: &'static [Kind],
     /// The store table of its rows.
     pub table: &'static str,
+    /// How `-Identity` names one of its objects.
+    pub naming: Naming,
+    /// Switches a cmdlet takes beyond the fields, by verb (`("remove", "Force")`).
+    pub switches: &'static [(&'static str, &'static str)],
 }
 
 const POOL: KindDesc = KindDesc {
@@ -200,6 +263,8 @@ const POOL: KindDesc = KindDesc {
     reset_not_removed: false,
     parents: &[],
     table: "pools",
+    naming: Naming::Other,
+    switches: &[],
 };
 
 const PRINCIPAL: KindDesc = KindDesc {
@@ -229,6 +294,8 @@ const PRINCIPAL: KindDesc = KindDesc {
     reset_not_removed: false,
     parents: &[],
     table: "principals",
+    naming: Naming::Other,
+    switches: &[],
 };
 
 const CATEGORY: KindDesc = KindDesc {
@@ -249,9 +316,18 @@ const CATEGORY: KindDesc = KindDesc {
         scalar("description", "Description", "description"),
         // New- takes these as the switches -EnableInvitations, -EnableFileUpload and
         // -RemoveChatHistory (the last one inverted).
-        scalar("invitations", "Invitations", "invitations").shown(),
-        scalar("fileUpload", "FileUpload", "file_upload").shown(),
-        scalar("chatHistory", "ChatHistory", "chat_history").shown(),
+        scalar("invitations", "Invitations", "invitations")
+            .ty(Ty::Bool)
+            .new_as("EnableInvitations")
+            .shown(),
+        scalar("fileUpload", "FileUpload", "file_upload")
+            .ty(Ty::Bool)
+            .new_as("EnableFileUpload")
+            .shown(),
+        scalar("chatHistory", "ChatHistory", "chat_history")
+            .ty(Ty::Bool)
+            .new_as("RemoveChatHistory")
+            .shown(),
         rows(
             "allowedMembers",
             "AllowedMembers",
@@ -272,6 +348,8 @@ const CATEGORY: KindDesc = KindDesc {
     reset_not_removed: false,
     parents: &[Kind::Pool],
     table: "categories",
+    naming: Naming::Pooled,
+    switches: &[],
 };
 
 const ADDIN: KindDesc = KindDesc {
@@ -289,12 +367,14 @@ const ADDIN: KindDesc = KindDesc {
         NAME,
         PREVIOUS_NAMES,
         key("persistentChatPoolFqdn", "pool"),
-        scalar("url", "Url", "url").shown(),
+        scalar("url", "Url", "url").required().shown(),
         LIFECYCLE,
     ],
     reset_not_removed: false,
     parents: &[Kind::Pool],
     table: "addins",
+    naming: Naming::Pooled,
+    switches: &[("remove", "Force")],
 };
 
 const ROOM: KindDesc = KindDesc {
@@ -312,13 +392,23 @@ const ROOM: KindDesc = KindDesc {
         NAME,
         PREVIOUS_NAMES,
         key("persistentChatPoolFqdn", "pool"),
-        scalar("category", "Category", "category_id").shown(),
+        scalar("category", "Category", "category_id")
+            .required()
+            .shown(),
         scalar("description", "Description", "description"),
-        scalar("type", "Type", "room_type").shown(),
-        scalar("privacy", "Privacy", "privacy").shown(),
-        scalar("addin", "Addin", "addin_id").shown(),
-        scalar("invitations", "Invitations", "invitations"),
-        scalar("disabled", "Disabled", "disabled").shown(),
+        scalar("type", "Type", "room_type")
+            .ty(Ty::Choice(&["Normal", "Auditorium"]))
+            .shown(),
+        scalar("privacy", "Privacy", "privacy")
+            .ty(Ty::Choice(&["Open", "Closed", "Secret"]))
+            .shown(),
+        scalar("addin", "Addin", "addin_id")
+            .ty(Ty::Clearable)
+            .shown(),
+        scalar("invitations", "Invitations", "invitations").ty(Ty::Choice(&["Inherit", "False"])),
+        scalar("disabled", "Disabled", "disabled")
+            .ty(Ty::Bool)
+            .shown(),
         rows("members", "Members", "room_principals", "member").shown(),
         rows("managers", "Managers", "room_principals", "manager").shown(),
         rows("presenters", "Presenters", "room_principals", "presenter").shown(),
@@ -327,6 +417,8 @@ const ROOM: KindDesc = KindDesc {
     reset_not_removed: false,
     parents: &[Kind::Pool, Kind::Category, Kind::Addin],
     table: "rooms",
+    naming: Naming::Pooled,
+    switches: &[],
 };
 
 const POLICY: KindDesc = KindDesc {
@@ -347,6 +439,7 @@ const POLICY: KindDesc = KindDesc {
             "EnablePersistentChat",
             "enable_persistent_chat",
         )
+        .ty(Ty::Bool)
         .shown(),
         scalar("description", "Description", "description").shown(),
         LIFECYCLE,
@@ -354,6 +447,8 @@ const POLICY: KindDesc = KindDesc {
     reset_not_removed: true,
     parents: &[],
     table: "policies",
+    naming: Naming::Scope,
+    switches: &[("remove", "Force")],
 };
 
 const POLICY_GRANT: KindDesc = KindDesc {
@@ -376,6 +471,8 @@ const POLICY_GRANT: KindDesc = KindDesc {
     reset_not_removed: false,
     parents: &[Kind::Principal, Kind::Policy],
     table: "policy_grants",
+    naming: Naming::Other,
+    switches: &[],
 };
 
 const COMPLIANCE: KindDesc = KindDesc {
@@ -399,23 +496,28 @@ const COMPLIANCE: KindDesc = KindDesc {
             "adapter_output_directory",
         )
         .shown(),
-        scalar("runInterval", "RunInterval", "run_interval_seconds").shown(),
+        scalar("runInterval", "RunInterval", "run_interval_seconds")
+            .ty(Ty::TimeSpan)
+            .shown(),
         scalar(
             "oneChatRoomPerOutputFile",
             "OneChatRoomPerOutputFile",
             "one_chat_room_per_output_file",
-        ),
+        )
+        .ty(Ty::Bool),
         scalar(
             "addChatRoomDetails",
             "AddChatRoomDetails",
             "add_chat_room_details",
-        ),
-        scalar("addUserDetails", "AddUserDetails", "add_user_details"),
+        )
+        .ty(Ty::Bool),
+        scalar("addUserDetails", "AddUserDetails", "add_user_details").ty(Ty::Bool),
         scalar(
             "createFileAttachmentsManifest",
             "CreateFileAttachmentsManifest",
             "create_file_attachments_manifest",
-        ),
+        )
+        .ty(Ty::Bool),
         scalar(
             "customConfiguration",
             "CustomConfiguration",
@@ -426,6 +528,8 @@ const COMPLIANCE: KindDesc = KindDesc {
     reset_not_removed: true,
     parents: &[Kind::Pool],
     table: "compliance_configurations",
+    naming: Naming::Scope,
+    switches: &[],
 };
 
 const CONFIGURATION: KindDesc = KindDesc {
@@ -446,25 +550,32 @@ const CONFIGURATION: KindDesc = KindDesc {
             "DefaultChatHistory",
             "default_chat_history",
         )
+        .ty(Ty::Number)
         .shown(),
         scalar(
             "participantUpdateLimit",
             "ParticipantUpdateLimit",
             "participant_update_limit",
         )
+        .ty(Ty::Number)
         .shown(),
-        scalar("maxFileSizeKB", "MaxFileSizeKB", "max_file_size_kb").shown(),
+        scalar("maxFileSizeKB", "MaxFileSizeKB", "max_file_size_kb")
+            .ty(Ty::Number)
+            .shown(),
         scalar(
             "roomManagementUrl",
             "RoomManagementUrl",
             "room_management_url",
         )
+        .ty(Ty::Clearable)
         .shown(),
         LIFECYCLE,
     ],
     reset_not_removed: true,
     parents: &[Kind::Pool],
     table: "configurations",
+    naming: Naming::Scope,
+    switches: &[],
 };
 
 const ENDPOINT: KindDesc = KindDesc {
@@ -485,6 +596,7 @@ const ENDPOINT: KindDesc = KindDesc {
             Some("SipAddress"),
             Stored::Column("sip_address"),
         )
+        .required()
         .shown(),
         scalar("persistentChatPoolFqdn", "PersistentChatPoolFqdn", "pool").shown(),
         scalar("displayName", "DisplayName", "display_name").shown(),
@@ -493,6 +605,8 @@ const ENDPOINT: KindDesc = KindDesc {
     reset_not_removed: false,
     parents: &[Kind::Pool],
     table: "endpoints",
+    naming: Naming::Sip,
+    switches: &[],
 };
 
 const STATE: KindDesc = KindDesc {
@@ -508,12 +622,17 @@ const STATE: KindDesc = KindDesc {
     },
     fields: &[
         key("identity", "pool"),
-        scalar("poolState", "PoolState", "pool_state").shown(),
+        scalar("poolState", "PoolState", "pool_state")
+            .ty(Ty::Choice(&["Normal", "FailedOver"]))
+            .required()
+            .shown(),
         LIFECYCLE,
     ],
     reset_not_removed: true,
     parents: &[Kind::Pool],
     table: "states",
+    naming: Naming::Service,
+    switches: &[],
 };
 
 const ACTIVE_SERVERS: KindDesc = KindDesc {
@@ -538,12 +657,15 @@ const ACTIVE_SERVERS: KindDesc = KindDesc {
             },
         )
         .list()
+        .ty(Ty::List(','))
         .shown(),
         LIFECYCLE,
     ],
     reset_not_removed: true,
     parents: &[Kind::Pool],
     table: "active_servers",
+    naming: Naming::Service,
+    switches: &[("set", "Swap")],
 };
 
 const DESCRIPTIONS: [KindDesc; 12] = [

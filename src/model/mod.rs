@@ -70,7 +70,7 @@ pub use desired::{DesiredState, LiveFacts};
 pub use document::Document;
 pub use endpoint::Endpoint;
 pub use identity::{fold, same_name, ObjectId, Scope, ServiceId};
-pub use kind::{Field, Kind, KindDesc, Object, Stored};
+pub use kind::{Field, Kind, KindDesc, Naming, Object, Stored, Ty};
 pub use lifecycle::Lifecycle;
 pub use policy::{PersistentChatPolicy, PolicyGrant};
 pub use pool::Pool;

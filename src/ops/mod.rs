@@ -7,6 +7,7 @@
 //! `model::rules` then judge the new state: [`check`] refuses only violations the change added.
 
 mod apply;
+pub mod build;
 pub mod net;
 mod params;
 

@@ -285,6 +285,9 @@ fn a_field_without_a_column_is_caught() {
         list: false,
         on_new: true,
         shown: false,
+        ty: pchat::model::Ty::Text,
+        new_param: None,
+        required: false,
     });
     desc.fields = Box::leak(fields.into_boxed_slice());
     let (_, sql) = &migrations()[0];

@@ -1,0 +1,718 @@
+//! The cmdlet nouns, made from the kind layer (`model::kind`): every kind with cmdlets gets
+//! `get` (identity, `--filter`, formats) and, where the service has the cmdlet, `new`, `set`
+//! and `remove`, with the cmdlet's parameters as flags (`Field::param` in kebab-case, typed by
+//! `Field::ty`). `set` and `remove` take one `--identity` or a selection (`--all`, `--filter`),
+//! shown without `--yes` and run in one transaction with it. The flags are handed to
+//! `ops::build` by the cmdlet's own names, which makes the call.
+//!
+//! Only what a cmdlet truly adds is written here by hand: `room get`'s filters and `room
+//! clear`, the history check of `room remove`, `policy grant`, and `pool` (topology, no cmdlet).
+//! A new kind's commands come from its description alone.
+
+use std::marker::PhantomData;
+
+use clap::builder::ValueParser;
+use clap::{Arg, ArgAction, ArgMatches, Args as _, Command, FromArgMatches, Subcommand};
+
+use super::args::{self, GetFormat, Pipe};
+use super::{store_cmd, Context, Outcome, Output};
+use crate::model::*;
+use crate::ops::build::{self, Given, Verb};
+use crate::ops::{ListChange, Operation};
+
+/// A noun's command as parsed: the verb and its flags.
+pub struct Noun<T> {
+    verb: String,
+    m: ArgMatches,
+    of: PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for Noun<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Noun({})", self.verb)
+    }
+}
+
+impl<T: Object> FromArgMatches for Noun<T> {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let (verb, sub) = m
+            .subcommand()
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::MissingSubcommand))?;
+        Ok(Noun {
+            verb: verb.to_string(),
+            m: sub.clone(),
+            of: PhantomData,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl<T: Object> Subcommand for Noun<T> {
+    fn augment_subcommands(cmd: Command) -> Command {
+        cmd.subcommands(verbs(T::KIND)).subcommand_required(true)
+    }
+
+    fn augment_subcommands_for_update(cmd: Command) -> Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        verbs(T::KIND).iter().any(|c| c.get_name() == name)
+    }
+}
+
+/// One flag of a verb: a cmdlet parameter.
+struct Flag {
+    param: &'static str,
+    ty: Ty,
+    required: bool,
+}
+
+impl Flag {
+    fn long(&self) -> String {
+        kebab(self.param)
+    }
+}
+
+/// `MaxFileSizeKB` → `max-file-size-kb`.
+fn kebab(param: &str) -> String {
+    let c: Vec<char> = param.chars().collect();
+    let mut out = String::new();
+    for (i, ch) in c.iter().enumerate() {
+        let starts = i > 0
+            && ch.is_ascii_uppercase()
+            && (c[i - 1].is_ascii_lowercase()
+                || c.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
+        if starts {
+            out.push('-');
+        }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
+}
+
+const POOL_PARAM: &str = "PersistentChatPoolFqdn";
+
+/// The parameters `verb` takes for `kind`, from its description.
+fn flags(kind: Kind, verb: Verb) -> Vec<Flag> {
+    let desc = kind.desc();
+    let mut out = Vec::new();
+    if verb == Verb::New && desc.naming == Naming::Pooled {
+        out.push(Flag {
+            param: POOL_PARAM,
+            ty: Ty::Text,
+            required: false,
+        });
+    }
+    for f in desc.fields {
+        let Some(param) = f.param else { continue };
+        let (param, taken) = match verb {
+            Verb::New => (f.new_param.unwrap_or(param), f.on_new),
+            Verb::Set => (param, desc.naming != Naming::Sip),
+            Verb::Remove => (param, false),
+        };
+        if taken {
+            out.push(Flag {
+                param,
+                ty: if f.new_param.is_some() && verb == Verb::New {
+                    Ty::Bool
+                } else {
+                    f.ty
+                },
+                required: f.required && (verb == Verb::New || desc.cmdlets.new.is_none()),
+            });
+        }
+    }
+    for (v, switch) in desc.switches {
+        if *v == verb.as_str() {
+            out.push(Flag {
+                param: switch,
+                ty: Ty::Bool,
+                required: false,
+            });
+        }
+    }
+    out
+}
+
+/// A flag that takes a Boolean: bare (`--disabled`), `--disabled false` or `--disabled=$False`.
+fn boolean(arg: Arg) -> Arg {
+    arg.num_args(0..=1).default_missing_value("true")
+}
+
+fn typed(arg: Arg, ty: Ty) -> Arg {
+    let parser = ValueParser::new(move |s: &str| build::check(ty, s).map(|()| s.to_string()));
+    match ty {
+        Ty::Bool => boolean(arg).value_parser(parser),
+        _ => arg.value_parser(parser),
+    }
+}
+
+/// `--members a;b`, `--members-add`, `--members-remove` and `--clear-members`.
+fn list_args(cmd: Command, long: &str, delimiter: char) -> Command {
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let add = leak(format!("{long}-add"));
+    let remove = leak(format!("{long}-remove"));
+    let clear = leak(format!("clear-{long}"));
+    let long = leak(long.to_string());
+    cmd.arg(
+        Arg::new(long)
+            .long(long)
+            .num_args(1..)
+            .value_delimiter(delimiter)
+            .help("Replace the list"),
+    )
+    .arg(
+        Arg::new(add)
+            .long(add)
+            .action(ArgAction::Append)
+            .help("Add these entries"),
+    )
+    .arg(
+        Arg::new(remove)
+            .long(remove)
+            .action(ArgAction::Append)
+            .help("Remove these entries"),
+    )
+    .arg(
+        Arg::new(clear)
+            .long(clear)
+            .action(ArgAction::SetTrue)
+            .help("Empty the list ($Null)"),
+    )
+}
+
+/// `--identity`, parsed as the kind names its objects; its text is the key's (`ops::build`
+/// parses it back), or a bare room, category or add-in name to resolve in the store.
+fn identity_arg(kind: Kind) -> Arg {
+    let naming = kind.desc().naming;
+    let parser = ValueParser::new(move |s: &str| -> Result<String, String> {
+        Ok(match naming {
+            Naming::Pooled => args::object_id(s).map(|id| {
+                if args::is_bare(&id) {
+                    id.name
+                } else {
+                    id.to_string()
+                }
+            })?,
+            Naming::Scope => args::scope(s)?.to_string(),
+            Naming::Service => build::service_id(s)?.to_string(),
+            Naming::Sip | Naming::Other => s.to_string(),
+        })
+    });
+    Arg::new("identity").long("identity").value_parser(parser)
+}
+
+fn plural(kind: Kind) -> String {
+    let many = kind.count_of(2);
+    many.trim_start_matches("2 ").to_string()
+}
+
+/// The verbs of a kind, from its description.
+fn verbs(kind: Kind) -> Vec<Command> {
+    let desc = kind.desc();
+    let c = desc.cmdlets;
+    let mut out = Vec::new();
+    if let Some(get) = c.get {
+        let mut cmd = Command::new("get")
+            .arg(identity_arg(kind))
+            .arg(Arg::new("filter").long("filter").help(
+                "Objects whose identity or name matches this pattern (`*` and `?`), or \
+                 comparisons of their properties (`Disabled -eq $False`)",
+            ))
+            .arg(
+                Arg::new("format")
+                    .long("format")
+                    .value_parser(clap::value_parser!(GetFormat))
+                    .default_value("table"),
+            );
+        if matches!(desc.naming, Naming::Pooled | Naming::Sip) {
+            cmd = cmd.arg(Arg::new(POOL_PARAM).long("persistent-chat-pool-fqdn"));
+        }
+        if kind == Kind::Room {
+            cmd = RoomFilters::augment_args(cmd);
+        }
+        out.push(cmd.about(format!("List {} ({get})", plural(kind))));
+    }
+    if let Some(new) = c.new {
+        let mut cmd = Command::new("new").about(format!("Create a {} ({new})", kind.noun()));
+        if desc.naming == Naming::Scope {
+            cmd = cmd.arg(identity_arg(kind).required(true));
+        }
+        out.push(with_flags(cmd, kind, Verb::New));
+    }
+    for (verb, cmdlet, what) in [
+        (Verb::Set, c.set, "Change"),
+        (Verb::Remove, c.remove, "Remove"),
+    ] {
+        let Some(cmdlet) = cmdlet.filter(|_| kind != Kind::PolicyGrant) else {
+            continue;
+        };
+        let mut identity = identity_arg(kind);
+        identity = match (desc.naming, verb) {
+            // The cmdlets' own default: the global setting, or the only pool's servers.
+            (Naming::Scope, Verb::Set) => identity.default_value("global"),
+            (_, Verb::Set) if kind == Kind::ActiveServers => identity.default_value("global"),
+            _ => identity.required_unless_present_any(["all", "filter"]),
+        };
+        let cmd = Pipe::augment_args(Command::new(verb.as_str()).arg(identity)).about(format!(
+            "{what} a {}, or each one --all or --filter selects ({cmdlet})",
+            kind.noun()
+        ));
+        out.push(with_flags(cmd, kind, verb));
+    }
+    match kind {
+        Kind::Room => out.push(
+            super::message::ClearArgs::augment_args(Command::new("clear")).about(
+                "Delete a room's messages posted on or before a date (Clear-CsPersistentChatRoom)",
+            ),
+        ),
+        Kind::Policy => out.push(GrantArgs::augment_args(Command::new("grant")).about(
+            "Assign a tag policy to a user, or take it away (Grant-CsPersistentChatPolicy)",
+        )),
+        _ => {}
+    }
+    out
+}
+
+fn with_flags(mut cmd: Command, kind: Kind, verb: Verb) -> Command {
+    for f in flags(kind, verb) {
+        let long = f.long();
+        if let Ty::List(delimiter) = f.ty {
+            cmd = list_args(cmd, &long, delimiter);
+            continue;
+        }
+        let long: &'static str = Box::leak(long.into_boxed_str());
+        let mut arg = typed(Arg::new(f.param).long(long), f.ty)
+            .value_name(&*Box::leak(
+                long.to_uppercase().replace('-', "_").into_boxed_str(),
+            ))
+            .required(f.required);
+        if f.param == "Name" && verb == Verb::Set {
+            arg = arg
+                .conflicts_with_all(["all", "filter"])
+                .help("A new name: renames it in place, keeping its id, lists and history");
+        }
+        cmd = cmd.arg(arg);
+    }
+    cmd
+}
+
+/// What the flags of `verb` were given, by the cmdlet's parameter names.
+fn given(kind: Kind, verb: Verb, m: &ArgMatches) -> Given {
+    let mut g = Given::default();
+    for f in flags(kind, verb) {
+        if let Ty::List(_) = f.ty {
+            let long = f.long();
+            let many = |id: &str| -> Vec<String> {
+                m.get_many::<String>(id)
+                    .map(|v| v.cloned().collect())
+                    .unwrap_or_default()
+            };
+            let replace = if m.get_flag(&format!("clear-{long}")) {
+                Some(vec![])
+            } else {
+                m.get_many::<String>(&long).map(|v| v.cloned().collect())
+            };
+            let change = ListChange::new(
+                replace,
+                many(&format!("{long}-add")),
+                many(&format!("{long}-remove")),
+            );
+            g.list(f.param, change);
+        } else if let Some(v) = m.get_one::<String>(f.param) {
+            g.value(f.param, v.clone());
+        }
+    }
+    g
+}
+
+/// Runs a noun's command.
+pub fn run<T: Object + 'static>(noun: &Noun<T>, ctx: &Context, out: &mut Output) -> Outcome {
+    let kind = T::KIND;
+    let m = &noun.m;
+    let failed = |out: &mut Output, e: &str| {
+        out.stderr
+            .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
+        Outcome::Failed
+    };
+    let verb = match noun.verb.as_str() {
+        "get" => return get::<T>(m, ctx, out),
+        "clear" => match super::message::ClearArgs::from_arg_matches(m) {
+            Ok(a) => return super::message::clear(&a, ctx, out),
+            Err(e) => return failed(out, &e.to_string()),
+        },
+        "grant" => match GrantArgs::from_arg_matches(m) {
+            Ok(a) => return grant(&a, ctx, out),
+            Err(e) => return failed(out, &e.to_string()),
+        },
+        "new" => Verb::New,
+        "set" => Verb::Set,
+        _ => Verb::Remove,
+    };
+    let g = given(kind, verb, m);
+    let identity = m.try_get_one::<String>("identity").ok().flatten().cloned();
+    if verb == Verb::New {
+        return match build::operation(kind, verb, identity.as_deref(), &g) {
+            Ok(op) => store_cmd::run_cmdlet(ctx, out, op),
+            Err(e) => failed(out, &e),
+        };
+    }
+    let pipe = match Pipe::from_arg_matches(m) {
+        Ok(p) => p,
+        Err(e) => return failed(out, &e.to_string()),
+    };
+    if let (Some(id), false) = (identity, pipe.selects()) {
+        // A bare name is the one object of that name across pools.
+        let id = if kind.desc().naming == Naming::Pooled && !id.contains('\\') {
+            match store_cmd::resolve_bare::<T>(ctx, &id) {
+                Ok(id) => id,
+                Err(e) => return failed(out, &e),
+            }
+        } else {
+            id
+        };
+        let op = match build::operation(kind, verb, Some(&id), &g) {
+            Ok(op) => op,
+            Err(e) => return failed(out, &e),
+        };
+        if let (Operation::RemoveRoom { identity }, false) = (&op, pipe.yes) {
+            if let Some(o) = refuse_history(ctx, out, identity) {
+                return o;
+            }
+        }
+        return store_cmd::run_cmdlet(ctx, out, op);
+    }
+    let cmdlet = match verb {
+        Verb::Set => kind.desc().cmdlets.set,
+        _ => kind.desc().cmdlets.remove,
+    }
+    .expect("a verb is made only for a cmdlet the kind has");
+    store_cmd::run_pipeline(ctx, out, cmdlet, pipe.yes, |s| {
+        let name = |k: &T::Key, x: &T| x.cell("name").unwrap_or_else(|| k.to_string());
+        pipe.pick::<T>(s, name)?
+            .into_iter()
+            .map(|k| {
+                let id = k.to_string();
+                build::operation(kind, verb, Some(&id), &g).map(|op| (id, op))
+            })
+            .collect()
+    })
+}
+
+/// Whether an object is the one `--identity` names, as its kind names objects.
+fn named(naming: Naming, given: &str, key: &str, name: Option<String>) -> bool {
+    match naming {
+        Naming::Pooled if !given.contains('\\') => name.is_some_and(|n| same_name(&n, given)),
+        Naming::Pooled => given.parse::<ObjectId>().ok() == key.parse::<ObjectId>().ok(),
+        Naming::Scope => given.parse::<Scope>().ok() == key.parse::<Scope>().ok(),
+        Naming::Service => {
+            let pool = |s: &str| build::service_id(s).map(|id| id.pool.to_ascii_lowercase());
+            pool(given).ok() == pool(key).ok()
+        }
+        Naming::Sip | Naming::Other => given.eq_ignore_ascii_case(key),
+    }
+}
+
+fn get<T: Object + 'static>(m: &ArgMatches, ctx: &Context, out: &mut Output) -> Outcome {
+    let kind = T::KIND;
+    let naming = kind.desc().naming;
+    let identity = m.get_one::<String>("identity").cloned();
+    let filter = m.get_one::<String>("filter").cloned();
+    let pool = m.try_get_one::<String>(POOL_PARAM).ok().flatten().cloned();
+    let format = *m.get_one::<GetFormat>("format").expect("it has a default");
+    let rooms = (kind == Kind::Room)
+        .then(|| RoomFilters::from_arg_matches(m).ok())
+        .flatten();
+    let pattern = args::pattern(&filter);
+    // One room by identity: only that room is read, whatever the store holds.
+    let one = identity
+        .as_ref()
+        .filter(|id| kind == Kind::Room && id.contains('\\'))
+        .filter(|_| rooms.as_ref().is_none_or(|r| !r.search_description))
+        .and_then(|id| id.parse::<ObjectId>().ok());
+    let focus = one.as_ref().map(std::slice::from_ref);
+    store_cmd::get_in(
+        ctx,
+        out,
+        format,
+        filter.as_deref(),
+        identity.clone(),
+        focus,
+        |s| {
+            let keeps = |k: &T::Key, x: &T| {
+                let key = k.to_string();
+                let name = x.cell("name");
+                let described = || {
+                    rooms.as_ref().is_some_and(|r| r.search_description)
+                        && pattern.is_some_and(|f| {
+                            x.cell("description")
+                                .is_some_and(|d| store_cmd::wildcard(f, &d))
+                        })
+                };
+                let by_pattern = |f: &str| {
+                    let pool = x.cell(POOL_KEY).unwrap_or_default();
+                    match &name {
+                        Some(n) => store_cmd::wildcard(f, n),
+                        None => store_cmd::wildcard(f, &key) || store_cmd::wildcard(f, &pool),
+                    }
+                };
+                let of_pool = || {
+                    pool.as_ref()
+                        .is_none_or(|p| x.cell(POOL_KEY).is_some_and(|q| q.eq_ignore_ascii_case(p)))
+                };
+                let picked = identity
+                    .as_ref()
+                    .is_none_or(|i| named(naming, i, &key, name.clone()))
+                    && pattern.is_none_or(by_pattern)
+                    && of_pool();
+                (picked || described())
+                    && rooms
+                        .as_ref()
+                        .is_none_or(|r| r.keeps(x as &dyn std::any::Any))
+            };
+            let limit = rooms.as_ref().and_then(|r| r.result_size);
+            T::map(s)
+                .iter()
+                .filter(|(k, x)| keeps(k, x))
+                .map(|(_, x)| x)
+                .take(limit.unwrap_or(usize::MAX))
+                .collect()
+        },
+    )
+}
+
+const POOL_KEY: &str = "persistentChatPoolFqdn";
+
+/// `room get`'s own filters (Get-CsPersistentChatRoom's parameters beyond identity and filter).
+#[derive(Debug, clap::Args)]
+struct RoomFilters {
+    /// Rooms of this category (name)
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long, value_parser = build::privacy)]
+    privacy: Option<Privacy>,
+    #[arg(long = "type", value_parser = build::room_type)]
+    room_type: Option<RoomType>,
+    /// Rooms with this member
+    #[arg(long)]
+    member: Option<String>,
+    /// Rooms with this manager
+    #[arg(long)]
+    manager: Option<String>,
+    /// Rooms with this presenter
+    #[arg(long)]
+    presenter: Option<String>,
+    /// Disabled (true) or enabled (false) rooms
+    #[arg(long, value_parser = build::boolean)]
+    disabled: Option<bool>,
+    /// Rooms showing this add-in (name)
+    #[arg(long)]
+    addin: Option<String>,
+    /// Inherit or False
+    #[arg(long, value_parser = build::invitations)]
+    invitations: Option<RoomInvitations>,
+    /// `--filter` matches the description too
+    #[arg(long, value_parser = build::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    search_description: bool,
+    /// At most this many rooms (0: none)
+    #[arg(long)]
+    result_size: Option<usize>,
+}
+
+impl RoomFilters {
+    /// Whether a room passes (the filters are for rooms only).
+    fn keeps(&self, x: &dyn std::any::Any) -> bool {
+        let Some(r) = x.downcast_ref::<Room>() else {
+            return true;
+        };
+        let has = |list: &[String], who: &Option<String>| {
+            let key = crate::model::principal::key_or_text;
+            who.as_ref()
+                .is_none_or(|w| list.iter().any(|p| key(p) == key(w)))
+        };
+        self.category
+            .as_ref()
+            .is_none_or(|c| same_name(c, &r.category))
+            && self.invitations.is_none_or(|i| i == r.invitations)
+            && self.privacy.is_none_or(|p| p == r.privacy)
+            && self.room_type.is_none_or(|t| t == r.room_type)
+            && has(&r.members, &self.member)
+            && has(&r.managers, &self.manager)
+            && has(&r.presenters, &self.presenter)
+            && self.disabled.is_none_or(|d| d == r.disabled)
+            && self
+                .addin
+                .as_ref()
+                .is_none_or(|x| r.addin.as_deref().is_some_and(|y| same_name(x, y)))
+    }
+}
+
+/// Removing a room destroys its messages: one that holds any is removed only with `--yes`,
+/// as the pipeline form asks; the refusal names the count.
+fn refuse_history(ctx: &Context, out: &mut Output, room: &ObjectId) -> Option<Outcome> {
+    let counted = store_cmd::block_on(async {
+        let store = store_cmd::open(ctx).await?;
+        let mut tx = store.read().await?;
+        let n = tx.message_counts(std::slice::from_ref(room)).await?;
+        tx.finish().await?;
+        store.close().await;
+        Ok::<_, crate::store::StoreError>(n)
+    });
+    match counted {
+        Err(e) => Some(store_cmd::store_failed(ctx, out, &e)),
+        Ok(n) => n.values().next().map(|count| {
+            out.stderr.push_str(&format!(
+                "{}: room `{room}` holds {}: removing it destroys them; nothing was done\n  \
+                 help: to remove the room and its messages, run `pchat room remove --identity \
+                 '{room}' --yes`\n",
+                ctx.stderr_style.red("error"),
+                crate::plural(*count as usize, "message")
+            ));
+            Outcome::Refused
+        }),
+    }
+}
+
+/// `policy grant`: Grant-CsPersistentChatPolicy, a user's property rather than an object.
+#[derive(Debug, clap::Args)]
+struct GrantArgs {
+    /// The user: SIP URI, UPN, `DOMAIN\logon`, display name or distinguished name
+    #[arg(long, required_unless_present_any = ["all", "filter"])]
+    identity: Option<String>,
+    /// Grant to every user of the directory, or to those the filter selects as
+    /// `principal get` would (`Get-CsUser | Grant-CsPersistentChatPolicy`)
+    #[command(flatten)]
+    pipe: Pipe,
+    /// The tag policy's name (without `tag:`); `$null` removes the assignment
+    #[arg(long)]
+    policy_name: String,
+}
+
+fn grant(a: &GrantArgs, ctx: &Context, out: &mut Output) -> Outcome {
+    let policy_name = (!build::is_null(&a.policy_name)).then(|| a.policy_name.clone());
+    let grant = |user: String| Operation::GrantPolicy {
+        user,
+        policy_name: policy_name.clone(),
+    };
+    if !a.pipe.selects() {
+        let user = a.identity.clone().expect("clap requires it");
+        return store_cmd::run_cmdlet(ctx, out, grant(user));
+    }
+    let cmdlet = "Grant-CsPersistentChatPolicy";
+    store_cmd::run_pipeline(ctx, out, cmdlet, a.pipe.yes, |s| {
+        let users = a.pipe.pick::<Principal>(s, |_, p| {
+            p.display_name
+                .clone()
+                .or(p.sip_address.clone())
+                .unwrap_or_default()
+        })?;
+        Ok(users
+            .into_iter()
+            .filter_map(|k| s.principals[k].sip_address.clone())
+            .map(|sip| (sip.clone(), grant(sip)))
+            .collect())
+    })
+}
+
+/// `pchat pool get|add`: pools are topology, which the service's Topology Builder owns, so
+/// pchat offers a plain way to declare them in a store.
+#[derive(Debug, clap::Subcommand)]
+pub enum PoolCommand {
+    /// List the pools the store knows
+    Get {
+        #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+        format: GetFormat,
+    },
+    /// Add a pool (its state starts Normal with every server active)
+    Add {
+        #[arg(long)]
+        fqdn: String,
+        #[arg(long)]
+        site: Option<String>,
+        /// The pool's servers
+        #[arg(long, num_args = 1.., value_delimiter = ',')]
+        servers: Vec<String>,
+    },
+}
+
+pub fn run_pool(cmd: &PoolCommand, ctx: &Context, out: &mut Output) -> Outcome {
+    match cmd {
+        PoolCommand::Get { format } => store_cmd::get(ctx, out, *format, None, None, |s| {
+            s.pools.values().collect()
+        }),
+        PoolCommand::Add {
+            fqdn,
+            site,
+            servers,
+        } => {
+            let pool = Pool {
+                fqdn: fqdn.clone(),
+                site: site.clone(),
+                servers: servers.clone(),
+            };
+            let result = store_cmd::block_on(async {
+                let store = store_cmd::open(ctx).await?;
+                let added = crate::imperative::add_pool(&store, pool).await;
+                store.close().await;
+                added
+            });
+            match result {
+                Ok(Ok(revision)) => {
+                    out.stdout.push_str(&format!(
+                        "added pool `{fqdn}` (store revision {revision})\n"
+                    ));
+                    Outcome::Success
+                }
+                Ok(Err(why)) => {
+                    out.stderr
+                        .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
+                    Outcome::Failed
+                }
+                Err(e) => store_cmd::store_failed(ctx, out, &e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_become_kebab_case_flags() {
+        assert_eq!(kebab("MaxFileSizeKB"), "max-file-size-kb");
+        assert_eq!(kebab("PersistentChatPoolFqdn"), "persistent-chat-pool-fqdn");
+        assert_eq!(kebab("Type"), "type");
+        assert_eq!(kebab("SipAddress"), "sip-address");
+    }
+
+    /// Every parameter a kind's description gives a cmdlet is a flag of its verb, and every
+    /// kind with a cmdlet has the verb.
+    #[test]
+    fn every_described_parameter_is_a_flag() {
+        for kind in Kind::ALL {
+            let c = kind.desc().cmdlets;
+            let made: Vec<Command> = verbs(kind);
+            let has = |v: &str| made.iter().find(|c| c.get_name() == v);
+            assert_eq!(has("get").is_some(), c.get.is_some(), "{kind}");
+            for (verb, cmdlet) in [(Verb::New, c.new), (Verb::Remove, c.remove)] {
+                let Some(cmd) = has(verb.as_str()) else {
+                    assert!(cmdlet.is_none(), "{kind} {verb:?}");
+                    continue;
+                };
+                for f in flags(kind, verb) {
+                    let long = f.long();
+                    assert!(
+                        cmd.get_arguments().any(|a| a.get_long() == Some(&long)),
+                        "{kind} {verb:?} --{long}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! An operation from its cmdlet's parameters by name: the inverse of `params`. A command made
+//! from the kind layer (`cli::noun`) hands over what it was given, by the cmdlet's own names,
+//! and gets the call back without knowing any kind's struct. Values are typed here (one parser
+//! per [`Ty`]), so the CLI's flags and this agree on what a value may be.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::*;
+use crate::suggest::nearest;
+
+/// What a cmdlet does to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    New,
+    Set,
+    Remove,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::New => "new",
+            Verb::Set => "set",
+            Verb::Remove => "remove",
+        }
+    }
+}
+
+/// The parameters a command was given, by the cmdlet's names (`Privacy`, `Members`, `Force`).
+#[derive(Debug, Default, Clone)]
+pub struct Given {
+    values: BTreeMap<&'static str, String>,
+    lists: BTreeMap<&'static str, ListChange>,
+    switches: BTreeSet<&'static str>,
+}
+
+impl Given {
+    pub fn value(&mut self, param: &'static str, v: String) {
+        self.values.insert(param, v);
+    }
+    pub fn list(&mut self, param: &'static str, change: ListChange) {
+        self.lists.insert(param, change);
+    }
+    pub fn switch(&mut self, param: &'static str) {
+        self.switches.insert(param);
+    }
+
+    fn text(&self, p: &str) -> Option<String> {
+        self.values.get(p).cloned()
+    }
+    fn need(&self, p: &str) -> Result<String, String> {
+        self.text(p).ok_or_else(|| format!("-{p} is required"))
+    }
+    fn parsed<T>(
+        &self,
+        p: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, String> {
+        self.values
+            .get(p)
+            .map(|v| parse(v).map_err(|e| format!("-{p} `{v}`: {e}")))
+            .transpose()
+    }
+    fn bool(&self, p: &str) -> Result<Option<bool>, String> {
+        self.parsed(p, boolean)
+    }
+    /// A switch, or a Boolean given as one (`-Disabled`, `-Disabled:$True`).
+    fn on(&self, p: &str) -> Result<bool, String> {
+        Ok(self.switches.contains(p) || self.bool(p)?.unwrap_or(false))
+    }
+    /// `Some(None)`: `$null` clears it.
+    fn clearable(&self, p: &str) -> Option<Option<String>> {
+        self.text(p).map(|v| (!is_null(&v)).then_some(v))
+    }
+    fn changes(&self, p: &str) -> ListChange {
+        self.lists.get(p).cloned().unwrap_or_default()
+    }
+}
+
+/// `$Null`, `null` or an empty value: the cmdlets' way to clear a value.
+pub fn is_null(s: &str) -> bool {
+    s.is_empty() || s.eq_ignore_ascii_case("$null") || s.eq_ignore_ascii_case("null")
+}
+
+/// A Boolean parameter's value as PowerShell writes it: `true`/`false`, `$True`/`$False` (any
+/// case), or `1`/`0`.
+pub fn boolean(s: &str) -> Result<bool, String> {
+    let v = s.strip_prefix('$').unwrap_or(s);
+    if v.eq_ignore_ascii_case("true") || v == "1" {
+        Ok(true)
+    } else if v.eq_ignore_ascii_case("false") || v == "0" {
+        Ok(false)
+    } else {
+        Err("expected true or false ($True or $False)".into())
+    }
+}
+
+/// One of `options`, matched without regard to case, in its own spelling.
+pub fn choice(options: &[&'static str], s: &str) -> Result<&'static str, String> {
+    if let Some(o) = options.iter().find(|o| o.eq_ignore_ascii_case(s)) {
+        return Ok(o);
+    }
+    let hint = nearest(s, options.iter().copied())
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default();
+    Err(format!("expected one of {}{hint}", options.join(", ")))
+}
+
+fn variant<T: Copy>(all: &[T], name: fn(T) -> &'static str, s: &str) -> Result<T, String> {
+    let names: Vec<&'static str> = all.iter().map(|v| name(*v)).collect();
+    let picked = choice(&names, s)?;
+    Ok(*all
+        .iter()
+        .find(|v| name(**v) == picked)
+        .expect("a name of one"))
+}
+
+pub fn privacy(s: &str) -> Result<Privacy, String> {
+    use Privacy::*;
+    variant(&[Open, Closed, Secret], Privacy::as_str, s)
+}
+
+pub fn room_type(s: &str) -> Result<RoomType, String> {
+    variant(
+        &[RoomType::Normal, RoomType::Auditorium],
+        RoomType::as_str,
+        s,
+    )
+}
+
+pub fn invitations(s: &str) -> Result<RoomInvitations, String> {
+    use RoomInvitations::*;
+    variant(&[Inherit, False], RoomInvitations::as_str, s)
+}
+
+pub fn pool_state(s: &str) -> Result<PoolState, String> {
+    use PoolState::*;
+    variant(&[Normal, FailedOver], PoolState::as_str, s)
+}
+
+/// A pool's service as `-Identity` takes it: `PersistentChatServer:POOL_FQDN`, or the bare
+/// FQDN (or `global`, or a collection name) for it.
+pub fn service_id(s: &str) -> Result<ServiceId, String> {
+    s.parse::<ServiceId>()
+        .or_else(|_| format!("PersistentChatServer:{s}").parse())
+}
+
+fn number(s: &str) -> Result<u32, String> {
+    s.parse().map_err(|_| "expected a whole number".to_string())
+}
+
+fn timespan(s: &str) -> Result<TimeSpan, String> {
+    s.parse()
+}
+
+/// Whether `s` is a value a parameter of type `ty` takes (what a flag checks as it parses).
+pub fn check(ty: Ty, s: &str) -> Result<(), String> {
+    match ty {
+        Ty::Text | Ty::Clearable | Ty::List(_) => Ok(()),
+        Ty::Bool => boolean(s).map(drop),
+        Ty::Number => number(s).map(drop),
+        Ty::TimeSpan => timespan(s).map(drop),
+        Ty::Choice(options) => choice(options, s).map(drop),
+    }
+}
+
+/// The call of `verb` on an object of `kind` named `identity` (its key's text) with the
+/// parameters `g`.
+///
+/// # Errors
+/// A required parameter missing, a value its parameter does not take, an identity that does
+/// not parse, or a verb the service has no cmdlet for.
+pub fn operation(
+    kind: Kind,
+    verb: Verb,
+    identity: Option<&str>,
+    g: &Given,
+) -> Result<Operation, String> {
+    use Operation::*;
+    let id = || identity.ok_or_else(|| "-Identity is required".to_string());
+    let object = || id()?.parse::<ObjectId>();
+    let scope = || id()?.parse::<Scope>();
+    let service = || service_id(id()?);
+    let pool = || g.text("PersistentChatPoolFqdn");
+    let description = || g.text("Description").unwrap_or_default();
+    Ok(match (kind, verb) {
+        (Kind::Category, Verb::New) => NewCategory {
+            pool: pool(),
+            name: g.need("Name")?,
+            description: description(),
+            enable_invitations: g.on("EnableInvitations")?,
+            enable_file_upload: g.on("EnableFileUpload")?,
+            remove_chat_history: g.on("RemoveChatHistory")?,
+        },
+        (Kind::Category, Verb::Set) => SetCategory {
+            identity: object()?,
+            name: g.text("Name"),
+            description: g.text("Description"),
+            invitations: g.bool("Invitations")?,
+            file_upload: g.bool("FileUpload")?,
+            chat_history: g.bool("ChatHistory")?,
+            allowed_members: g.changes("AllowedMembers"),
+            denied_members: g.changes("DeniedMembers"),
+            creators: g.changes("Creators"),
+        },
+        (Kind::Category, Verb::Remove) => RemoveCategory {
+            identity: object()?,
+        },
+        (Kind::Room, Verb::New) => NewRoom {
+            pool: pool(),
+            name: g.need("Name")?,
+            category: g.need("Category")?,
+            description: description(),
+            room_type: g.parsed("Type", room_type)?.unwrap_or_default(),
+            privacy: g.parsed("Privacy", privacy)?.unwrap_or_default(),
+            addin: g.clearable("Addin").flatten(),
+            invitations: g.parsed("Invitations", invitations)?.unwrap_or_default(),
+            disabled: g.on("Disabled")?,
+        },
+        (Kind::Room, Verb::Set) => SetRoom {
+            identity: object()?,
+            name: g.text("Name"),
+            category: g.text("Category"),
+            description: g.text("Description"),
+            room_type: g.parsed("Type", room_type)?,
+            privacy: g.parsed("Privacy", privacy)?,
+            addin: g.clearable("Addin"),
+            invitations: g.parsed("Invitations", invitations)?,
+            disabled: g.bool("Disabled")?,
+            members: g.changes("Members"),
+            managers: g.changes("Managers"),
+            presenters: g.changes("Presenters"),
+        },
+        (Kind::Room, Verb::Remove) => RemoveRoom {
+            identity: object()?,
+        },
+        (Kind::Addin, Verb::New) => NewAddin {
+            pool: pool(),
+            name: g.need("Name")?,
+            url: g.need("Url")?,
+        },
+        (Kind::Addin, Verb::Set) => SetAddin {
+            identity: object()?,
+            name: g.text("Name"),
+            url: g.text("Url"),
+        },
+        (Kind::Addin, Verb::Remove) => RemoveAddin {
+            identity: object()?,
+            force: g.on("Force")?,
+        },
+        (Kind::Policy, Verb::New) => NewPolicy {
+            identity: scope()?,
+            enable_persistent_chat: g.on("EnablePersistentChat")?,
+            description: description(),
+        },
+        (Kind::Policy, Verb::Set) => SetPolicy {
+            identity: scope()?,
+            enable_persistent_chat: g.bool("EnablePersistentChat")?,
+            description: g.text("Description"),
+        },
+        (Kind::Policy, Verb::Remove) => RemovePolicy {
+            identity: scope()?,
+            force: g.on("Force")?,
+        },
+        (Kind::ComplianceConfiguration, Verb::New | Verb::Set) => {
+            let params = compliance(g)?;
+            let identity = scope()?;
+            match verb {
+                Verb::New => NewComplianceConfiguration { identity, params },
+                _ => SetComplianceConfiguration { identity, params },
+            }
+        }
+        (Kind::ComplianceConfiguration, Verb::Remove) => {
+            RemoveComplianceConfiguration { identity: scope()? }
+        }
+        (Kind::Configuration, Verb::New | Verb::Set) => {
+            let params = configuration(g)?;
+            let identity = scope()?;
+            match verb {
+                Verb::New => NewConfiguration { identity, params },
+                _ => SetConfiguration { identity, params },
+            }
+        }
+        (Kind::Configuration, Verb::Remove) => RemoveConfiguration { identity: scope()? },
+        (Kind::Endpoint, Verb::New) => NewEndpoint {
+            sip_address: g.need("SipAddress")?,
+            pool: pool(),
+            display_name: g.text("DisplayName"),
+        },
+        (Kind::Endpoint, Verb::Remove) => RemoveEndpoint {
+            sip_address: id()?.to_string(),
+        },
+        (Kind::State, Verb::Set) => SetState {
+            identity: service()?,
+            pool_state: g
+                .parsed("PoolState", pool_state)?
+                .ok_or("-PoolState is required")?,
+        },
+        (Kind::ActiveServers, Verb::Set) => SetActiveServer {
+            identity: service()?,
+            active_servers: g.changes("ActiveServers"),
+            swap: g.on("Swap")?,
+        },
+        _ => {
+            return Err(format!(
+                "the service has no `{}` cmdlet for a {kind}",
+                verb.as_str()
+            ))
+        }
+    })
+}
+
+fn compliance(g: &Given) -> Result<ComplianceParams, String> {
+    Ok(ComplianceParams {
+        adapter_type: g.text("AdapterType"),
+        adapter_name: g.text("AdapterName"),
+        adapter_output_directory: g.text("AdapterOutputDirectory"),
+        run_interval: g.parsed("RunInterval", timespan)?,
+        one_chat_room_per_output_file: g.bool("OneChatRoomPerOutputFile")?,
+        add_chat_room_details: g.bool("AddChatRoomDetails")?,
+        add_user_details: g.bool("AddUserDetails")?,
+        create_file_attachments_manifest: g.bool("CreateFileAttachmentsManifest")?,
+        custom_configuration: g.text("CustomConfiguration"),
+    })
+}
+
+fn configuration(g: &Given) -> Result<ConfigurationParams, String> {
+    Ok(ConfigurationParams {
+        default_chat_history: g.parsed("DefaultChatHistory", number)?,
+        participant_update_limit: g.parsed("ParticipantUpdateLimit", number)?,
+        max_file_size_kb: g.parsed("MaxFileSizeKB", number)?,
+        room_management_url: g.clearable("RoomManagementUrl"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every call a kind's description names is built from parameters, and renders back to
+    /// the parameters it was built from.
+    #[test]
+    fn a_call_is_built_from_its_parameters_and_renders_them_back() {
+        let mut g = Given::default();
+        g.value("Name", "Sales Leads".into());
+        g.value("Category", "Sales".into());
+        g.value("Privacy", "secret".into());
+        g.value("Disabled", "$True".into());
+        let op = operation(Kind::Room, Verb::New, None, &g).unwrap();
+        let sent: Vec<(&str, String)> = op
+            .params()
+            .iter()
+            .map(|p| (p.name, format!("{:?}", p.value)))
+            .collect();
+        assert!(
+            sent.contains(&("Privacy", "Enum(\"Secret\")".into())),
+            "{sent:?}"
+        );
+        assert!(
+            sent.contains(&("Disabled", "Bool(true)".into())),
+            "{sent:?}"
+        );
+        let mut bad = g.clone();
+        bad.value("Privacy", "Secrt".into());
+        let e = operation(Kind::Room, Verb::New, None, &bad).unwrap_err();
+        assert!(e.contains("did you mean `Secret`"), "{e}");
+        let mut set = Given::default();
+        set.value("Addin", "$null".into());
+        let op = operation(Kind::Room, Verb::Set, Some("p.x.com\\R"), &set).unwrap();
+        assert!(
+            matches!(
+                op,
+                Operation::SetRoom {
+                    addin: Some(None),
+                    ..
+                }
+            ),
+            "{op:?}"
+        );
+        for kind in Kind::ALL {
+            let c = kind.desc().cmdlets;
+            for (verb, cmdlet) in [(Verb::Remove, c.remove), (Verb::New, c.new)] {
+                let built = operation(kind, verb, Some("global"), &Given::default());
+                if cmdlet.is_none() {
+                    assert!(built.is_err(), "{kind} {verb:?}");
+                }
+            }
+        }
+    }
+}
