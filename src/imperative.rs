@@ -278,3 +278,17 @@ pub async fn add_pool(
     tx.insert_pools(std::slice::from_ref(&pool)).await?;
     Ok(Ok(tx.commit_write().await?))
 }
+
+/// How many messages the rooms hold: what removing them destroys.
+///
+/// # Errors
+/// When the store fails.
+pub async fn messages_in(store: &Store, rooms: &[ObjectId]) -> Result<u64, StoreError> {
+    if rooms.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = store.read().await?;
+    let counts = tx.message_counts(rooms).await?;
+    tx.finish().await?;
+    Ok(counts.values().sum())
+}

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod progress;
 pub mod reconcile;
 pub mod suggest;
+pub mod units;
 
 /// Every program built on this library (the binary, its benchmarks and tests) allocates through
 /// mimalloc, so what the benchmarks measure is what the binary does.

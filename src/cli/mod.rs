@@ -56,22 +56,22 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub new_store: bool,
     /// How long a write waits for another writer (`30s`, `500ms`, `2m`)
-    #[arg(long, global = true, default_value = "30s", value_parser = store_cmd::parse_timeout)]
+    #[arg(long, global = true, default_value = "30s", value_parser = crate::units::parse_timeout)]
     pub lock_timeout: std::time::Duration,
     /// The largest file pchat reads: configuration, directory, plan or archive (`512MiB`,
     /// `2GiB`, `100KiB`, or bytes)
-    #[arg(long, global = true, default_value = "512MiB", value_parser = store_cmd::parse_size)]
+    #[arg(long, global = true, default_value = "512MiB", value_parser = crate::units::parse_size)]
     pub max_file_size: u64,
     /// PostgreSQL: how long connecting may take
-    #[arg(long, global = true, default_value = "10s", value_parser = store_cmd::parse_timeout)]
+    #[arg(long, global = true, default_value = "10s", value_parser = crate::units::parse_timeout)]
     pub connect_timeout: std::time::Duration,
     /// PostgreSQL: how long one statement may take (the server cancels it; pchat stops
     /// waiting for a silent server soon after)
-    #[arg(long, global = true, default_value = "60s", value_parser = store_cmd::parse_timeout)]
+    #[arg(long, global = true, default_value = "60s", value_parser = crate::units::parse_timeout)]
     pub statement_timeout: std::time::Duration,
     /// PostgreSQL: how long the server keeps a transaction whose client went silent (it then
     /// rolls it back and frees the writer lock)
-    #[arg(long, global = true, default_value = "60s", value_parser = store_cmd::parse_timeout)]
+    #[arg(long, global = true, default_value = "60s", value_parser = crate::units::parse_timeout)]
     pub idle_timeout: std::time::Duration,
     #[command(subcommand)]
     pub command: Command,

@@ -555,26 +555,19 @@ impl RoomFilters {
 /// Removing a room destroys its messages: one that holds any is removed only with `--yes`,
 /// as the pipeline form asks; the refusal names the count.
 fn refuse_history(ctx: &Context, out: &mut Output, room: &ObjectId) -> Option<Outcome> {
-    let counted = store_cmd::block_on(async {
-        let store = store_cmd::open(ctx).await?;
-        let mut tx = store.read().await?;
-        let n = tx.message_counts(std::slice::from_ref(room)).await?;
-        tx.finish().await?;
-        store.close().await;
-        Ok::<_, crate::store::StoreError>(n)
-    });
-    match counted {
+    match store_cmd::messages_in(ctx, std::slice::from_ref(room)) {
         Err(e) => Some(store_cmd::store_failed(ctx, out, &e)),
-        Ok(n) => n.values().next().map(|count| {
+        Ok(0) => None,
+        Ok(count) => {
             out.stderr.push_str(&format!(
                 "{}: room `{room}` holds {}: removing it destroys them; nothing was done\n  \
                  help: to remove the room and its messages, run `pchat room remove --identity \
                  '{room}' --yes`\n",
                 ctx.stderr_style.red("error"),
-                crate::plural(*count as usize, "message")
+                crate::plural(count as usize, "message")
             ));
-            Outcome::Refused
-        }),
+            Some(Outcome::Refused)
+        }
     }
 }
 

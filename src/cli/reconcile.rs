@@ -107,7 +107,7 @@ pub struct DriftArgs {
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
     /// Keep checking at this interval (`30s`, `5m`), printing whenever the drift changes
-    #[arg(long, value_parser = store_cmd::parse_interval)]
+    #[arg(long, value_parser = crate::units::parse_interval)]
     pub watch: Option<std::time::Duration>,
     /// Drift always parses every file and reads every row (what changed out of band is what
     /// it looks for); `--refresh` is accepted for the scripts that pass it
