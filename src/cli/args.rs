@@ -32,6 +32,17 @@ pub enum GetFormat {
     Yaml,
 }
 
+impl From<GetFormat> for crate::render::objects::Format {
+    fn from(f: GetFormat) -> Self {
+        use crate::render::objects::Format;
+        match f {
+            GetFormat::Table => Format::Table,
+            GetFormat::Json => Format::Json,
+            GetFormat::Yaml => Format::Yaml,
+        }
+    }
+}
+
 /// A `--filter` as a name pattern; `None` when there is none or it is written as comparisons
 /// (`Name -like 'Sales*'`), which `get` judges instead.
 pub fn pattern(filter: &Option<String>) -> Option<&str> {

@@ -158,30 +158,6 @@ fn no_room(ctx: &Context, out: &mut Output, message: &str, room: &ObjectId) -> O
     outcome
 }
 
-/// The dates a filter was understood to mean, said back (`3/1/2018` is March, not January).
-fn window(filter: &MessageFilter) -> String {
-    let day = |t: i64| {
-        let text = format_time(t);
-        text.strip_suffix("T00:00:00Z")
-            .map(|d| format!("{d} (UTC)"))
-            .unwrap_or(text)
-    };
-    // A bare end date is the day's last microsecond: say the day.
-    let end_day = |t: i64| {
-        let last = format_time(t);
-        match last.strip_suffix("T23:59:59.999999Z") {
-            Some(d) => format!("{d} (UTC)"),
-            None => last,
-        }
-    };
-    match (filter.start, filter.end) {
-        (Some(s), Some(e)) => format!(" posted from {} to {}", day(s), end_day(e)),
-        (Some(s), None) => format!(" posted on or after {}", day(s)),
-        (None, Some(e)) => format!(" posted on or before {}", end_day(e)),
-        (None, None) => String::new(),
-    }
-}
-
 fn date(s: &Option<String>, end: DayEnd) -> Result<Option<i64>, String> {
     s.as_deref().map(|d| parse_time(d, end)).transpose()
 }
@@ -225,7 +201,7 @@ fn act_on(
             out.stdout.push_str(&format!(
                 "{cmdlet}: {verb} {} in room `{room}`{} (store revision {revision})\n",
                 crate::plural(n as usize, "message"),
-                window(&filter)
+                crate::model::message::window(&filter)
             ));
             Outcome::Success
         }
@@ -319,7 +295,7 @@ fn clear_selected(
                 "{CMDLET}: removed {} from {}{} (store revision {revision})\n",
                 crate::plural(n as usize, "message"),
                 crate::plural(rooms.len(), "room"),
-                window(&filter)
+                crate::model::message::window(&filter)
             ));
             Outcome::Success
         }
@@ -442,57 +418,6 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
     }
 }
 
-/// Why a test user cannot take part, if they cannot.
-fn unfit(
-    state: &DesiredState,
-    room: &ObjectId,
-    r: &Room,
-    user: &str,
-    role: &str,
-) -> Option<String> {
-    let key = match principal_key(user) {
-        Ok((principal::RefKind::Sip, k)) => k,
-        _ => return Some(format!("the {role} `{user}` is not a SIP URI")),
-    };
-    let Some(p) = state.principals.get(&key) else {
-        return Some(format!(
-            "the {role} `{user}` is not in the directory (import it with `pchat principal import`)"
-        ));
-    };
-    if !p.enabled {
-        return Some(format!("the {role} `{user}` is disabled in the directory"));
-    }
-    let policy = access::effective_policy(state, user);
-    if !policy.enable_persistent_chat {
-        return Some(format!("the {role} `{user}` may not use Persistent Chat: policy `{}` has enablePersistentChat false", policy.identity));
-    }
-    let eligible = access::eligible_for_room(state, room).unwrap_or_default();
-    if !eligible.contains(&key) {
-        return Some(format!("the {role} `{user}` is not eligible for room `{room}`: its category `{}` does not admit them", r.category));
-    }
-    let listed = |l: &[String]| {
-        l.iter()
-            .any(|m| principal_key(m).is_ok_and(|(_, k)| k == key))
-    };
-    if r.privacy != Privacy::Open
-        && !r.members.is_empty()
-        && !listed(&r.members)
-        && !listed(&r.managers)
-        && !listed(&r.presenters)
-    {
-        return Some(format!(
-            "the {role} `{user}` is not a member of the {:?} room `{room}`",
-            r.privacy
-        ));
-    }
-    if role == "sender" && r.room_type == RoomType::Auditorium && !listed(&r.presenters) {
-        return Some(format!(
-            "the sender `{user}` is not a presenter of the auditorium room `{room}`"
-        ));
-    }
-    None
-}
-
 fn test(a: &TestArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let started = Instant::now();
     let named = match a.room.as_ref().map(|r| store_cmd::room_named(ctx, out, r)) {
@@ -507,9 +432,13 @@ fn test(a: &TestArgs, ctx: &Context, out: &mut Output) -> Outcome {
         let judge = |room: &ObjectId| match state.rooms.get(room) {
             None => Err(format!("room `{room}` does not exist")),
             Some(r) if r.disabled => Err(format!("room `{room}` is disabled")),
-            Some(r) => match unfit(&state, room, r, &a.sender_sip_address, "sender")
-                .or_else(|| unfit(&state, room, r, &a.receiver_sip_address, "receiver"))
+            Some(r) => match access::unfit(&state, room, r, &a.sender_sip_address, "sender")
+                .or_else(|| access::unfit(&state, room, r, &a.receiver_sip_address, "receiver"))
             {
+                // The library names no command: the fix is said here.
+                Some(why) if why.ends_with("not in the directory") => {
+                    Err(format!("{why} (import it with `pchat principal import`)"))
+                }
                 Some(why) => Err(why),
                 None => Ok(room.clone()),
             },

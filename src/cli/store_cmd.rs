@@ -343,30 +343,8 @@ pub fn get_in<T: crate::model::Object>(
         ));
         return Outcome::Failed;
     }
-    let desc = T::KIND.desc();
-    // A kind named by one field (an endpoint's SIP address, a pool's FQDN) shows it once, as
-    // its identity.
-    let named_by = match desc.identity {
-        [one] => Some(*one),
-        _ => None,
-    };
-    let shown: Vec<&crate::model::Field> = desc
-        .fields
-        .iter()
-        .filter(|f| f.shown && Some(f.yaml) != named_by)
-        .collect();
-    let headers: Vec<String> = shown.iter().map(|f| f.header()).collect();
-    let row = |x: &T| -> Vec<String> {
-        shown
-            .iter()
-            .map(|f| x.cell(f.yaml).unwrap_or_default())
-            .collect()
-    };
-    // Scoped settings and grants carry an `identity` field of their own, serialized first.
-    let identity = |x: &T| x.identity();
-    let wrap = named_by != Some("identity");
-    let headers = headers.iter().map(String::as_str).collect();
-    print_with(out, format, &items, (&identity, wrap), headers, row);
+    let text = crate::render::objects::of_kind(format.into(), &items);
+    out.stdout.push_str(&text);
     Outcome::Success
 }
 
@@ -378,8 +356,7 @@ fn filter_failed(ctx: &Context, out: &mut Output, e: &str) -> Outcome {
     Outcome::Failed
 }
 
-/// A table column: its header and how to show an object in it.
-pub type Column<'a, T> = (&'a str, &'a dyn Fn(&T) -> String);
+pub use crate::render::objects::Column;
 
 /// Prints objects: a table of their identity and `columns` (header, value per object), or the
 /// objects as JSON/YAML with their `identity` first.
@@ -390,11 +367,8 @@ pub fn print<T: Serialize>(
     identity: &dyn Fn(&T) -> String,
     columns: &[Column<'_, T>],
 ) {
-    let headers = columns.iter().map(|(h, _)| *h).collect();
-    let items: Vec<&T> = items.iter().collect();
-    print_with(out, format, &items, (identity, true), headers, |item| {
-        columns.iter().map(|(_, f)| f(item)).collect()
-    });
+    let text = crate::render::objects::with_columns(format.into(), items, identity, columns);
+    out.stdout.push_str(&text);
 }
 
 /// Reads the live state for a command that shows something of it; a store failure is reported.
@@ -408,67 +382,6 @@ pub fn with_state(
         Err(e) => store_failed(ctx, out, &e),
     }
 }
-
-/// An object with its identity put first, for JSON and YAML.
-#[derive(Serialize)]
-struct Identified<'a, T> {
-    identity: String,
-    #[serde(flatten)]
-    object: &'a T,
-}
-
-/// How an object is named: by a function, and whether its serialization lacks the `identity`
-/// (so it must be added).
-type Naming<'a, T> = (&'a dyn Fn(&T) -> String, bool);
-
-fn print_with<T: Serialize>(
-    out: &mut Output,
-    format: GetFormat,
-    items: &[&T],
-    (identity, add): Naming<'_, T>,
-    headers: Vec<&str>,
-    row: impl Fn(&T) -> Vec<String>,
-) {
-    let identified = || -> Vec<Identified<'_, T>> {
-        items
-            .iter()
-            .map(|&object| Identified {
-                identity: identity(object),
-                object,
-            })
-            .collect()
-    };
-    // What scripts read holds every field with its value, defaults included.
-    use crate::model::skip::full;
-    match (format, add) {
-        (GetFormat::Json, true) => full(|| push_json(out, &identified())),
-        (GetFormat::Json, false) => full(|| push_json(out, &items)),
-        (GetFormat::Yaml, true) => {
-            let text = full(|| crate::config::yaml::to_yaml(&identified()));
-            out.stdout.push_str(&text)
-        }
-        (GetFormat::Yaml, false) => {
-            let text = full(|| crate::config::yaml::to_yaml(&items));
-            out.stdout.push_str(&text)
-        }
-        (GetFormat::Table, _) => {
-            let headers = std::iter::once("Identity").chain(headers).collect();
-            let rows: Vec<Vec<String>> = items
-                .iter()
-                .map(|item| std::iter::once(identity(item)).chain(row(item)).collect())
-                .collect();
-            out.stdout.push_str(&table(headers, rows));
-        }
-    }
-}
-
-fn push_json<T: Serialize + ?Sized>(out: &mut Output, value: &T) {
-    let mut s = serde_json::to_string_pretty(value).expect("objects serialize");
-    s.push('\n');
-    out.stdout.push_str(&s);
-}
-
-pub use crate::render::table::table;
 
 /// `*` matches any run of characters (as the cmdlets' -Filter does), without regard to case.
 pub use crate::model::opath::wildcard;

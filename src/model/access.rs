@@ -77,6 +77,57 @@ pub fn effective_policy(state: &DesiredState, user: &str) -> EffectivePolicy {
     })
 }
 
+/// Why a user cannot take part in a test message in `room` as `role` (sender or receiver),
+/// if they cannot: not a SIP URI, not in the directory, disabled, no Persistent Chat by policy,
+/// not admitted by the category, not a member of a closed room, not a presenter of an auditorium.
+pub fn unfit(
+    state: &DesiredState,
+    room: &ObjectId,
+    r: &Room,
+    user: &str,
+    role: &str,
+) -> Option<String> {
+    let key = match principal_key(user) {
+        Ok((super::principal::RefKind::Sip, k)) => k,
+        _ => return Some(format!("the {role} `{user}` is not a SIP URI")),
+    };
+    let Some(p) = state.principals.get(&key) else {
+        return Some(format!("the {role} `{user}` is not in the directory"));
+    };
+    if !p.enabled {
+        return Some(format!("the {role} `{user}` is disabled in the directory"));
+    }
+    let policy = access::effective_policy(state, user);
+    if !policy.enable_persistent_chat {
+        return Some(format!("the {role} `{user}` may not use Persistent Chat: policy `{}` has enablePersistentChat false", policy.identity));
+    }
+    let eligible = access::eligible_for_room(state, room).unwrap_or_default();
+    if !eligible.contains(&key) {
+        return Some(format!("the {role} `{user}` is not eligible for room `{room}`: its category `{}` does not admit them", r.category));
+    }
+    let listed = |l: &[String]| {
+        l.iter()
+            .any(|m| principal_key(m).is_ok_and(|(_, k)| k == key))
+    };
+    if r.privacy != Privacy::Open
+        && !r.members.is_empty()
+        && !listed(&r.members)
+        && !listed(&r.managers)
+        && !listed(&r.presenters)
+    {
+        return Some(format!(
+            "the {role} `{user}` is not a member of the {:?} room `{room}`",
+            r.privacy
+        ));
+    }
+    if role == "sender" && r.room_type == RoomType::Auditorium && !listed(&r.presenters) {
+        return Some(format!(
+            "the sender `{user}` is not a presenter of the auditorium room `{room}`"
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

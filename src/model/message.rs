@@ -215,6 +215,30 @@ pub fn format_time(t: i64) -> String {
     }
 }
 
+/// The dates a filter was understood to mean, said back (`3/1/2018` is March, not January).
+pub fn window(filter: &MessageFilter) -> String {
+    let day = |t: i64| {
+        let text = format_time(t);
+        text.strip_suffix("T00:00:00Z")
+            .map(|d| format!("{d} (UTC)"))
+            .unwrap_or(text)
+    };
+    // A bare end date is the day's last microsecond: say the day.
+    let end_day = |t: i64| {
+        let last = format_time(t);
+        match last.strip_suffix("T23:59:59.999999Z") {
+            Some(d) => format!("{d} (UTC)"),
+            None => last,
+        }
+    };
+    match (filter.start, filter.end) {
+        (Some(s), Some(e)) => format!(" posted from {} to {}", day(s), end_day(e)),
+        (Some(s), None) => format!(" posted on or after {}", day(s)),
+        (None, Some(e)) => format!(" posted on or before {}", end_day(e)),
+        (None, None) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

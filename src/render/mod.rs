@@ -4,6 +4,7 @@
 pub mod diagnostics;
 pub mod json;
 pub mod markdown;
+pub mod objects;
 pub mod plan;
 pub mod powershell;
 pub mod style;
