@@ -110,19 +110,17 @@ fn flags(kind: Kind, verb: Verb) -> Vec<Flag> {
     }
     for f in desc.fields {
         let Some(param) = f.param else { continue };
+        // `New-` takes only some fields, some under names of their own (Booleans still);
+        // `Set-` takes every field with a parameter; `Remove-` none.
         let (param, taken) = match verb {
             Verb::New => (f.new_param.unwrap_or(param), f.on_new),
-            Verb::Set => (param, desc.naming != Naming::Sip),
+            Verb::Set => (param, true),
             Verb::Remove => (param, false),
         };
         if taken {
             out.push(Flag {
                 param,
-                ty: if f.new_param.is_some() && verb == Verb::New {
-                    Ty::Bool
-                } else {
-                    f.ty
-                },
+                ty: f.ty,
                 required: f.required && (verb == Verb::New || desc.cmdlets.new.is_none()),
             });
         }

@@ -995,6 +995,10 @@ mod tests {
             for id in k.identity_fields() {
                 assert!(k.field(id).is_some(), "{k}: identity field {id}");
             }
+            // New- takes these as switches: the generated flag is a Boolean.
+            for f in k.desc().fields.iter().filter(|f| f.new_param.is_some()) {
+                assert_eq!(f.ty, Ty::Bool, "{k}: {}", f.yaml);
+            }
         }
     }
 }
