@@ -292,3 +292,29 @@ pub async fn messages_in(store: &Store, rooms: &[ObjectId]) -> Result<u64, Store
     tx.finish().await?;
     Ok(counts.values().sum())
 }
+
+/// `pchat principal import`: adds or updates directory entries in one write, refused when
+/// they would break a rule the store kept until now. The store's revision after.
+///
+/// # Errors
+/// When the store fails; a refusal comes back inside.
+pub async fn import_principals(
+    store: &Store,
+    principals: &[crate::model::Principal],
+) -> Result<Result<i64, Refusal>, StoreError> {
+    let mut tx = store.write().await?;
+    let mut state = tx.read_state().await?;
+    let before = rules::validate(&state);
+    for p in principals {
+        state.principals.insert(
+            crate::model::principal::key_or_text(p.identity()),
+            p.clone(),
+        );
+    }
+    if let Err(refusal) = ops::check(&before, &state) {
+        tx.finish().await?;
+        return Ok(Err(refusal));
+    }
+    tx.upsert_principals(principals).await?;
+    Ok(Ok(tx.commit_write().await?))
+}

@@ -6,15 +6,18 @@
 pub mod apply;
 pub mod config;
 pub mod data;
+pub mod export;
 pub mod files;
 pub mod imperative;
 pub mod live;
+pub mod messages;
 pub mod model;
 pub mod ops;
 pub mod partial;
 pub mod plan;
 pub mod progress;
 pub mod reconcile;
+pub mod session;
 pub mod suggest;
 pub mod units;
 

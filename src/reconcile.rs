@@ -11,32 +11,9 @@ use crate::config::{self, ConfigError};
 use crate::model::DesiredState;
 use crate::partial;
 use crate::plan::{self, Live, Plan, PlanOptions};
-use crate::store::{DeclaredFile, Store, StoreError, StoreUrl, Timeouts};
+use crate::store::{DeclaredFile, StoreError};
 
-/// Where and how a command reaches its store, and where it reports progress.
-#[derive(Clone)]
-pub struct Session {
-    pub store: StoreUrl,
-    /// Where `store` came from (the flag, the environment, the default), for the error that
-    /// says it does not exist.
-    pub origin: String,
-    /// A store that does not exist is created empty (`--new-store`); otherwise it is an error.
-    pub new_store: bool,
-    pub lock_timeout: std::time::Duration,
-    pub timeouts: Timeouts,
-    pub progress: crate::progress::Reporter,
-}
-
-impl Session {
-    /// Opens the store: one that does not exist is created only with `new_store`.
-    pub async fn open(&self) -> Result<Store, StoreError> {
-        if self.new_store {
-            Store::open_with(&self.store, self.lock_timeout, self.timeouts).await
-        } else {
-            Store::open_existing(&self.store, self.lock_timeout, self.timeouts, &self.origin).await
-        }
-    }
-}
+pub use crate::session::Session;
 
 /// Why a plan could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -506,14 +483,7 @@ pub struct Planned {
 
 /// The id of the context's store, when it can be read.
 pub fn store_id(s: &Session) -> Option<String> {
-    crate::store::block_on(async {
-        let store = s.open().await?;
-        let id = store.store_id().await;
-        store.close().await;
-        id
-    })
-    .ok()
-    .flatten()
+    s.with(async |store| store.store_id().await).ok().flatten()
 }
 
 /// Loads a configuration and plans it against the store.
@@ -540,5 +510,152 @@ pub fn plan_paths(
         planned_from: l.live,
         declared: l.declared,
         refusals: l.refusals,
+    })
+}
+
+/// Why a saved plan is not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplanError {
+    #[error(transparent)]
+    Reconcile(#[from] ReconcileError),
+    /// The file cannot be read as a saved plan.
+    #[error("{0}")]
+    Unreadable(String),
+    /// Made for another store, or the configuration or the store moved since (a safety
+    /// refusal).
+    #[error("{0}")]
+    Stale(String),
+}
+
+/// Plans again from a saved plan's inputs; refused unless the store is the one it was made
+/// for, and the configuration, the store's revision and the changes are all the saved ones.
+pub fn replan(s: &Session, path: &std::path::Path) -> Result<Planned, ReplanError> {
+    use crate::render::json::PlanFile;
+    let f = crate::files::read(path, crate::files::max_file_size())
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        .and_then(|t| PlanFile::parse(&t))
+        .map_err(ReplanError::Unreadable)?;
+    if let Some(made_for) = &f.store_id {
+        let here = store_id(s);
+        if here.as_ref() != Some(made_for) {
+            return Err(ReplanError::Stale(format!(
+                "this plan was made for store {} (id {made_for}), not for {} (id {}); plan \
+                 against this store",
+                f.store.as_deref().unwrap_or("another store"),
+                s.store,
+                here.as_deref().unwrap_or("unknown")
+            )));
+        }
+    }
+    let opts = f.inputs.options().map_err(ReplanError::Unreadable)?;
+    let paths: Vec<PathBuf> = f.inputs.paths.iter().map(PathBuf::from).collect();
+    let planned = plan_paths(s, paths, opts, false)?;
+    let stale = if f.config_digest != planned.digest {
+        "the configuration changed since this plan was made; plan again".to_string()
+    } else if f.store_revision != planned.plan.revision {
+        format!(
+            "stale plan: the store changed since this plan was made (revision {}, now {}); plan \
+             again",
+            f.store_revision, planned.plan.revision
+        )
+    } else if f.changes
+        != PlanFile::new(&planned.plan, planned.digest.clone(), f.inputs.clone()).changes
+    {
+        "the plan no longer matches the configuration and the store; plan again".to_string()
+    } else {
+        return Ok(planned);
+    };
+    Err(ReplanError::Stale(stale))
+}
+
+/// What the user decided about an apply: the flags beside the plan.
+#[derive(Debug, Clone, Default)]
+pub struct Consent {
+    /// Override the safety threshold (never `protect`).
+    pub force: bool,
+    /// Allow removals that destroy chat history.
+    pub allow_destroy: bool,
+    /// Who applies (recorded in the history).
+    pub actor: String,
+}
+
+/// An apply's result, counted as its summary line says it: objects (the plan's changes), the
+/// cmdlet calls that change them and pchat's own steps.
+#[derive(Debug)]
+pub struct Done {
+    pub revision: i64,
+    pub objects: usize,
+    pub cmdlets: usize,
+    pub steps: usize,
+}
+
+impl Planned {
+    /// How the convergence mark names this plan's configuration and options.
+    fn converge(&self) -> apply::Converge {
+        apply::Converge {
+            fingerprint: apply::fingerprint(&self.digest, &self.opts),
+            options: self.opts.clone(),
+            declared: self.declared.clone(),
+        }
+    }
+}
+
+/// Marks the store converged with a configuration whose plan is empty, so that the next plan
+/// of it is answered without reading. A store that cannot take the mark (read-only, locked)
+/// only loses that shortcut: that is logged, not returned.
+pub fn vouch(s: &Session, planned: &Planned) {
+    let converge = planned.converge();
+    let vouched =
+        s.with(async |store| apply::vouch(store, &planned.desired, &planned.plan, &converge).await);
+    if let Err(e) = vouched {
+        tracing::debug!(error = %e, "the store was not marked converged");
+    }
+}
+
+/// Applies a plan, all or nothing, in one transaction.
+pub fn apply_planned(
+    s: &Session,
+    planned: Planned,
+    consent: Consent,
+) -> Result<Done, apply::ApplyError> {
+    let converge = planned.converge();
+    let Planned {
+        paths,
+        desired,
+        digest,
+        opts,
+        plan: p,
+        planned_from,
+        ..
+    } = planned;
+    let apply_opts = apply::ApplyOptions {
+        force: consent.force,
+        allow_destroy: consent.allow_destroy,
+        threshold: opts.threshold,
+        actor: consent.actor,
+        git_commit: git_commit(&paths),
+        converge: Some(converge),
+        config_digest: digest,
+        progress: s.progress.clone(),
+    };
+    let objects = p.changes.len();
+    let ops = p.changes.iter().flat_map(|c| &c.operations);
+    let cmdlets = ops.clone().filter(|op| op.is_cmdlet()).count();
+    let steps = ops.count() - cmdlets;
+    let done = s.with(async |store| {
+        apply::apply(store, &desired, p, Some(planned_from), &apply_opts).await
+    })?;
+    tracing::info!(
+        store_revision = done.revision,
+        objects,
+        cmdlet_calls = cmdlets,
+        pchat_steps = steps,
+        "apply committed"
+    );
+    Ok(Done {
+        revision: done.revision,
+        objects,
+        cmdlets,
+        steps,
     })
 }

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::store_cmd;
 use super::{Context, Outcome, Output};
 use crate::data::{self, DataError, ExportOptions, Level};
 use crate::model::message::{parse_time, DayEnd};
@@ -129,17 +128,14 @@ fn failed(ctx: &Context, out: &mut Output, e: &DataError) -> Outcome {
     }
 }
 
-/// Opens the store the command's `--db-instance` names, or the context's.
-async fn open(
-    ctx: &Context,
-    url: &crate::store::StoreUrl,
-) -> Result<crate::store::Store, crate::store::StoreError> {
+/// The session on the store the command's `--db-instance` names, or the context's.
+fn session(ctx: &Context, url: &crate::store::StoreUrl) -> crate::session::Session {
     let origin = if *url == ctx.store {
         ctx.store_origin
     } else {
         "given by --db-instance"
     };
-    super::store_cmd::open_url(ctx, url, origin).await
+    ctx.session().on(url, origin)
 }
 
 pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
@@ -173,12 +169,7 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 start_date,
                 disable_exported_nodes: a.disable_exported_nodes,
             };
-            let result = store_cmd::block_on(async {
-                let store = open(ctx, &url).await?;
-                let bytes = data::export(&store, &opts).await;
-                store.close().await;
-                bytes
-            });
+            let result = session(ctx, &url).with(async |store| data::export(store, &opts).await);
             match result {
                 Ok(bytes) => {
                     if let Err(e) = crate::files::write_private(&a.file, &bytes) {
@@ -225,11 +216,8 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 ratio: (!a.allow_ratio).then_some(100),
                 ..Default::default()
             };
-            let result = store_cmd::block_on(async {
-                let store = open(ctx, &url).await?;
-                let done = data::import(&store, &bytes, a.force, limits, &ctx.progress).await;
-                store.close().await;
-                done
+            let result = session(ctx, &url).with(async |store| {
+                data::import(store, &bytes, a.force, limits, &ctx.progress).await
             });
             match result {
                 Ok(s) => {

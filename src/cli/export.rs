@@ -8,8 +8,7 @@ use clap::Args;
 use super::store_cmd;
 use super::{Context, Outcome, Output};
 use crate::config::{self, ConfigError};
-use crate::model::Kind;
-use crate::store::StoreError;
+use crate::export;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -25,28 +24,12 @@ pub struct AdoptArgs {
     pub paths: Vec<PathBuf>,
 }
 
-const MODELINE: &str = "# yaml-language-server: $schema=pchat.schema.json\n";
-
 pub fn export(a: &ExportArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let read = store_cmd::block_on(async {
-        let store = store_cmd::open(ctx).await?;
-        let (state, _) = store.snapshot().await?;
-        let mut tx = store.read().await?;
-        let owned = tx.ownership().await?;
-        tx.finish().await?;
-        store.close().await;
-        Ok::<_, StoreError>((state, owned))
-    });
-    let state = match read {
-        Ok((mut state, owned)) => {
-            // Protection is desired state: an export that dropped it would unprotect on apply.
-            let protected = owned
-                .into_iter()
-                .filter_map(|(key, protect)| protect.then_some(key))
-                .collect();
-            state.mark_protected(&protected);
-            state
-        }
+    let state = match ctx
+        .session()
+        .with(async |store| export::exported(store).await)
+    {
+        Ok(state) => state,
         Err(e) => return store_cmd::store_failed(ctx, out, &e),
     };
     let doc = state.to_document();
@@ -54,34 +37,23 @@ pub fn export(a: &ExportArgs, ctx: &Context, out: &mut Output) -> Outcome {
         out.stdout.push_str(&config::yaml::to_string(&doc));
         return Outcome::Success;
     };
-    let write = |path: PathBuf, text: &str| {
-        crate::files::write_private(&path, text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    let mut written = 0;
+    let files = export::files(&doc);
     let result = std::fs::create_dir_all(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))
-        .and_then(|()| write(dir.join("pchat.schema.json"), &crate::schema::generate()))
         .and_then(|()| {
-            for kind in Kind::ALL {
-                let part = doc.only(kind);
-                if part.len_of(kind) == 0 {
-                    continue;
-                }
-                write(
-                    dir.join(format!("{}.yaml", kind.key())),
-                    &format!("{MODELINE}{}", config::yaml::to_string(&part)),
-                )?;
-                written += 1;
-            }
-            Ok(())
+            files.iter().try_for_each(|(name, text)| {
+                let path = dir.join(name);
+                crate::files::write_private(&path, text.as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            })
         });
     match result {
         Ok(()) => {
             out.stdout.push_str(&format!(
                 "exported the live store to {} ({})\n",
                 dir.display(),
-                crate::plural(written, "file")
+                // The schema is written beside the kinds' files.
+                crate::plural(files.len() - 1, "file")
             ));
             Outcome::Success
         }
@@ -103,33 +75,10 @@ pub fn adopt(a: &AdoptArgs, ctx: &Context, out: &mut Output) -> Outcome {
         }
         Err(e) => return ctx.failed(out, &e, false),
     };
-    let result = store_cmd::block_on(async {
-        let store = store_cmd::open(ctx).await?;
-        let mut tx = store.write().await?;
-        let live = tx.read_state().await?;
-        let revision = tx.revision().await? + 1;
-        use crate::model::identity::fold;
-        // Recorded as the store spells each object (the configuration may spell it otherwise).
-        let present: std::collections::HashMap<(Kind, String), String> =
-            crate::plan::identities(&live)
-                .into_iter()
-                .map(|(k, id)| ((k, fold(&id)), id))
-                .collect();
-        let protected = crate::apply::protected_set(&desired);
-        let mut adopted = 0;
-        for (kind, id) in crate::plan::identities(&desired) {
-            let key = (kind, fold(&id));
-            if let Some(stored) = present.get(&key) {
-                tx.set_managed(kind, stored, protected.contains(&key), revision)
-                    .await?;
-                adopted += 1;
-            }
-        }
-        let r = tx.commit_write().await?;
-        store.close().await;
-        Ok::<_, StoreError>((adopted, r))
-    });
-    match result {
+    match ctx
+        .session()
+        .with(async |store| export::adopt(store, &desired).await)
+    {
         Ok((n, revision)) => {
             out.stdout.push_str(&format!(
                 "adopted {}: pchat now manages them (store revision {revision})\n",

@@ -160,11 +160,12 @@ pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
         }
         url => url.clone(),
     };
-    let made = store_cmd::block_on(async {
-        let store = crate::store::Store::open_with(&store, ctx.lock_timeout, ctx.timeouts).await?;
-        store.close().await;
-        Ok::<_, crate::store::StoreError>(())
-    });
+    // Created when it does not exist: that is what `init` is for.
+    let session = crate::session::Session {
+        new_store: true,
+        ..ctx.session().on(&store, ctx.store_origin)
+    };
+    let made = session.with(async |_| Ok::<_, crate::store::StoreError>(()));
     if let Err(e) = made {
         return store_cmd::store_failed(ctx, out, &e);
     }

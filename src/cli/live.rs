@@ -162,10 +162,8 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 .actor
                 .clone()
                 .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
-            let result = store_cmd::block_on(async {
-                let store = store_cmd::open(ctx).await?;
-                let done = live::load::load(&store, &state, a.allow_destroy, &digest, &actor).await;
-                store.close().await;
+            let result = ctx.session().with(async |store| {
+                let done = live::load::load(store, &state, a.allow_destroy, &digest, &actor).await;
                 Ok::<_, crate::store::StoreError>(done)
             });
             match result {
@@ -196,7 +194,7 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
         }
         LiveCommand::Snapshot(a) => {
             let state = if a.from_store {
-                match store_cmd::read_state(ctx) {
+                match ctx.session().read_state() {
                     Ok(s) => s,
                     Err(e) => return store_cmd::store_failed(ctx, out, &e),
                 }

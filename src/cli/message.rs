@@ -9,13 +9,12 @@ use clap::{Args, Subcommand};
 use super::args;
 use super::store_cmd::{self, GetFormat};
 use super::{Context, Outcome, Output};
-use crate::model::access;
+use crate::messages::{self, Cleared, Probe};
 use crate::model::message::{
     self, format_time, parse_time, DayEnd, MatchClause, Message, MessageFilter,
 };
 use crate::model::principal::principal_key;
 use crate::model::*;
-use crate::store::StoreError;
 
 #[derive(Debug, Subcommand)]
 pub enum MessageCommand {
@@ -135,12 +134,6 @@ fn match_clause(s: &str) -> Result<MatchClause, String> {
     }
 }
 
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
-}
-
 fn fail(ctx: &Context, out: &mut Output, message: &str) -> Outcome {
     out.stderr
         .push_str(&format!("{}: {message}\n", ctx.stderr_style.red("error")));
@@ -162,7 +155,7 @@ fn date(s: &Option<String>, end: DayEnd) -> Result<Option<i64>, String> {
     s.as_deref().map(|d| parse_time(d, end)).transpose()
 }
 
-/// Selects messages of a room with a filter and deletes or replaces them, in one write.
+/// Deletes or replaces the messages of a room that `filter` matches (`messages::remove`).
 fn act_on(
     ctx: &Context,
     out: &mut Output,
@@ -171,26 +164,9 @@ fn act_on(
     filter: MessageFilter,
     replace: Option<String>,
 ) -> Outcome {
-    let result = store_cmd::block_on(async {
-        let store = store_cmd::open(ctx).await?;
-        let mut tx = store.write().await?;
-        let Some(messages) = tx.messages(Some(room), None).await? else {
-            tx.finish().await?;
-            return Ok(None);
-        };
-        let ids: Vec<i64> = messages
-            .iter()
-            .filter(|m| filter.matches(m))
-            .map(|m| m.id)
-            .collect();
-        let n = match &replace {
-            None => tx.delete_messages(&ids).await?,
-            Some(text) => tx.replace_messages(&ids, text).await?,
-        };
-        let revision = tx.commit_write().await?;
-        store.close().await;
-        Ok::<_, StoreError>(Some((n, revision)))
-    });
+    let result = ctx
+        .session()
+        .with(async |store| messages::remove(store, room, &filter, replace.as_deref()).await);
     match result {
         Ok(Some((n, revision))) => {
             let verb = if replace.is_some() {
@@ -246,37 +222,16 @@ fn clear_selected(
         let ids = a.pipe.pick::<Room>(s, |k, _| k.name.clone())?;
         Ok(ids.into_iter().cloned().collect())
     };
-    let result = store_cmd::block_on(async {
-        let store = store_cmd::open(ctx).await?;
-        let mut tx = store.write().await?;
-        let state = tx.read_state().await?;
-        let rooms = match pick(&state) {
-            Ok(r) => r,
-            Err(e) => {
-                tx.finish().await?;
-                store.close().await;
-                return Ok(Err(e));
-            }
-        };
-        let mut ids = Vec::new();
-        for room in &rooms {
-            if let Some(messages) = tx.messages(Some(room), None).await? {
-                ids.extend(messages.iter().filter(|m| filter.matches(m)).map(|m| m.id));
-            }
-        }
-        if !a.pipe.yes {
-            tx.finish().await?;
-            store.close().await;
-            return Ok(Ok((rooms, ids.len() as u64, None)));
-        }
-        let n = tx.delete_messages(&ids).await?;
-        let revision = tx.commit_write().await?;
-        store.close().await;
-        Ok::<_, StoreError>(Ok((rooms, n, Some(revision))))
-    });
+    let result = ctx
+        .session()
+        .with(async |store| messages::clear(store, pick, &filter, a.pipe.yes).await);
     match result {
         Ok(Err(e)) => fail(ctx, out, &e),
-        Ok(Ok((rooms, n, None))) => {
+        Ok(Ok(Cleared {
+            rooms,
+            messages: n,
+            revision: None,
+        })) => {
             let names: Vec<String> = rooms.iter().take(20).map(|r| r.to_string()).collect();
             out.stderr.push_str(&format!(
                 "{}: {CMDLET} would remove {} from {}{}{}; nothing was changed\n  {}: add --yes \
@@ -290,7 +245,11 @@ fn clear_selected(
             ));
             Outcome::Refused
         }
-        Ok(Ok((rooms, n, Some(revision)))) => {
+        Ok(Ok(Cleared {
+            rooms,
+            messages: n,
+            revision: Some(revision),
+        })) => {
             out.stdout.push_str(&format!(
                 "{CMDLET}: removed {} from {}{} (store revision {revision})\n",
                 crate::plural(n as usize, "message"),
@@ -311,7 +270,7 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     Ok(t) => t,
                     Err(e) => return fail(ctx, out, &e),
                 },
-                None => now_micros(),
+                None => messages::now_micros(),
             };
             if !matches!(principal_key(&a.from), Ok((principal::RefKind::Sip, _))) {
                 return fail(ctx, out, &format!("`{}` is not a SIP URI", a.from));
@@ -320,18 +279,9 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 Ok(room) => room,
                 Err(o) => return o,
             };
-            let result = store_cmd::block_on(async {
-                let store = store_cmd::open(ctx).await?;
-                let mut tx = store.write().await?;
-                let id = tx.post_message(&room, &a.from, at, &a.text).await?;
-                if id.is_some() {
-                    tx.commit_write().await?;
-                } else {
-                    tx.finish().await?;
-                }
-                store.close().await;
-                Ok::<_, StoreError>(id)
-            });
+            let result = ctx
+                .session()
+                .with(async |store| messages::post(store, &room, &a.from, at, &a.text).await);
             match result {
                 Ok(Some(id)) => {
                     out.stdout.push_str(&format!(
@@ -350,14 +300,9 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 Ok(room) => room,
                 Err(o) => return o,
             };
-            let result = store_cmd::block_on(async {
-                let store = store_cmd::open(ctx).await?;
-                let mut tx = store.read().await?;
-                let m = tx.messages(Some(&room), None).await?;
-                tx.finish().await?;
-                store.close().await;
-                Ok::<_, StoreError>(m)
-            });
+            let result = ctx
+                .session()
+                .with(async |store| messages::list(store, &room).await);
             match result {
                 Ok(Some(messages)) => {
                     store_cmd::print(
@@ -425,73 +370,12 @@ fn test(a: &TestArgs, ctx: &Context, out: &mut Output) -> Outcome {
         Some(Ok(room)) => Some(room),
         None => None,
     };
-    let result = store_cmd::block_on(async {
-        let store = store_cmd::open(ctx).await?;
-        let mut tx = store.write().await?;
-        let state = tx.read_state().await?;
-        let judge = |room: &ObjectId| match state.rooms.get(room) {
-            None => Err(format!("room `{room}` does not exist")),
-            Some(r) if r.disabled => Err(format!("room `{room}` is disabled")),
-            Some(r) => match access::unfit(&state, room, r, &a.sender_sip_address, "sender")
-                .or_else(|| access::unfit(&state, room, r, &a.receiver_sip_address, "receiver"))
-            {
-                // The library names no command: the fix is said here.
-                Some(why) if why.ends_with("not in the directory") => {
-                    Err(format!("{why} (import it with `pchat principal import`)"))
-                }
-                Some(why) => Err(why),
-                None => Ok(room.clone()),
-            },
-        };
-        // Without a room, the service picks one both test users may take part in.
-        let verdict = match &named {
-            Some(room) => judge(room),
-            None => state
-                .rooms
-                .keys()
-                .find_map(|room| judge(room).ok())
-                .ok_or_else(|| {
-                    let why = state
-                        .rooms
-                        .keys()
-                        .next()
-                        .map(|first| judge(first).unwrap_err())
-                        .unwrap_or_else(|| "no room exists".into());
-                    format!("no room both test users may take part in ({why})")
-                }),
-        };
-        let room = match verdict {
-            Ok(room) => room,
-            Err(why) => {
-                tx.finish().await?;
-                return Ok(Err(why));
-            }
-        };
-        let a_room = &room;
-        // Post, read back as the receiver would, and take the probe away again: the test leaves
-        // no trace in the room.
-        let nonce = format!("pchat test message {}", now_micros());
-        let posted = Instant::now();
-        let id = tx
-            .post_message(a_room, &a.sender_sip_address, now_micros(), &nonce)
-            .await?;
-        let seen = tx
-            .messages(Some(a_room), None)
-            .await?
-            .unwrap_or_default()
-            .iter()
-            .any(|m| Some(m.id) == id && m.body == nonce);
-        let latency = posted.elapsed();
-        tx.finish().await?;
-        store.close().await;
-        Ok::<_, StoreError>(if seen {
-            Ok((latency, room))
-        } else {
-            Err("the receiver could not read the message back".to_string())
-        })
-    });
+    let (sender, receiver) = (&a.sender_sip_address, &a.receiver_sip_address);
+    let result = ctx
+        .session()
+        .with(async |store| messages::test(store, named.as_ref(), sender, receiver).await);
     match result {
-        Ok(Ok((latency, room))) => {
+        Ok(Ok(Probe { room, latency })) => {
             out.stdout.push_str(&format!(
                 "Test-CsPersistentChatMessage: Success (room `{}`, latency {:.1} ms, total {:.1} ms)\n",
                 room,
@@ -501,8 +385,15 @@ fn test(a: &TestArgs, ctx: &Context, out: &mut Output) -> Outcome {
             Outcome::Success
         }
         Ok(Err(why)) => {
-            out.stdout
-                .push_str(&format!("Test-CsPersistentChatMessage: Failure: {why}\n"));
+            // The library names no command: the fix is said here.
+            let hint = if why.contains("not in the directory") {
+                " (import it with `pchat principal import`)"
+            } else {
+                ""
+            };
+            out.stdout.push_str(&format!(
+                "Test-CsPersistentChatMessage: Failure: {why}{hint}\n"
+            ));
             Outcome::Failed
         }
         Err(e) => store_cmd::store_failed(ctx, out, &e),

@@ -406,9 +406,9 @@ pub struct Context {
 }
 
 impl Context {
-    /// The library's view of this command's store (`reconcile::Session`).
-    pub fn session(&self) -> crate::reconcile::Session {
-        crate::reconcile::Session {
+    /// The library's view of this command's store (`session::Session`).
+    pub fn session(&self) -> crate::session::Session {
+        crate::session::Session {
             store: self.store.clone(),
             origin: self.store_origin.to_string(),
             new_store: self.new_store,

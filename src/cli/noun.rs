@@ -367,7 +367,7 @@ pub fn run<T: Object + 'static>(noun: &Noun<T>, ctx: &Context, out: &mut Output)
     if let (Some(id), false) = (identity, pipe.selects()) {
         // A bare name is the one object of that name across pools.
         let id = if kind.desc().naming == Naming::Pooled && !id.contains('\\') {
-            match store_cmd::resolve_bare::<T>(ctx, &id) {
+            match ctx.session().resolve_bare::<T>(&id) {
                 Ok(id) => id,
                 Err(e) => return failed(out, &e),
             }
@@ -553,7 +553,7 @@ impl RoomFilters {
 /// Removing a room destroys its messages: one that holds any is removed only with `--yes`,
 /// as the pipeline form asks; the refusal names the count.
 fn refuse_history(ctx: &Context, out: &mut Output, room: &ObjectId) -> Option<Outcome> {
-    match store_cmd::messages_in(ctx, std::slice::from_ref(room)) {
+    match ctx.session().messages_in(std::slice::from_ref(room)) {
         Err(e) => Some(store_cmd::store_failed(ctx, out, &e)),
         Ok(0) => None,
         Ok(count) => {
@@ -646,12 +646,9 @@ pub fn run_pool(cmd: &PoolCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 site: site.clone(),
                 servers: servers.clone(),
             };
-            let result = store_cmd::block_on(async {
-                let store = store_cmd::open(ctx).await?;
-                let added = crate::imperative::add_pool(&store, pool).await;
-                store.close().await;
-                added
-            });
+            let result = ctx
+                .session()
+                .with(async |store| crate::imperative::add_pool(store, pool).await);
             match result {
                 Ok(Ok(revision)) => {
                     out.stdout.push_str(&format!(

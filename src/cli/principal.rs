@@ -256,23 +256,9 @@ fn import(a: &ImportArgs, ctx: &Context, out: &mut Output) -> Outcome {
         Ok(p) => p,
         Err(e) => return ctx.failed(out, &e, false),
     };
-    let result = store_cmd::block_on(async {
-        let store = store_cmd::open(ctx).await?;
-        let mut tx = store.write().await?;
-        let mut state = tx.read_state().await?;
-        let before = rules::validate(&state);
-        for p in &principals {
-            state.principals.insert(key(p.identity()), p.clone());
-        }
-        if let Err(refusal) = crate::ops::check(&before, &state) {
-            tx.finish().await?;
-            return Ok(Err(refusal));
-        }
-        tx.upsert_principals(&principals).await?;
-        let revision = tx.commit_write().await?;
-        store.close().await;
-        Ok::<_, crate::store::StoreError>(Ok(revision))
-    });
+    let result = ctx
+        .session()
+        .with(async |store| crate::imperative::import_principals(store, &principals).await);
     match result {
         Ok(Ok(revision)) => {
             out.stdout.push_str(&format!(

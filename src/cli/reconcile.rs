@@ -7,10 +7,9 @@ use clap::{Args, ValueEnum};
 
 use super::store_cmd::{self, GetFormat};
 use super::{Context, Outcome, Output};
-use crate::apply::{self, ApplyOptions};
 use crate::config::ConfigError;
 use crate::plan::{self, Plan, PlanOptions, Prune};
-use crate::reconcile::{self, ReconcileError, Session};
+use crate::reconcile::{self, Planned, ReconcileError, ReplanError, Session};
 use crate::render;
 use crate::store::StoreError;
 
@@ -121,53 +120,6 @@ pub struct HistoryArgs {
     pub format: GetFormat,
 }
 
-impl Default for PlanFlags {
-    fn default() -> Self {
-        PlanFlags {
-            target: vec![],
-            prune: PruneArg::Managed,
-            threshold_percent: 30.0,
-            threshold_min: 10,
-        }
-    }
-}
-
-fn inputs(paths: &[PathBuf], a: &PlanFlags) -> render::json::Inputs {
-    render::json::Inputs {
-        paths: paths.iter().map(|p| p.display().to_string()).collect(),
-        prune: match a.prune {
-            PruneArg::Managed => "managed",
-            PruneArg::All => "all",
-            PruneArg::None => "none",
-        }
-        .into(),
-        targets: a
-            .target
-            .iter()
-            .map(|(k, id)| format!("{}/{id}", k.key()))
-            .collect(),
-        threshold_percent: a.threshold_percent,
-        threshold_min: a.threshold_min,
-    }
-}
-
-fn flags_from(i: &render::json::Inputs) -> Result<PlanFlags, String> {
-    Ok(PlanFlags {
-        target: i
-            .targets
-            .iter()
-            .map(|t| plan::parse_target(t))
-            .collect::<Result<_, _>>()?,
-        prune: match i.prune.as_str() {
-            "all" => PruneArg::All,
-            "none" => PruneArg::None,
-            _ => PruneArg::Managed,
-        },
-        threshold_percent: i.threshold_percent,
-        threshold_min: i.threshold_min,
-    })
-}
-
 fn options(a: &PlanFlags) -> PlanOptions {
     PlanOptions {
         prune: match a.prune {
@@ -183,15 +135,10 @@ fn options(a: &PlanFlags) -> PlanOptions {
     }
 }
 
-/// Runs one step of the library's orchestration on this command's store and reports why it
-/// failed: the configuration's problems placed in their files, the store's, or targets that
-/// name nothing.
-fn planning<T>(
-    ctx: &Context,
-    out: &mut Output,
-    step: impl FnOnce(&Session) -> Result<T, ReconcileError>,
-) -> Result<T, Outcome> {
-    step(&ctx.session()).map_err(|e| match e {
+/// Reports why a plan could not be made: the configuration's problems placed in their files,
+/// the store's, or targets that name nothing.
+fn not_planned(ctx: &Context, out: &mut Output, e: ReconcileError) -> Outcome {
+    match e {
         ReconcileError::Config(ConfigError::Invalid(report)) => {
             if ctx.json_logs {
                 super::log_diagnostics(&report);
@@ -213,7 +160,17 @@ fn planning<T>(
             }
             Outcome::Failed
         }
-    })
+    }
+}
+
+/// Runs one step of the library's orchestration on this command's store; a failure is
+/// reported.
+fn planning<T>(
+    ctx: &Context,
+    out: &mut Output,
+    step: impl FnOnce(&Session) -> Result<T, ReconcileError>,
+) -> Result<T, Outcome> {
+    step(&ctx.session()).map_err(|e| not_planned(ctx, out, e))
 }
 
 fn show_refusals(ctx: &Context, out: &mut Output, refusals: &[plan::Refusal]) {
@@ -255,7 +212,8 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let mut file = render::json::PlanFile::new(&p, digest, inputs(&a.paths, &a.flags));
+    let inputs = render::json::Inputs::new(&a.paths, &opts);
+    let mut file = render::json::PlanFile::new(&p, digest, inputs);
     if a.out.is_some() {
         // A saved plan names its store, so applying it to another is refused as such.
         file.store_id = reconcile::store_id(&ctx.session());
@@ -294,8 +252,8 @@ fn drift_report(a: &DriftArgs, ctx: &Context, p: &Plan, digest: String) -> Strin
     let style = ctx.stdout_style;
     match a.format {
         PlanFormat::Json => {
-            render::json::PlanFile::new(p, digest, inputs(&a.paths, &PlanFlags::default()))
-                .to_json()
+            let inputs = render::json::Inputs::new(&a.paths, &PlanOptions::default());
+            render::json::PlanFile::new(p, digest, inputs).to_json()
         }
         PlanFormat::Markdown => render::markdown::markdown(p),
         PlanFormat::Powershell => render::powershell::script(p),
@@ -349,122 +307,49 @@ pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
     }
 }
 
-/// Plans again from a saved plan's inputs; refused (exit 3) unless the store is the one it
-/// was made for, and the configuration, the store's revision and the changes are all the
-/// saved ones.
+/// Plans again from a saved plan's inputs (`reconcile::replan`); a plan that no longer holds is
+/// refused (exit 3).
 pub(super) fn replan(
     ctx: &Context,
     out: &mut Output,
     path: &std::path::Path,
-) -> Result<reconcile::Planned, Outcome> {
-    let fail = |out: &mut Output, why: String| {
-        out.stderr
-            .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
-        Outcome::Failed
-    };
-    let f = crate::files::read(path, crate::files::max_file_size())
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))
-        .and_then(|t| render::json::PlanFile::parse(&t))
-        .map_err(|why| fail(out, why))?;
-    if let Some(made_for) = &f.store_id {
-        let here = reconcile::store_id(&ctx.session());
-        if here.as_ref() != Some(made_for) {
-            let named = f.store.as_deref().unwrap_or("another store");
-            fail(
-                out,
-                format!(
-                    "this plan was made for store {named} (id {made_for}), not for {} (id {}); \
-                     plan against this store",
-                    ctx.store,
-                    here.as_deref().unwrap_or("unknown")
-                ),
-            );
-            return Err(Outcome::Refused);
-        }
-    }
-    let flags = flags_from(&f.inputs).map_err(|why| fail(out, why))?;
-    let paths: Vec<PathBuf> = f.inputs.paths.iter().map(PathBuf::from).collect();
-    let planned = planning(ctx, out, |s| {
-        reconcile::plan_paths(s, paths, options(&flags), false)
-    })?;
-    let refusal = if f.config_digest != planned.digest {
-        Some("the configuration changed since this plan was made; plan again".to_string())
-    } else if f.store_revision != planned.plan.revision {
-        Some(format!(
-            "stale plan: the store changed since this plan was made (revision {}, now {}); plan again",
-            f.store_revision, planned.plan.revision
-        ))
-    } else if f.changes
-        != render::json::PlanFile::new(&planned.plan, planned.digest.clone(), f.inputs.clone())
-            .changes
-    {
-        Some("the plan no longer matches the configuration and the store; plan again".to_string())
-    } else {
-        None
-    };
-    if let Some(why) = refusal {
-        fail(out, why);
-        return Err(Outcome::Refused);
-    }
-    Ok(planned)
+) -> Result<Planned, Outcome> {
+    reconcile::replan(&ctx.session(), path).map_err(|e| match e {
+        ReplanError::Reconcile(e) => not_planned(ctx, out, e),
+        ReplanError::Unreadable(why) => fail(ctx, out, &why, Outcome::Failed),
+        ReplanError::Stale(why) => fail(ctx, out, &why, Outcome::Refused),
+    })
+}
+
+fn fail(ctx: &Context, out: &mut Output, why: &str, outcome: Outcome) -> Outcome {
+    out.stderr
+        .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
+    outcome
 }
 
 pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     // A saved plan: plan again from its inputs and check nothing moved since it was made.
     let planned = match &a.plan {
         Some(path) => replan(ctx, out, path),
-        None => {
-            let flags = PlanFlags {
-                target: a.flags.target.clone(),
-                ..a.flags
-            };
-            planning(ctx, out, |s| {
-                reconcile::plan_paths(s, a.paths.clone(), options(&flags), a.refresh)
-            })
-        }
+        None => planning(ctx, out, |s| {
+            reconcile::plan_paths(s, a.paths.clone(), options(&a.flags), a.refresh)
+        }),
     };
-    let reconcile::Planned {
-        paths,
-        desired,
-        digest,
-        opts,
-        plan: p,
-        planned_from,
-        declared,
-        ..
-    } = match planned {
+    let planned = match planned {
         Ok(x) => x,
         Err(o) => return o,
     };
     out.stdout
-        .push_str(&render::plan::text(&p, ctx.stdout_style));
-    let converge = apply::Converge {
-        fingerprint: apply::fingerprint(&digest, &opts),
-        options: opts.clone(),
-        declared,
-    };
-    if p.is_empty() {
-        // Nothing to apply; the store may still be marked converged, so that the next plan
-        // of this configuration is answered without reading. A store that cannot take the
-        // mark (read-only, locked) only loses that shortcut.
-        let vouched = store_cmd::block_on(async {
-            let store = store_cmd::open(ctx).await?;
-            let v = apply::vouch(&store, &desired, &p, &converge).await;
-            store.close().await;
-            v
-        });
-        if let Err(e) = vouched {
-            tracing::debug!(error = %e, "the store was not marked converged");
-        }
+        .push_str(&render::plan::text(&planned.plan, ctx.stdout_style));
+    if planned.plan.is_empty() {
+        // Nothing to apply; the store may still be marked converged.
+        reconcile::vouch(&ctx.session(), &planned);
         return Outcome::Success;
     }
     if !a.yes {
         if !std::io::stdin().is_terminal() {
-            out.stderr.push_str(&format!(
-                "{}: not applying without confirmation: pass --yes when not on a terminal\n",
-                ctx.stderr_style.red("error")
-            ));
-            return Outcome::Failed;
+            let why = "not applying without confirmation: pass --yes when not on a terminal";
+            return fail(ctx, out, why, Outcome::Failed);
         }
         // The plan must be on screen before the question.
         let _ = std::io::stdout().write_all(std::mem::take(&mut out.stdout).as_bytes());
@@ -477,54 +362,24 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
             return Outcome::Failed;
         }
     }
-    let apply_opts = ApplyOptions {
+    let consent = reconcile::Consent {
         force: a.force,
         allow_destroy: a.allow_destroy,
-        threshold: opts.threshold,
         actor: a
             .actor
             .clone()
             .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
-        git_commit: reconcile::git_commit(&paths),
-        converge: Some(converge),
-        config_digest: digest,
-        progress: ctx.progress.clone(),
     };
-    // What the summary line counts: objects (the plan's changes) and the calls that change them.
-    let ops = p.changes.iter().flat_map(|c| &c.operations);
-    let (cmdlets, steps) = ops.fold((0, 0), |(c, s), op| {
-        if op.is_cmdlet() {
-            (c + 1, s)
-        } else {
-            (c, s + 1)
-        }
-    });
-    let objects = p.changes.len();
-    let result = store_cmd::block_on(async {
-        let store = store_cmd::open(ctx)
-            .await
-            .map_err(apply::ApplyError::Store)?;
-        let r = apply::apply(&store, &desired, p, Some(planned_from), &apply_opts).await;
-        store.close().await;
-        r
-    });
-    match result {
+    match reconcile::apply_planned(&ctx.session(), planned, consent) {
         Ok(done) => {
-            tracing::info!(
-                store_revision = done.revision,
-                objects,
-                cmdlet_calls = cmdlets,
-                pchat_steps = steps,
-                "apply committed"
-            );
-            let steps = match steps {
+            let steps = match done.steps {
                 0 => String::new(),
                 n => format!(" and {}", crate::plural(n, "pchat step")),
             };
             out.stdout.push_str(&format!(
                 "Apply complete: {} changed by {}{steps}, in one transaction (store revision {}).\n",
-                crate::plural(objects, "object"),
-                crate::plural(cmdlets, "cmdlet call"),
+                crate::plural(done.objects, "object"),
+                crate::plural(done.cmdlets, "cmdlet call"),
                 done.revision
             ));
             Outcome::Success
@@ -534,12 +389,10 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
 }
 
 pub fn history_cmd(a: &HistoryArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let result = store_cmd::block_on(async {
-        let store = store_cmd::open(ctx).await?;
+    let result = ctx.session().with(async |store| {
         let mut tx = store.read().await?;
         let h = tx.applies().await?;
         tx.finish().await?;
-        store.close().await;
         Ok::<_, StoreError>(h)
     });
     match result {

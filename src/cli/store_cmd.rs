@@ -6,30 +6,9 @@ use serde::Serialize;
 use super::{Context, Outcome, Output};
 use crate::imperative;
 use crate::ops::{Effect, Operation, Touched};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 pub use super::args::GetFormat;
-
-pub use crate::store::block_on;
-
-/// Opens the store the user named (`reconcile::Session::open`).
-pub async fn open(ctx: &Context) -> Result<Store, StoreError> {
-    ctx.session().open().await
-}
-
-/// Opens another store (`data`'s `--dbinstance` names one), by the same rules.
-pub async fn open_url(
-    ctx: &Context,
-    url: &crate::store::StoreUrl,
-    origin: &str,
-) -> Result<Store, StoreError> {
-    let session = crate::reconcile::Session {
-        store: url.clone(),
-        origin: origin.to_string(),
-        ..ctx.session()
-    };
-    session.open().await
-}
 
 /// Reports a store failure; a lock timeout is a safety refusal (exit 3).
 pub fn store_failed(ctx: &Context, out: &mut Output, e: &StoreError) -> Outcome {
@@ -56,14 +35,7 @@ fn describe(t: &Touched) -> String {
 
 /// Runs one cmdlet and reports it: a line per changed object on stdout, warnings on stderr.
 pub fn run_cmdlet(ctx: &Context, out: &mut Output, op: Operation) -> Outcome {
-    let cmdlet = op.cmdlet();
-    let result = block_on(async {
-        let store = open(ctx).await?;
-        let done = imperative::run(&store, &op).await;
-        store.close().await;
-        done
-    });
-    report(ctx, out, cmdlet, result)
+    report(ctx, out, op.cmdlet(), ctx.session().run(&op))
 }
 
 fn report(
@@ -100,38 +72,6 @@ fn report(
     }
 }
 
-/// The one object of a kind whose name a bare identity (`--identity testCat`) gives, in any
-/// pool; none, or one in each of several pools, is an error naming the candidates.
-pub fn resolve_bare<T: crate::model::Object>(ctx: &Context, name: &str) -> Result<String, String> {
-    let state = match T::KIND {
-        crate::model::Kind::Room => read_state(ctx),
-        _ => read_state_focused(ctx, crate::store::Focus::default()),
-    }
-    .map_err(|e| e.to_string())?;
-    let found: Vec<String> = T::map(&state)
-        .iter()
-        .filter(|(_, x)| {
-            x.cell("name")
-                .is_some_and(|n| crate::model::same_name(&n, name))
-        })
-        .map(|(k, _)| k.to_string())
-        .collect();
-    match &found[..] {
-        [one] => Ok(one.clone()),
-        [] => Err(format!("cannot find {}", T::KIND.label(name))),
-        _ => Err(format!(
-            "`{name}` names {} {}s, one in each of several pools: give `POOL_FQDN\\NAME`, one of {}",
-            found.len(),
-            T::KIND.desc().noun,
-            found
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
 /// A room as a command names it: `POOL_FQDN\NAME`, or a bare name resolved in the store
 /// ([`resolve_bare`]); what cannot be resolved is reported (exit 1).
 pub fn room_named(
@@ -142,23 +82,14 @@ pub fn room_named(
     if !super::args::is_bare(id) {
         return Ok(id.clone());
     }
-    resolve_bare::<crate::model::Room>(ctx, &id.name)
+    ctx.session()
+        .resolve_bare::<crate::model::Room>(&id.name)
         .and_then(|k| k.parse())
         .map_err(|e| {
             out.stderr
                 .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
             Outcome::Failed
         })
-}
-
-/// How many messages the rooms hold (`imperative::messages_in`).
-pub fn messages_in(ctx: &Context, rooms: &[crate::model::ObjectId]) -> Result<u64, StoreError> {
-    block_on(async {
-        let store = open(ctx).await?;
-        let n = imperative::messages_in(&store, rooms).await;
-        store.close().await;
-        n
-    })
 }
 
 /// Runs `cmdlet` on every object `select` names, in one transaction. Without `--yes` it only
@@ -171,7 +102,7 @@ pub fn run_pipeline(
     select: impl Fn(&crate::model::DesiredState) -> Result<Vec<(String, Operation)>, String>,
 ) -> Outcome {
     if !yes {
-        let state = match read_state(ctx) {
+        let state = match ctx.session().read_state() {
             Ok(s) => s,
             Err(e) => return store_failed(ctx, out, &e),
         };
@@ -192,7 +123,7 @@ pub fn run_pipeline(
                         _ => None,
                     })
                     .collect();
-                let messages = match messages_in(ctx, &rooms) {
+                let messages = match ctx.session().messages_in(&rooms) {
                     Ok(n) => n,
                     Err(e) => return store_failed(ctx, out, &e),
                 };
@@ -223,16 +154,10 @@ pub fn run_pipeline(
         };
     }
     let mut count = 0;
-    let result = block_on(async {
-        let store = open(ctx).await?;
-        let done = imperative::run_each(&store, cmdlet, |state| {
-            let picked = select(state)?;
-            count = picked.len();
-            Ok(picked.into_iter().map(|(_, op)| op).collect())
-        })
-        .await;
-        store.close().await;
-        done
+    let result = ctx.session().run_each(cmdlet, |state| {
+        let picked = select(state)?;
+        count = picked.len();
+        Ok(picked.into_iter().map(|(_, op)| op).collect())
     });
     let outcome = report(ctx, out, cmdlet, result);
     if matches!(outcome, Outcome::Success) {
@@ -245,16 +170,6 @@ pub fn run_pipeline(
 }
 
 use crate::model::opath::narrow;
-
-/// Reads the live state for a `get`.
-pub fn read_state(ctx: &Context) -> Result<crate::model::DesiredState, StoreError> {
-    block_on(async {
-        let store = open(ctx).await?;
-        let (state, _) = store.snapshot().await?;
-        store.close().await;
-        Ok(state)
-    })
-}
 
 /// Reads the live state and prints the objects `select` picks from it: a table of the kind's
 /// identity and the fields its description shows, or the objects as JSON/YAML, each with its
@@ -279,36 +194,6 @@ pub fn named<I: std::fmt::Display>(identity: &Option<I>) -> Option<String> {
     identity.as_ref().map(ToString::to_string)
 }
 
-/// Everything but rooms and users, then what `focus` names (`Tx::read_state_focused`).
-pub fn read_state_focused(
-    ctx: &Context,
-    focus: crate::store::Focus,
-) -> Result<crate::model::DesiredState, StoreError> {
-    block_on(async {
-        let store = open(ctx).await?;
-        let mut tx = store.read().await?;
-        let state = tx.read_state_focused(|_| focus).await?;
-        tx.finish().await?;
-        store.close().await;
-        Ok(state)
-    })
-}
-
-/// A state of only the rooms named: a `get` of one room reads that room alone.
-pub fn read_state_of_rooms(
-    ctx: &Context,
-    rooms: &[crate::model::ObjectId],
-) -> Result<crate::model::DesiredState, StoreError> {
-    block_on(async {
-        let store = open(ctx).await?;
-        let mut tx = store.read().await?;
-        let state = tx.read_rooms_named(rooms).await?;
-        tx.finish().await?;
-        store.close().await;
-        Ok(state)
-    })
-}
-
 /// `get`, reading only the rooms in `rooms` when it is given. A `get` of one `identity` that
 /// finds nothing fails, as the cmdlet does ("cannot find"), instead of listing nothing.
 pub fn get_in<T: crate::model::Object>(
@@ -320,14 +205,7 @@ pub fn get_in<T: crate::model::Object>(
     rooms: Option<&[crate::model::ObjectId]>,
     select: impl FnOnce(&crate::model::DesiredState) -> Vec<&T>,
 ) -> Outcome {
-    use crate::model::Kind;
-    let read = match rooms {
-        Some(rooms) => read_state_of_rooms(ctx, rooms),
-        None if matches!(T::KIND, Kind::Room | Kind::Principal) => read_state(ctx),
-        // Showing any other kind needs neither rooms nor users: the read stays small.
-        None => read_state_focused(ctx, crate::store::Focus::default()),
-    };
-    let state = match read {
+    let state = match ctx.session().read_for::<T>(rooms) {
         Ok(s) => s,
         Err(e) => return store_failed(ctx, out, &e),
     };
@@ -377,7 +255,7 @@ pub fn with_state(
     out: &mut Output,
     show: impl FnOnce(&crate::model::DesiredState, &mut Output) -> Outcome,
 ) -> Outcome {
-    match read_state(ctx) {
+    match ctx.session().read_state() {
         Ok(state) => show(&state, out),
         Err(e) => store_failed(ctx, out, &e),
     }

@@ -72,6 +72,50 @@ pub struct Inputs {
     pub threshold_min: usize,
 }
 
+impl Inputs {
+    /// What a plan is made from: the configuration's paths and the options.
+    pub fn new(paths: &[std::path::PathBuf], opts: &crate::plan::PlanOptions) -> Inputs {
+        use crate::plan::Prune;
+        Inputs {
+            paths: paths.iter().map(|p| p.display().to_string()).collect(),
+            prune: match opts.prune {
+                Prune::Managed => "managed",
+                Prune::All => "all",
+                Prune::None => "none",
+            }
+            .into(),
+            targets: opts
+                .targets
+                .iter()
+                .map(|(k, id)| format!("{}/{id}", k.key()))
+                .collect(),
+            threshold_percent: opts.threshold.percent,
+            threshold_min: opts.threshold.min_objects,
+        }
+    }
+
+    /// The options a saved plan was made with.
+    pub fn options(&self) -> Result<crate::plan::PlanOptions, String> {
+        use crate::plan::{PlanOptions, Prune, Threshold};
+        Ok(PlanOptions {
+            prune: match self.prune.as_str() {
+                "all" => Prune::All,
+                "none" => Prune::None,
+                _ => Prune::Managed,
+            },
+            targets: self
+                .targets
+                .iter()
+                .map(|t| crate::plan::parse_target(t))
+                .collect::<Result<_, _>>()?,
+            threshold: Threshold {
+                percent: self.threshold_percent,
+                min_objects: self.threshold_min,
+            },
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub add: usize,
