@@ -43,13 +43,6 @@ impl From<GetFormat> for crate::render::objects::Format {
     }
 }
 
-/// A `--filter` as a name pattern; `None` when there is none or it is written as comparisons
-/// (`Name -like 'Sales*'`), which `get` judges instead.
-pub fn pattern(filter: &Option<String>) -> Option<&str> {
-    filter
-        .as_deref()
-        .filter(|f| !crate::model::opath::is_opath(f))
-}
 /// A pipeline's selection (`Get-… | Remove-…`, `| Clear-…`, `| Grant-…`): every object
 /// (`--all`) or those a `--filter` selects as `get` would list them; with `--yes` the cmdlet
 /// runs on each in one transaction, without it the count and names are shown and nothing is done.
@@ -74,20 +67,12 @@ impl Pipe {
         self.all || self.filter.is_some()
     }
 
-    /// The keys of the objects selected, in identity order; `name` is what a pattern matches.
+    /// The keys of the objects selected (`query::pick`).
     pub fn pick<'s, T: crate::model::Object + 's>(
         &self,
         state: &'s crate::model::DesiredState,
         name: impl Fn(&T::Key, &T) -> String,
     ) -> Result<Vec<&'s T::Key>, String> {
-        let named: Vec<(&T::Key, &T)> = T::map(state)
-            .iter()
-            .filter(|(k, x)| {
-                pattern(&self.filter).is_none_or(|p| crate::model::opath::wildcard(p, &name(k, x)))
-            })
-            .collect();
-        let kept =
-            crate::model::opath::narrow_with(state, named, self.filter.as_deref(), |(_, x)| *x)?;
-        Ok(kept.into_iter().map(|(k, _)| k).collect())
+        crate::model::query::pick::<T>(state, self.filter.as_deref(), name)
     }
 }

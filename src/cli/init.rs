@@ -27,56 +27,11 @@ pub enum Ci {
 }
 
 /// One pool, a category, a room, and the two users they name: small, and every reference
-/// resolves, so `validate` and `plan` pass on it as written.
-const STARTER: &str = "\
-# yaml-language-server: $schema=../schema/pchat.schema.json
-# A starter Persistent Chat configuration: replace the names with your own, then
-# `pchat plan config` shows what an apply would do.
-pools:
-  - fqdn: pchat.example.com
-    site: Main
+/// resolves, so `validate` and `plan` pass on it as written (`examples/init/` holds the files).
+const STARTER: &str = include_str!("../../examples/init/config/pchat.yaml");
 
-principals:
-  - type: User
-    sipAddress: sip:admin@example.com
-    displayName: Chat Admin
-  - type: User
-    sipAddress: sip:kim@example.com
-    displayName: Kim Akers
-
-categories:
-  - name: General
-    persistentChatPoolFqdn: pchat.example.com
-    description: Rooms open to everyone
-    allowedMembers:
-      - sip:admin@example.com
-      - sip:kim@example.com
-    creators:
-      - sip:admin@example.com
-
-rooms:
-  - name: Welcome
-    persistentChatPoolFqdn: pchat.example.com
-    category: General
-    description: Say hello
-    privacy: Open
-    managers:
-      - sip:admin@example.com
-";
-
-const PRE_COMMIT: &str = "\
-# pre-commit (https://pre-commit.com): checks the whole configuration whenever a YAML file
-# changes (references cross files). Uses the pchat on PATH.
-repos:
-  - repo: local
-    hooks:
-      - id: pchat-validate
-        name: pchat validate
-        entry: pchat validate config
-        language: system
-        files: \\.ya?ml$
-        pass_filenames: false
-";
+/// A hook that checks the whole configuration whenever a YAML file changes.
+const PRE_COMMIT: &str = include_str!("../../examples/init/.pre-commit-config.yaml");
 
 impl Ci {
     /// Where the service looks for its pipeline, and the template.

@@ -16,6 +16,7 @@ use clap::{Arg, ArgAction, ArgMatches, Args as _, Command, FromArgMatches, Subco
 
 use super::args::{self, GetFormat, Pipe};
 use super::{store_cmd, Context, Outcome, Output};
+use crate::model::query::{Query, RoomQuery};
 use crate::model::*;
 use crate::ops::build::{self, Given, Verb};
 use crate::ops::{ListChange, Operation};
@@ -65,12 +66,7 @@ impl<T: Object> Subcommand for Noun<T> {
     }
 }
 
-/// One flag of a verb: a cmdlet parameter.
-struct Flag {
-    param: &'static str,
-    ty: Ty,
-    required: bool,
-}
+use build::Param as Flag;
 
 impl Flag {
     fn long(&self) -> String {
@@ -95,47 +91,7 @@ fn kebab(param: &str) -> String {
     out
 }
 
-const POOL_PARAM: &str = "PersistentChatPoolFqdn";
-
-/// The parameters `verb` takes for `kind`, from its description.
-fn flags(kind: Kind, verb: Verb) -> Vec<Flag> {
-    let desc = kind.desc();
-    let mut out = Vec::new();
-    if verb == Verb::New && desc.naming == Naming::Pooled {
-        out.push(Flag {
-            param: POOL_PARAM,
-            ty: Ty::Text,
-            required: false,
-        });
-    }
-    for f in desc.fields {
-        let Some(param) = f.param else { continue };
-        // `New-` takes only some fields, some under names of their own (Booleans still);
-        // `Set-` takes every field with a parameter; `Remove-` none.
-        let (param, taken) = match verb {
-            Verb::New => (f.new_param.unwrap_or(param), f.on_new),
-            Verb::Set => (param, true),
-            Verb::Remove => (param, false),
-        };
-        if taken {
-            out.push(Flag {
-                param,
-                ty: f.ty,
-                required: f.required && (verb == Verb::New || desc.cmdlets.new.is_none()),
-            });
-        }
-    }
-    for (v, switch) in desc.switches {
-        if *v == verb.as_str() {
-            out.push(Flag {
-                param: switch,
-                ty: Ty::Bool,
-                required: false,
-            });
-        }
-    }
-    out
-}
+use build::{params as flags, POOL_PARAM};
 
 /// A flag that takes a Boolean: bare (`--disabled`), `--disabled false` or `--disabled=$False`.
 fn boolean(arg: Arg) -> Arg {
@@ -402,89 +358,30 @@ pub fn run<T: Object + 'static>(noun: &Noun<T>, ctx: &Context, out: &mut Output)
     })
 }
 
-/// Whether an object is the one `--identity` names, as its kind names objects.
-fn named(naming: Naming, given: &str, key: &str, name: Option<String>) -> bool {
-    match naming {
-        Naming::Pooled if !given.contains('\\') => name.is_some_and(|n| same_name(&n, given)),
-        Naming::Pooled => given.parse::<ObjectId>().ok() == key.parse::<ObjectId>().ok(),
-        Naming::Scope => given.parse::<Scope>().ok() == key.parse::<Scope>().ok(),
-        Naming::Service => {
-            let pool = |s: &str| build::service_id(s).map(|id| id.pool.to_ascii_lowercase());
-            pool(given).ok() == pool(key).ok()
-        }
-        Naming::Sip | Naming::Other => given.eq_ignore_ascii_case(key),
-    }
-}
-
 fn get<T: Object + 'static>(m: &ArgMatches, ctx: &Context, out: &mut Output) -> Outcome {
-    let kind = T::KIND;
-    let naming = kind.desc().naming;
-    let identity = m.get_one::<String>("identity").cloned();
-    let filter = m.get_one::<String>("filter").cloned();
-    let pool = m.try_get_one::<String>(POOL_PARAM).ok().flatten().cloned();
+    let query = Query {
+        identity: m.get_one::<String>("identity").cloned(),
+        filter: m.get_one::<String>("filter").cloned(),
+        pool: m.try_get_one::<String>(POOL_PARAM).ok().flatten().cloned(),
+        rooms: (T::KIND == Kind::Room)
+            .then(|| RoomFilters::from_arg_matches(m).ok())
+            .flatten()
+            .map(RoomQuery::from),
+    };
     let format = *m.get_one::<GetFormat>("format").expect("it has a default");
-    let rooms = (kind == Kind::Room)
-        .then(|| RoomFilters::from_arg_matches(m).ok())
-        .flatten();
-    let pattern = args::pattern(&filter);
     // One room by identity: only that room is read, whatever the store holds.
-    let one = identity
-        .as_ref()
-        .filter(|id| kind == Kind::Room && id.contains('\\'))
-        .filter(|_| rooms.as_ref().is_none_or(|r| !r.search_description))
-        .and_then(|id| id.parse::<ObjectId>().ok());
+    let one = query.one_room(T::KIND);
     let focus = one.as_ref().map(std::slice::from_ref);
     store_cmd::get_in(
         ctx,
         out,
         format,
-        filter.as_deref(),
-        identity.clone(),
+        query.filter.as_deref(),
+        query.identity.clone(),
         focus,
-        |s| {
-            let keeps = |k: &T::Key, x: &T| {
-                let key = k.to_string();
-                let name = x.cell("name");
-                let described = || {
-                    rooms.as_ref().is_some_and(|r| r.search_description)
-                        && pattern.is_some_and(|f| {
-                            x.cell("description")
-                                .is_some_and(|d| store_cmd::wildcard(f, &d))
-                        })
-                };
-                let by_pattern = |f: &str| {
-                    let pool = x.cell(POOL_KEY).unwrap_or_default();
-                    match &name {
-                        Some(n) => store_cmd::wildcard(f, n),
-                        None => store_cmd::wildcard(f, &key) || store_cmd::wildcard(f, &pool),
-                    }
-                };
-                let of_pool = || {
-                    pool.as_ref()
-                        .is_none_or(|p| x.cell(POOL_KEY).is_some_and(|q| q.eq_ignore_ascii_case(p)))
-                };
-                let picked = identity
-                    .as_ref()
-                    .is_none_or(|i| named(naming, i, &key, name.clone()))
-                    && pattern.is_none_or(by_pattern)
-                    && of_pool();
-                (picked || described())
-                    && rooms
-                        .as_ref()
-                        .is_none_or(|r| r.keeps(x as &dyn std::any::Any))
-            };
-            let limit = rooms.as_ref().and_then(|r| r.result_size);
-            T::map(s)
-                .iter()
-                .filter(|(k, x)| keeps(k, x))
-                .map(|(_, x)| x)
-                .take(limit.unwrap_or(usize::MAX))
-                .collect()
-        },
+        |s| query.select::<T>(s),
     )
 }
-
-const POOL_KEY: &str = "persistentChatPoolFqdn";
 
 /// `room get`'s own filters (Get-CsPersistentChatRoom's parameters beyond identity and filter).
 #[derive(Debug, clap::Args)]
@@ -522,31 +419,21 @@ struct RoomFilters {
     result_size: Option<usize>,
 }
 
-impl RoomFilters {
-    /// Whether a room passes (the filters are for rooms only).
-    fn keeps(&self, x: &dyn std::any::Any) -> bool {
-        let Some(r) = x.downcast_ref::<Room>() else {
-            return true;
-        };
-        let has = |list: &[String], who: &Option<String>| {
-            let key = crate::model::principal::key_or_text;
-            who.as_ref()
-                .is_none_or(|w| list.iter().any(|p| key(p) == key(w)))
-        };
-        self.category
-            .as_ref()
-            .is_none_or(|c| same_name(c, &r.category))
-            && self.invitations.is_none_or(|i| i == r.invitations)
-            && self.privacy.is_none_or(|p| p == r.privacy)
-            && self.room_type.is_none_or(|t| t == r.room_type)
-            && has(&r.members, &self.member)
-            && has(&r.managers, &self.manager)
-            && has(&r.presenters, &self.presenter)
-            && self.disabled.is_none_or(|d| d == r.disabled)
-            && self
-                .addin
-                .as_ref()
-                .is_none_or(|x| r.addin.as_deref().is_some_and(|y| same_name(x, y)))
+impl From<RoomFilters> for RoomQuery {
+    fn from(f: RoomFilters) -> RoomQuery {
+        RoomQuery {
+            category: f.category,
+            privacy: f.privacy,
+            room_type: f.room_type,
+            member: f.member,
+            manager: f.manager,
+            presenter: f.presenter,
+            disabled: f.disabled,
+            addin: f.addin,
+            invitations: f.invitations,
+            search_description: f.search_description,
+            result_size: f.result_size,
+        }
     }
 }
 

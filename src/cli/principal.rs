@@ -10,8 +10,7 @@ use serde::Serialize;
 use super::args;
 use super::store_cmd::{self, GetFormat};
 use super::{Context, Outcome, Output};
-use crate::model::access;
-use crate::model::*;
+use crate::model::query::{self, Eligible};
 
 #[derive(Debug, Subcommand)]
 pub enum PrincipalCommand {
@@ -83,8 +82,6 @@ pub struct PolicyArgs {
     pub format: GetFormat,
 }
 
-use crate::model::principal::key_or_text as key;
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct UserRow {
@@ -94,6 +91,17 @@ struct UserRow {
     policy: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     enable_persistent_chat: Option<bool>,
+}
+
+impl From<query::User> for UserRow {
+    fn from(u: query::User) -> UserRow {
+        UserRow {
+            sip_address: u.sip_address,
+            display_name: u.display_name,
+            policy: None,
+            enable_persistent_chat: None,
+        }
+    }
 }
 
 pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
@@ -106,120 +114,37 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
             a.filter.as_deref(),
             store_cmd::named(&a.identity),
             |state| {
-                let ou = a.ou.as_deref().map(key);
-                state
-                    .principals
-                    .iter()
-                    .filter(|(k, p)| {
-                        a.identity.as_ref().is_none_or(|i| {
-                            let i = key(i);
-                            **k == i || p.distinguished_name.as_deref().map(key) == Some(i)
-                        }) && args::pattern(&a.filter).is_none_or(|f| {
-                            [
-                                p.sip_address.as_deref(),
-                                p.distinguished_name.as_deref(),
-                                p.display_name.as_deref(),
-                            ]
-                            .into_iter()
-                            .flatten()
-                            .any(|t| store_cmd::wildcard(f, t))
-                        }) && ou.as_ref().is_none_or(|ou| {
-                            p.distinguished_name
-                                .as_deref()
-                                .map(key)
-                                .is_some_and(|dn| dn.ends_with(&format!(",{ou}")))
-                        })
-                    })
-                    .map(|(_, p)| p)
-                    .take(a.result_size.unwrap_or(usize::MAX))
-                    .collect()
+                let (identity, filter) = (a.identity.as_deref(), a.filter.as_deref());
+                query::principals(state, identity, filter, a.ou.as_deref(), a.result_size)
             },
         ),
         PrincipalCommand::Eligible(a) => store_cmd::with_state(ctx, out, |state, out| {
-            // The cmdlet names the category or room by name, in a pool.
-            let id = |name: &str| -> ObjectId {
-                name.parse().unwrap_or_else(|_| {
-                    let pool = state
-                        .resolve_pool(a.persistent_chat_pool_fqdn.as_deref())
-                        .unwrap_or_default();
-                    ObjectId::new(pool, name)
-                })
-            };
-            let (users, what) = match (&a.category, &a.room) {
-                (Some(c), _) => (
-                    access::eligible_for_category(state, &id(c)),
-                    format!("category `{}`", id(c)),
-                ),
-                (_, Some(r)) => {
-                    // Only an auditorium has presenters, as the cmdlet's -Presenters says.
-                    let room = state.rooms.get(&id(r));
-                    if a.presenters && room.is_some_and(|x| x.room_type != RoomType::Auditorium) {
-                        out.stderr.push_str(&format!(
-                            "{}: --presenters: room `{}` is not an Auditorium room: only those have presenters\n",
-                            ctx.stderr_style.red("error"),
-                            id(r)
-                        ));
-                        return Outcome::Failed;
-                    }
-                    (
-                        access::eligible_for_room(state, &id(r)),
-                        format!("room `{}`", id(r)),
-                    )
-                }
+            let of = match (&a.category, &a.room) {
+                (Some(c), _) => Eligible::Category(c),
+                (_, Some(r)) if a.presenters => Eligible::Presenters(r),
+                (_, Some(r)) => Eligible::Room(r),
                 (None, None) => unreachable!("clap requires one of them"),
             };
-            let users = users.map(|u| {
-                u.into_iter()
-                    .filter(|k| args::pattern(&a.filter).is_none_or(|f| store_cmd::wildcard(f, k)))
-                    .take(a.result_size.unwrap_or(usize::MAX))
-                    .collect::<Vec<_>>()
-            });
-            let Some(users) = users else {
-                out.stderr.push_str(&format!(
-                    "{}: {what} does not exist\n",
-                    ctx.stderr_style.red("error")
-                ));
-                return Outcome::Failed;
+            let pool = a.persistent_chat_pool_fqdn.as_deref();
+            let users = query::eligible(state, of, pool, a.filter.as_deref(), a.result_size);
+            let rows: Vec<UserRow> = match users {
+                Ok(users) => users.into_iter().map(UserRow::from).collect(),
+                Err(why) => {
+                    out.stderr
+                        .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
+                    return Outcome::Failed;
+                }
             };
-            let rows: Vec<UserRow> = users
-                .iter()
-                .map(|u| UserRow {
-                    sip_address: state
-                        .principals
-                        .get(u)
-                        .and_then(|p| p.sip_address.clone())
-                        .unwrap_or_else(|| u.clone()),
-                    display_name: state.principals.get(u).and_then(|p| p.display_name.clone()),
-                    policy: None,
-                    enable_persistent_chat: None,
-                })
-                .collect();
             let name = |r: &UserRow| r.display_name.clone().unwrap_or_default();
             print_users(out, a.format, &rows, &[("DisplayName", &name)])
         }),
         PrincipalCommand::Policy(a) => store_cmd::with_state(ctx, out, |state, out| {
-            let users: Vec<String> = match &a.identity {
-                Some(u) => vec![u.clone()],
-                None => state
-                    .principals
-                    .values()
-                    .filter(|p| p.principal_type == PrincipalType::User)
-                    .filter_map(|p| p.sip_address.clone())
-                    .collect(),
-            };
-            let rows: Vec<UserRow> = users
-                .iter()
-                .map(|u| {
-                    let e = access::effective_policy(state, u);
-                    UserRow {
-                        sip_address: u.clone(),
-                        display_name: state
-                            .principals
-                            .get(&key(u))
-                            .and_then(|p| p.display_name.clone()),
-                        policy: Some(e.identity.to_string()),
-                        enable_persistent_chat: Some(e.enable_persistent_chat),
-                    }
+            let rows: Vec<UserRow> = query::effective_policies(state, a.identity.as_deref())
+                .into_iter()
+                .map(|(u, e)| UserRow {
+                    policy: Some(e.identity.to_string()),
+                    enable_persistent_chat: Some(e.enable_persistent_chat),
+                    ..UserRow::from(u)
                 })
                 .collect();
             let policy = |r: &UserRow| r.policy.clone().unwrap_or_default();

@@ -176,7 +176,7 @@ use crate::model::opath::narrow;
 /// `identity` first as the cmdlets' objects have it.
 ///
 /// `filter` is the command's `--filter`: written as a comparison (`SipAddress -eq "sip:…"`), it
-/// is judged on each listed object's fields (`select` leaves it alone: `args::pattern`); a
+/// is judged on each listed object's fields (`select` leaves it alone: `query::pattern`); a
 /// filter that cannot be read, or names a property the objects lack, is an error.
 pub fn get<T: crate::model::Object>(
     ctx: &Context,
@@ -260,6 +260,3 @@ pub fn with_state(
         Err(e) => store_failed(ctx, out, &e),
     }
 }
-
-/// `*` matches any run of characters (as the cmdlets' -Filter does), without regard to case.
-pub use crate::model::opath::wildcard;

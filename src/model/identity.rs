@@ -423,3 +423,10 @@ mod tests {
         assert!("Sales".parse::<ObjectId>().is_err());
     }
 }
+
+/// A pool's service as `-Identity` takes it: `PersistentChatServer:POOL_FQDN`, or the bare
+/// FQDN (or `global`, or a collection name) for it.
+pub fn service_id(s: &str) -> Result<ServiceId, String> {
+    s.parse::<ServiceId>()
+        .or_else(|_| format!("PersistentChatServer:{s}").parse())
+}

@@ -55,6 +55,7 @@ pub mod opath;
 pub mod policy;
 pub mod pool;
 pub mod principal;
+pub mod query;
 pub mod room;
 pub mod rules;
 pub mod state;

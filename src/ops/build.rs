@@ -138,12 +138,7 @@ pub fn pool_state(s: &str) -> Result<PoolState, String> {
     variant(&[Normal, FailedOver], PoolState::as_str, s)
 }
 
-/// A pool's service as `-Identity` takes it: `PersistentChatServer:POOL_FQDN`, or the bare
-/// FQDN (or `global`, or a collection name) for it.
-pub fn service_id(s: &str) -> Result<ServiceId, String> {
-    s.parse::<ServiceId>()
-        .or_else(|_| format!("PersistentChatServer:{s}").parse())
-}
+pub use crate::model::identity::service_id;
 
 fn number(s: &str) -> Result<u32, String> {
     s.parse().map_err(|_| "expected a whole number".to_string())
@@ -151,6 +146,57 @@ fn number(s: &str) -> Result<u32, String> {
 
 fn timespan(s: &str) -> Result<TimeSpan, String> {
     s.parse()
+}
+
+/// One parameter a cmdlet takes, as its description gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub param: &'static str,
+    pub ty: Ty,
+    pub required: bool,
+}
+
+/// The pool a pooled object is created in, beside its fields.
+pub const POOL_PARAM: &str = "PersistentChatPoolFqdn";
+
+/// The parameters `verb` takes for `kind`, from its description.
+pub fn params(kind: Kind, verb: Verb) -> Vec<Param> {
+    let desc = kind.desc();
+    let mut out = Vec::new();
+    if verb == Verb::New && desc.naming == Naming::Pooled {
+        out.push(Param {
+            param: POOL_PARAM,
+            ty: Ty::Text,
+            required: false,
+        });
+    }
+    for f in desc.fields {
+        let Some(param) = f.param else { continue };
+        // `New-` takes only some fields, some under names of their own (Booleans still);
+        // `Set-` takes every field with a parameter; `Remove-` none.
+        let (param, taken) = match verb {
+            Verb::New => (f.new_param.unwrap_or(param), f.on_new),
+            Verb::Set => (param, true),
+            Verb::Remove => (param, false),
+        };
+        if taken {
+            out.push(Param {
+                param,
+                ty: f.ty,
+                required: f.required && (verb == Verb::New || desc.cmdlets.new.is_none()),
+            });
+        }
+    }
+    for (v, switch) in desc.switches {
+        if *v == verb.as_str() {
+            out.push(Param {
+                param: switch,
+                ty: Ty::Bool,
+                required: false,
+            });
+        }
+    }
+    out
 }
 
 /// Whether `s` is a value a parameter of type `ty` takes (what a flag checks as it parses).
