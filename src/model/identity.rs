@@ -310,6 +310,13 @@ impl FromStr for ServiceId {
 
 text_type!(ServiceId, "A pool's Persistent Chat service: `PersistentChatServer:POOL_FQDN` (or with a `service:` prefix).", "^([Ss][Ee][Rr][Vv][Ii][Cc][Ee]:)?[Pp][Ee][Rr][Ss][Ii][Ss][Tt][Ee][Nn][Tt][Cc][Hh][Aa][Tt][Ss][Ee][Rr][Vv][Ee][Rr]:\\S+$");
 
+/// A pool's service as `-Identity` takes it: `PersistentChatServer:POOL_FQDN`, or the bare
+/// FQDN (or `global`, or a collection name) for it.
+pub fn service_id(s: &str) -> Result<ServiceId, String> {
+    s.parse::<ServiceId>()
+        .or_else(|_| format!("PersistentChatServer:{s}").parse())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,11 +429,4 @@ mod tests {
         assert_eq!(id.to_string(), r"p.example.com\Sales");
         assert!("Sales".parse::<ObjectId>().is_err());
     }
-}
-
-/// A pool's service as `-Identity` takes it: `PersistentChatServer:POOL_FQDN`, or the bare
-/// FQDN (or `global`, or a collection name) for it.
-pub fn service_id(s: &str) -> Result<ServiceId, String> {
-    s.parse::<ServiceId>()
-        .or_else(|_| format!("PersistentChatServer:{s}").parse())
 }
