@@ -83,11 +83,7 @@ pub struct Applied {
     pub operations: usize,
 }
 
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
-}
+use crate::model::message::now_micros;
 
 /// Applies `plan` (made from `desired`) to the store.
 ///

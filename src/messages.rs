@@ -10,12 +10,7 @@ use crate::model::message::{Message, MessageFilter};
 use crate::model::{DesiredState, ObjectId};
 use crate::store::{Store, StoreError};
 
-/// Now, in microseconds since the epoch (the store's time of a message).
-pub fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
-}
+pub use crate::model::message::now_micros;
 
 /// Posts a message; its id, or `None` when the room does not exist.
 pub async fn post(

@@ -76,3 +76,60 @@ impl Pipe {
         crate::model::query::pick::<T>(state, self.filter.as_deref(), name)
     }
 }
+
+/// The nouns, as the command line names them, with what their help says.
+pub const NOUNS: &[(&str, Kind, &str)] = &[
+    (
+        "room",
+        Kind::Room,
+        "Rooms (Get/New/Set/Remove-CsPersistentChatRoom)",
+    ),
+    (
+        "category",
+        Kind::Category,
+        "Categories (Get/New/Set/Remove-CsPersistentChatCategory)",
+    ),
+    (
+        "addin",
+        Kind::Addin,
+        "Add-ins (Get/New/Set/Remove-CsPersistentChatAddin)",
+    ),
+    (
+        "policy",
+        Kind::Policy,
+        "Policies and their grants (Get/New/Set/Remove/Grant-CsPersistentChatPolicy)",
+    ),
+    (
+        "compliance",
+        Kind::ComplianceConfiguration,
+        "Compliance configurations (…-CsPersistentChatComplianceConfiguration)",
+    ),
+    (
+        "configuration",
+        Kind::Configuration,
+        "Service configurations (…-CsPersistentChatConfiguration)",
+    ),
+    (
+        "endpoint",
+        Kind::Endpoint,
+        "Endpoints (Get/New/Remove-CsPersistentChatEndpoint)",
+    ),
+    (
+        "state",
+        Kind::State,
+        "Pool state (Get/Set-CsPersistentChatState)",
+    ),
+    (
+        "active-server",
+        Kind::ActiveServers,
+        "Active servers (Set-CsPersistentChatActiveServer)",
+    ),
+];
+
+/// The command-line noun of a kind, where it has one.
+pub fn noun_of(kind: Kind) -> Option<&'static str> {
+    NOUNS
+        .iter()
+        .find(|(_, k, _)| *k == kind)
+        .map(|(n, _, _)| *n)
+}

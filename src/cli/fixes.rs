@@ -5,6 +5,7 @@
 
 use std::error::Error;
 
+use super::args::noun_of;
 use crate::apply::ApplyError;
 use crate::imperative::CmdletError;
 use crate::model::{Kind, ObjectId};
@@ -75,22 +76,17 @@ fn create(kind: Kind, identity: &str) -> Option<String> {
         Kind::Category => pooled("category", ""),
         Kind::Addin => pooled("addin", " --url URL"),
         Kind::Room => pooled("room", " --category CATEGORY"),
-        Kind::Policy => Some(format!(
-            "create it with `pchat policy new --identity {}`",
-            quote(identity)
-        )),
-        Kind::ComplianceConfiguration => Some(format!(
-            "create it with `pchat compliance new --identity {}`",
-            quote(identity)
-        )),
-        Kind::Configuration => Some(format!(
-            "create it with `pchat configuration new --identity {}`",
-            quote(identity)
-        )),
-        Kind::Endpoint => Some(format!(
-            "create it with `pchat endpoint new --sip-address {}`",
-            quote(identity)
-        )),
+        Kind::Policy | Kind::ComplianceConfiguration | Kind::Configuration | Kind::Endpoint => {
+            let flag = match kind {
+                Kind::Endpoint => "--sip-address",
+                _ => "--identity",
+            };
+            Some(format!(
+                "create it with `pchat {} new {flag} {}`",
+                noun_of(kind)?,
+                quote(identity)
+            ))
+        }
         Kind::Principal => Some(
             "load the directory with `pchat principal import FILE` (.csv, .ldif or .yaml)"
                 .to_string(),
@@ -102,18 +98,18 @@ fn create(kind: Kind, identity: &str) -> Option<String> {
 /// The command that changes the object that already exists.
 fn change(kind: Kind, identity: &str) -> Option<String> {
     let noun = match kind {
-        Kind::Category => "category",
-        Kind::Addin => "addin",
-        Kind::Room => "room",
-        Kind::Policy => "policy",
-        Kind::ComplianceConfiguration => "compliance",
-        Kind::Configuration => "configuration",
         Kind::Endpoint => {
             return Some(format!(
                 "endpoints have no Set, so remove it before creating it again: `pchat endpoint remove --identity {}`",
                 quote(identity)
             ))
         }
+        Kind::Category
+        | Kind::Addin
+        | Kind::Room
+        | Kind::Policy
+        | Kind::ComplianceConfiguration
+        | Kind::Configuration => noun_of(kind)?,
         _ => return None,
     };
     Some(format!(

@@ -26,7 +26,6 @@ use std::io::{IsTerminal, Write};
 
 use crate::render::style::{ColorChoice, Style};
 pub use exit::Outcome;
-use noun::Noun;
 
 /// Persistent Chat configuration as code.
 #[derive(Debug, Parser)]
@@ -125,33 +124,9 @@ pub enum Command {
     /// Write a synthetic configuration for benchmarks
     #[command(hide = true)]
     Generate(generate::Args),
-    /// Rooms (Get/New/Set/Remove-CsPersistentChatRoom)
-    #[command(subcommand)]
-    Room(Noun<crate::model::Room>),
-    /// Categories (Get/New/Set/Remove-CsPersistentChatCategory)
-    #[command(subcommand)]
-    Category(Noun<crate::model::Category>),
-    /// Add-ins (Get/New/Set/Remove-CsPersistentChatAddin)
-    #[command(subcommand)]
-    Addin(Noun<crate::model::Addin>),
-    /// Policies and their grants (Get/New/Set/Remove/Grant-CsPersistentChatPolicy)
-    #[command(subcommand)]
-    Policy(Noun<crate::model::PersistentChatPolicy>),
-    /// Compliance configurations (…-CsPersistentChatComplianceConfiguration)
-    #[command(subcommand)]
-    Compliance(Noun<crate::model::ComplianceConfiguration>),
-    /// Service configurations (…-CsPersistentChatConfiguration)
-    #[command(subcommand)]
-    Configuration(Noun<crate::model::PersistentChatConfiguration>),
-    /// Endpoints (Get/New/Remove-CsPersistentChatEndpoint)
-    #[command(subcommand)]
-    Endpoint(Noun<crate::model::Endpoint>),
-    /// Pool state (Get/Set-CsPersistentChatState)
-    #[command(subcommand)]
-    State(Noun<crate::model::PersistentChatState>),
-    /// Active servers (Set-CsPersistentChatActiveServer)
-    #[command(subcommand)]
-    ActiveServer(Noun<crate::model::ActiveServers>),
+    /// The cmdlet nouns (`room`, `category`, … `active-server`), made from the kind layer
+    #[command(flatten)]
+    Noun(noun::Nouns),
     /// Pools known to the store (topology)
     #[command(subcommand)]
     Pool(noun::PoolCommand),
@@ -263,15 +238,7 @@ pub fn main() -> Outcome {
         Command::Generate(a) => generate::run(a, &ctx, &mut out),
         Command::Completions(a) => shell::completions(a, &ctx, &mut out),
         Command::Man(a) => shell::man(a, &ctx, &mut out),
-        Command::Room(c) => noun::run(c, &ctx, &mut out),
-        Command::Category(c) => noun::run(c, &ctx, &mut out),
-        Command::Addin(c) => noun::run(c, &ctx, &mut out),
-        Command::Policy(c) => noun::run(c, &ctx, &mut out),
-        Command::Compliance(c) => noun::run(c, &ctx, &mut out),
-        Command::Configuration(c) => noun::run(c, &ctx, &mut out),
-        Command::Endpoint(c) => noun::run(c, &ctx, &mut out),
-        Command::State(c) => noun::run(c, &ctx, &mut out),
-        Command::ActiveServer(c) => noun::run(c, &ctx, &mut out),
+        Command::Noun(c) => noun::run(c, &ctx, &mut out),
         Command::Pool(c) => noun::run_pool(c, &ctx, &mut out),
         Command::Principal(c) => principal::run(c, &ctx, &mut out),
         Command::Message(c) => message::run(c, &ctx, &mut out),

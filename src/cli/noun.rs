@@ -9,8 +9,6 @@
 //! clear`, the history check of `room remove`, `policy grant`, and `pool` (topology, no cmdlet).
 //! A new kind's commands come from its description alone.
 
-use std::marker::PhantomData;
-
 use clap::builder::ValueParser;
 use clap::{Arg, ArgAction, ArgMatches, Args as _, Command, FromArgMatches, Subcommand};
 
@@ -21,28 +19,29 @@ use crate::model::*;
 use crate::ops::build::{self, Given, Verb};
 use crate::ops::{ListChange, Operation};
 
-/// A noun's command as parsed: the verb and its flags.
-pub struct Noun<T> {
+use super::args::NOUNS;
+
+/// A noun's command as parsed: the kind, the verb and its flags.
+#[derive(Debug)]
+pub struct Nouns {
+    kind: Kind,
     verb: String,
     m: ArgMatches,
-    of: PhantomData<fn() -> T>,
 }
 
-impl<T> std::fmt::Debug for Noun<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Noun({})", self.verb)
-    }
-}
-
-impl<T: Object> FromArgMatches for Noun<T> {
+impl FromArgMatches for Nouns {
     fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
-        let (verb, sub) = m
-            .subcommand()
-            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::MissingSubcommand))?;
-        Ok(Noun {
+        let missing = || clap::Error::new(clap::error::ErrorKind::MissingSubcommand);
+        let (noun, sub) = m.subcommand().ok_or_else(missing)?;
+        let (verb, m) = sub.subcommand().ok_or_else(missing)?;
+        let (_, kind, _) = NOUNS
+            .iter()
+            .find(|(n, _, _)| *n == noun)
+            .ok_or_else(missing)?;
+        Ok(Nouns {
+            kind: *kind,
             verb: verb.to_string(),
-            m: sub.clone(),
-            of: PhantomData,
+            m: m.clone(),
         })
     }
 
@@ -52,9 +51,14 @@ impl<T: Object> FromArgMatches for Noun<T> {
     }
 }
 
-impl<T: Object> Subcommand for Noun<T> {
+impl Subcommand for Nouns {
     fn augment_subcommands(cmd: Command) -> Command {
-        cmd.subcommands(verbs(T::KIND)).subcommand_required(true)
+        cmd.subcommands(NOUNS.iter().map(|(noun, kind, about)| {
+            Command::new(*noun)
+                .about(*about)
+                .subcommands(verbs(*kind))
+                .subcommand_required(true)
+        }))
     }
 
     fn augment_subcommands_for_update(cmd: Command) -> Command {
@@ -62,7 +66,24 @@ impl<T: Object> Subcommand for Noun<T> {
     }
 
     fn has_subcommand(name: &str) -> bool {
-        verbs(T::KIND).iter().any(|c| c.get_name() == name)
+        NOUNS.iter().any(|(n, _, _)| *n == name)
+    }
+}
+
+/// Runs a noun's command on its kind's objects.
+pub fn run(noun: &Nouns, ctx: &Context, out: &mut Output) -> Outcome {
+    let (verb, m) = (noun.verb.as_str(), &noun.m);
+    match noun.kind {
+        Kind::Room => run_on::<Room>(verb, m, ctx, out),
+        Kind::Category => run_on::<Category>(verb, m, ctx, out),
+        Kind::Addin => run_on::<Addin>(verb, m, ctx, out),
+        Kind::Policy => run_on::<PersistentChatPolicy>(verb, m, ctx, out),
+        Kind::ComplianceConfiguration => run_on::<ComplianceConfiguration>(verb, m, ctx, out),
+        Kind::Configuration => run_on::<PersistentChatConfiguration>(verb, m, ctx, out),
+        Kind::Endpoint => run_on::<Endpoint>(verb, m, ctx, out),
+        Kind::State => run_on::<PersistentChatState>(verb, m, ctx, out),
+        Kind::ActiveServers => run_on::<ActiveServers>(verb, m, ctx, out),
+        other => unreachable!("{other:?} has no noun"),
     }
 }
 
@@ -285,16 +306,20 @@ fn given(kind: Kind, verb: Verb, m: &ArgMatches) -> Given {
     g
 }
 
-/// Runs a noun's command.
-pub fn run<T: Object + 'static>(noun: &Noun<T>, ctx: &Context, out: &mut Output) -> Outcome {
+/// Runs a verb on objects of kind `T`.
+fn run_on<T: Object + 'static>(
+    verb: &str,
+    m: &ArgMatches,
+    ctx: &Context,
+    out: &mut Output,
+) -> Outcome {
     let kind = T::KIND;
-    let m = &noun.m;
     let failed = |out: &mut Output, e: &str| {
         out.stderr
             .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
         Outcome::Failed
     };
-    let verb = match noun.verb.as_str() {
+    let verb = match verb {
         "get" => return get::<T>(m, ctx, out),
         "clear" => match super::message::ClearArgs::from_arg_matches(m) {
             Ok(a) => return super::message::clear(&a, ctx, out),

@@ -293,11 +293,7 @@ pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {
             Err(_) => step.stderr.clone(),
         };
         if last.as_deref() != Some(report.as_str()) {
-            let stamp = crate::model::message::format_time(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_micros() as i64),
-            );
+            let stamp = crate::model::message::format_time(crate::model::message::now_micros());
             let _ = writeln!(std::io::stdout(), "== {stamp}");
             let _ = std::io::stdout().write_all(report.as_bytes());
             let _ = std::io::stdout().flush();

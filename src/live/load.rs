@@ -122,8 +122,4 @@ pub async fn load(
     })
 }
 
-fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
-}
+use crate::model::message::now_micros;

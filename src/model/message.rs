@@ -200,6 +200,13 @@ pub fn parse_time(s: &str, bare: DayEnd) -> Result<i64, String> {
     }
 }
 
+/// Now, in microseconds since the epoch: the store's time of a message or an apply.
+pub fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
 /// `2026-01-31T10:00:00Z` (microseconds shown only when there are any).
 pub fn format_time(t: i64) -> String {
     let days = t.div_euclid(MICROS_PER_DAY);

@@ -645,6 +645,22 @@ pub fn parse_target(s: &str) -> Result<(Kind, String), String> {
 mod tests {
     use super::*;
 
+    /// A managed room of pool `p` removed by `operations`.
+    fn room_removal(name: &str, operations: Vec<Operation>) -> Change {
+        Change {
+            action: Action::Delete,
+            kind: Kind::Room,
+            identity: format!("p\\{name}"),
+            renamed_from: None,
+            operations,
+            destroys: None,
+            fields: FieldDiffs::default(),
+            protected: false,
+            managed: true,
+            drift: false,
+        }
+    }
+
     /// Removing one room of twenty is 5% of rooms, under a 30% threshold, unless the room holds
     /// messages: then it weighs as ten, 50%, and apply refuses it without --force.
     #[test]
@@ -667,20 +683,12 @@ mod tests {
             revision: 1,
         };
         let mut plan = Plan {
-            changes: vec![Change {
-                action: Action::Delete,
-                kind: Kind::Room,
-                identity: "p\\R0".into(),
-                renamed_from: None,
-                operations: vec![Operation::RemoveRoom {
+            changes: vec![room_removal(
+                "R0",
+                vec![Operation::RemoveRoom {
                     identity: ObjectId::new("p", "R0"),
                 }],
-                destroys: None,
-                fields: FieldDiffs::default(),
-                protected: false,
-                managed: true,
-                drift: false,
-            }],
+            )],
             ..Plan::default()
         };
         let threshold = Threshold {
@@ -743,18 +751,7 @@ mod tests {
             serde_json::from_value(serde_json::json!({"name": "R", "category": "C"})).unwrap();
         live_state.rooms.insert(ObjectId::new("p", "R"), room);
         let mut removal = Plan {
-            changes: vec![Change {
-                action: Action::Delete,
-                kind: Kind::Room,
-                identity: "p\\R".into(),
-                renamed_from: None,
-                operations: vec![],
-                destroys: None,
-                fields: FieldDiffs::default(),
-                protected: false,
-                managed: true,
-                drift: false,
-            }],
+            changes: vec![room_removal("R", vec![])],
             ..Plan::default()
         };
         removal.weigh_messages(&HashMap::new(), &live_state);
