@@ -590,6 +590,19 @@ pub struct Done {
 }
 
 impl Planned {
+    /// The refusals the flags do not override: destruction without `allow_destroy`, the
+    /// threshold without `force`, and protection always.
+    pub fn unconsented(&self, allow_destroy: bool, force: bool) -> Vec<&plan::Refusal> {
+        self.refusals
+            .iter()
+            .filter(|r| match r {
+                plan::Refusal::Destroys { .. } => !allow_destroy,
+                plan::Refusal::Threshold { .. } => !force,
+                _ => true,
+            })
+            .collect()
+    }
+
     /// How the convergence mark names this plan's configuration and options.
     fn converge(&self) -> apply::Converge {
         apply::Converge {

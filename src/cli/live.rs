@@ -2,7 +2,7 @@
 //! `load` makes a snapshot (written by `collect.ps1`) the store's live state; `snapshot`
 //! (hidden) writes the snapshot a service configured as a configuration would give.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
@@ -76,26 +76,6 @@ pub struct SnapshotArgs {
     pub server: String,
 }
 
-/// A script to stdout, or to a file made readable by its owner only (like plans: it names
-/// every room and member of the service).
-fn write_script(ctx: &Context, out: &mut Output, path: Option<&Path>, text: String) -> Outcome {
-    let Some(path) = path else {
-        out.stdout.push_str(&text);
-        return Outcome::Success;
-    };
-    match crate::files::write_private(path, text.as_bytes()) {
-        Ok(()) => Outcome::Success,
-        Err(source) => ctx.failed(
-            out,
-            &super::schema::WriteError {
-                path: path.to_path_buf(),
-                source,
-            },
-            false,
-        ),
-    }
-}
-
 pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
     match cmd {
         LiveCommand::Script(a) => {
@@ -114,24 +94,13 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     }
                 }
             }
-            write_script(
-                ctx,
-                out,
-                a.out.as_deref(),
-                live::script::collect(&principals),
-            )
+            ctx.write_out(out, a.out.as_deref(), live::script::collect(&principals))
         }
         LiveCommand::ApplyScript(a) => match super::reconcile::replan(ctx, out, &a.plan) {
             Ok(planned) => {
                 // The server has no transaction to undo a removal: what `apply` refuses, the
                 // script is not written for.
-                let refused: Vec<&crate::plan::Refusal> = (planned.refusals.iter())
-                    .filter(|r| match r {
-                        crate::plan::Refusal::Destroys { .. } => !a.allow_destroy,
-                        crate::plan::Refusal::Threshold { .. } => !a.force,
-                        _ => true,
-                    })
-                    .collect();
+                let refused = planned.unconsented(a.allow_destroy, a.force);
                 if !refused.is_empty() {
                     for r in &refused {
                         out.stderr
@@ -144,8 +113,7 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     ));
                     return Outcome::Refused;
                 }
-                write_script(
-                    ctx,
+                ctx.write_out(
                     out,
                     a.out.as_deref(),
                     crate::render::powershell::script(&planned.plan),

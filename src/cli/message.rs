@@ -67,7 +67,7 @@ pub struct RemoveArgs {
     #[arg(long, value_parser = keywords)]
     pub filter: Option<String>,
     /// All: every keyword; Or: any keyword; Exact: the filter as one phrase
-    #[arg(long, value_parser = match_clause, default_value = "All")]
+    #[arg(long, value_parser = str::parse::<MatchClause>, default_value = "All")]
     pub match_clause: MatchClause,
     /// Match keywords with regard to case (a Boolean, as the cmdlet's: `--case-sensitive true`)
     #[arg(long, value_parser = super::args::boolean, num_args = 0..=1, default_missing_value = "true", default_value = "false")]
@@ -123,15 +123,6 @@ fn keywords(s: &str) -> Result<String, String> {
         );
     }
     Ok(s.to_string())
-}
-
-fn match_clause(s: &str) -> Result<MatchClause, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "all" => Ok(MatchClause::All),
-        "or" => Ok(MatchClause::Or),
-        "exact" => Ok(MatchClause::Exact),
-        _ => Err("expected one of All, Or, Exact".into()),
-    }
 }
 
 fn fail(ctx: &Context, out: &mut Output, message: &str) -> Outcome {

@@ -301,57 +301,8 @@ fn command_name(argv: &[String]) -> String {
     words.join(" ")
 }
 
-/// A configuration's problems as log events, one per problem with its place as fields.
-pub(crate) fn log_diagnostics(report: &crate::config::Report) {
-    use crate::model::rules::Severity;
-    // One call site per level: tracing fixes an event's level where it is written.
-    macro_rules! place {
-        ($event:ident, $d:expr) => {
-            tracing::$event!(
-                file = %$d.file.display(),
-                line = $d.line,
-                column = $d.column,
-                path = $d.path,
-                help = $d.help.as_deref(),
-                "{}",
-                crate::render::clip_values(&$d.message)
-            )
-        };
-    }
-    for d in &report.diagnostics {
-        match d.severity {
-            Severity::Error => place!(error, d),
-            Severity::Warning => place!(warn, d),
-        }
-    }
-}
-
-/// The report meant for stderr as log events: each block (a line and the indented lines under
-/// it) one event, at the level its first word says.
-fn log_report(text: &str) {
-    let mut blocks: Vec<String> = Vec::new();
-    for line in text.lines() {
-        // Excerpts (`12 |   name: x`) and indented help belong to the line above.
-        let continues = !line.starts_with(|c: char| c.is_ascii_alphabetic());
-        match blocks.last_mut() {
-            Some(b) if continues => {
-                b.push('\n');
-                b.push_str(line);
-            }
-            _ => blocks.push(line.to_string()),
-        }
-    }
-    for block in blocks {
-        let block = block.trim_end();
-        if let Some(m) = block.strip_prefix("error: ") {
-            tracing::error!("{m}");
-        } else if let Some(m) = block.strip_prefix("warning: ") {
-            tracing::warn!("{m}");
-        } else {
-            tracing::info!("{block}");
-        }
-    }
-}
+pub(crate) use crate::render::log::diagnostics as log_diagnostics;
+use crate::render::log::report as log_report;
 
 /// What every command may need from the environment, decided once.
 pub struct Context {
@@ -401,7 +352,8 @@ impl Context {
         }
     }
 
-    /// Writes a command's text to `path`, or to stdout when there is none.
+    /// Writes a command's text to `path` (through a temporary file, never through a link:
+    /// `files::write_private`), or to stdout when there is none.
     pub fn write_out(
         &self,
         out: &mut Output,
@@ -412,7 +364,7 @@ impl Context {
             out.stdout.push_str(&text);
             return Outcome::Success;
         };
-        match std::fs::write(path, text) {
+        match crate::files::write_private(path, text.as_bytes()) {
             Ok(()) => Outcome::Success,
             Err(source) => self.failed(
                 out,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Context, Outcome, Output};
 use crate::imperative;
-use crate::ops::{Effect, Operation, Touched};
+use crate::ops::Operation;
 use crate::store::StoreError;
 
 pub use super::args::GetFormat;
@@ -13,24 +13,6 @@ pub use super::args::GetFormat;
 /// Reports a store failure; a lock timeout is a safety refusal (exit 3).
 pub fn store_failed(ctx: &Context, out: &mut Output, e: &StoreError) -> Outcome {
     ctx.failed(out, e, e.is_refusal())
-}
-
-fn describe(t: &Touched) -> String {
-    if let Touched::Renamed(kind, from, to) = t {
-        return format!("renamed {} to `{to}`", kind.label(&from.to_string()));
-    }
-    let (key, effect) = t.key_and_effect();
-    let verb = match effect {
-        Effect::Created => "created",
-        Effect::Updated => "changed",
-        Effect::Removed => "removed",
-    };
-    // Active servers are named by their pool, as the cmdlet's output does.
-    let key = match t {
-        Touched::ActiveServers(id) => id.pool.clone(),
-        _ => key,
-    };
-    format!("{verb} {}", t.kind().label(&key))
 }
 
 /// Runs one cmdlet and reports it: a line per changed object on stdout, warnings on stderr.
@@ -53,8 +35,7 @@ fn report(
             for t in &done.touched {
                 out.stdout.push_str(&format!(
                     "{cmdlet}: {} (store revision {})\n",
-                    describe(t),
-                    done.revision
+                    t, done.revision
                 ));
             }
             for w in &done.warnings {

@@ -43,6 +43,20 @@ pub enum MatchClause {
     Exact,
 }
 
+impl std::str::FromStr for MatchClause {
+    type Err = String;
+
+    /// `-MatchClause` as the cmdlet takes it, in any case.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "all" => Ok(MatchClause::All),
+            "or" => Ok(MatchClause::Or),
+            "exact" => Ok(MatchClause::Exact),
+            _ => Err("expected one of All, Or, Exact".into()),
+        }
+    }
+}
+
 /// Which messages of a room an administrator means.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageFilter {

@@ -180,6 +180,28 @@ tracked! {
     ActiveServers => ActiveServers(updated),
 }
 
+/// What a cmdlet did to the object, as its report line says it: `created room `…``, `renamed
+/// room `…` to `…``.
+impl std::fmt::Display for Touched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Touched::Renamed(kind, from, to) = self {
+            return write!(f, "renamed {} to `{to}`", kind.label(&from.to_string()));
+        }
+        let (key, effect) = self.key_and_effect();
+        let verb = match effect {
+            Effect::Created => "created",
+            Effect::Updated => "changed",
+            Effect::Removed => "removed",
+        };
+        // Active servers are named by their pool, as the cmdlet's output does.
+        let key = match self {
+            Touched::ActiveServers(id) => id.pool.clone(),
+            _ => key,
+        };
+        write!(f, "{verb} {}", self.kind().label(&key))
+    }
+}
+
 impl Touched {
     /// The kind of the object.
     pub fn kind(&self) -> Kind {

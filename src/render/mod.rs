@@ -3,6 +3,7 @@
 
 pub mod diagnostics;
 pub mod json;
+pub mod log;
 pub mod markdown;
 pub mod objects;
 pub mod plan;
