@@ -158,9 +158,7 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
             {
                 Ok(t) => t,
                 Err(e) => {
-                    out.stderr
-                        .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
-                    return Outcome::Failed;
+                    return ctx.fail(out, e);
                 }
             };
             let opts = ExportOptions {
@@ -173,12 +171,8 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
             match result {
                 Ok(bytes) => {
                     if let Err(e) = crate::files::write_private(&a.file, &bytes) {
-                        out.stderr.push_str(&format!(
-                            "{}: cannot write {}: {e}\n",
-                            ctx.stderr_style.red("error"),
-                            a.file.display()
-                        ));
-                        return Outcome::Failed;
+                        return ctx
+                            .fail(out, format_args!("cannot write {}: {e}", a.file.display()));
                     }
                     // The date as understood (`1/3/2018` is January 3rd).
                     let since = start_date
@@ -204,12 +198,7 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
             let bytes = match crate::files::read_bytes(&a.file, crate::files::max_file_size()) {
                 Ok(b) => b,
                 Err(e) => {
-                    out.stderr.push_str(&format!(
-                        "{}: cannot read {}: {e}\n",
-                        ctx.stderr_style.red("error"),
-                        a.file.display()
-                    ));
-                    return Outcome::Failed;
+                    return ctx.fail(out, format_args!("cannot read {}: {e}", a.file.display()));
                 }
             };
             let limits = data::ArchiveLimits {

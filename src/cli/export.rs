@@ -57,11 +57,7 @@ pub fn export(a: &ExportArgs, ctx: &Context, out: &mut Output) -> Outcome {
             ));
             Outcome::Success
         }
-        Err(why) => {
-            out.stderr
-                .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
-            Outcome::Failed
-        }
+        Err(why) => ctx.fail(out, why),
     }
 }
 

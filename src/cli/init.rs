@@ -87,21 +87,20 @@ pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
         .map(|p| p.display().to_string())
         .collect();
     if !there.is_empty() {
-        out.stderr.push_str(&format!(
-            "{}: nothing written: these files exist already: {}\n",
-            ctx.stderr_style.red("error"),
-            there.join(", ")
-        ));
-        return Outcome::Failed;
+        return ctx.fail(
+            out,
+            format_args!(
+                "nothing written: these files exist already: {}",
+                there.join(", ")
+            ),
+        );
     }
     for (file, text) in &files {
         if let Err(e) = write(&args.dir.join(file), text) {
-            out.stderr.push_str(&format!(
-                "{}: cannot write {}: {e}\n",
-                ctx.stderr_style.red("error"),
-                args.dir.join(file).display()
-            ));
-            return Outcome::Failed;
+            return ctx.fail(
+                out,
+                format_args!("cannot write {}: {e}", args.dir.join(file).display()),
+            );
         }
         out.stdout
             .push_str(&format!("wrote {}\n", args.dir.join(file).display()));

@@ -125,15 +125,9 @@ fn keywords(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
-fn fail(ctx: &Context, out: &mut Output, message: &str) -> Outcome {
-    out.stderr
-        .push_str(&format!("{}: {message}\n", ctx.stderr_style.red("error")));
-    Outcome::Failed
-}
-
 /// A room that is not there: the hint lists the rooms of its pool.
 fn no_room(ctx: &Context, out: &mut Output, message: &str, room: &ObjectId) -> Outcome {
-    let outcome = fail(ctx, out, message);
+    let outcome = ctx.fail(out, message);
     out.stderr.push_str(&format!(
         "  {}: list the rooms with `pchat room get --persistent-chat-pool-fqdn {}`\n",
         ctx.stderr_style.bold("help"),
@@ -185,7 +179,7 @@ fn act_on(
 pub fn clear(a: &ClearArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let end = match parse_time(&a.end_date, DayEnd::End) {
         Ok(t) => t,
-        Err(e) => return fail(ctx, out, &e),
+        Err(e) => return ctx.fail(out, &e),
     };
     let filter = MessageFilter {
         end: Some(end),
@@ -217,7 +211,7 @@ fn clear_selected(
         .session()
         .with(async |store| messages::clear(store, pick, &filter, a.pipe.yes).await);
     match result {
-        Ok(Err(e)) => fail(ctx, out, &e),
+        Ok(Err(e)) => ctx.fail(out, &e),
         Ok(Ok(Cleared {
             rooms,
             messages: n,
@@ -259,12 +253,12 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
             let at = match &a.at {
                 Some(s) => match parse_time(s, DayEnd::Start) {
                     Ok(t) => t,
-                    Err(e) => return fail(ctx, out, &e),
+                    Err(e) => return ctx.fail(out, &e),
                 },
                 None => messages::now_micros(),
             };
             if !matches!(principal_key(&a.from), Ok((principal::RefKind::Sip, _))) {
-                return fail(ctx, out, &format!("`{}` is not a SIP URI", a.from));
+                return ctx.fail(out, format!("`{}` is not a SIP URI", a.from));
             }
             let room = match store_cmd::room_named(ctx, out, &a.room) {
                 Ok(room) => room,
@@ -319,7 +313,7 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 date(&a.end_date, DayEnd::End),
             ) {
                 (Ok(s), Ok(e)) => (s, e),
-                (Err(e), _) | (_, Err(e)) => return fail(ctx, out, &e),
+                (Err(e), _) | (_, Err(e)) => return ctx.fail(out, &e),
             };
             let filter = MessageFilter {
                 user_uri: a.user_uri.clone(),

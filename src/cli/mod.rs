@@ -377,6 +377,13 @@ impl Context {
         }
     }
 
+    /// `error: MESSAGE` on stderr, and the command fails (exit 1).
+    pub fn fail(&self, out: &mut Output, message: impl std::fmt::Display) -> Outcome {
+        out.stderr
+            .push_str(&format!("{}: {message}\n", self.stderr_style.red("error")));
+        Outcome::Failed
+    }
+
     /// An error line on stderr: `error: MESSAGE`, its causes, and the command that fixes it
     /// where one exists.
     pub fn error(&self, out: &mut Output, err: &(dyn std::error::Error + 'static)) {

@@ -314,20 +314,15 @@ fn run_on<T: Object + 'static>(
     out: &mut Output,
 ) -> Outcome {
     let kind = T::KIND;
-    let failed = |out: &mut Output, e: &str| {
-        out.stderr
-            .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
-        Outcome::Failed
-    };
     let verb = match verb {
         "get" => return get::<T>(m, ctx, out),
         "clear" => match super::message::ClearArgs::from_arg_matches(m) {
             Ok(a) => return super::message::clear(&a, ctx, out),
-            Err(e) => return failed(out, &e.to_string()),
+            Err(e) => return ctx.fail(out, e),
         },
         "grant" => match GrantArgs::from_arg_matches(m) {
             Ok(a) => return grant(&a, ctx, out),
-            Err(e) => return failed(out, &e.to_string()),
+            Err(e) => return ctx.fail(out, e),
         },
         "new" => Verb::New,
         "set" => Verb::Set,
@@ -338,26 +333,26 @@ fn run_on<T: Object + 'static>(
     if verb == Verb::New {
         return match build::operation(kind, verb, identity.as_deref(), &g) {
             Ok(op) => store_cmd::run_cmdlet(ctx, out, op),
-            Err(e) => failed(out, &e),
+            Err(e) => ctx.fail(out, &e),
         };
     }
     let pipe = match Pipe::from_arg_matches(m) {
         Ok(p) => p,
-        Err(e) => return failed(out, &e.to_string()),
+        Err(e) => return ctx.fail(out, e),
     };
     if let (Some(id), false) = (identity, pipe.selects()) {
         // A bare name is the one object of that name across pools.
         let id = if kind.desc().naming == Naming::Pooled && !id.contains('\\') {
             match ctx.session().resolve_bare::<T>(&id) {
                 Ok(id) => id,
-                Err(e) => return failed(out, &e),
+                Err(e) => return ctx.fail(out, &e),
             }
         } else {
             id
         };
         let op = match build::operation(kind, verb, Some(&id), &g) {
             Ok(op) => op,
-            Err(e) => return failed(out, &e),
+            Err(e) => return ctx.fail(out, &e),
         };
         if let (Operation::RemoveRoom { identity }, false) = (&op, pipe.yes) {
             if let Some(o) = refuse_history(ctx, out, identity) {
@@ -568,11 +563,7 @@ pub fn run_pool(cmd: &PoolCommand, ctx: &Context, out: &mut Output) -> Outcome {
                     ));
                     Outcome::Success
                 }
-                Ok(Err(why)) => {
-                    out.stderr
-                        .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
-                    Outcome::Failed
-                }
+                Ok(Err(why)) => ctx.fail(out, why),
                 Err(e) => store_cmd::store_failed(ctx, out, &e),
             }
         }

@@ -130,9 +130,7 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
             let rows: Vec<UserRow> = match users {
                 Ok(users) => users.into_iter().map(UserRow::from).collect(),
                 Err(why) => {
-                    out.stderr
-                        .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
-                    return Outcome::Failed;
+                    return ctx.fail(out, why);
                 }
             };
             let name = |r: &UserRow| r.display_name.clone().unwrap_or_default();
@@ -192,14 +190,10 @@ fn import(a: &ImportArgs, ctx: &Context, out: &mut Output) -> Outcome {
             ));
             Outcome::Success
         }
-        Ok(Err(refusal)) => {
-            out.stderr.push_str(&format!(
-                "{}: {} was not imported:\n{refusal}\n",
-                ctx.stderr_style.red("error"),
-                a.file.display()
-            ));
-            Outcome::Failed
-        }
+        Ok(Err(refusal)) => ctx.fail(
+            out,
+            format_args!("{} was not imported:\n{refusal}", a.file.display()),
+        ),
         Err(e) => store_cmd::store_failed(ctx, out, &e),
     }
 }

@@ -227,12 +227,7 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
     });
     if let Some(path) = &a.out {
         if let Err(e) = crate::files::write_private(path, file.to_json().as_bytes()) {
-            out.stderr.push_str(&format!(
-                "{}: cannot write {}: {e}\n",
-                ctx.stderr_style.red("error"),
-                path.display()
-            ));
-            return Outcome::Failed;
+            return ctx.fail(out, format_args!("cannot write {}: {e}", path.display()));
         }
         out.stderr.push_str(&format!(
             "Saved the plan to {}: apply it with `pchat apply --plan {}`.\n",

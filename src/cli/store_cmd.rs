@@ -66,11 +66,7 @@ pub fn room_named(
     ctx.session()
         .resolve_bare::<crate::model::Room>(&id.name)
         .and_then(|k| k.parse())
-        .map_err(|e| {
-            out.stderr
-                .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
-            Outcome::Failed
-        })
+        .map_err(|e| ctx.fail(out, e))
 }
 
 /// Runs `cmdlet` on every object `select` names, in one transaction. Without `--yes` it only
@@ -88,11 +84,7 @@ pub fn run_pipeline(
             Err(e) => return store_failed(ctx, out, &e),
         };
         return match select(&state) {
-            Err(e) => {
-                out.stderr
-                    .push_str(&format!("{}: {e}\n", ctx.stderr_style.red("error")));
-                Outcome::Failed
-            }
+            Err(e) => ctx.fail(out, e),
             Ok(picked) => {
                 let shown: Vec<&str> = picked.iter().take(20).map(|(n, _)| n.as_str()).collect();
                 let more = picked.len().saturating_sub(shown.len());
@@ -195,12 +187,7 @@ pub fn get_in<T: crate::model::Object>(
         Err(e) => return filter_failed(ctx, out, &e),
     };
     if let (Some(id), true) = (&identity, items.is_empty()) {
-        out.stderr.push_str(&format!(
-            "{}: cannot find {}\n",
-            ctx.stderr_style.red("error"),
-            T::KIND.label(id)
-        ));
-        return Outcome::Failed;
+        return ctx.fail(out, format_args!("cannot find {}", T::KIND.label(id)));
     }
     let text = crate::render::objects::of_kind(format.into(), &items);
     out.stdout.push_str(&text);
