@@ -277,6 +277,22 @@ fn encoding_error(bytes: &[u8], offset: usize) -> TextError {
     }
 }
 
+/// A file path as this system writes it. The help pages' `C:\Logs\PersistentChatData.zip` on
+/// Linux would name one file in the current directory whose name holds the backslashes, so a
+/// Windows path (a drive letter, or a UNC share) is refused there, saying why.
+pub fn local_path(s: &str) -> Result<std::path::PathBuf, String> {
+    let b = s.as_bytes();
+    let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
+    let share = s.starts_with("\\\\");
+    if cfg!(not(windows)) && (drive || share) {
+        return Err(format!(
+            "`{s}` is a Windows path, and this system does not read drive letters or shares: \
+             name the file as a path here (`/var/backups/chat.zip`, `chat.zip`)"
+        ));
+    }
+    Ok(std::path::PathBuf::from(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,57 +31,20 @@ pub struct Database {
 impl Database {
     /// The store this command uses, and a note when the cmdlet's value cannot name one.
     fn store(&self, ctx: &Context) -> (crate::store::StoreUrl, Option<String>) {
-        let mut note = self.db_name.as_ref().map(|n| {
-            format!("--db-name `{n}` is not used: a pchat store holds one Persistent Chat database")
-        });
-        let Some(instance) = &self.db_instance else {
-            return (ctx.store.clone(), note);
-        };
-        let is_url = instance.starts_with("sqlite:") || instance.contains("://");
-        match instance.parse::<crate::store::StoreUrl>() {
-            Ok(url) if is_url => (url, note),
-            _ => {
-                let text = format!(
-                    "--db-instance `{}` names a SQL Server instance, which pchat does not reach: \
-                     it uses its store {}",
-                    crate::store::mask(instance),
-                    ctx.store
-                );
-                note = Some(match note {
-                    Some(n) => format!("{text}\nnote: {n}"),
-                    None => text,
-                });
-                (ctx.store.clone(), note)
-            }
-        }
+        let (instance, name) = (self.db_instance.as_deref(), self.db_name.as_deref());
+        data::database(instance, name, &ctx.store)
     }
-}
-
-/// A file path as this system writes it. The help pages' `C:\Logs\PersistentChatData.zip` on
-/// Linux would name one file in the current directory whose name holds the backslashes, so a
-/// Windows path (a drive letter, or a UNC share) is refused there, saying why.
-fn local_path(s: &str) -> Result<PathBuf, String> {
-    let b = s.as_bytes();
-    let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
-    let share = s.starts_with("\\\\");
-    if cfg!(not(windows)) && (drive || share) {
-        return Err(format!(
-            "`{s}` is a Windows path, and this system does not read drive letters or shares: \
-             name the file as a path here (`/var/backups/chat.zip`, `chat.zip`)"
-        ));
-    }
-    Ok(PathBuf::from(s))
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The archive to write (the cmdlet's -FileName)
-    #[arg(long = "file-name", visible_alias = "file", value_parser = local_path)]
+    #[arg(long = "file-name", visible_alias = "file", value_parser = crate::files::local_path)]
     pub file: PathBuf,
     #[command(flatten)]
     pub database: Database,
     /// All, User, Category, RoomDirectory or Content
-    #[arg(long, value_parser = level, default_value = "All")]
+    #[arg(long, value_parser = str::parse::<Level>, default_value = "All")]
     pub level: Level,
     /// Only these categories (name or `POOL\NAME`), with their rooms and messages
     #[arg(long, num_args = 1.., value_delimiter = ';')]
@@ -97,7 +60,7 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The archive to read (the cmdlet's -FileName)
-    #[arg(long = "file-name", visible_alias = "file", value_parser = local_path)]
+    #[arg(long = "file-name", visible_alias = "file", value_parser = crate::files::local_path)]
     pub file: PathBuf,
     #[command(flatten)]
     pub database: Database,
@@ -107,17 +70,6 @@ pub struct ImportArgs {
     /// Accept entries that inflate more than 100:1 (a zip bomb's mark) from a trusted archive
     #[arg(long)]
     pub allow_ratio: bool,
-}
-
-fn level(s: &str) -> Result<Level, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "all" => Ok(Level::All),
-        "user" => Ok(Level::User),
-        "category" => Ok(Level::Category),
-        "roomdirectory" => Ok(Level::RoomDirectory),
-        "content" => Ok(Level::Content),
-        _ => Err("expected one of All, User, Category, RoomDirectory, Content".into()),
-    }
 }
 
 fn failed(ctx: &Context, out: &mut Output, e: &DataError) -> Outcome {

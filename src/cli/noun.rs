@@ -129,33 +129,22 @@ fn typed(arg: Arg, ty: Ty) -> Arg {
 
 /// `--members a;b`, `--members-add`, `--members-remove` and `--clear-members`.
 fn list_args(cmd: Command, long: &str, delimiter: char) -> Command {
-    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-    let add = leak(format!("{long}-add"));
-    let remove = leak(format!("{long}-remove"));
-    let clear = leak(format!("clear-{long}"));
-    let long = leak(long.to_string());
+    // clap keeps names for the program's life; a parse builds these once.
+    let flag = |name: String| {
+        let name: &'static str = Box::leak(name.into_boxed_str());
+        Arg::new(name).long(name)
+    };
+    let append = |name: String, help: &'static str| flag(name).action(ArgAction::Append).help(help);
     cmd.arg(
-        Arg::new(long)
-            .long(long)
+        flag(long.to_string())
             .num_args(1..)
             .value_delimiter(delimiter)
             .help("Replace the list"),
     )
+    .arg(append(format!("{long}-add"), "Add these entries"))
+    .arg(append(format!("{long}-remove"), "Remove these entries"))
     .arg(
-        Arg::new(add)
-            .long(add)
-            .action(ArgAction::Append)
-            .help("Add these entries"),
-    )
-    .arg(
-        Arg::new(remove)
-            .long(remove)
-            .action(ArgAction::Append)
-            .help("Remove these entries"),
-    )
-    .arg(
-        Arg::new(clear)
-            .long(clear)
+        flag(format!("clear-{long}"))
             .action(ArgAction::SetTrue)
             .help("Empty the list ($Null)"),
     )

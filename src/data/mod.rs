@@ -44,6 +44,54 @@ pub enum Level {
     Content,
 }
 
+impl std::str::FromStr for Level {
+    type Err = String;
+
+    /// `-Level` as the cmdlet takes it, in any case.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "all" => Ok(Level::All),
+            "user" => Ok(Level::User),
+            "category" => Ok(Level::Category),
+            "roomdirectory" => Ok(Level::RoomDirectory),
+            "content" => Ok(Level::Content),
+            _ => Err("expected one of All, User, Category, RoomDirectory, Content".into()),
+        }
+    }
+}
+
+/// The cmdlets' `-DBInstance` and `-DBName` as a store: a store URL is used, a SQL Server
+/// instance (`atl-sql-001.litwareinc.com\rtc`) cannot be reached and `default` is used
+/// instead; either comes with a note saying what was not used.
+pub fn database(
+    instance: Option<&str>,
+    name: Option<&str>,
+    default: &crate::store::StoreUrl,
+) -> (crate::store::StoreUrl, Option<String>) {
+    let mut note = name.map(|n| {
+        format!("--db-name `{n}` is not used: a pchat store holds one Persistent Chat database")
+    });
+    let Some(instance) = instance else {
+        return (default.clone(), note);
+    };
+    let is_url = instance.starts_with("sqlite:") || instance.contains("://");
+    match instance.parse::<crate::store::StoreUrl>() {
+        Ok(url) if is_url => (url, note),
+        _ => {
+            let text = format!(
+                "--db-instance `{}` names a SQL Server instance, which pchat does not reach: it \
+                 uses its store {default}",
+                crate::store::mask(instance),
+            );
+            note = Some(match note {
+                Some(n) => format!("{text}\nnote: {n}"),
+                None => text,
+            });
+            (default.clone(), note)
+        }
+    }
+}
+
 impl Level {
     /// The kinds (by YAML key) a level holds, plus `messages`.
     fn files(self) -> &'static [&'static str] {
