@@ -9,6 +9,14 @@ use crate::model::{DesiredState, Kind, Object, ObjectId};
 use crate::ops::Operation;
 use crate::store::{Focus, Store, StoreError, StoreUrl, Timeouts};
 
+/// What a pipeline would act on: the objects by name, and the messages its room removals
+/// would delete with them.
+#[derive(Debug)]
+pub struct Preview {
+    pub names: Vec<String>,
+    pub messages: u64,
+}
+
 /// Where and how a command reaches its store, and where it reports progress.
 #[derive(Clone)]
 pub struct Session {
@@ -111,6 +119,29 @@ impl Session {
         select: impl FnOnce(&DesiredState) -> Result<Vec<Operation>, String>,
     ) -> Result<Done, CmdletError> {
         self.with(async |store| imperative::run_each(store, cmdlet, select).await)
+    }
+
+    /// What a pipeline would do without `--yes`: the names of the objects `select` picks from
+    /// the live state, and how many messages the rooms it removes hold. A selection that
+    /// cannot be made comes back as its reason.
+    pub fn preview(
+        &self,
+        select: impl Fn(&DesiredState) -> Result<Vec<(String, Operation)>, String>,
+    ) -> Result<Result<Preview, String>, StoreError> {
+        let picked = match select(&self.read_state()?) {
+            Ok(p) => p,
+            Err(why) => return Ok(Err(why)),
+        };
+        let rooms: Vec<ObjectId> = picked
+            .iter()
+            .filter_map(|(_, op)| match op {
+                Operation::RemoveRoom { identity } => Some(identity.clone()),
+                _ => None,
+            })
+            .collect();
+        let messages = self.messages_in(&rooms)?;
+        let names = picked.into_iter().map(|(name, _)| name).collect();
+        Ok(Ok(Preview { names, messages }))
     }
 
     /// The one object of a kind whose name a bare identity (`--identity testCat`) gives, in

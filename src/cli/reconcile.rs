@@ -46,6 +46,23 @@ pub enum PlanFormat {
     Powershell,
 }
 
+impl PlanFormat {
+    /// The plan in this format: `json` the saved plan's file, `text` what the command's text is.
+    fn show(
+        self,
+        p: &Plan,
+        json: impl FnOnce() -> String,
+        text: impl FnOnce() -> String,
+    ) -> String {
+        match self {
+            PlanFormat::Text => text(),
+            PlanFormat::Json => json(),
+            PlanFormat::Markdown => render::markdown::markdown(p),
+            PlanFormat::Powershell => render::powershell::script(p),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Configuration files or directories
@@ -219,12 +236,9 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
         file.store_id = reconcile::store_id(&ctx.session());
         file.store = Some(ctx.store.to_string());
     }
-    out.stdout.push_str(&match a.format {
-        PlanFormat::Text => render::plan::text(&p, ctx.stdout_style),
-        PlanFormat::Json => file.to_json(),
-        PlanFormat::Markdown => render::markdown::markdown(&p),
-        PlanFormat::Powershell => render::powershell::script(&p),
-    });
+    let text = || render::plan::text(&p, ctx.stdout_style);
+    out.stdout
+        .push_str(&a.format.show(&p, || file.to_json(), text));
     if let Some(path) = &a.out {
         if let Err(e) = crate::files::write_private(path, file.to_json().as_bytes()) {
             return ctx.fail(out, format_args!("cannot write {}: {e}", path.display()));
@@ -244,26 +258,12 @@ pub fn plan_cmd(a: &PlanArgs, ctx: &Context, out: &mut Output) -> Outcome {
 }
 
 fn drift_report(a: &DriftArgs, ctx: &Context, p: &Plan, digest: String) -> String {
-    let style = ctx.stdout_style;
-    match a.format {
-        PlanFormat::Json => {
-            let inputs = render::json::Inputs::new(&a.paths, &PlanOptions::default());
-            render::json::PlanFile::new(p, digest, inputs).to_json()
-        }
-        PlanFormat::Markdown => render::markdown::markdown(p),
-        PlanFormat::Powershell => render::powershell::script(p),
-        PlanFormat::Text if p.is_empty() => {
-            let mut s = "No drift: the live store matches the configuration.\n".to_string();
-            if !(p.kept.is_empty() && p.ignored.is_empty()) {
-                s.push_str(&render::plan::text(p, style));
-            }
-            s
-        }
-        PlanFormat::Text => format!(
-            "Drift: the live store differs from the configuration.\n{}",
-            render::plan::text(p, style)
-        ),
-    }
+    let file = || {
+        let inputs = render::json::Inputs::new(&a.paths, &PlanOptions::default());
+        render::json::PlanFile::new(p, digest, inputs).to_json()
+    };
+    a.format
+        .show(p, file, || render::plan::drift_text(p, ctx.stdout_style))
 }
 
 pub fn drift_cmd(a: &DriftArgs, ctx: &Context, out: &mut Output) -> Outcome {

@@ -79,52 +79,35 @@ pub fn run_pipeline(
     select: impl Fn(&crate::model::DesiredState) -> Result<Vec<(String, Operation)>, String>,
 ) -> Outcome {
     if !yes {
-        let state = match ctx.session().read_state() {
-            Ok(s) => s,
+        let preview = match ctx.session().preview(&select) {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return ctx.fail(out, e),
             Err(e) => return store_failed(ctx, out, &e),
         };
-        return match select(&state) {
-            Err(e) => ctx.fail(out, e),
-            Ok(picked) => {
-                let shown: Vec<&str> = picked.iter().take(20).map(|(n, _)| n.as_str()).collect();
-                let more = picked.len().saturating_sub(shown.len());
-                // Rooms removed take their chat history with them: say how much.
-                let rooms: Vec<crate::model::ObjectId> = picked
-                    .iter()
-                    .filter_map(|(_, op)| match op {
-                        Operation::RemoveRoom { identity } => Some(identity.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                let messages = match ctx.session().messages_in(&rooms) {
-                    Ok(n) => n,
-                    Err(e) => return store_failed(ctx, out, &e),
-                };
-                let history = if messages > 0 {
-                    format!(
-                        "; their {} would be deleted with them",
-                        crate::plural(messages as usize, "message")
-                    )
-                } else {
-                    String::new()
-                };
-                out.stderr.push_str(&format!(
-                    "{}: {cmdlet} would act on {}{}{}{}{history}; nothing was changed\n  {}: add \
-                     --yes to do it, in one transaction\n",
-                    ctx.stderr_style.red("error"),
-                    crate::plural(picked.len(), "object"),
-                    if picked.is_empty() { "" } else { ": " },
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    },
-                    ctx.stderr_style.bold("help"),
-                ));
-                Outcome::Refused
-            }
+        let shown: Vec<&str> = preview.names.iter().take(20).map(String::as_str).collect();
+        let more = preview.names.len() - shown.len();
+        // Rooms removed take their chat history with them: say how much.
+        let history = match preview.messages {
+            0 => String::new(),
+            n => format!(
+                "; their {} would be deleted with them",
+                crate::plural(n as usize, "message")
+            ),
         };
+        let more = match more {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        out.stderr.push_str(&format!(
+            "{}: {cmdlet} would act on {}{}{}{more}{history}; nothing was changed\n  {}: add \
+             --yes to do it, in one transaction\n",
+            ctx.stderr_style.red("error"),
+            crate::plural(preview.names.len(), "object"),
+            if shown.is_empty() { "" } else { ": " },
+            shown.join(", "),
+            ctx.stderr_style.bold("help"),
+        ));
+        return Outcome::Refused;
     }
     let mut count = 0;
     let result = ctx.session().run_each(cmdlet, |state| {

@@ -116,6 +116,23 @@ pub fn destructive(plan: &Plan) -> impl Iterator<Item = &Change> {
     plan.changes.iter().filter(|c| c.destroys.is_some())
 }
 
+/// What `drift` says: whether the live store moved away from the configuration, then the plan
+/// that would bring it back (or, with no drift, what was kept or ignored, if anything).
+pub fn drift_text(plan: &Plan, style: Style) -> String {
+    if !plan.is_empty() {
+        return format!(
+            "Drift: the live store differs from the configuration.\n{}",
+            text(plan, style)
+        );
+    }
+    let mut s = "No drift: the live store matches the configuration.\n".to_string();
+    if !(plan.kept.is_empty() && plan.ignored.is_empty()) {
+        s.push_str(&text(plan, style));
+    }
+    s
+}
+
+/// A plan as people read it: each change with its cmdlet calls, then the summary.
 pub fn text(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     if plan.changes.is_empty() {
