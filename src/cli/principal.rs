@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use super::args;
 use super::store_cmd::{self, GetFormat};
@@ -82,27 +81,7 @@ pub struct PolicyArgs {
     pub format: GetFormat,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct UserRow {
-    sip_address: String,
-    display_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    policy: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    enable_persistent_chat: Option<bool>,
-}
-
-impl From<query::User> for UserRow {
-    fn from(u: query::User) -> UserRow {
-        UserRow {
-            sip_address: u.sip_address,
-            display_name: u.display_name,
-            policy: None,
-            enable_persistent_chat: None,
-        }
-    }
-}
+use query::User;
 
 pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
     match cmd {
@@ -127,26 +106,17 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
             };
             let pool = a.persistent_chat_pool_fqdn.as_deref();
             let users = query::eligible(state, of, pool, a.filter.as_deref(), a.result_size);
-            let rows: Vec<UserRow> = match users {
-                Ok(users) => users.into_iter().map(UserRow::from).collect(),
-                Err(why) => {
-                    return ctx.fail(out, why);
-                }
+            let rows = match users {
+                Ok(users) => users,
+                Err(why) => return ctx.fail(out, why),
             };
-            let name = |r: &UserRow| r.display_name.clone().unwrap_or_default();
+            let name = |r: &User| r.display_name.clone().unwrap_or_default();
             print_users(out, a.format, &rows, &[("DisplayName", &name)])
         }),
         PrincipalCommand::Policy(a) => store_cmd::with_state(ctx, out, |state, out| {
-            let rows: Vec<UserRow> = query::effective_policies(state, a.identity.as_deref())
-                .into_iter()
-                .map(|(u, e)| UserRow {
-                    policy: Some(e.identity.to_string()),
-                    enable_persistent_chat: Some(e.enable_persistent_chat),
-                    ..UserRow::from(u)
-                })
-                .collect();
-            let policy = |r: &UserRow| r.policy.clone().unwrap_or_default();
-            let enabled = |r: &UserRow| r.enable_persistent_chat.unwrap_or_default().to_string();
+            let rows = query::effective_policies(state, a.identity.as_deref());
+            let policy = |r: &User| r.policy.clone().unwrap_or_default();
+            let enabled = |r: &User| r.enable_persistent_chat.unwrap_or_default().to_string();
             print_users(
                 out,
                 a.format,
@@ -161,14 +131,14 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
 fn print_users(
     out: &mut Output,
     format: GetFormat,
-    rows: &[UserRow],
-    columns: &[store_cmd::Column<'_, UserRow>],
+    rows: &[User],
+    columns: &[store_cmd::Column<'_, User>],
 ) -> Outcome {
     store_cmd::print(
         out,
         format,
         rows,
-        &|r: &UserRow| r.sip_address.clone(),
+        &|r: &User| r.sip_address.clone(),
         columns,
     );
     Outcome::Success

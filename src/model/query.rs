@@ -186,11 +186,17 @@ pub fn principals<'s>(
         .collect()
 }
 
-/// A user as a listing shows them: SIP address and display name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A user as a listing shows them: SIP address and display name, and where the listing is of
+/// effective policies, the policy and whether it enables Persistent Chat.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct User {
     pub sip_address: String,
     pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_persistent_chat: Option<bool>,
 }
 
 fn user(state: &DesiredState, u: &str) -> User {
@@ -200,6 +206,8 @@ fn user(state: &DesiredState, u: &str) -> User {
             .and_then(|p| p.sip_address.clone())
             .unwrap_or_else(|| u.to_string()),
         display_name: p.and_then(|p| p.display_name.clone()),
+        policy: None,
+        enable_persistent_chat: None,
     }
 }
 
@@ -260,10 +268,7 @@ pub fn eligible(
 
 /// Each user's effective policy (one user's when `identity` is given): grant, else site,
 /// else global.
-pub fn effective_policies(
-    state: &DesiredState,
-    identity: Option<&str>,
-) -> Vec<(User, access::EffectivePolicy)> {
+pub fn effective_policies(state: &DesiredState, identity: Option<&str>) -> Vec<User> {
     let users: Vec<String> = match identity {
         Some(u) => vec![u.to_string()],
         None => state
@@ -276,11 +281,13 @@ pub fn effective_policies(
     users
         .iter()
         .map(|u| {
-            let shown = User {
+            let e = access::effective_policy(state, u);
+            User {
                 sip_address: u.clone(),
+                policy: Some(e.identity.to_string()),
+                enable_persistent_chat: Some(e.enable_persistent_chat),
                 ..user(state, u)
-            };
-            (shown, access::effective_policy(state, u))
+            }
         })
         .collect()
 }
