@@ -49,14 +49,15 @@ impl std::str::FromStr for Level {
 
     /// `-Level` as the cmdlet takes it, in any case.
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "all" => Ok(Level::All),
-            "user" => Ok(Level::User),
-            "category" => Ok(Level::Category),
-            "roomdirectory" => Ok(Level::RoomDirectory),
-            "content" => Ok(Level::Content),
-            _ => Err("expected one of All, User, Category, RoomDirectory, Content".into()),
-        }
+        use Level::*;
+        let levels = [
+            ("All", All),
+            ("User", User),
+            ("Category", Category),
+            ("RoomDirectory", RoomDirectory),
+            ("Content", Content),
+        ];
+        crate::model::identity::one_of(s, &levels)
     }
 }
 

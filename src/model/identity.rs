@@ -38,6 +38,20 @@ fn fold_cmp_chars(a: &str, b: &str) -> Ordering {
         .cmp(b.chars().flat_map(char::to_lowercase))
 }
 
+/// `s` as one of a parameter's values, spelled as the cmdlet spells them, in any case.
+pub fn one_of<T: Copy>(s: &str, choices: &[(&str, T)]) -> Result<T, String> {
+    match choices
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(s))
+    {
+        Some((_, value)) => Ok(*value),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+            Err(format!("expected one of {}", names.join(", ")))
+        }
+    }
+}
+
 /// Whether two names are the same name to the service (case aside).
 pub fn same_name(a: &str, b: &str) -> bool {
     if a.len() == b.len() && a.eq_ignore_ascii_case(b) {
@@ -320,6 +334,17 @@ pub fn service_id(s: &str) -> Result<ServiceId, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_is_one_of_the_cmdlets_spellings_in_any_case() {
+        let choices = [("All", 1), ("RoomDirectory", 2)];
+        assert_eq!(one_of("roomdirectory", &choices), Ok(2));
+        assert_eq!(one_of("ALL", &choices), Ok(1));
+        assert_eq!(
+            one_of("Room", &choices),
+            Err("expected one of All, RoomDirectory".to_string())
+        );
+    }
 
     #[test]
     fn scopes_round_trip_through_text() {

@@ -48,12 +48,8 @@ impl std::str::FromStr for MatchClause {
 
     /// `-MatchClause` as the cmdlet takes it, in any case.
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "all" => Ok(MatchClause::All),
-            "or" => Ok(MatchClause::Or),
-            "exact" => Ok(MatchClause::Exact),
-            _ => Err("expected one of All, Or, Exact".into()),
-        }
+        use MatchClause::*;
+        super::identity::one_of(s, &[("All", All), ("Or", Or), ("Exact", Exact)])
     }
 }
 
