@@ -602,24 +602,36 @@ impl Planned {
             })
             .collect()
     }
+}
 
-    /// How the convergence mark names this plan's configuration and options.
-    fn converge(&self) -> apply::Converge {
-        apply::Converge {
-            fingerprint: apply::fingerprint(&self.digest, &self.opts),
-            options: self.opts.clone(),
-            declared: self.declared.clone(),
-        }
+/// How the convergence mark names a plan's configuration and options; `declared` is moved in,
+/// not copied (it holds every file's declarations).
+fn converge(
+    digest: &str,
+    opts: &PlanOptions,
+    declared: Option<Vec<DeclaredFile>>,
+) -> apply::Converge {
+    apply::Converge {
+        fingerprint: apply::fingerprint(digest, opts),
+        options: opts.clone(),
+        declared,
     }
 }
 
 /// Marks the store converged with a configuration whose plan is empty, so that the next plan
 /// of it is answered without reading. A store that cannot take the mark (read-only, locked)
 /// only loses that shortcut: that is logged, not returned.
-pub fn vouch(s: &Session, planned: &Planned) {
-    let converge = planned.converge();
-    let vouched =
-        s.with(async |store| apply::vouch(store, &planned.desired, &planned.plan, &converge).await);
+pub fn vouch(s: &Session, planned: Planned) {
+    let Planned {
+        desired,
+        digest,
+        opts,
+        plan: p,
+        declared,
+        ..
+    } = planned;
+    let converge = converge(&digest, &opts, declared);
+    let vouched = s.with(async |store| apply::vouch(store, &desired, &p, &converge).await);
     if let Err(e) = vouched {
         tracing::debug!(error = %e, "the store was not marked converged");
     }
@@ -631,7 +643,6 @@ pub fn apply_planned(
     planned: Planned,
     consent: Consent,
 ) -> Result<Done, apply::ApplyError> {
-    let converge = planned.converge();
     let Planned {
         paths,
         desired,
@@ -639,8 +650,10 @@ pub fn apply_planned(
         opts,
         plan: p,
         planned_from,
+        declared,
         ..
     } = planned;
+    let converge = converge(&digest, &opts, declared);
     let apply_opts = apply::ApplyOptions {
         force: consent.force,
         allow_destroy: consent.allow_destroy,

@@ -334,7 +334,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
         .push_str(&render::plan::text(&planned.plan, ctx.stdout_style));
     if planned.plan.is_empty() {
         // Nothing to apply; the store may still be marked converged.
-        reconcile::vouch(&ctx.session(), &planned);
+        reconcile::vouch(&ctx.session(), planned);
         return Outcome::Success;
     }
     if !a.yes {
