@@ -87,31 +87,6 @@ pub fn run(noun: &Nouns, ctx: &Context, out: &mut Output) -> Outcome {
     }
 }
 
-use build::Param as Flag;
-
-impl Flag {
-    fn long(&self) -> String {
-        kebab(self.param)
-    }
-}
-
-/// `MaxFileSizeKB` → `max-file-size-kb`.
-fn kebab(param: &str) -> String {
-    let c: Vec<char> = param.chars().collect();
-    let mut out = String::new();
-    for (i, ch) in c.iter().enumerate() {
-        let starts = i > 0
-            && ch.is_ascii_uppercase()
-            && (c[i - 1].is_ascii_lowercase()
-                || c.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
-        if starts {
-            out.push('-');
-        }
-        out.push(ch.to_ascii_lowercase());
-    }
-    out
-}
-
 use build::{params as flags, POOL_PARAM};
 
 /// A flag that takes a Boolean: bare (`--disabled`), `--disabled false` or `--disabled=$False`.
@@ -256,6 +231,9 @@ fn with_flags(mut cmd: Command, kind: Kind, verb: Verb) -> Command {
                 long.to_uppercase().replace('-', "_").into_boxed_str(),
             ))
             .required(f.required);
+        if let Some(help) = f.help {
+            arg = arg.help(help);
+        }
         if f.param == "Name" && verb == Verb::Set {
             arg = arg
                 .conflicts_with_all(["all", "filter"])
@@ -562,14 +540,6 @@ pub fn run_pool(cmd: &PoolCommand, ctx: &Context, out: &mut Output) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parameters_become_kebab_case_flags() {
-        assert_eq!(kebab("MaxFileSizeKB"), "max-file-size-kb");
-        assert_eq!(kebab("PersistentChatPoolFqdn"), "persistent-chat-pool-fqdn");
-        assert_eq!(kebab("Type"), "type");
-        assert_eq!(kebab("SipAddress"), "sip-address");
-    }
 
     /// Every parameter a kind's description gives a cmdlet is a flag of its verb, and every
     /// kind with a cmdlet has the verb.

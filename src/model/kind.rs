@@ -71,6 +71,8 @@ pub struct Field {
     pub new_param: Option<&'static str>,
     /// `New-` cannot run without it.
     pub required: bool,
+    /// What its flag's help says.
+    pub help: Option<&'static str>,
 }
 
 /// What a parameter takes.
@@ -132,7 +134,13 @@ impl Field {
             ty: Ty::Text,
             new_param: None,
             required: false,
+            help: None,
         }
+    }
+
+    const fn help(mut self, help: &'static str) -> Field {
+        self.help = Some(help);
+        self
     }
 
     const fn ty(mut self, ty: Ty) -> Field {
@@ -195,7 +203,12 @@ const fn key(yaml: &'static str, column: &'static str) -> Field {
 const LIFECYCLE: Field = Field::new("lifecycle", None, Stored::Ownership);
 
 /// The name of a pooled object: part of its identity, changed in place by `Set-… -Name`.
-const NAME: Field = Field::new("name", Some("Name"), Stored::Column("name")).required();
+const NAME: Field = Field::new("name", Some("Name"), Stored::Column("name"))
+    .required()
+    .help("The name, unique within the pool");
+
+const DESCRIPTION: Field =
+    scalar("description", "Description", "description").help("Free text shown to users");
 
 const PREVIOUS_NAMES: Field = Field::new("previousNames", None, Stored::Hint).list();
 
@@ -313,21 +326,24 @@ const CATEGORY: KindDesc = KindDesc {
         NAME,
         PREVIOUS_NAMES,
         key("persistentChatPoolFqdn", "pool"),
-        scalar("description", "Description", "description"),
+        DESCRIPTION,
         // New- takes these as the switches -EnableInvitations, -EnableFileUpload and
         // -RemoveChatHistory (the last one inverted).
         scalar("invitations", "Invitations", "invitations")
             .ty(Ty::Bool)
             .new_as("EnableInvitations")
-            .shown(),
+            .shown()
+            .help("Whether rooms of the category may send invitations"),
         scalar("fileUpload", "FileUpload", "file_upload")
             .ty(Ty::Bool)
             .new_as("EnableFileUpload")
-            .shown(),
+            .shown()
+            .help("Whether files may be uploaded to rooms of the category"),
         scalar("chatHistory", "ChatHistory", "chat_history")
             .ty(Ty::Bool)
             .new_as("RemoveChatHistory")
-            .shown(),
+            .shown()
+            .help("Whether rooms of the category keep their chat history"),
         rows(
             "allowedMembers",
             "AllowedMembers",
@@ -367,7 +383,10 @@ const ADDIN: KindDesc = KindDesc {
         NAME,
         PREVIOUS_NAMES,
         key("persistentChatPoolFqdn", "pool"),
-        scalar("url", "Url", "url").required().shown(),
+        scalar("url", "Url", "url")
+            .required()
+            .shown()
+            .help("The add-in's web page (http or https), shown beside the room"),
         LIFECYCLE,
     ],
     reset_not_removed: false,
@@ -394,21 +413,28 @@ const ROOM: KindDesc = KindDesc {
         key("persistentChatPoolFqdn", "pool"),
         scalar("category", "Category", "category_id")
             .required()
-            .shown(),
-        scalar("description", "Description", "description"),
+            .shown()
+            .help("The category the room is in (by name, in the room's pool)"),
+        DESCRIPTION,
         scalar("type", "Type", "room_type")
             .ty(Ty::Choice(&["Normal", "Auditorium"]))
-            .shown(),
+            .shown()
+            .help("Normal (members post) or Auditorium (only presenters post)"),
         scalar("privacy", "Privacy", "privacy")
             .ty(Ty::Choice(&["Open", "Closed", "Secret"]))
-            .shown(),
+            .shown()
+            .help("Who may find and read the room: Open (anyone), Closed (anyone finds it, members read it) or Secret (only members find it)"),
         scalar("addin", "Addin", "addin_id")
             .ty(Ty::Clearable)
-            .shown(),
-        scalar("invitations", "Invitations", "invitations").ty(Ty::Choice(&["Inherit", "False"])),
+            .shown()
+            .help("The add-in the room shows (by name, in the room's pool)"),
+        scalar("invitations", "Invitations", "invitations")
+            .ty(Ty::Choice(&["Inherit", "False"]))
+            .help("Whether members are invited: Inherit (the category's choice), true or false"),
         scalar("disabled", "Disabled", "disabled")
             .ty(Ty::Bool)
-            .shown(),
+            .shown()
+            .help("Whether the room is disabled (kept, but nobody may enter it)"),
         rows("members", "Members", "room_principals", "member").shown(),
         rows("managers", "Managers", "room_principals", "manager").shown(),
         rows("presenters", "Presenters", "room_principals", "presenter").shown(),
@@ -440,8 +466,9 @@ const POLICY: KindDesc = KindDesc {
             "enable_persistent_chat",
         )
         .ty(Ty::Bool)
-        .shown(),
-        scalar("description", "Description", "description").shown(),
+        .shown()
+        .help("Whether users this policy applies to may use Persistent Chat"),
+        DESCRIPTION.shown(),
         LIFECYCLE,
     ],
     reset_not_removed: true,
@@ -488,41 +515,53 @@ const COMPLIANCE: KindDesc = KindDesc {
     },
     fields: &[
         key("identity", "identity"),
-        scalar("adapterType", "AdapterType", "adapter_type").shown(),
-        scalar("adapterName", "AdapterName", "adapter_name").shown(),
+        scalar("adapterType", "AdapterType", "adapter_type")
+            .shown()
+            .help("The compliance adapter's type (XmlAdapter, or a third party's)"),
+        scalar("adapterName", "AdapterName", "adapter_name")
+            .shown()
+            .help("The compliance adapter's name"),
         scalar(
             "adapterOutputDirectory",
             "AdapterOutputDirectory",
             "adapter_output_directory",
         )
-        .shown(),
+        .shown()
+        .help("Where the adapter writes its files (a UNC path on the server)"),
         scalar("runInterval", "RunInterval", "run_interval_seconds")
             .ty(Ty::TimeSpan)
-            .shown(),
+            .shown()
+            .help("How often the compliance adapter runs: `[d.]hh:mm:ss`, 1 minute to 30 days"),
         scalar(
             "oneChatRoomPerOutputFile",
             "OneChatRoomPerOutputFile",
             "one_chat_room_per_output_file",
         )
-        .ty(Ty::Bool),
+        .ty(Ty::Bool)
+        .help("Whether each room gets an output file of its own"),
         scalar(
             "addChatRoomDetails",
             "AddChatRoomDetails",
             "add_chat_room_details",
         )
-        .ty(Ty::Bool),
-        scalar("addUserDetails", "AddUserDetails", "add_user_details").ty(Ty::Bool),
+        .ty(Ty::Bool)
+        .help("Whether the output carries each room's details"),
+        scalar("addUserDetails", "AddUserDetails", "add_user_details")
+            .ty(Ty::Bool)
+            .help("Whether the output carries each user's details"),
         scalar(
             "createFileAttachmentsManifest",
             "CreateFileAttachmentsManifest",
             "create_file_attachments_manifest",
         )
-        .ty(Ty::Bool),
+        .ty(Ty::Bool)
+        .help("Whether a manifest of file attachments is written"),
         scalar(
             "customConfiguration",
             "CustomConfiguration",
             "custom_configuration",
-        ),
+        )
+        .help("The adapter's own settings, as XML text"),
         LIFECYCLE,
     ],
     reset_not_removed: true,
@@ -551,24 +590,28 @@ const CONFIGURATION: KindDesc = KindDesc {
             "default_chat_history",
         )
         .ty(Ty::Number)
-        .shown(),
+        .shown()
+        .help("How many messages a room shows when a user enters it (1 to 500)"),
         scalar(
             "participantUpdateLimit",
             "ParticipantUpdateLimit",
             "participant_update_limit",
         )
         .ty(Ty::Number)
-        .shown(),
+        .shown()
+        .help("Up to how many members a room shows its participant list live (the service's default: 75)"),
         scalar("maxFileSizeKB", "MaxFileSizeKB", "max_file_size_kb")
             .ty(Ty::Number)
-            .shown(),
+            .shown()
+            .help("The largest file users may upload, in kilobytes (the service's default: 20000)"),
         scalar(
             "roomManagementUrl",
             "RoomManagementUrl",
             "room_management_url",
         )
         .ty(Ty::Clearable)
-        .shown(),
+        .shown()
+        .help("The web page where users manage rooms (a URL; `$null` clears it)"),
         LIFECYCLE,
     ],
     reset_not_removed: true,
@@ -597,9 +640,12 @@ const ENDPOINT: KindDesc = KindDesc {
             Stored::Column("sip_address"),
         )
         .required()
-        .shown(),
+        .shown()
+        .help("The endpoint's SIP address (`sip:chat@example.com`)"),
         scalar("persistentChatPoolFqdn", "PersistentChatPoolFqdn", "pool").shown(),
-        scalar("displayName", "DisplayName", "display_name").shown(),
+        scalar("displayName", "DisplayName", "display_name")
+            .shown()
+            .help("The name users see"),
         LIFECYCLE,
     ],
     reset_not_removed: false,
@@ -625,7 +671,8 @@ const STATE: KindDesc = KindDesc {
         scalar("poolState", "PoolState", "pool_state")
             .ty(Ty::Choice(&["Normal", "FailedOver"]))
             .required()
-            .shown(),
+            .shown()
+            .help("Normal (the primary databases) or FailedOver (the backup databases)"),
         LIFECYCLE,
     ],
     reset_not_removed: true,

@@ -154,6 +154,36 @@ pub struct Param {
     pub param: &'static str,
     pub ty: Ty,
     pub required: bool,
+    /// What the parameter sets, for a flag's help (`None`: said elsewhere).
+    pub help: Option<&'static str>,
+}
+
+impl Param {
+    const fn new(param: &'static str, ty: Ty) -> Param {
+        Param {
+            param,
+            ty,
+            required: false,
+            help: None,
+        }
+    }
+
+    /// The parameter as a command-line flag: `MaxFileSizeKB` → `max-file-size-kb`.
+    pub fn long(&self) -> String {
+        let c: Vec<char> = self.param.chars().collect();
+        let mut out = String::new();
+        for (i, ch) in c.iter().enumerate() {
+            let starts = i > 0
+                && ch.is_ascii_uppercase()
+                && (c[i - 1].is_ascii_lowercase()
+                    || c.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
+            if starts {
+                out.push('-');
+            }
+            out.push(ch.to_ascii_lowercase());
+        }
+        out
+    }
 }
 
 /// The pool a pooled object is created in, beside its fields.
@@ -164,36 +194,34 @@ pub fn params(kind: Kind, verb: Verb) -> Vec<Param> {
     let desc = kind.desc();
     let mut out = Vec::new();
     if verb == Verb::New && desc.naming == Naming::Pooled {
-        out.push(Param {
-            param: POOL_PARAM,
-            ty: Ty::Text,
-            required: false,
-        });
+        out.push(Param::new(POOL_PARAM, Ty::Text));
     }
     for f in desc.fields {
         let Some(param) = f.param else { continue };
         // `New-` takes only some fields, some under names of their own (Booleans still);
         // `Set-` takes every field with a parameter; `Remove-` none.
-        let (param, taken) = match verb {
-            Verb::New => (f.new_param.unwrap_or(param), f.on_new),
-            Verb::Set => (param, true),
-            Verb::Remove => (param, false),
+        // A switch of `New-` under a name of its own says its own help (`-RemoveChatHistory`).
+        let (param, taken, help) = match verb {
+            Verb::New => (
+                f.new_param.unwrap_or(param),
+                f.on_new,
+                f.help.filter(|_| f.new_param.is_none()),
+            ),
+            Verb::Set => (param, true, f.help),
+            Verb::Remove => (param, false, None),
         };
         if taken {
             out.push(Param {
                 param,
                 ty: f.ty,
                 required: f.required && (verb == Verb::New || desc.cmdlets.new.is_none()),
+                help,
             });
         }
     }
     for (v, switch) in desc.switches {
         if *v == verb.as_str() {
-            out.push(Param {
-                param: switch,
-                ty: Ty::Bool,
-                required: false,
-            });
+            out.push(Param::new(switch, Ty::Bool));
         }
     }
     out
@@ -382,6 +410,18 @@ fn configuration(g: &Given) -> Result<ConfigurationParams, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_become_kebab_case_flags() {
+        for (param, flag) in [
+            ("MaxFileSizeKB", "max-file-size-kb"),
+            ("PersistentChatPoolFqdn", "persistent-chat-pool-fqdn"),
+            ("Type", "type"),
+            ("SipAddress", "sip-address"),
+        ] {
+            assert_eq!(Param::new(param, Ty::Text).long(), flag);
+        }
+    }
 
     /// Every call a kind's description names is built from parameters, and renders back to
     /// the parameters it was built from.

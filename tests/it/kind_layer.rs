@@ -288,6 +288,7 @@ fn a_field_without_a_column_is_caught() {
         ty: pchat::model::Ty::Text,
         new_param: None,
         required: false,
+        help: None,
     });
     desc.fields = Box::leak(fields.into_boxed_slice());
     let (_, sql) = &migrations()[0];
