@@ -22,8 +22,6 @@ const FLAGS: &[(&str, &str)] = &[
     ("drift --format", "How to print the drift: text, json, markdown or powershell"),
     ("--format", "How to print the objects: a table, json or yaml"),
     ("--identity", "The object to act on, named as `get` prints it (`POOL_FQDN\\NAME`, `global`, `site:NAME`, `tag:NAME`, `PersistentChatServer:POOL_FQDN`)"),
-    ("room get --privacy", "Only rooms of this privacy"),
-    ("room get --type", "Only rooms of this type"),
     ("--enable-invitations", "Whether rooms of the category may send invitations"),
     ("--remove-chat-history", "Keep no chat history in the category's rooms"),
     ("addin remove --force", "Remove it even if rooms show it (they are detached)"),

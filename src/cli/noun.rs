@@ -14,7 +14,7 @@ use clap::{Arg, ArgAction, ArgMatches, Args as _, Command, FromArgMatches, Subco
 
 use super::args::{self, GetFormat, Pipe};
 use super::{store_cmd, Context, Outcome, Output};
-use crate::model::query::{Query, RoomQuery};
+use crate::model::query::Query;
 use crate::model::*;
 use crate::ops::build::{self, Given, Verb};
 use crate::ops::{ListChange, Operation};
@@ -173,7 +173,7 @@ fn verbs(kind: Kind) -> Vec<Command> {
             cmd = cmd.arg(Arg::new(POOL_PARAM).long("persistent-chat-pool-fqdn"));
         }
         if kind == Kind::Room {
-            cmd = RoomFilters::augment_args(cmd);
+            cmd = with_flags(cmd, build::ROOM_FILTERS, false);
         }
         out.push(cmd.about(format!("List {} ({get})", plural(kind))));
     }
@@ -182,7 +182,7 @@ fn verbs(kind: Kind) -> Vec<Command> {
         if desc.naming == Naming::Scope {
             cmd = cmd.arg(identity_arg(kind).required(true));
         }
-        out.push(with_flags(cmd, kind, Verb::New));
+        out.push(with_flags(cmd, &flags(kind, Verb::New), false));
     }
     for (verb, cmdlet, what) in [
         (Verb::Set, c.set, "Change"),
@@ -202,7 +202,7 @@ fn verbs(kind: Kind) -> Vec<Command> {
             "{what} a {}, or each one --all or --filter selects ({cmdlet})",
             kind.noun()
         ));
-        out.push(with_flags(cmd, kind, verb));
+        out.push(with_flags(cmd, &flags(kind, verb), verb == Verb::Set));
     }
     match kind {
         Kind::Room => out.push(
@@ -218,8 +218,9 @@ fn verbs(kind: Kind) -> Vec<Command> {
     out
 }
 
-fn with_flags(mut cmd: Command, kind: Kind, verb: Verb) -> Command {
-    for f in flags(kind, verb) {
+/// The parameters as flags; `renames`: `--name` renames the object (`Set-`).
+fn with_flags(mut cmd: Command, params: &[build::Param], renames: bool) -> Command {
+    for f in params {
         let long = f.long();
         if let Ty::List(delimiter) = f.ty {
             cmd = list_args(cmd, &long, delimiter);
@@ -234,7 +235,7 @@ fn with_flags(mut cmd: Command, kind: Kind, verb: Verb) -> Command {
         if let Some(help) = f.help {
             arg = arg.help(help);
         }
-        if f.param == "Name" && verb == Verb::Set {
+        if f.param == "Name" && renames {
             arg = arg
                 .conflicts_with_all(["all", "filter"])
                 .help("A new name: renames it in place, keeping its id, lists and history");
@@ -244,10 +245,10 @@ fn with_flags(mut cmd: Command, kind: Kind, verb: Verb) -> Command {
     cmd
 }
 
-/// What the flags of `verb` were given, by the cmdlet's parameter names.
-fn given(kind: Kind, verb: Verb, m: &ArgMatches) -> Given {
+/// What the flags of these parameters were given, by the cmdlet's parameter names.
+fn given(params: &[build::Param], m: &ArgMatches) -> Given {
     let mut g = Given::default();
-    for f in flags(kind, verb) {
+    for f in params {
         if let Ty::List(_) = f.ty {
             let long = f.long();
             let many = |id: &str| -> Vec<String> {
@@ -295,7 +296,7 @@ fn run_on<T: Object + 'static>(
         "set" => Verb::Set,
         _ => Verb::Remove,
     };
-    let g = given(kind, verb, m);
+    let g = given(&flags(kind, verb), m);
     let identity = m.try_get_one::<String>("identity").ok().flatten().cloned();
     if verb == Verb::New {
         return match build::operation(kind, verb, identity.as_deref(), &g) {
@@ -346,14 +347,15 @@ fn run_on<T: Object + 'static>(
 }
 
 fn get<T: Object + 'static>(m: &ArgMatches, ctx: &Context, out: &mut Output) -> Outcome {
+    let rooms = (T::KIND == Kind::Room).then(|| build::room_query(&given(build::ROOM_FILTERS, m)));
     let query = Query {
         identity: m.get_one::<String>("identity").cloned(),
         filter: m.get_one::<String>("filter").cloned(),
         pool: m.try_get_one::<String>(POOL_PARAM).ok().flatten().cloned(),
-        rooms: (T::KIND == Kind::Room)
-            .then(|| RoomFilters::from_arg_matches(m).ok())
-            .flatten()
-            .map(RoomQuery::from),
+        rooms: match rooms.transpose() {
+            Ok(r) => r,
+            Err(e) => return ctx.fail(out, e),
+        },
     };
     let format = *m.get_one::<GetFormat>("format").expect("it has a default");
     // One room by identity: only that room is read, whatever the store holds.
@@ -368,60 +370,6 @@ fn get<T: Object + 'static>(m: &ArgMatches, ctx: &Context, out: &mut Output) -> 
         focus,
         |s| query.select::<T>(s),
     )
-}
-
-/// `room get`'s own filters (Get-CsPersistentChatRoom's parameters beyond identity and filter).
-#[derive(Debug, clap::Args)]
-struct RoomFilters {
-    /// Rooms of this category (name)
-    #[arg(long)]
-    category: Option<String>,
-    #[arg(long, value_parser = build::privacy)]
-    privacy: Option<Privacy>,
-    #[arg(long = "type", value_parser = build::room_type)]
-    room_type: Option<RoomType>,
-    /// Rooms with this member
-    #[arg(long)]
-    member: Option<String>,
-    /// Rooms with this manager
-    #[arg(long)]
-    manager: Option<String>,
-    /// Rooms with this presenter
-    #[arg(long)]
-    presenter: Option<String>,
-    /// Disabled (true) or enabled (false) rooms
-    #[arg(long, value_parser = build::boolean)]
-    disabled: Option<bool>,
-    /// Rooms showing this add-in (name)
-    #[arg(long)]
-    addin: Option<String>,
-    /// Inherit or False
-    #[arg(long, value_parser = build::invitations)]
-    invitations: Option<RoomInvitations>,
-    /// `--filter` matches the description too
-    #[arg(long, value_parser = build::boolean, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
-    search_description: bool,
-    /// At most this many rooms (0: none)
-    #[arg(long)]
-    result_size: Option<usize>,
-}
-
-impl From<RoomFilters> for RoomQuery {
-    fn from(f: RoomFilters) -> RoomQuery {
-        RoomQuery {
-            category: f.category,
-            privacy: f.privacy,
-            room_type: f.room_type,
-            member: f.member,
-            manager: f.manager,
-            presenter: f.presenter,
-            disabled: f.disabled,
-            addin: f.addin,
-            invitations: f.invitations,
-            search_description: f.search_description,
-            result_size: f.result_size,
-        }
-    }
 }
 
 /// Removing a room destroys its messages: one that holds any is removed only with `--yes`,

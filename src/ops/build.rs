@@ -159,13 +159,18 @@ pub struct Param {
 }
 
 impl Param {
-    const fn new(param: &'static str, ty: Ty) -> Param {
+    pub const fn new(param: &'static str, ty: Ty) -> Param {
         Param {
             param,
             ty,
             required: false,
             help: None,
         }
+    }
+
+    const fn help(mut self, help: &'static str) -> Param {
+        self.help = Some(help);
+        self
     }
 
     /// The parameter as a command-line flag: `MaxFileSizeKB` → `max-file-size-kb`.
@@ -184,6 +189,42 @@ impl Param {
         }
         out
     }
+}
+
+/// `Get-CsPersistentChatRoom`'s parameters beyond identity, filter and pool.
+pub const ROOM_FILTERS: &[Param] = &[
+    Param::new("Category", Ty::Text).help("Only rooms of this category (by name)"),
+    Param::new("Privacy", Ty::Choice(&["Open", "Closed", "Secret"]))
+        .help("Only rooms of this privacy"),
+    Param::new("Type", Ty::Choice(&["Normal", "Auditorium"])).help("Only rooms of this type"),
+    Param::new("Member", Ty::Text).help("Rooms with this member"),
+    Param::new("Manager", Ty::Text).help("Rooms with this manager"),
+    Param::new("Presenter", Ty::Text).help("Rooms with this presenter"),
+    Param::new("Disabled", Ty::Bool).help("Disabled (true) or enabled (false) rooms"),
+    Param::new("Addin", Ty::Text).help("Rooms showing this add-in (by name)"),
+    Param::new("Invitations", Ty::Choice(&["Inherit", "False"])).help("Inherit or False"),
+    Param::new("SearchDescription", Ty::Bool).help("`--filter` matches the description too"),
+    Param::new("ResultSize", Ty::Number).help("At most this many rooms (0: none)"),
+];
+
+/// The room filters given ([`ROOM_FILTERS`]).
+///
+/// # Errors
+/// A value its parameter does not take.
+pub fn room_query(g: &Given) -> Result<crate::model::query::RoomQuery, String> {
+    Ok(crate::model::query::RoomQuery {
+        category: g.text("Category"),
+        privacy: g.parsed("Privacy", privacy)?,
+        room_type: g.parsed("Type", room_type)?,
+        member: g.text("Member"),
+        manager: g.text("Manager"),
+        presenter: g.text("Presenter"),
+        disabled: g.bool("Disabled")?,
+        addin: g.text("Addin"),
+        invitations: g.parsed("Invitations", invitations)?,
+        search_description: g.on("SearchDescription")?,
+        result_size: g.parsed("ResultSize", number)?.map(|n| n as usize),
+    })
 }
 
 /// The pool a pooled object is created in, beside its fields.
