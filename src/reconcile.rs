@@ -589,6 +589,22 @@ pub struct Done {
     pub steps: usize,
 }
 
+impl std::fmt::Display for Done {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let steps = match self.steps {
+            0 => String::new(),
+            n => format!(" and {}", crate::plural(n, "pchat step")),
+        };
+        write!(
+            f,
+            "{} changed by {}{steps}, in one transaction (store revision {})",
+            crate::plural(self.objects, "object"),
+            crate::plural(self.cmdlets, "cmdlet call"),
+            self.revision
+        )
+    }
+}
+
 impl Planned {
     /// The refusals the flags do not override: destruction without `allow_destroy`, the
     /// threshold without `force`, and protection always.

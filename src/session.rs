@@ -78,6 +78,16 @@ impl Session {
         })
     }
 
+    /// The recorded applies, oldest first.
+    pub fn history(&self) -> Result<Vec<crate::store::ApplyRecord>, StoreError> {
+        self.with(async |store| {
+            let mut tx = store.read().await?;
+            let h = tx.applies().await?;
+            tx.finish().await?;
+            Ok(h)
+        })
+    }
+
     /// A state of only the rooms named: a `get` of one room reads that room alone.
     pub fn read_rooms(&self, rooms: &[ObjectId]) -> Result<DesiredState, StoreError> {
         self.with(async |store| {

@@ -162,12 +162,8 @@ pub fn run(cmd: &DataCommand, ctx: &Context, out: &mut Output) -> Outcome {
             });
             match result {
                 Ok(s) => {
-                    out.stdout.push_str(&format!(
-                        "Import-CsPersistentChatData: imported {} and {} (store revision {})\n",
-                        crate::plural(s.objects, "object"),
-                        crate::plural(s.messages, "message"),
-                        s.revision
-                    ));
+                    out.stdout
+                        .push_str(&format!("Import-CsPersistentChatData: {s}\n"));
                     Outcome::Success
                 }
                 Err(e) => failed(ctx, out, &e),

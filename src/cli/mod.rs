@@ -405,21 +405,6 @@ impl Context {
     }
 }
 
-/// Log output on stderr with the store's secrets scrubbed from each event.
-struct ScrubbedStderr(std::sync::Arc<Vec<String>>);
-
-impl std::io::Write for ScrubbedStderr {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let text = String::from_utf8_lossy(buf);
-        std::io::stderr().write_all(crate::store::scrub(&text, &self.0).as_bytes())?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
-    }
-}
-
 fn init_logging(cli: &Cli, secrets: &[String]) {
     let secrets = std::sync::Arc::new(secrets.to_vec());
     let json = cli.log_format == LogFormat::Json;
@@ -436,7 +421,7 @@ fn init_logging(cli: &Cli, secrets: &[String]) {
     };
     let fmt = tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_writer(move || ScrubbedStderr(secrets.clone()));
+        .with_writer(move || crate::render::log::ScrubbedStderr(secrets.clone()));
     let _ = if json {
         fmt.json()
             .flatten_event(true)

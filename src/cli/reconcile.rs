@@ -3,6 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 
 use super::store_cmd::{self, GetFormat};
@@ -11,14 +12,6 @@ use crate::config::ConfigError;
 use crate::plan::{self, Plan, PlanOptions, Prune};
 use crate::reconcile::{self, Planned, ReconcileError, ReplanError, Session};
 use crate::render;
-use crate::store::StoreError;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PruneArg {
-    Managed,
-    All,
-    None,
-}
 
 /// How to plan: the flags `plan` and `apply` share.
 #[derive(Debug, Args, Clone)]
@@ -27,8 +20,9 @@ pub struct PlanFlags {
     #[arg(long, value_parser = plan::parse_target)]
     pub target: Vec<(crate::model::Kind, String)>,
     /// Which live objects missing from the configuration are removed
-    #[arg(long, value_enum, default_value_t = PruneArg::Managed)]
-    pub prune: PruneArg,
+    #[arg(long, default_value = "managed", value_parser = PossibleValuesParser::new(Prune::NAMES)
+          .map(|s| s.parse::<Prune>().expect("one of its names")))]
+    pub prune: Prune,
     /// Refuse to update or remove more than this percentage of a kind's live objects (0-100)
     #[arg(long, default_value_t = 30.0, value_parser = plan::parse_percent)]
     pub threshold_percent: f64,
@@ -139,11 +133,7 @@ pub struct HistoryArgs {
 
 fn options(a: &PlanFlags) -> PlanOptions {
     PlanOptions {
-        prune: match a.prune {
-            PruneArg::Managed => Prune::Managed,
-            PruneArg::All => Prune::All,
-            PruneArg::None => Prune::None,
-        },
+        prune: a.prune,
         targets: a.target.clone(),
         threshold: plan::Threshold {
             percent: a.threshold_percent,
@@ -363,16 +353,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     };
     match reconcile::apply_planned(&ctx.session(), planned, consent) {
         Ok(done) => {
-            let steps = match done.steps {
-                0 => String::new(),
-                n => format!(" and {}", crate::plural(n, "pchat step")),
-            };
-            out.stdout.push_str(&format!(
-                "Apply complete: {} changed by {}{steps}, in one transaction (store revision {}).\n",
-                crate::plural(done.objects, "object"),
-                crate::plural(done.cmdlets, "cmdlet call"),
-                done.revision
-            ));
+            out.stdout.push_str(&format!("Apply complete: {done}.\n"));
             Outcome::Success
         }
         Err(e) => ctx.failed(out, &e, e.is_safety_refusal()),
@@ -380,13 +361,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
 }
 
 pub fn history_cmd(a: &HistoryArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let result = ctx.session().with(async |store| {
-        let mut tx = store.read().await?;
-        let h = tx.applies().await?;
-        tx.finish().await?;
-        Ok::<_, StoreError>(h)
-    });
-    match result {
+    match ctx.session().history() {
         Ok(records) => {
             type R = crate::store::ApplyRecord;
             store_cmd::print(

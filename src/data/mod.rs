@@ -179,6 +179,18 @@ pub struct ImportSummary {
     pub revision: i64,
 }
 
+impl std::fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "imported {} and {} (store revision {})",
+            crate::plural(self.objects, "object"),
+            crate::plural(self.messages, "message"),
+            self.revision
+        )
+    }
+}
+
 fn in_scope(scope: &[String], id: &ObjectId) -> bool {
     scope.is_empty()
         || scope

@@ -33,6 +33,31 @@ pub enum Prune {
     None,
 }
 
+impl Prune {
+    const CHOICES: [(&'static str, Prune); 3] = [
+        ("managed", Prune::Managed),
+        ("all", Prune::All),
+        ("none", Prune::None),
+    ];
+    /// How `--prune` and a saved plan name them.
+    pub const NAMES: [&'static str; 3] = ["managed", "all", "none"];
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[Self::CHOICES
+            .iter()
+            .position(|(_, p)| *p == self)
+            .unwrap_or(0)]
+    }
+}
+
+impl std::str::FromStr for Prune {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::model::identity::one_of(s, &Self::CHOICES)
+    }
+}
+
 /// The safety threshold: refuse when a plan would update or remove more than `percent` of the
 /// live objects of a kind that has at least `min_objects`, managed or not (`--prune all` reaches
 /// beyond what pchat manages, so the net must too).

@@ -75,15 +75,9 @@ pub struct Inputs {
 impl Inputs {
     /// What a plan is made from: the configuration's paths and the options.
     pub fn new(paths: &[std::path::PathBuf], opts: &crate::plan::PlanOptions) -> Inputs {
-        use crate::plan::Prune;
         Inputs {
             paths: paths.iter().map(|p| p.display().to_string()).collect(),
-            prune: match opts.prune {
-                Prune::Managed => "managed",
-                Prune::All => "all",
-                Prune::None => "none",
-            }
-            .into(),
+            prune: opts.prune.as_str().into(),
             targets: opts
                 .targets
                 .iter()
@@ -96,13 +90,9 @@ impl Inputs {
 
     /// The options a saved plan was made with.
     pub fn options(&self) -> Result<crate::plan::PlanOptions, String> {
-        use crate::plan::{PlanOptions, Prune, Threshold};
+        use crate::plan::{PlanOptions, Threshold};
         Ok(PlanOptions {
-            prune: match self.prune.as_str() {
-                "all" => Prune::All,
-                "none" => Prune::None,
-                _ => Prune::Managed,
-            },
+            prune: self.prune.parse()?,
             targets: self
                 .targets
                 .iter()

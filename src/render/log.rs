@@ -53,3 +53,21 @@ pub fn report(text: &str) {
         }
     }
 }
+
+/// Log output on stderr with the store's secrets scrubbed from each event.
+pub struct ScrubbedStderr(pub std::sync::Arc<Vec<String>>);
+
+impl std::io::Write for ScrubbedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::Write::write_all(
+            &mut std::io::stderr(),
+            crate::store::scrub(&text, &self.0).as_bytes(),
+        )?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::Write::flush(&mut std::io::stderr())
+    }
+}
