@@ -17,6 +17,13 @@ use crate::plan::{self, Action, FieldDiffs, Live, Plan, Threshold};
 use crate::progress::Unit;
 use crate::store::{ApplyRecord, DeclaredFile, Store, StoreError, Tx};
 
+/// Who an apply is recorded as: the one given (`--actor`), else the OS user.
+pub fn actor_or_user(given: Option<&str>) -> String {
+    given
+        .map(str::to_string)
+        .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}
+
 /// How to apply.
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod progress;
 pub mod reconcile;
 pub mod session;
+pub mod starter;
 pub mod suggest;
 pub mod units;
 
@@ -34,8 +35,35 @@ pub fn plural(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+/// `3 rooms: a, b, c`, naming at most `limit` of them (`…, t and 17 more`): a refusal says
+/// what it is about without a screenful of names.
+pub fn counted<S: AsRef<str>>(names: &[S], noun: &str, limit: usize) -> String {
+    let shown: Vec<&str> = names.iter().take(limit).map(AsRef::as_ref).collect();
+    let mut text = plural(names.len(), noun);
+    if !shown.is_empty() {
+        text = format!("{text}: {}", shown.join(", "));
+    }
+    match names.len() - shown.len() {
+        0 => text,
+        more => format!("{text} and {more} more"),
+    }
+}
 pub mod cli;
 pub mod render;
 pub mod schema;
 pub mod store;
 pub mod synth;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_count_names_a_few_and_says_how_many_more() {
+        assert_eq!(super::counted::<&str>(&[], "room", 2), "0 rooms");
+        assert_eq!(super::counted(&["a"], "room", 2), "1 room: a");
+        assert_eq!(
+            super::counted(&["a", "b", "c"], "room", 2),
+            "3 rooms: a, b and 1 more"
+        );
+    }
+}

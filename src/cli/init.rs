@@ -5,6 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+
+use crate::starter::Ci;
+
 use super::{store_cmd, Context, Outcome, Output};
 
 #[derive(Debug, clap::Args)]
@@ -15,95 +19,20 @@ pub struct Args {
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     /// Also write the CI pipeline for this service (a template from examples/ci/)
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = PossibleValuesParser::new(Ci::NAMES)
+          .map(|s| s.parse::<Ci>().expect("one of its names")))]
     pub ci: Option<Ci>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Ci {
-    Github,
-    Gitlab,
-    Azure,
-}
-
-/// One pool, a category, a room, and the two users they name: small, and every reference
-/// resolves, so `validate` and `plan` pass on it as written (`examples/init/` holds the files).
-const STARTER: &str = include_str!("../../examples/init/config/pchat.yaml");
-
-/// A hook that checks the whole configuration whenever a YAML file changes.
-const PRE_COMMIT: &str = include_str!("../../examples/init/.pre-commit-config.yaml");
-
-impl Ci {
-    /// Where the service looks for its pipeline, and the template.
-    fn file(self) -> (&'static str, &'static str) {
-        match self {
-            Ci::Github => (
-                ".github/workflows/pchat.yml",
-                include_str!("../../examples/ci/github-actions.yml"),
-            ),
-            Ci::Gitlab => (
-                ".gitlab-ci.yml",
-                include_str!("../../examples/ci/gitlab-ci.yml"),
-            ),
-            Ci::Azure => (
-                "azure-pipelines.yml",
-                include_str!("../../examples/ci/azure-pipelines.yml"),
-            ),
-        }
-    }
-}
-
-/// The files `init` writes, relative to its directory.
-fn files(ci: Option<Ci>) -> Vec<(String, String)> {
-    let mut out = vec![
-        ("config/pchat.yaml".to_string(), STARTER.to_string()),
-        (
-            "schema/pchat.schema.json".to_string(),
-            crate::schema::generate(),
-        ),
-        (
-            ".pre-commit-config.yaml".to_string(),
-            PRE_COMMIT.to_string(),
-        ),
-        // The default store is a file beside the configuration; it is not configuration.
-        (
-            ".gitignore".to_string(),
-            "pchat.db\npchat.db-*\n".to_string(),
-        ),
-    ];
-    if let Some(ci) = ci {
-        let (path, text) = ci.file();
-        out.push((path.to_string(), text.to_string()));
-    }
-    out
-}
-
 pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
-    let files = files(args.ci);
-    let there: Vec<String> = files
-        .iter()
-        .map(|(f, _)| args.dir.join(f))
-        .filter(|p| p.exists())
-        .map(|p| p.display().to_string())
-        .collect();
-    if !there.is_empty() {
-        return ctx.fail(
-            out,
-            format_args!(
-                "nothing written: these files exist already: {}",
-                there.join(", ")
-            ),
-        );
-    }
-    for (file, text) in &files {
-        if let Err(e) = write(&args.dir.join(file), text) {
-            return ctx.fail(
-                out,
-                format_args!("cannot write {}: {e}", args.dir.join(file).display()),
-            );
+    let files = crate::starter::files(args.ci);
+    match crate::starter::write(&args.dir, &files) {
+        Ok(paths) => {
+            for p in paths {
+                out.stdout.push_str(&format!("wrote {}\n", p.display()));
+            }
         }
-        out.stdout
-            .push_str(&format!("wrote {}\n", args.dir.join(file).display()));
+        Err(why) => return ctx.fail(out, why),
     }
     // The store the commands that follow will use; made here, so no `--new-store` later. The
     // default one goes in the directory, where those commands run.
@@ -133,11 +62,4 @@ pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
         ctx.store_origin,
     ));
     Outcome::Success
-}
-
-fn write(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(path, text)
 }

@@ -126,10 +126,7 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 Ok(x) => x,
                 Err(o) => return o,
             };
-            let actor = a
-                .actor
-                .clone()
-                .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+            let actor = crate::apply::actor_or_user(a.actor.as_deref());
             let result = ctx.session().with(async |store| {
                 let done = live::load::load(store, &state, a.allow_destroy, &digest, &actor).await;
                 Ok::<_, crate::store::StoreError>(done)

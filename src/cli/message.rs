@@ -217,15 +217,13 @@ fn clear_selected(
             messages: n,
             revision: None,
         })) => {
-            let names: Vec<String> = rooms.iter().take(20).map(|r| r.to_string()).collect();
+            let names: Vec<String> = rooms.iter().map(|r| r.to_string()).collect();
             out.stderr.push_str(&format!(
-                "{}: {CMDLET} would remove {} from {}{}{}; nothing was changed\n  {}: add --yes \
+                "{}: {CMDLET} would remove {} from {}; nothing was changed\n  {}: add --yes \
                  to do it, in one transaction\n",
                 ctx.stderr_style.red("error"),
                 crate::plural(n as usize, "message"),
-                crate::plural(rooms.len(), "room"),
-                if rooms.is_empty() { "" } else { ": " },
-                names.join(", "),
+                crate::counted(&names, "room", 20),
                 ctx.stderr_style.bold("help"),
             ));
             Outcome::Refused

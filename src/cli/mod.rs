@@ -258,7 +258,7 @@ pub fn main() -> Outcome {
     if json_logs {
         log_report(&out.stderr);
         tracing::info!(
-            command = command_name(&ctx.argv),
+            command = command_name(&matches),
             exit_code = outcome.code(),
             duration_ms = started.elapsed().as_millis() as u64,
             "pchat finished"
@@ -276,27 +276,11 @@ pub fn command() -> clap::Command {
 }
 
 /// The command as a collector groups it: `apply`, `room set`.
-fn command_name(argv: &[String]) -> String {
-    let mut cmd = Cli::command();
+fn command_name(mut m: &clap::ArgMatches) -> String {
     let mut words = Vec::new();
-    let mut args = argv.iter();
-    while let Some(a) = args.next() {
-        if a.starts_with('-') {
-            // A global option's value is not a command word.
-            if !a.contains('=')
-                && ["--store", "--color", "--lock-timeout", "--log-format"].contains(&a.as_str())
-            {
-                args.next();
-            }
-            continue;
-        }
-        match cmd.find_subcommand(a) {
-            Some(sub) => {
-                words.push(a.as_str());
-                cmd = sub.clone();
-            }
-            None => break,
-        }
+    while let Some((name, sub)) = m.subcommand() {
+        words.push(name);
+        m = sub;
     }
     words.join(" ")
 }

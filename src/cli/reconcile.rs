@@ -346,10 +346,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let consent = reconcile::Consent {
         force: a.force,
         allow_destroy: a.allow_destroy,
-        actor: a
-            .actor
-            .clone()
-            .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+        actor: crate::apply::actor_or_user(a.actor.as_deref()),
     };
     match reconcile::apply_planned(&ctx.session(), planned, consent) {
         Ok(done) => {

@@ -27,22 +27,12 @@ pub fn read_snapshot(
     match live::read(&bytes[..]) {
         Ok((snapshot, state)) => {
             if !snapshot.unresolved.is_empty() {
-                let shown: Vec<&str> = (snapshot.unresolved.iter().take(10))
-                    .map(String::as_str)
-                    .collect();
-                let more = snapshot.unresolved.len() - shown.len();
                 out.stderr.push_str(&format!(
-                    "{}: {}: Get-CsAdPrincipal did not find {}: {}{}; lists that name them \
-                     are read as the server has them\n",
+                    "{}: {}: Get-CsAdPrincipal did not find {}; lists that name them are read \
+                     as the server has them\n",
                     ctx.stderr_style.yellow("warning"),
                     path.display(),
-                    crate::plural(snapshot.unresolved.len(), "principal"),
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
+                    crate::counted(&snapshot.unresolved, "principal", 10),
                 ));
             }
             Ok((state, format!("live:{}", digest(&bytes))))

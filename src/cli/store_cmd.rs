@@ -84,8 +84,6 @@ pub fn run_pipeline(
             Ok(Err(e)) => return ctx.fail(out, e),
             Err(e) => return store_failed(ctx, out, &e),
         };
-        let shown: Vec<&str> = preview.names.iter().take(20).map(String::as_str).collect();
-        let more = preview.names.len() - shown.len();
         // Rooms removed take their chat history with them: say how much.
         let history = match preview.messages {
             0 => String::new(),
@@ -94,17 +92,11 @@ pub fn run_pipeline(
                 crate::plural(n as usize, "message")
             ),
         };
-        let more = match more {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        };
         out.stderr.push_str(&format!(
-            "{}: {cmdlet} would act on {}{}{}{more}{history}; nothing was changed\n  {}: add \
-             --yes to do it, in one transaction\n",
+            "{}: {cmdlet} would act on {}{history}; nothing was changed\n  {}: add --yes to do \
+             it, in one transaction\n",
             ctx.stderr_style.red("error"),
-            crate::plural(preview.names.len(), "object"),
-            if shown.is_empty() { "" } else { ": " },
-            shown.join(", "),
+            crate::counted(&preview.names, "object", 20),
             ctx.stderr_style.bold("help"),
         ));
         return Outcome::Refused;
