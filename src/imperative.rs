@@ -39,6 +39,17 @@ pub struct Done {
     pub state: DesiredState,
 }
 
+impl Done {
+    /// What `cmdlet` did, a line per object it changed.
+    pub fn report(&self, cmdlet: &str) -> String {
+        if self.touched.is_empty() {
+            return format!("{cmdlet}: nothing to change\n");
+        }
+        let line = |t: &Touched| format!("{cmdlet}: {t} (store revision {})\n", self.revision);
+        self.touched.iter().map(line).collect()
+    }
+}
+
 /// Runs one operation in one write transaction.
 ///
 /// # Errors

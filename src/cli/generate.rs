@@ -43,10 +43,7 @@ pub fn run(args: &Args, ctx: &Context, out: &mut Output) -> Outcome {
     };
     match split(&doc, n.max(1), dir) {
         Ok(()) => Outcome::Success,
-        Err(e) => {
-            ctx.error(out, &e);
-            Outcome::Failed
-        }
+        Err(e) => ctx.failed(out, &e, false),
     }
 }
 

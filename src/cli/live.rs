@@ -88,10 +88,7 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
                             .values()
                             .map(|p| p.identity().to_string()),
                     ),
-                    Err(e) => {
-                        ctx.error(out, &e);
-                        return Outcome::Failed;
-                    }
+                    Err(e) => return ctx.failed(out, &e, false),
                 }
             }
             ctx.write_out(out, a.out.as_deref(), live::script::collect(&principals))
@@ -102,16 +99,12 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 // script is not written for.
                 let refused = planned.unconsented(a.allow_destroy, a.force);
                 if !refused.is_empty() {
-                    for r in &refused {
-                        out.stderr
-                            .push_str(&format!("{}: {r}\n", ctx.stderr_style.red("error")));
-                    }
-                    out.stderr.push_str(&format!(
-                        "{}: no script written: pass --allow-destroy (history) or --force \
-                         (threshold) if that is meant; a protected object is never removed\n",
-                        ctx.stderr_style.red("error")
-                    ));
-                    return Outcome::Refused;
+                    refused.iter().for_each(|r| _ = ctx.fail(out, r));
+                    return ctx.refuse(
+                        out,
+                        "no script written: pass --allow-destroy (history) or --force \
+                         (threshold) if that is meant; a protected object is never removed",
+                    );
                 }
                 ctx.write_out(
                     out,
@@ -166,10 +159,7 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
             } else {
                 match crate::config::load(&a.paths) {
                     Ok(l) => l.state,
-                    Err(e) => {
-                        ctx.error(out, &e);
-                        return Outcome::Failed;
-                    }
+                    Err(e) => return ctx.failed(out, &e, false),
                 }
             };
             let snapshot = live::of_state(&state, &a.collected_at, &a.server);

@@ -136,10 +136,6 @@ fn no_room(ctx: &Context, out: &mut Output, message: &str, room: &ObjectId) -> O
     outcome
 }
 
-fn date(s: &Option<String>, end: DayEnd) -> Result<Option<i64>, String> {
-    s.as_deref().map(|d| parse_time(d, end)).transpose()
-}
-
 /// Deletes or replaces the messages of a room that `filter` matches (`messages::remove`).
 fn act_on(
     ctx: &Context,
@@ -177,13 +173,9 @@ fn act_on(
 }
 
 pub fn clear(a: &ClearArgs, ctx: &Context, out: &mut Output) -> Outcome {
-    let end = match parse_time(&a.end_date, DayEnd::End) {
-        Ok(t) => t,
+    let filter = match MessageFilter::between(None, Some(&a.end_date)) {
+        Ok(f) => f,
         Err(e) => return ctx.fail(out, &e),
-    };
-    let filter = MessageFilter {
-        end: Some(end),
-        ..MessageFilter::default()
     };
     match &a.identity {
         Some(room) if !a.pipe.selects() => match store_cmd::room_named(ctx, out, room) {
@@ -306,30 +298,21 @@ pub fn run(cmd: &MessageCommand, ctx: &Context, out: &mut Output) -> Outcome {
             }
         }
         MessageCommand::Remove(a) => {
-            let (start, end) = match (
-                date(&a.start_date, DayEnd::Start),
-                date(&a.end_date, DayEnd::End),
-            ) {
-                (Ok(s), Ok(e)) => (s, e),
-                (Err(e), _) | (_, Err(e)) => return ctx.fail(out, &e),
-            };
-            let filter = MessageFilter {
-                user_uri: a.user_uri.clone(),
-                start,
-                end,
-                filter: a.filter.clone(),
-                match_clause: a.match_clause,
-                case_sensitive: a.case_sensitive,
-            };
-            let replace = if a.remove {
-                None
-            } else {
-                Some(
-                    a.replace_message
-                        .clone()
-                        .unwrap_or_else(|| message::REPLACED_TEXT.to_string()),
-                )
-            };
+            let filter =
+                match MessageFilter::between(a.start_date.as_deref(), a.end_date.as_deref()) {
+                    Ok(dates) => MessageFilter {
+                        user_uri: a.user_uri.clone(),
+                        filter: a.filter.clone(),
+                        match_clause: a.match_clause,
+                        case_sensitive: a.case_sensitive,
+                        ..dates
+                    },
+                    Err(e) => return ctx.fail(out, &e),
+                };
+            // Replaced with the service's notice unless `-Remove` or a text is given.
+            let replace = (!a.remove).then(|| {
+                (a.replace_message.clone()).unwrap_or_else(|| message::REPLACED_TEXT.into())
+            });
             match store_cmd::room_named(ctx, out, &a.identity) {
                 Ok(room) => act_on(
                     ctx,

@@ -368,6 +368,12 @@ impl Context {
         Outcome::Failed
     }
 
+    /// `error: MESSAGE` on stderr, and the command is refused for safety (exit 3).
+    pub fn refuse(&self, out: &mut Output, message: impl std::fmt::Display) -> Outcome {
+        self.fail(out, message);
+        Outcome::Refused
+    }
+
     /// An error line on stderr: `error: MESSAGE`, its causes, and the command that fixes it
     /// where one exists.
     pub fn error(&self, out: &mut Output, err: &(dyn std::error::Error + 'static)) {

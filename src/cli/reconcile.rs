@@ -155,16 +155,10 @@ fn not_planned(ctx: &Context, out: &mut Output, e: ReconcileError) -> Outcome {
             }
             Outcome::Failed
         }
-        ReconcileError::Config(e) => {
-            ctx.error(out, &e);
-            Outcome::Failed
-        }
+        ReconcileError::Config(e) => ctx.failed(out, &e, false),
         ReconcileError::Store(e) => store_cmd::store_failed(ctx, out, &e),
         ReconcileError::Targets(problems) => {
-            for p in problems {
-                out.stderr
-                    .push_str(&format!("{}: {p}\n", ctx.stderr_style.red("error")));
-            }
+            problems.iter().for_each(|p| _ = ctx.fail(out, p));
             Outcome::Failed
         }
     }
@@ -297,15 +291,9 @@ pub(super) fn replan(
 ) -> Result<Planned, Outcome> {
     reconcile::replan(&ctx.session(), path).map_err(|e| match e {
         ReplanError::Reconcile(e) => not_planned(ctx, out, e),
-        ReplanError::Unreadable(why) => fail(ctx, out, &why, Outcome::Failed),
-        ReplanError::Stale(why) => fail(ctx, out, &why, Outcome::Refused),
+        ReplanError::Unreadable(why) => ctx.fail(out, why),
+        ReplanError::Stale(why) => ctx.refuse(out, why),
     })
-}
-
-fn fail(ctx: &Context, out: &mut Output, why: &str, outcome: Outcome) -> Outcome {
-    out.stderr
-        .push_str(&format!("{}: {why}\n", ctx.stderr_style.red("error")));
-    outcome
 }
 
 pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
@@ -330,7 +318,7 @@ pub fn apply_cmd(a: &ApplyArgs, ctx: &Context, out: &mut Output) -> Outcome {
     if !a.yes {
         if !std::io::stdin().is_terminal() {
             let why = "not applying without confirmation: pass --yes when not on a terminal";
-            return fail(ctx, out, why, Outcome::Failed);
+            return ctx.fail(out, why);
         }
         // The plan must be on screen before the question.
         let _ = std::io::stdout().write_all(std::mem::take(&mut out.stdout).as_bytes());

@@ -15,14 +15,7 @@ pub fn read_snapshot(
 ) -> Result<(DesiredState, String), Outcome> {
     let bytes = match crate::files::read_bytes(path, crate::files::max_file_size()) {
         Ok(b) => b,
-        Err(e) => {
-            out.stderr.push_str(&format!(
-                "{}: cannot read {}: {e}\n",
-                ctx.stderr_style.red("error"),
-                path.display()
-            ));
-            return Err(Outcome::Failed);
-        }
+        Err(e) => return Err(ctx.fail(out, format_args!("cannot read {}: {e}", path.display()))),
     };
     match live::read(&bytes[..]) {
         Ok((snapshot, state)) => {
@@ -38,22 +31,15 @@ pub fn read_snapshot(
             Ok((state, format!("live:{}", digest(&bytes))))
         }
         Err(problems) => {
+            let file = path.display();
             for p in &problems {
-                out.stderr.push_str(&format!(
-                    "{}: {}: {}: {}\n",
-                    ctx.stderr_style.red("error"),
-                    path.display(),
-                    p.path,
-                    p.message
-                ));
+                ctx.fail(out, format_args!("{file}: {}: {}", p.path, p.message));
             }
-            out.stderr.push_str(&format!(
-                "{}: {} in {}; nothing of it was used\n",
-                ctx.stderr_style.red("error"),
-                crate::plural(problems.len(), "problem"),
-                path.display()
-            ));
-            Err(Outcome::Failed)
+            let count = crate::plural(problems.len(), "problem");
+            Err(ctx.fail(
+                out,
+                format_args!("{count} in {file}; nothing of it was used"),
+            ))
         }
     }
 }

@@ -28,16 +28,7 @@ fn report(
 ) -> Outcome {
     match result {
         Ok(done) => {
-            if done.touched.is_empty() {
-                out.stdout
-                    .push_str(&format!("{cmdlet}: nothing to change\n"));
-            }
-            for t in &done.touched {
-                out.stdout.push_str(&format!(
-                    "{cmdlet}: {} (store revision {})\n",
-                    t, done.revision
-                ));
-            }
+            out.stdout.push_str(&done.report(cmdlet));
             for w in &done.warnings {
                 out.stderr.push_str(&format!(
                     "{}: {} `{}`: {}\n",
@@ -159,7 +150,7 @@ pub fn get_in<T: crate::model::Object>(
     };
     let items = match narrow(&state, select(&state), filter) {
         Ok(items) => items,
-        Err(e) => return filter_failed(ctx, out, &e),
+        Err(e) => return ctx.fail(out, format_args!("--filter: {e}")),
     };
     if let (Some(id), true) = (&identity, items.is_empty()) {
         return ctx.fail(out, format_args!("cannot find {}", T::KIND.label(id)));
@@ -167,14 +158,6 @@ pub fn get_in<T: crate::model::Object>(
     let text = crate::render::objects::of_kind(format.into(), &items);
     out.stdout.push_str(&text);
     Outcome::Success
-}
-
-fn filter_failed(ctx: &Context, out: &mut Output, e: &str) -> Outcome {
-    out.stderr.push_str(&format!(
-        "{}: --filter: {e}\n",
-        ctx.stderr_style.red("error")
-    ));
-    Outcome::Failed
 }
 
 pub use crate::render::objects::Column;

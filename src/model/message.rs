@@ -68,6 +68,19 @@ pub struct MessageFilter {
 }
 
 impl MessageFilter {
+    /// The messages posted between two dates as the cmdlets take them (a bare end date
+    /// includes that whole day); either may be left open.
+    ///
+    /// # Errors
+    /// A date that does not parse.
+    pub fn between(start: Option<&str>, end: Option<&str>) -> Result<MessageFilter, String> {
+        Ok(MessageFilter {
+            start: start.map(|d| parse_time(d, DayEnd::Start)).transpose()?,
+            end: end.map(|d| parse_time(d, DayEnd::End)).transpose()?,
+            ..MessageFilter::default()
+        })
+    }
+
     pub fn matches(&self, m: &Message) -> bool {
         let key = super::principal::key_or_text;
         if let Some(u) = &self.user_uri {

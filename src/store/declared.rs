@@ -58,6 +58,33 @@ fn marks(first: usize, n: usize) -> String {
 }
 
 impl Tx<'_> {
+    /// Inserts rows of (kind, folded key[, identity], file) in chunks: `head` names the table
+    /// and its columns, `tail` says what a conflict does.
+    async fn insert_keyed(
+        &mut self,
+        head: &str,
+        rows: &[(Kind, String)],
+        identity: bool,
+        file: &str,
+        tail: &str,
+    ) -> Result<()> {
+        for chunk in rows.chunks(5_000) {
+            on_tx!(self, |c| {
+                let mut qb = sqlx::QueryBuilder::<Db>::new(head);
+                qb.push_values(chunk, |mut b, (kind, id)| {
+                    b.push_bind(kind.key()).push_bind(fold(id));
+                    if identity {
+                        b.push_bind(id.as_str());
+                    }
+                    b.push_bind(file);
+                });
+                qb.push(tail);
+                qb.build().execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+
     /// Every recorded file with its digest.
     pub async fn declared_files(&mut self) -> Result<HashMap<String, String>> {
         let rows: Vec<(String, String)> = on_tx!(self, |c| {
@@ -203,42 +230,18 @@ impl Tx<'_> {
                     .execute(&mut *c)
                     .await?;
             });
-            for chunk in f.objects.chunks(5_000) {
-                on_tx!(self, |c| {
-                    let mut qb = sqlx::QueryBuilder::<Db>::new(
-                        "INSERT INTO declarations (kind, key, identity, file) ",
-                    );
-                    qb.push_values(chunk, |mut b, (kind, identity)| {
-                        b.push_bind(kind.key())
-                            .push_bind(fold(identity))
-                            .push_bind(identity.as_str())
-                            .push_bind(f.file.as_str());
-                    });
-                    // A duplicate was refused by the loader; the last word wins regardless.
-                    qb.push(
-                        " ON CONFLICT (kind, key) DO UPDATE SET identity = excluded.identity, \
-                         file = excluded.file",
-                    );
-                    qb.build().execute(&mut *c).await?;
-                });
-            }
+            // A duplicate was refused by the loader; the last word wins regardless.
+            let head = "INSERT INTO declarations (kind, key, identity, file) ";
+            let tail = " ON CONFLICT (kind, key) DO UPDATE SET identity = excluded.identity, \
+                        file = excluded.file";
+            self.insert_keyed(head, &f.objects, true, &f.file, tail)
+                .await?;
         }
         for f in changed {
-            for chunk in f.previous.chunks(5_000) {
-                on_tx!(self, |c| {
-                    let mut qb = sqlx::QueryBuilder::<Db>::new(
-                        "INSERT INTO declared_previous (kind, key, file) ",
-                    );
-                    qb.push_values(chunk, |mut b, (kind, identity)| {
-                        b.push_bind(kind.key())
-                            .push_bind(fold(identity))
-                            .push_bind(f.file.as_str());
-                    });
-                    // One file naming a previous name twice records it once.
-                    qb.push(" ON CONFLICT DO NOTHING");
-                    qb.build().execute(&mut *c).await?;
-                });
-            }
+            // One file naming a previous name twice records it once.
+            let head = "INSERT INTO declared_previous (kind, key, file) ";
+            self.insert_keyed(head, &f.previous, false, &f.file, " ON CONFLICT DO NOTHING")
+                .await?;
         }
         let rows = changed.iter().map(|f| f.objects.len()).sum();
         self.analyze_after_bulk(rows, &["declarations"]).await

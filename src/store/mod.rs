@@ -1144,13 +1144,23 @@ impl Tx<'_> {
     }
 
     /// Commits as it is, the revision unchanged.
-    async fn commit_unchanged(mut self) -> Result<()> {
+    async fn commit_unchanged(self) -> Result<()> {
+        self.end(true).await
+    }
+
+    /// Commits or rolls back; on PostgreSQL a silent server is waited for only so long.
+    async fn end(mut self, commit: bool) -> Result<()> {
         let statement = self.statement;
         match self.inner.take() {
-            Some(TxInner::Sqlite(t)) => t.commit().await?,
+            Some(TxInner::Sqlite(t)) if commit => t.commit().await?,
+            Some(TxInner::Sqlite(t)) => t.rollback().await?,
             Some(TxInner::Postgres(t)) => {
-                let _watch = watch::watch("commit", statement);
-                t.commit().await?
+                let _watch = watch::watch(if commit { "commit" } else { "statement" }, statement);
+                if commit {
+                    t.commit().await?
+                } else {
+                    t.rollback().await?
+                }
             }
             None => {}
         }
@@ -1171,17 +1181,8 @@ impl Tx<'_> {
     }
 
     /// Ends a read transaction.
-    pub async fn finish(mut self) -> Result<()> {
-        let statement = self.statement;
-        match self.inner.take() {
-            Some(TxInner::Sqlite(t)) => t.rollback().await?,
-            Some(TxInner::Postgres(t)) => {
-                let _watch = watch::watch("statement", statement);
-                t.rollback().await?
-            }
-            None => {}
-        }
-        Ok(())
+    pub async fn finish(self) -> Result<()> {
+        self.end(false).await
     }
 
     /// How long one statement may take.

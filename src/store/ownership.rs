@@ -35,8 +35,8 @@ pub struct Managed {
     pub allow_destroy: bool,
 }
 
-/// Ownership records as a plan reads them (see [`Tx::ownership`], [`Tx::applied_digests`],
-/// [`Tx::allowed_to_destroy`]).
+/// Ownership records as a plan reads them (see [`Tx::ownership`] and
+/// [`Tx::allowed_to_destroy`]), with the digest of what each was last applied as.
 #[derive(Debug, Clone, Default)]
 pub struct Owned {
     pub managed: HashMap<(Kind, String), bool>,
@@ -77,8 +77,8 @@ impl Tx<'_> {
             .collect())
     }
 
-    /// Every ownership record, in one pass: [`Self::ownership`], [`Self::applied_digests`]
-    /// and [`Self::allowed_to_destroy`] together (a cold plan of 100k rooms reads them all).
+    /// Every ownership record, in one pass: [`Self::ownership`], the applied digests and
+    /// [`Self::allowed_to_destroy`] together (a cold plan of 100k rooms reads them all).
     pub async fn owned(&mut self) -> Result<Owned> {
         let rows: Vec<(String, String, bool, Option<String>, bool)> = self
             .fetch_large(
@@ -148,20 +148,6 @@ impl Tx<'_> {
         Ok(rows
             .into_iter()
             .filter_map(|(k, id)| Kind::from_key(&k).map(|k| (k, id)))
-            .collect())
-    }
-
-    /// For each managed object, the digest of what the configuration asked at the apply that
-    /// last changed it (absent for objects adopted, or managed before digests were kept).
-    pub async fn applied_digests(&mut self) -> Result<HashMap<(Kind, String), String>> {
-        let rows: Vec<(String, String, String)> = on_tx!(self, |c| {
-            sqlx::query_as("SELECT kind, identity, digest FROM ownership WHERE digest IS NOT NULL")
-                .fetch_all(&mut *c)
-                .await?
-        });
-        Ok(rows
-            .into_iter()
-            .filter_map(|(k, id, d)| Kind::from_key(&k).map(|k| ((k, id), d)))
             .collect())
     }
 

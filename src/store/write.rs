@@ -137,18 +137,23 @@ impl Tx<'_> {
                     .bind(&p.fqdn)
                     .execute(&mut *c)
                     .await?;
-                for (i, s) in p.servers.iter().enumerate() {
-                    for table in ["pool_servers", "active_servers"] {
-                        sqlx::query(&format!(
-                            "INSERT INTO {table} (pool, position, server) VALUES ($1, $2, $3)"
-                        ))
-                        .bind(&p.fqdn)
-                        .bind(i as i64)
-                        .bind(s)
-                        .execute(&mut *c)
-                        .await?;
-                    }
-                }
+            });
+            for table in ["pool_servers", "active_servers"] {
+                self.set_servers(table, &p.fqdn, &p.servers).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces a pool's list of servers in `table` (`pool_servers`, `active_servers`).
+    async fn set_servers(&mut self, table: &str, pool: &str, servers: &[String]) -> Result<()> {
+        self.simple(&format!("DELETE FROM {table} WHERE pool = $1"), &[pool])
+            .await?;
+        let insert = format!("INSERT INTO {table} (pool, position, server) VALUES ($1, $2, $3)");
+        for (i, s) in servers.iter().enumerate() {
+            on_tx!(self, |c| {
+                let q = sqlx::query(&insert).bind(pool).bind(i as i64).bind(s);
+                q.execute(&mut *c).await?;
             });
         }
         Ok(())
@@ -163,22 +168,8 @@ impl Tx<'_> {
                 .bind(p.site.as_ref().map(|_| site.as_str()))
                 .execute(&mut *c)
                 .await?;
-            sqlx::query("DELETE FROM pool_servers WHERE pool = $1")
-                .bind(&p.fqdn)
-                .execute(&mut *c)
-                .await?;
-            for (i, s) in p.servers.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO pool_servers (pool, position, server) VALUES ($1, $2, $3)",
-                )
-                .bind(&p.fqdn)
-                .bind(i as i64)
-                .bind(s)
-                .execute(&mut *c)
-                .await?;
-            }
         });
-        Ok(())
+        self.set_servers("pool_servers", &p.fqdn, &p.servers).await
     }
 
     /// Adds or replaces directory principals.
@@ -623,24 +614,9 @@ impl Tx<'_> {
     }
 
     pub async fn set_active_servers(&mut self, a: &ActiveServers) -> Result<()> {
-        self.simple(
-            "DELETE FROM active_servers WHERE pool = $1",
-            &[&a.identity.pool],
-        )
-        .await?;
-        for (i, s) in a.active_servers.iter().enumerate() {
-            on_tx!(self, |c| {
-                sqlx::query(
-                    "INSERT INTO active_servers (pool, position, server) VALUES ($1, $2, $3)",
-                )
-                .bind(&a.identity.pool)
-                .bind(i as i64)
-                .bind(s)
-                .execute(&mut *c)
-                .await?;
-            });
-        }
-        Ok(())
+        let pool = &a.identity.pool;
+        self.set_servers("active_servers", pool, &a.active_servers)
+            .await
     }
 
     /// Writes a whole state into an empty store (import, seeding, benchmarks): pools, the
