@@ -76,6 +76,34 @@ fn hash_folded<H: Hasher>(s: &str, h: &mut H) {
     h.write_u8(0xff);
 }
 
+/// Equality, order and hash of an identity whose names compare as the service compares them
+/// (case aside), field by field.
+macro_rules! folded_identity {
+    ($t:ident: $($f:ident),+) => {
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                $(same_name(&self.$f, &other.$f))&&+
+            }
+        }
+        impl Eq for $t {}
+        impl Ord for $t {
+            fn cmp(&self, other: &Self) -> Ordering {
+                Ordering::Equal$(.then_with(|| fold_cmp(&self.$f, &other.$f)))+
+            }
+        }
+        impl PartialOrd for $t {
+            fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl Hash for $t {
+            fn hash<H: Hasher>(&self, h: &mut H) {
+                $(hash_folded(&self.$f, h);)+
+            }
+        }
+    };
+}
+
 /// The identity of a pool-scoped object (category, room, add-in): `POOL_FQDN\NAME`. Two
 /// identities are equal when they differ only in case, as on the service.
 #[derive(Debug, Clone)]
@@ -93,32 +121,7 @@ impl ObjectId {
     }
 }
 
-impl PartialEq for ObjectId {
-    fn eq(&self, other: &Self) -> bool {
-        same_name(&self.name, &other.name) && same_name(&self.pool, &other.pool)
-    }
-}
-
-impl Eq for ObjectId {}
-
-impl Ord for ObjectId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        fold_cmp(&self.pool, &other.pool).then_with(|| fold_cmp(&self.name, &other.name))
-    }
-}
-
-impl PartialOrd for ObjectId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Hash for ObjectId {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        hash_folded(&self.pool, h);
-        hash_folded(&self.name, h);
-    }
-}
+folded_identity!(ObjectId: pool, name);
 
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -273,31 +276,7 @@ pub struct ServiceId {
     pub pool: String,
 }
 
-impl PartialEq for ServiceId {
-    fn eq(&self, other: &Self) -> bool {
-        same_name(&self.pool, &other.pool)
-    }
-}
-
-impl Eq for ServiceId {}
-
-impl Ord for ServiceId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        fold_cmp(&self.pool, &other.pool)
-    }
-}
-
-impl PartialOrd for ServiceId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Hash for ServiceId {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        hash_folded(&self.pool, h);
-    }
-}
+folded_identity!(ServiceId: pool);
 
 impl fmt::Display for ServiceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -223,13 +223,8 @@ impl Tx<'_> {
             });
         }
         for f in changed {
-            on_tx!(self, |c| {
-                sqlx::query("INSERT INTO declared_files (file, digest) VALUES ($1, $2)")
-                    .bind(&f.file)
-                    .bind(&f.digest)
-                    .execute(&mut *c)
-                    .await?;
-            });
+            let insert = "INSERT INTO declared_files (file, digest) VALUES ($1, $2)";
+            self.simple(insert, &[&f.file, &f.digest]).await?;
             // A duplicate was refused by the loader; the last word wins regardless.
             let head = "INSERT INTO declarations (kind, key, identity, file) ";
             let tail = " ON CONFLICT (kind, key) DO UPDATE SET identity = excluded.identity, \

@@ -114,7 +114,7 @@ impl Tx<'_> {
         }
         Ok(())
     }
-    async fn simple(&mut self, sql: &str, args: &[&str]) -> Result<u64> {
+    pub(super) async fn simple(&mut self, sql: &str, args: &[&str]) -> Result<u64> {
         Ok(on_tx!(self, |c| {
             let mut q = sqlx::query::<Db>(sql);
             for a in args {

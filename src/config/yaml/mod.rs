@@ -1261,6 +1261,15 @@ mod events {
         Marked,
     }
 
+    /// `raw`, or `Marked` when the node has a tag or an anchor.
+    fn unmarked<T>(tag: *const T, anchor: *const T, raw: Raw) -> Raw {
+        if tag.is_null() && anchor.is_null() {
+            raw
+        } else {
+            Raw::Marked
+        }
+    }
+
     impl Parser<'_> {
         /// The next event, a scalar's text written into `scalar` (its old text replaced);
         /// `Err` at a syntax error or past the end.
@@ -1293,19 +1302,11 @@ mod events {
                     }
                     unsafe_yaml::YAML_SEQUENCE_START_EVENT => {
                         let s = e.data.sequence_start;
-                        if s.tag.is_null() && s.anchor.is_null() {
-                            Raw::SequenceStart
-                        } else {
-                            Raw::Marked
-                        }
+                        unmarked(s.tag, s.anchor, Raw::SequenceStart)
                     }
                     unsafe_yaml::YAML_MAPPING_START_EVENT => {
                         let s = e.data.mapping_start;
-                        if s.tag.is_null() && s.anchor.is_null() {
-                            Raw::MappingStart
-                        } else {
-                            Raw::Marked
-                        }
+                        unmarked(s.tag, s.anchor, Raw::MappingStart)
                     }
                     unsafe_yaml::YAML_SEQUENCE_END_EVENT => Raw::SequenceEnd,
                     unsafe_yaml::YAML_MAPPING_END_EVENT => Raw::MappingEnd,

@@ -89,6 +89,29 @@ enum Ev {
     Void,
 }
 
+/// Deserializer methods that read as another does (`u8` as `u64`).
+macro_rules! forward {
+    ($($($from:ident),+ => $to:ident;)+) => {
+        $($(
+            fn $from<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
+                self.$to(visitor)
+            }
+        )+)+
+    };
+}
+
+/// Deserializer methods for what the model never holds: the streaming pass gives up, and
+/// serde_yaml reads the file.
+macro_rules! bail {
+    ($($name:ident),+) => {
+        $(
+            fn $name<V: Visitor<'static>>(self, _: V) -> Result<V::Value> {
+                Err(Bail)
+            }
+        )+
+    };
+}
+
 struct De<'a> {
     parser: Parser<'a>,
     peeked: Option<Ev>,
@@ -375,41 +398,14 @@ impl<'de> de::Deserializer<'static> for &mut De<'de> {
         }
     }
 
-    fn deserialize_u8<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_i8<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_i64(visitor)
+    forward! {
+        deserialize_u8, deserialize_u16, deserialize_u32 => deserialize_u64;
+        deserialize_i8, deserialize_i16, deserialize_i32 => deserialize_i64;
+        deserialize_string, deserialize_identifier => deserialize_str;
     }
 
     // Not in pchat's model: serde_yaml reads them.
-    fn deserialize_f32<V: Visitor<'static>>(self, _: V) -> Result<V::Value> {
-        Err(Bail)
-    }
-    fn deserialize_f64<V: Visitor<'static>>(self, _: V) -> Result<V::Value> {
-        Err(Bail)
-    }
-    fn deserialize_char<V: Visitor<'static>>(self, _: V) -> Result<V::Value> {
-        Err(Bail)
-    }
-    fn deserialize_bytes<V: Visitor<'static>>(self, _: V) -> Result<V::Value> {
-        Err(Bail)
-    }
-    fn deserialize_byte_buf<V: Visitor<'static>>(self, _: V) -> Result<V::Value> {
-        Err(Bail)
-    }
+    bail! { deserialize_f32, deserialize_f64, deserialize_char, deserialize_bytes, deserialize_byte_buf }
 
     /// Any scalar is a string to serde_yaml, whatever its style (`name: 123` is "123").
     fn deserialize_str<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
@@ -417,12 +413,6 @@ impl<'de> de::Deserializer<'static> for &mut De<'de> {
             Ev::Scalar { .. } => visitor.visit_str(&self.scalar),
             _ => Err(Bail),
         }
-    }
-    fn deserialize_string<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_str(visitor)
-    }
-    fn deserialize_identifier<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_str(visitor)
     }
 
     fn deserialize_option<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
