@@ -1,5 +1,6 @@
 //! Room messages in the store: posting, listing, removing and replacing.
 
+use super::write::exec;
 use super::{on_tx, Result, Tx};
 use crate::model::message::Message;
 use crate::model::ObjectId;
@@ -60,16 +61,9 @@ impl Tx<'_> {
                 .fetch_one(&mut *c)
                 .await?
         });
-        on_tx!(self, |c| {
-            sqlx::query("INSERT INTO messages (id, room_id, sender, posted_at, body) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id)
-                .bind(room_id)
-                .bind(sender)
-                .bind(posted_at)
-                .bind(body)
-                .execute(&mut *c)
-                .await?;
-        });
+        let insert = "INSERT INTO messages (id, room_id, sender, posted_at, body) \
+                      VALUES ($1, $2, $3, $4, $5)";
+        exec!(self, insert, id, room_id, sender, posted_at, body).await?;
         Ok(Some(id))
     }
 

@@ -1,5 +1,6 @@
 //! Which objects the declarative apply manages, and the audit trail of applies.
 
+use super::write::exec;
 use std::collections::HashMap;
 
 use super::{on_tx, Result, Tx};
@@ -159,18 +160,10 @@ impl Tx<'_> {
         protected: bool,
         revision: i64,
     ) -> Result<()> {
-        on_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO ownership (kind, identity, protected, since_revision) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (kind, identity) DO UPDATE SET protected = excluded.protected",
-            )
-            .bind(kind.key())
-            .bind(identity)
-            .bind(protected)
-            .bind(revision)
-            .execute(&mut *c)
-            .await?;
-        });
+        let upsert = "INSERT INTO ownership (kind, identity, protected, since_revision) \
+                      VALUES ($1, $2, $3, $4) \
+                      ON CONFLICT (kind, identity) DO UPDATE SET protected = excluded.protected";
+        exec!(self, upsert, kind.key(), identity, protected, revision).await?;
         Ok(())
     }
 

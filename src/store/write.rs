@@ -23,6 +23,55 @@ fn pool_of(field: &Option<String>) -> &str {
     field.as_deref().unwrap_or_default()
 }
 
+/// A statement's parameter, as the tables hold it (see [`exec!`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Arg<'a> {
+    Text(&'a str),
+    Opt(Option<&'a str>),
+    Int(i64),
+    Bool(bool),
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(s: &'a str) -> Self {
+        Arg::Text(s)
+    }
+}
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(s: &'a String) -> Self {
+        Arg::Text(s)
+    }
+}
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(s: Option<&'a str>) -> Self {
+        Arg::Opt(s)
+    }
+}
+impl<'a> From<&'a Option<String>> for Arg<'a> {
+    fn from(s: &'a Option<String>) -> Self {
+        Arg::Opt(s.as_deref())
+    }
+}
+impl From<i64> for Arg<'_> {
+    fn from(n: i64) -> Self {
+        Arg::Int(n)
+    }
+}
+impl From<bool> for Arg<'_> {
+    fn from(b: bool) -> Self {
+        Arg::Bool(b)
+    }
+}
+
+/// `exec!(tx, SQL, a, b, …)`: runs one statement on either backend, each value bound as the
+/// [`Arg`] it converts to.
+macro_rules! exec {
+    ($tx:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $tx.exec($sql, &[$($crate::store::write::Arg::from($arg)),*])
+    };
+}
+pub(super) use exec;
+
 /// Rows of a principal list: (owner id, role, position, principal).
 fn list_rows<'a>(
     id: i64,
@@ -114,11 +163,24 @@ impl Tx<'_> {
         }
         Ok(())
     }
+
+    /// Runs one statement whose parameters are all text; the rows it touched.
     pub(super) async fn simple(&mut self, sql: &str, args: &[&str]) -> Result<u64> {
+        let args: Vec<Arg<'_>> = args.iter().map(|s| Arg::Text(s)).collect();
+        self.exec(sql, &args).await
+    }
+
+    /// Runs one statement with its parameters (see [`exec!`]); the rows it touched.
+    pub(super) async fn exec(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
         Ok(on_tx!(self, |c| {
             let mut q = sqlx::query::<Db>(sql);
             for a in args {
-                q = q.bind(*a);
+                q = match *a {
+                    Arg::Text(s) => q.bind(s),
+                    Arg::Opt(s) => q.bind(s),
+                    Arg::Int(n) => q.bind(n),
+                    Arg::Bool(b) => q.bind(b),
+                };
             }
             q.execute(&mut *c).await?.rows_affected()
         }))
@@ -127,17 +189,15 @@ impl Tx<'_> {
     /// Adds pools with their servers, a `Normal` state, and every server active.
     pub async fn insert_pools(&mut self, pools: &[Pool]) -> Result<()> {
         for p in pools {
-            on_tx!(self, |c| {
-                sqlx::query("INSERT INTO pools (fqdn, site) VALUES ($1, $2)")
-                    .bind(&p.fqdn)
-                    .bind(&p.site)
-                    .execute(&mut *c)
-                    .await?;
-                sqlx::query("INSERT INTO states (pool, pool_state) VALUES ($1, 'Normal')")
-                    .bind(&p.fqdn)
-                    .execute(&mut *c)
-                    .await?;
-            });
+            exec!(
+                self,
+                "INSERT INTO pools (fqdn, site) VALUES ($1, $2)",
+                &p.fqdn,
+                &p.site
+            )
+            .await?;
+            let state = "INSERT INTO states (pool, pool_state) VALUES ($1, 'Normal')";
+            exec!(self, state, &p.fqdn).await?;
             for table in ["pool_servers", "active_servers"] {
                 self.set_servers(table, &p.fqdn, &p.servers).await?;
             }
@@ -151,24 +211,20 @@ impl Tx<'_> {
             .await?;
         let insert = format!("INSERT INTO {table} (pool, position, server) VALUES ($1, $2, $3)");
         for (i, s) in servers.iter().enumerate() {
-            on_tx!(self, |c| {
-                let q = sqlx::query(&insert).bind(pool).bind(i as i64).bind(s);
-                q.execute(&mut *c).await?;
-            });
+            exec!(self, &insert, pool, i as i64, s).await?;
         }
         Ok(())
     }
 
     /// Changes a pool's site and servers (its state and active servers stay).
     pub async fn update_pool(&mut self, p: &Pool) -> Result<()> {
-        let site = p.site.clone().unwrap_or_default();
-        on_tx!(self, |c| {
-            sqlx::query("UPDATE pools SET site = $2 WHERE fqdn = $1")
-                .bind(&p.fqdn)
-                .bind(p.site.as_ref().map(|_| site.as_str()))
-                .execute(&mut *c)
-                .await?;
-        });
+        exec!(
+            self,
+            "UPDATE pools SET site = $2 WHERE fqdn = $1",
+            &p.fqdn,
+            &p.site
+        )
+        .await?;
         self.set_servers("pool_servers", &p.fqdn, &p.servers).await
     }
 
@@ -296,15 +352,9 @@ impl Tx<'_> {
     pub async fn insert_addins(&mut self, addins: &[Addin]) -> Result<()> {
         let first = self.next_id("addins").await?;
         for (i, a) in addins.iter().enumerate() {
-            on_tx!(self, |c| {
-                sqlx::query("INSERT INTO addins (id, pool, name, url) VALUES ($1, $2, $3, $4)")
-                    .bind(first + i as i64)
-                    .bind(pool_of(&a.persistent_chat_pool_fqdn))
-                    .bind(&a.name)
-                    .bind(&a.url)
-                    .execute(&mut *c)
-                    .await?;
-            });
+            let pool = pool_of(&a.persistent_chat_pool_fqdn);
+            let insert = "INSERT INTO addins (id, pool, name, url) VALUES ($1, $2, $3, $4)";
+            exec!(self, insert, first + i as i64, pool, &a.name, &a.url).await?;
         }
         Ok(())
     }
@@ -445,18 +495,18 @@ impl Tx<'_> {
 
     pub async fn upsert_policy(&mut self, p: &PersistentChatPolicy) -> Result<()> {
         let identity = p.identity.to_string();
-        on_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO policies (identity, enable_persistent_chat, description) VALUES ($1, $2, $3) \
-                 ON CONFLICT (identity) DO UPDATE SET enable_persistent_chat = excluded.enable_persistent_chat, \
-                 description = excluded.description",
-            )
-            .bind(&identity)
-            .bind(p.enable_persistent_chat)
-            .bind(&p.description)
-            .execute(&mut *c)
-            .await?;
-        });
+        let upsert = "INSERT INTO policies (identity, enable_persistent_chat, description) \
+                      VALUES ($1, $2, $3) ON CONFLICT (identity) DO UPDATE SET \
+                      enable_persistent_chat = excluded.enable_persistent_chat, \
+                      description = excluded.description";
+        exec!(
+            self,
+            upsert,
+            &identity,
+            p.enable_persistent_chat,
+            &p.description
+        )
+        .await?;
         Ok(())
     }
 
@@ -537,26 +587,25 @@ impl Tx<'_> {
             &[&identity],
         )
         .await?;
-        on_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO compliance_configurations (identity, adapter_type, adapter_name, \
-                 adapter_output_directory, run_interval_seconds, one_chat_room_per_output_file, \
-                 add_chat_room_details, add_user_details, create_file_attachments_manifest, \
-                 custom_configuration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(&identity)
-            .bind(&x.adapter_type)
-            .bind(&x.adapter_name)
-            .bind(&x.adapter_output_directory)
-            .bind(x.run_interval.as_secs() as i64)
-            .bind(x.one_chat_room_per_output_file)
-            .bind(x.add_chat_room_details)
-            .bind(x.add_user_details)
-            .bind(x.create_file_attachments_manifest)
-            .bind(&x.custom_configuration)
-            .execute(&mut *c)
-            .await?;
-        });
+        let insert = "INSERT INTO compliance_configurations (identity, adapter_type, adapter_name, \
+                      adapter_output_directory, run_interval_seconds, one_chat_room_per_output_file, \
+                      add_chat_room_details, add_user_details, create_file_attachments_manifest, \
+                      custom_configuration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        exec!(
+            self,
+            insert,
+            &identity,
+            &x.adapter_type,
+            &x.adapter_name,
+            &x.adapter_output_directory,
+            x.run_interval.as_secs() as i64,
+            x.one_chat_room_per_output_file,
+            x.add_chat_room_details,
+            x.add_user_details,
+            x.create_file_attachments_manifest,
+            &x.custom_configuration
+        )
+        .await?;
         Ok(())
     }
 
@@ -567,36 +616,44 @@ impl Tx<'_> {
             &[&identity],
         )
         .await?;
-        on_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO configurations (identity, default_chat_history, participant_update_limit, \
-                 max_file_size_kb, room_management_url) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&identity)
-            .bind(i64::from(x.default_chat_history))
-            .bind(i64::from(x.participant_update_limit))
-            .bind(i64::from(x.max_file_size_kb))
-            .bind(&x.room_management_url)
-            .execute(&mut *c)
-            .await?;
-        });
+        let insert = "INSERT INTO configurations (identity, default_chat_history, \
+                      participant_update_limit, max_file_size_kb, room_management_url) \
+                      VALUES ($1, $2, $3, $4, $5)";
+        let history = i64::from(x.default_chat_history);
+        let (limit, size) = (
+            i64::from(x.participant_update_limit),
+            i64::from(x.max_file_size_kb),
+        );
+        exec!(
+            self,
+            insert,
+            &identity,
+            history,
+            limit,
+            size,
+            &x.room_management_url
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn insert_endpoint(&mut self, e: &Endpoint, is_default: bool) -> Result<()> {
-        on_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO endpoints (sip_key, sip_address, pool, display_name, is_default) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(key_of(&e.sip_address))
-            .bind(&e.sip_address)
-            .bind(pool_of(&e.persistent_chat_pool_fqdn))
-            .bind(&e.display_name)
-            .bind(is_default)
-            .execute(&mut *c)
-            .await?;
-        });
+        let insert = "INSERT INTO endpoints (sip_key, sip_address, pool, display_name, \
+                      is_default) VALUES ($1, $2, $3, $4, $5)";
+        let (key, pool) = (
+            key_of(&e.sip_address),
+            pool_of(&e.persistent_chat_pool_fqdn),
+        );
+        exec!(
+            self,
+            insert,
+            &key,
+            &e.sip_address,
+            pool,
+            &e.display_name,
+            is_default
+        )
+        .await?;
         Ok(())
     }
 
@@ -977,29 +1034,14 @@ impl Tx<'_> {
         let fields = (facts.unknown_fields.iter())
             .map(|((kind, field), why)| (*kind, "", field.as_str(), why.as_str()));
         for (kind, identity, field, why) in pools.chain(fields) {
-            on_tx!(self, |c| {
-                sqlx::query(
-                    "INSERT INTO live_unknown (kind, identity, field, why) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(kind.key())
-                .bind(identity)
-                .bind(field)
-                .bind(why)
-                .execute(&mut *c)
-                .await?;
-            });
+            let insert =
+                "INSERT INTO live_unknown (kind, identity, field, why) VALUES ($1, $2, $3, $4)";
+            exec!(self, insert, kind.key(), identity, field, why).await?;
         }
         for room in &facts.chat_content {
-            on_tx!(self, |c| {
-                sqlx::query(
-                    "INSERT INTO live_chat_content (room_id) SELECT id FROM rooms \
-                     WHERE lower(pool) = lower($1) AND lower(name) = lower($2)",
-                )
-                .bind(&room.pool)
-                .bind(&room.name)
-                .execute(&mut *c)
-                .await?;
-            });
+            let insert = "INSERT INTO live_chat_content (room_id) SELECT id FROM rooms \
+                          WHERE lower(pool) = lower($1) AND lower(name) = lower($2)";
+            exec!(self, insert, &room.pool, &room.name).await?;
         }
         Ok(())
     }
