@@ -307,33 +307,16 @@ pub fn state_digest(
         buf: Vec::with_capacity(1 << 17),
     };
     // Every field by name: a field added to the state must be added here.
-    let DesiredState {
-        pools,
-        principals,
-        categories,
-        addins,
-        rooms,
-        policies,
-        policy_grants,
-        compliance_configurations,
-        configurations,
-        endpoints,
-        states,
-        active_servers,
-        facts,
-    } = state;
-    map(&mut h, pools);
-    map(&mut h, principals);
-    map(&mut h, categories);
-    map(&mut h, addins);
-    map(&mut h, rooms);
-    map(&mut h, policies);
-    map(&mut h, policy_grants);
-    map(&mut h, compliance_configurations);
-    map(&mut h, configurations);
-    map(&mut h, endpoints);
-    map(&mut h, states);
-    map(&mut h, active_servers);
+    macro_rules! feed {
+        ($facts:ident; $($map:ident),+) => {
+            let DesiredState { $($map,)+ $facts } = state;
+            $(map(&mut h, $map);)+
+        };
+    }
+    feed! {
+        facts; pools, principals, categories, addins, rooms, policies, policy_grants,
+        compliance_configurations, configurations, endpoints, states, active_servers
+    }
     // Few, and keyed by rooms whose `Hash` folds case: written as printed.
     {
         use std::fmt::Write;

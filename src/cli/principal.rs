@@ -41,6 +41,13 @@ pub struct GetArgs {
     /// Only principals under this organizational unit
     #[arg(long)]
     pub ou: Option<String>,
+    #[command(flatten)]
+    pub listing: Listing,
+}
+
+/// How many of what a directory query finds are listed, and how.
+#[derive(Debug, Args)]
+pub struct Listing {
     /// At most this many results
     #[arg(long)]
     pub result_size: Option<usize>,
@@ -65,11 +72,8 @@ pub struct EligibleArgs {
     /// Only users whose SIP address matches this pattern (`*smith*`)
     #[arg(long)]
     pub filter: Option<String>,
-    /// At most this many users
-    #[arg(long)]
-    pub result_size: Option<usize>,
-    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
-    pub format: GetFormat,
+    #[command(flatten)]
+    pub listing: Listing,
 }
 
 #[derive(Debug, Args)]
@@ -89,12 +93,16 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
         PrincipalCommand::Get(a) => store_cmd::get(
             ctx,
             out,
-            a.format,
+            a.listing.format,
             a.filter.as_deref(),
             store_cmd::named(&a.identity),
             |state| {
-                let (identity, filter) = (a.identity.as_deref(), a.filter.as_deref());
-                query::principals(state, identity, filter, a.ou.as_deref(), a.result_size)
+                let (identity, filter, size) = (
+                    a.identity.as_deref(),
+                    a.filter.as_deref(),
+                    a.listing.result_size,
+                );
+                query::principals(state, identity, filter, a.ou.as_deref(), size)
             },
         ),
         PrincipalCommand::Eligible(a) => store_cmd::with_state(ctx, out, |state, out| {
@@ -105,13 +113,14 @@ pub fn run(cmd: &PrincipalCommand, ctx: &Context, out: &mut Output) -> Outcome {
                 (None, None) => unreachable!("clap requires one of them"),
             };
             let pool = a.persistent_chat_pool_fqdn.as_deref();
-            let users = query::eligible(state, of, pool, a.filter.as_deref(), a.result_size);
+            let size = a.listing.result_size;
+            let users = query::eligible(state, of, pool, a.filter.as_deref(), size);
             let rows = match users {
                 Ok(users) => users,
                 Err(why) => return ctx.fail(out, why),
             };
             let name = |r: &User| r.display_name.clone().unwrap_or_default();
-            print_users(out, a.format, &rows, &[("DisplayName", &name)])
+            print_users(out, a.listing.format, &rows, &[("DisplayName", &name)])
         }),
         PrincipalCommand::Policy(a) => store_cmd::with_state(ctx, out, |state, out| {
             let rows = query::effective_policies(state, a.identity.as_deref());
