@@ -81,7 +81,12 @@ pub async fn clear(
     filter: &MessageFilter,
     commit: bool,
 ) -> Result<Result<Cleared, String>, StoreError> {
-    let mut tx = store.write().await?;
+    // Counting only reads: it neither takes nor waits for the writer lock.
+    let mut tx = if commit {
+        store.write().await?
+    } else {
+        store.read().await?
+    };
     let state = tx.read_state().await?;
     let rooms = match pick(&state) {
         Ok(r) => r,

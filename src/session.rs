@@ -138,20 +138,23 @@ impl Session {
         &self,
         select: impl Fn(&DesiredState) -> Result<Vec<(String, Operation)>, String>,
     ) -> Result<Result<Preview, String>, StoreError> {
-        let picked = match select(&self.read_state()?) {
-            Ok(p) => p,
-            Err(why) => return Ok(Err(why)),
-        };
-        let rooms: Vec<ObjectId> = picked
-            .iter()
-            .filter_map(|(_, op)| match op {
-                Operation::RemoveRoom { identity } => Some(identity.clone()),
-                _ => None,
-            })
-            .collect();
-        let messages = self.messages_in(&rooms)?;
-        let names = picked.into_iter().map(|(name, _)| name).collect();
-        Ok(Ok(Preview { names, messages }))
+        // One opening of the store for the state and the count.
+        self.with(async |store| {
+            let picked = match select(&store.snapshot().await?.0) {
+                Ok(p) => p,
+                Err(why) => return Ok(Err(why)),
+            };
+            let rooms: Vec<ObjectId> = picked
+                .iter()
+                .filter_map(|(_, op)| match op {
+                    Operation::RemoveRoom { identity } => Some(identity.clone()),
+                    _ => None,
+                })
+                .collect();
+            let messages = imperative::messages_in(store, &rooms).await?;
+            let names = picked.into_iter().map(|(name, _)| name).collect();
+            Ok(Ok(Preview { names, messages }))
+        })
     }
 
     /// The one object of a kind whose name a bare identity (`--identity testCat`) gives, in

@@ -1072,6 +1072,28 @@ fn sqlite_readers_never_wait_and_a_writer_waits_its_lock_timeout_once() {
             "{read:?} waited for the writer"
         );
     }
+    // A selection shown without `--yes` only reads, even where `--yes` would write.
+    for preview in [
+        &[
+            "--lock-timeout",
+            "30s",
+            "room",
+            "clear",
+            "--all",
+            "--end-date",
+            "2026-01-01",
+        ][..],
+        &["--lock-timeout", "30s", "category", "remove", "--all"],
+    ] {
+        let t = Instant::now();
+        let r = e.run(preview);
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "{preview:?} waited for the writer"
+        );
+        assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("add --yes"), "{}", r.stderr);
+    }
     let t = Instant::now();
     let r = e.run(&[
         "--lock-timeout",
