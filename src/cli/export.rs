@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::store_cmd;
 use super::{Context, Outcome, Output};
-use crate::config::{self, ConfigError};
+use crate::config;
 use crate::export;
 
 #[derive(Debug, Args)]
@@ -64,12 +64,7 @@ pub fn export(a: &ExportArgs, ctx: &Context, out: &mut Output) -> Outcome {
 pub fn adopt(a: &AdoptArgs, ctx: &Context, out: &mut Output) -> Outcome {
     let desired = match config::load_with(&a.paths, &ctx.progress) {
         Ok(l) => l.state,
-        Err(ConfigError::Invalid(report)) => {
-            out.stderr
-                .push_str(&crate::render::diagnostics::text(&report, ctx.stderr_style));
-            return Outcome::Failed;
-        }
-        Err(e) => return ctx.failed(out, &e, false),
+        Err(e) => return ctx.config_failed(out, &e),
     };
     match ctx
         .session()

@@ -88,7 +88,7 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
                             .values()
                             .map(|p| p.identity().to_string()),
                     ),
-                    Err(e) => return ctx.failed(out, &e, false),
+                    Err(e) => return ctx.config_failed(out, &e),
                 }
             }
             ctx.write_out(out, a.out.as_deref(), live::script::collect(&principals))
@@ -159,7 +159,7 @@ pub fn run(cmd: &LiveCommand, ctx: &Context, out: &mut Output) -> Outcome {
             } else {
                 match crate::config::load(&a.paths) {
                     Ok(l) => l.state,
-                    Err(e) => return ctx.failed(out, &e, false),
+                    Err(e) => return ctx.config_failed(out, &e),
                 }
             };
             let snapshot = live::of_state(&state, &a.collected_at, &a.server);

@@ -368,6 +368,21 @@ impl Context {
         Outcome::Failed
     }
 
+    /// A configuration that could not be loaded: each problem placed in its file (as log
+    /// events under `--log-format json`), or why the files could not be read.
+    pub fn config_failed(&self, out: &mut Output, e: &crate::config::ConfigError) -> Outcome {
+        let crate::config::ConfigError::Invalid(report) = e else {
+            return self.failed(out, e, false);
+        };
+        if self.json_logs {
+            log_diagnostics(report);
+        } else {
+            let text = crate::render::diagnostics::text(report, self.stderr_style);
+            out.stderr.push_str(&text);
+        }
+        Outcome::Failed
+    }
+
     /// `error: MESSAGE` on stderr, and the command is refused for safety (exit 3).
     pub fn refuse(&self, out: &mut Output, message: impl std::fmt::Display) -> Outcome {
         self.fail(out, message);

@@ -8,7 +8,6 @@ use clap::{Args, ValueEnum};
 
 use super::store_cmd::{self, GetFormat};
 use super::{Context, Outcome, Output};
-use crate::config::ConfigError;
 use crate::plan::{self, Plan, PlanOptions, Prune};
 use crate::reconcile::{self, Planned, ReconcileError, ReplanError, Session};
 use crate::render;
@@ -146,16 +145,7 @@ fn options(a: &PlanFlags) -> PlanOptions {
 /// the store's, or targets that name nothing.
 fn not_planned(ctx: &Context, out: &mut Output, e: ReconcileError) -> Outcome {
     match e {
-        ReconcileError::Config(ConfigError::Invalid(report)) => {
-            if ctx.json_logs {
-                super::log_diagnostics(&report);
-            } else {
-                out.stderr
-                    .push_str(&render::diagnostics::text(&report, ctx.stderr_style));
-            }
-            Outcome::Failed
-        }
-        ReconcileError::Config(e) => ctx.failed(out, &e, false),
+        ReconcileError::Config(e) => ctx.config_failed(out, &e),
         ReconcileError::Store(e) => store_cmd::store_failed(ctx, out, &e),
         ReconcileError::Targets(problems) => {
             problems.iter().for_each(|p| _ = ctx.fail(out, p));

@@ -156,3 +156,33 @@ pub fn json(report: &Report) -> String {
     s.push('\n');
     s
 }
+
+/// What a valid configuration declares: counts per kind, then per pool.
+pub fn declared(state: &crate::model::DesiredState) -> String {
+    use crate::model::{Kind, ObjectId};
+    let counts = |of: &dyn Fn(Kind) -> usize| -> String {
+        Kind::ALL
+            .into_iter()
+            .filter(|k| of(*k) > 0)
+            .map(|k| k.count_of(of(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = format!("declared: {}\n", counts(&|k| state.count(k)));
+    for pool in state.pools.values() {
+        let in_pool = |k: Kind| -> usize {
+            let here = |id: &ObjectId| id.pool.eq_ignore_ascii_case(&pool.fqdn);
+            match k {
+                Kind::Category => state.categories.keys().filter(|id| here(id)).count(),
+                Kind::Addin => state.addins.keys().filter(|id| here(id)).count(),
+                Kind::Room => state.rooms.keys().filter(|id| here(id)).count(),
+                _ => 0,
+            }
+        };
+        let here = counts(&in_pool);
+        if !here.is_empty() {
+            out.push_str(&format!("  {}: {here}\n", pool.fqdn));
+        }
+    }
+    out
+}

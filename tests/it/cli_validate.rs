@@ -334,3 +334,32 @@ fn lists_without_a_directory_get_one_warning() {
         "{out}"
     );
 }
+
+/// Every command that reads a configuration places its problems in their file, as `validate`
+/// does, instead of only counting them.
+#[test]
+fn every_command_that_reads_a_configuration_says_where_it_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = root().join("examples/invalid/bad-privacy.yaml");
+    let bad = bad.to_str().unwrap();
+    let store = format!("sqlite://{}", tmp.path().join("s.db").display());
+    for args in [
+        &["plan", bad][..],
+        &["apply", bad, "--yes"],
+        &["drift", bad],
+        &["adopt", bad],
+        &["live", "script", bad],
+        &["live", "snapshot", bad],
+    ] {
+        let mut all = vec!["--store", &store, "--new-store"];
+        all.extend(args);
+        let run = pchat_in(tmp.path(), &all);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("bad-privacy.yaml:")
+                && run.stderr.contains("did you mean `Closed`?"),
+            "{args:?} did not place the problem:\n{}",
+            run.stderr
+        );
+    }
+}
