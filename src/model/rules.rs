@@ -103,6 +103,12 @@ struct At<'s> {
     identity: &'s dyn std::fmt::Display,
 }
 
+impl<'s> At<'s> {
+    fn new(kind: Kind, identity: &'s dyn std::fmt::Display) -> Self {
+        At { kind, identity }
+    }
+}
+
 fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     nearest(word, candidates).map(|n| format!("did you mean `{n}`?"))
 }
@@ -302,10 +308,7 @@ impl<'a> Checker<'a> {
 
     fn pools(&mut self) {
         for (key, pool) in &self.state.pools {
-            let at = At {
-                kind: Kind::Pool,
-                identity: key,
-            };
+            let at = At::new(Kind::Pool, key);
             if let Err(why) = check_fqdn(&pool.fqdn) {
                 self.error(
                     at,
@@ -340,10 +343,7 @@ impl<'a> Checker<'a> {
 
     fn principals_(&mut self) {
         for (key, p) in &self.state.principals {
-            let at = At {
-                kind: Kind::Principal,
-                identity: key,
-            };
+            let at = At::new(Kind::Principal, key);
             match p.principal_type {
                 PrincipalType::User => match &p.sip_address {
                     None => {
@@ -423,10 +423,7 @@ impl<'a> Checker<'a> {
         let declared = T::map(self.state);
         let mut claimed: HashMap<ObjectId, &ObjectId> = HashMap::new();
         for (id, x) in declared {
-            let at = At {
-                kind: T::KIND,
-                identity: id,
-            };
+            let at = At::new(T::KIND, id);
             for (i, n) in names(x).iter().enumerate() {
                 let field = format!("previousNames[{i}]");
                 let old =
@@ -481,10 +478,7 @@ impl<'a> Checker<'a> {
 
     fn categories(&mut self) {
         for (id, c) in &self.state.categories {
-            let at = At {
-                kind: Kind::Category,
-                identity: id,
-            };
+            let at = At::new(Kind::Category, id);
             self.name(at, &c.name);
             self.text(at, "description", &c.description);
             self.pool_ref(
@@ -505,10 +499,7 @@ impl<'a> Checker<'a> {
 
     fn addins(&mut self) {
         for (id, a) in &self.state.addins {
-            let at = At {
-                kind: Kind::Addin,
-                identity: id,
-            };
+            let at = At::new(Kind::Addin, id);
             self.name(at, &a.name);
             self.pool_ref(
                 at,
@@ -555,10 +546,7 @@ impl<'a> Checker<'a> {
             .collect();
         let mut ids: Vec<(usize, u32)> = Vec::new();
         for (id, r) in &self.state.rooms {
-            let at = At {
-                kind: Kind::Room,
-                identity: id,
-            };
+            let at = At::new(Kind::Room, id);
             self.name(at, &r.name);
             self.text(at, "description", &r.description);
             let pool_ok = if r.persistent_chat_pool_fqdn.is_none() && self.state.pools.len() > 1 {
@@ -712,10 +700,7 @@ impl<'a> Checker<'a> {
         if !listed {
             return;
         }
-        let at = At {
-            kind: Kind::Category,
-            identity: id,
-        };
+        let at = At::new(Kind::Category, id);
         self.warn(
             at,
             None,
@@ -757,10 +742,7 @@ impl<'a> Checker<'a> {
 
     fn policies(&mut self) {
         for (scope, p) in &self.state.policies {
-            let at = At {
-                kind: Kind::Policy,
-                identity: scope,
-            };
+            let at = At::new(Kind::Policy, scope);
             if let Scope::Service(_) = scope {
                 self.error(
                     at,
@@ -786,10 +768,7 @@ impl<'a> Checker<'a> {
             })
             .collect();
         for (key, g) in &self.state.policy_grants {
-            let at = At {
-                kind: Kind::PolicyGrant,
-                identity: key,
-            };
+            let at = At::new(Kind::PolicyGrant, key);
             if let Err(why) = check_sip_uri(&g.identity) {
                 self.error(
                     at,
@@ -815,10 +794,7 @@ impl<'a> Checker<'a> {
     fn compliance(&mut self) {
         let mut dirs: HashMap<String, String> = HashMap::new();
         for (scope, c) in &self.state.compliance_configurations {
-            let at = At {
-                kind: Kind::ComplianceConfiguration,
-                identity: scope,
-            };
+            let at = At::new(Kind::ComplianceConfiguration, scope);
             if let Scope::Tag(_) = scope {
                 self.error(
                     at,
@@ -878,10 +854,7 @@ impl<'a> Checker<'a> {
 
     fn configurations(&mut self) {
         for (scope, c) in &self.state.configurations {
-            let at = At {
-                kind: Kind::Configuration,
-                identity: scope,
-            };
+            let at = At::new(Kind::Configuration, scope);
             if let Scope::Tag(_) = scope {
                 self.error(
                     at,
@@ -923,10 +896,7 @@ impl<'a> Checker<'a> {
 
     fn endpoints(&mut self) {
         for (key, e) in &self.state.endpoints {
-            let at = At {
-                kind: Kind::Endpoint,
-                identity: key,
-            };
+            let at = At::new(Kind::Endpoint, key);
             if let Err(why) = check_sip_uri(&e.sip_address) {
                 self.error(
                     at,
@@ -946,10 +916,7 @@ impl<'a> Checker<'a> {
 
     fn states(&mut self) {
         for (id, s) in &self.state.states {
-            let at = At {
-                kind: Kind::State,
-                identity: id,
-            };
+            let at = At::new(Kind::State, id);
             self.pool_ref(at, "identity", Some(&id.pool));
             self.lifecycle(at, &s.lifecycle);
         }
@@ -957,10 +924,7 @@ impl<'a> Checker<'a> {
 
     fn active_servers(&mut self) {
         for (id, a) in &self.state.active_servers {
-            let at = At {
-                kind: Kind::ActiveServers,
-                identity: id,
-            };
+            let at = At::new(Kind::ActiveServers, id);
             if self.pool_ref(at, "identity", Some(&id.pool)) {
                 let pool = &self.state.pools[&id.pool.to_ascii_lowercase()];
                 if pool.servers.is_empty() && !a.active_servers.is_empty() {
