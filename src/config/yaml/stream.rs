@@ -100,6 +100,17 @@ macro_rules! forward {
     };
 }
 
+/// Deserializer methods that read a collection: a list, or a mapping.
+macro_rules! collection {
+    ($($name:ident($($arg:ident: $ty:ty),*) => $map:expr;)+) => {
+        $(
+            fn $name<V: Visitor<'static>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value> {
+                self.collection(visitor, $map)
+            }
+        )+
+    };
+}
+
 /// Deserializer methods for what the model never holds: the streaming pass gives up, and
 /// serde_yaml reads the file.
 macro_rules! bail {
@@ -306,17 +317,23 @@ fn digits_but_not_number(v: &str) -> bool {
     v.len() > 1 && v.starts_with('0') && v[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The digits after a `0x`, `0o` or `0b` prefix and the radix it names; `Some(None)` without
+/// one, `None` when a sign follows the prefix (no number at all).
+fn radixed(u: &str) -> Option<Option<(&str, u32)>> {
+    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if let Some(rest) = u.strip_prefix(prefix) {
+            return (!rest.starts_with(['+', '-'])).then_some(Some((rest, radix)));
+        }
+    }
+    Some(None)
+}
+
 /// A non-negative integer as serde_yaml reads one: decimal, `0x`, `0o`, `0b`, a leading `+`.
 fn parse_unsigned(v: &str) -> Option<u64> {
     let u = v.strip_prefix('+').unwrap_or(v);
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if let Some(rest) = u.strip_prefix(prefix) {
-            if rest.starts_with(['+', '-']) {
-                return None;
-            }
-            if let Ok(n) = u64::from_str_radix(rest, radix) {
-                return Some(n);
-            }
+    if let Some((rest, radix)) = radixed(u)? {
+        if let Ok(n) = u64::from_str_radix(rest, radix) {
+            return Some(n);
         }
     }
     if u.starts_with(['+', '-']) || digits_but_not_number(v) {
@@ -332,19 +349,15 @@ fn parse_signed(v: &str) -> Option<i64> {
         Some(u) => u,
         None => v,
     };
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if let Some(rest) = u.strip_prefix(prefix) {
-            if rest.starts_with(['+', '-']) {
-                return None;
-            }
-            if let Ok(n) = i64::from_str_radix(rest, radix) {
-                return Some(n);
-            }
+    if let Some((rest, radix)) = radixed(u)? {
+        if let Ok(n) = i64::from_str_radix(rest, radix) {
+            return Some(n);
         }
-        if let Some(rest) = v.strip_prefix('-').and_then(|r| r.strip_prefix(prefix)) {
-            if let Ok(n) = i64::from_str_radix(&format!("-{rest}"), radix) {
-                return Some(n);
-            }
+    }
+    // `-0x10`: the sign stands before the prefix.
+    if let Some(Some((rest, radix))) = v.strip_prefix('-').and_then(radixed) {
+        if let Ok(n) = i64::from_str_radix(&format!("-{rest}"), radix) {
+            return Some(n);
         }
     }
     if digits_but_not_number(v) {
@@ -459,30 +472,13 @@ impl<'de> de::Deserializer<'static> for &mut De<'de> {
         v
     }
 
-    fn deserialize_seq<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.collection(visitor, false)
-    }
-    fn deserialize_tuple<V: Visitor<'static>>(self, _: usize, visitor: V) -> Result<V::Value> {
-        self.collection(visitor, false)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'static>>(
-        self,
-        _: &'static str,
-        _: usize,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.collection(visitor, false)
-    }
-    fn deserialize_map<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
-        self.collection(visitor, true)
-    }
-    fn deserialize_struct<V: Visitor<'static>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.collection(visitor, true)
+    // A list, or a mapping (`true`): the arguments beyond the visitor say nothing more.
+    collection! {
+        deserialize_seq() => false;
+        deserialize_tuple(_len: usize) => false;
+        deserialize_tuple_struct(_name: &'static str, _len: usize) => false;
+        deserialize_map() => true;
+        deserialize_struct(_name: &'static str, _fields: &'static [&'static str]) => true;
     }
 
     /// Unit variants only, written as a scalar (serde_yaml needs a tag for any other).
