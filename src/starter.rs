@@ -13,8 +13,16 @@ pub enum Ci {
 }
 
 impl Ci {
-    /// How `--ci` names them.
-    pub const NAMES: [&'static str; 3] = ["github", "gitlab", "azure"];
+    const CHOICES: [(&'static str, Ci); 3] = [
+        ("github", Ci::Github),
+        ("gitlab", Ci::Gitlab),
+        ("azure", Ci::Azure),
+    ];
+
+    /// How `--ci` names them, in order.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Self::CHOICES.iter().map(|(name, _)| *name)
+    }
 
     /// Where the service looks for its pipeline, and the template.
     fn file(self) -> (&'static str, &'static str) {
@@ -39,12 +47,7 @@ impl std::str::FromStr for Ci {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let choices = [
-            ("github", Ci::Github),
-            ("gitlab", Ci::Gitlab),
-            ("azure", Ci::Azure),
-        ];
-        crate::model::identity::one_of(s, &choices)
+        crate::model::identity::one_of(s, &Self::CHOICES)
     }
 }
 

@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     /// Also write the CI pipeline for this service (a template from examples/ci/)
-    #[arg(long, value_parser = PossibleValuesParser::new(Ci::NAMES)
+    #[arg(long, value_parser = PossibleValuesParser::new(Ci::names())
           .map(|s| s.parse::<Ci>().expect("one of its names")))]
     pub ci: Option<Ci>,
 }

@@ -19,7 +19,7 @@ pub struct PlanFlags {
     #[arg(long, value_parser = plan::parse_target)]
     pub target: Vec<(crate::model::Kind, String)>,
     /// Which live objects missing from the configuration are removed
-    #[arg(long, default_value = "managed", value_parser = PossibleValuesParser::new(Prune::NAMES)
+    #[arg(long, default_value = "managed", value_parser = PossibleValuesParser::new(Prune::names())
           .map(|s| s.parse::<Prune>().expect("one of its names")))]
     pub prune: Prune,
     /// Refuse to update or remove more than this percentage of a kind's live objects (0-100)

@@ -39,14 +39,15 @@ impl Prune {
         ("all", Prune::All),
         ("none", Prune::None),
     ];
-    /// How `--prune` and a saved plan name them.
-    pub const NAMES: [&'static str; 3] = ["managed", "all", "none"];
+
+    /// How `--prune` and a saved plan name them, in order.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Self::CHOICES.iter().map(|(name, _)| *name)
+    }
 
     pub fn as_str(self) -> &'static str {
-        Self::NAMES[Self::CHOICES
-            .iter()
-            .position(|(_, p)| *p == self)
-            .unwrap_or(0)]
+        let named = Self::CHOICES.iter().find(|(_, p)| *p == self);
+        named.map_or("managed", |(name, _)| name)
     }
 }
 
@@ -669,6 +670,17 @@ pub fn parse_target(s: &str) -> Result<(Kind, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_prune_mode_reads_back_as_named() {
+        let names: Vec<&str> = Prune::names().collect();
+        assert_eq!(names, ["managed", "all", "none"]);
+        for p in [Prune::Managed, Prune::All, Prune::None] {
+            assert_eq!(p.as_str().parse::<Prune>(), Ok(p));
+            assert_eq!(p.as_str().to_uppercase().parse::<Prune>(), Ok(p));
+        }
+        assert!("some".parse::<Prune>().is_err());
+    }
 
     /// A managed room of pool `p` removed by `operations`.
     fn room_removal(name: &str, operations: Vec<Operation>) -> Change {
