@@ -832,22 +832,19 @@ fn property_of(kind: Kind, field: &str) -> String {
         None => (field, ""),
     };
     let head = head.split('.').next().unwrap_or(head);
-    let param = kind
+    let property = kind
         .desc()
         .fields
         .iter()
         .find(|f| f.yaml == head)
-        .and_then(|f| f.param);
+        .and_then(|f| f.output_property());
+    // The pool of a pooled object, and the user a grant is of, are read from its identity.
     let name = match (kind, head) {
-        (Kind::Category, "invitations") => "Invites".to_string(),
-        (Kind::Room, "type") => "Type".to_string(),
         (Kind::Room | Kind::Category | Kind::Addin, "persistentChatPoolFqdn") => {
             "Identity".to_string()
         }
-        (Kind::ActiveServers, "activeServers") => "ActiveServers".to_string(),
-        (Kind::PolicyGrant, "policyName") => "PersistentChatPolicy".to_string(),
         (Kind::PolicyGrant, "identity") => "SipAddress".to_string(),
-        _ => param.map(str::to_string).unwrap_or_else(|| {
+        _ => property.map(str::to_string).unwrap_or_else(|| {
             let mut c = head.chars();
             c.next()
                 .map(|f| f.to_uppercase().chain(c).collect())

@@ -18,6 +18,7 @@
 //!   against the process's directory), and the file is UTF-8 without a byte-order mark.
 //! - The script is ASCII after a UTF-8 byte-order mark (`render::powershell::quote`).
 
+use crate::model::{Field, Kind, Naming, Ty};
 use crate::render::powershell::{quote, BOM};
 
 /// How collect.ps1 reads a property into the snapshot.
@@ -35,103 +36,47 @@ enum As {
     Span,
 }
 
-/// A kind's snapshot key, its Get- cmdlet, and its properties (name, how it is read).
-type Projection = (&'static str, &'static str, &'static [(&'static str, As)]);
+impl As {
+    /// How a field of a kind's description is read.
+    fn of(f: &Field) -> As {
+        match f.ty {
+            Ty::List(_) => As::List,
+            Ty::Bool => As::Bool,
+            Ty::Number => As::Int,
+            Ty::TimeSpan => As::Span,
+            Ty::Choice(_) => As::Name,
+            Ty::Text | Ty::Clearable if f.never_null => As::Name,
+            Ty::Text | Ty::Clearable => As::Text,
+        }
+    }
+}
 
-const PROJECTIONS: &[Projection] = &[
-    (
-        "categories",
-        "Get-CsPersistentChatCategory",
-        &[
-            ("Identity", As::Name),
-            ("Name", As::Name),
-            ("Description", As::Text),
-            ("AllowedMembers", As::List),
-            ("DeniedMembers", As::List),
-            ("Creators", As::List),
-            ("Invites", As::Bool),
-            ("FileUpload", As::Bool),
-            ("ChatHistory", As::Bool),
-        ],
-    ),
-    (
-        "addins",
-        "Get-CsPersistentChatAddin",
-        &[
-            ("Identity", As::Name),
-            ("Name", As::Name),
-            ("Url", As::Name),
-        ],
-    ),
-    (
-        "rooms",
-        "Get-CsPersistentChatRoom",
-        &[
-            ("Identity", As::Name),
-            ("Name", As::Name),
-            ("Category", As::Name),
-            ("Description", As::Text),
-            ("Type", As::Name),
-            ("Privacy", As::Name),
-            ("Addin", As::Text),
-            ("Invitations", As::Name),
-            ("Disabled", As::Bool),
-            ("Members", As::List),
-            ("Managers", As::List),
-            ("Presenters", As::List),
-        ],
-    ),
-    (
-        "policies",
-        "Get-CsPersistentChatPolicy",
-        &[
-            ("Identity", As::Name),
-            ("EnablePersistentChat", As::Bool),
-            ("Description", As::Text),
-        ],
-    ),
-    (
-        "complianceConfigurations",
-        "Get-CsPersistentChatComplianceConfiguration",
-        &[
-            ("Identity", As::Name),
-            ("AdapterType", As::Text),
-            ("AdapterName", As::Text),
-            ("AdapterOutputDirectory", As::Text),
-            ("RunInterval", As::Span),
-            ("OneChatRoomPerOutputFile", As::Bool),
-            ("AddChatRoomDetails", As::Bool),
-            ("AddUserDetails", As::Bool),
-            ("CreateFileAttachmentsManifest", As::Bool),
-            ("CustomConfiguration", As::Text),
-        ],
-    ),
-    (
-        "configurations",
-        "Get-CsPersistentChatConfiguration",
-        &[
-            ("Identity", As::Name),
-            ("DefaultChatHistory", As::Int),
-            ("ParticipantUpdateLimit", As::Int),
-            ("MaxFileSizeKB", As::Int),
-            ("RoomManagementUrl", As::Text),
-        ],
-    ),
-    (
-        "endpoints",
-        "Get-CsPersistentChatEndpoint",
-        &[
-            ("SipAddress", As::Name),
-            ("PersistentChatPoolFqdn", As::Name),
-            ("DisplayName", As::Text),
-        ],
-    ),
-    (
-        "states",
-        "Get-CsPersistentChatState",
-        &[("Identity", As::Name), ("PoolState", As::Name)],
-    ),
-];
+/// A kind's snapshot key, its Get- cmdlet, and its properties (name, how it is read).
+type Projection = (&'static str, &'static str, Vec<(&'static str, As)>);
+
+/// What collect.ps1 reads of each kind, from the kind's description: `Identity` (an endpoint is
+/// named by its SIP address, a field), then each field a parameter sets, under the name the
+/// Get- output gives it. Grants and active servers are read otherwise (`Get-CsUser`,
+/// `Get-CsService`); pools and principals have no Get- of the service's own.
+fn projections() -> Vec<Projection> {
+    Kind::ALL
+        .iter()
+        .filter(|k| !matches!(k, Kind::PolicyGrant | Kind::ActiveServers))
+        .filter_map(|k| {
+            let d = k.desc();
+            let identity = (d.naming != Naming::Sip).then_some(("Identity", As::Name));
+            let fields = d
+                .fields
+                .iter()
+                .filter_map(|f| Some((f.output_property()?, As::of(f))));
+            Some((
+                d.key,
+                d.cmdlets.get?,
+                identity.into_iter().chain(fields).collect(),
+            ))
+        })
+        .collect()
+}
 
 /// Commands `collect.ps1` calls beside the Get- cmdlets (for the tests that hold it to them).
 pub const HELPERS: &[&str] = &[
@@ -154,9 +99,9 @@ pub const HELPERS: &[&str] = &[
 
 /// The properties collect.ps1 reads of each kind's Get- output (for the tests).
 pub fn properties() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
-    PROJECTIONS
-        .iter()
-        .map(|(key, cmdlet, props)| (*key, *cmdlet, props.iter().map(|(n, _)| *n).collect()))
+    projections()
+        .into_iter()
+        .map(|(key, cmdlet, props)| (key, cmdlet, props.iter().map(|(n, _)| *n).collect()))
         .collect()
 }
 
@@ -315,7 +260,7 @@ pub fn collect(principals: &[String]) -> String {
          \x20   $withContent[[string](Read-Property $o 'Get-CsPersistentChatRoom' 'Identity')] = $true\n\
          }\n",
     );
-    for (key, cmdlet, props) in PROJECTIONS {
+    for (key, cmdlet, props) in projections() {
         s.push_str(&format!(
             "\nWrite-Progress -Activity 'pchat collect' -Status '{key}'\n\
              $rows = New-Object 'System.Collections.Generic.List[object]'\n\
@@ -323,7 +268,7 @@ pub fn collect(principals: &[String]) -> String {
              \x20   $h = [ordered]@{{}}\n",
             all(cmdlet)
         ));
-        for (name, how) in *props {
+        for (name, how) in props {
             let read = format!("(Read-Property $o '{cmdlet}' '{name}')");
             let line = match how {
                 As::Text => format!("Set-Text $h '{name}' $o '{cmdlet}'"),
@@ -335,7 +280,7 @@ pub fn collect(principals: &[String]) -> String {
             };
             s.push_str(&format!("    {line}\n"));
         }
-        if *key == "rooms" {
+        if key == "rooms" {
             s.push_str("    $h['ChatContent'] = [bool]$withContent.ContainsKey($h['Identity'])\n");
         }
         s.push_str(&format!(

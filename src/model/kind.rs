@@ -2,8 +2,8 @@
 //! renderers and the CLI read instead of spelling each kind out again.
 //!
 //! A [`KindDesc`] states a kind's YAML key and noun, the fields of its identity, its cmdlets, its
-//! fields (YAML name, cmdlet parameter, store column or rows, whether `New-` can set it, whether
-//! `get` shows it as a column), whether it is a setting that is reset instead of removed, its
+//! fields (YAML name, cmdlet parameter, Get- output property, store column or rows, whether
+//! `New-` can set it, whether `get` shows it as a column), whether it is a setting that is reset instead of removed, its
 //! parents (which order changes take) and its store table.
 //!
 //! Invariant: adding a field to a kind touches the model struct and its description here, and
@@ -73,6 +73,11 @@ pub struct Field {
     pub required: bool,
     /// What its flag's help says.
     pub help: Option<&'static str>,
+    /// The property of the Get- output that holds it, where the output names it otherwise than
+    /// the parameter (`Invites` for `-Invitations`).
+    pub property: Option<&'static str>,
+    /// The Get- output always holds a value (a text property is never `$null`).
+    pub never_null: bool,
 }
 
 /// What a parameter takes.
@@ -135,7 +140,27 @@ impl Field {
             new_param: None,
             required: false,
             help: None,
+            property: None,
+            never_null: false,
         }
+    }
+
+    /// The property of the Get- output that holds it (`None`: the output has none of its own).
+    pub fn output_property(&self) -> Option<&'static str> {
+        self.property.or(self.param)
+    }
+
+    /// The output names it `property`.
+    const fn reported_as(mut self, property: &'static str) -> Field {
+        self.property = Some(property);
+        self
+    }
+
+    /// The service reports a value for it on every object, though a configuration may leave it
+    /// out.
+    const fn never_null(mut self) -> Field {
+        self.never_null = true;
+        self
     }
 
     const fn help(mut self, help: &'static str) -> Field {
@@ -156,6 +181,7 @@ impl Field {
 
     const fn required(mut self) -> Field {
         self.required = true;
+        self.never_null = true;
         self
     }
 
@@ -332,6 +358,7 @@ const CATEGORY: KindDesc = KindDesc {
         scalar("invitations", "Invitations", "invitations")
             .ty(Ty::Bool)
             .new_as("EnableInvitations")
+            .reported_as("Invites")
             .shown()
             .help("Whether rooms of the category may send invitations"),
         scalar("fileUpload", "FileUpload", "file_upload")
@@ -492,7 +519,9 @@ const POLICY_GRANT: KindDesc = KindDesc {
     },
     fields: &[
         key("identity", "identity"),
-        scalar("policyName", "PolicyName", "policy").shown(),
+        scalar("policyName", "PolicyName", "policy")
+            .reported_as("PersistentChatPolicy")
+            .shown(),
         LIFECYCLE,
     ],
     reset_not_removed: false,
@@ -642,7 +671,9 @@ const ENDPOINT: KindDesc = KindDesc {
         .required()
         .shown()
         .help("The endpoint's SIP address (`sip:chat@example.com`)"),
-        scalar("persistentChatPoolFqdn", "PersistentChatPoolFqdn", "pool").shown(),
+        scalar("persistentChatPoolFqdn", "PersistentChatPoolFqdn", "pool")
+            .never_null()
+            .shown(),
         scalar("displayName", "DisplayName", "display_name")
             .shown()
             .help("The name users see"),

@@ -223,11 +223,6 @@ impl Filter {
     }
 }
 
-/// Properties the cmdlets' output objects spell otherwise than the parameter that sets them
-/// (`Get-CsPersistentChatCategory` lists `Invites`, set by `-Invitations`): (kind, output
-/// property, field).
-const OUTPUT_NAMES: &[(Kind, &str, &str)] = &[(Kind::Category, "invites", "invitations")];
-
 /// A user's granted policy, as `Get-CsUser` lists it (`PersistentChatPolicy`).
 const USER_POLICY: &str = "persistentChatPolicy";
 
@@ -242,18 +237,10 @@ pub fn listed<T: Object>(x: &T, state: &DesiredState) -> Value {
     };
     m.entry("identity")
         .or_insert_with(|| Value::String(x.identity()));
-    let aliases = T::KIND
-        .desc()
-        .fields
-        .iter()
-        .filter_map(|f| f.param.map(|p| (p, f.yaml)))
-        .chain(
-            OUTPUT_NAMES
-                .iter()
-                .filter(|(k, _, _)| *k == T::KIND)
-                .map(|(_, out, field)| (*out, *field)),
-        );
-    for (alias, field) in aliases {
+    let fields = T::KIND.desc().fields.iter();
+    // The parameter's name, and the output's where it differs (`Invites` for `-Invitations`).
+    let aliases = fields.flat_map(|f| [f.param, f.property].map(|a| a.map(|a| (a, f.yaml))));
+    for (alias, field) in aliases.flatten() {
         if !m.keys().any(|k| k.eq_ignore_ascii_case(alias)) {
             if let Some(value) = m.get(field).cloned() {
                 m.insert(alias.to_string(), value);
@@ -281,12 +268,7 @@ pub fn property_names(kind: Kind) -> Vec<&'static str> {
     let mut names = vec!["identity"];
     names.extend(desc.fields.iter().map(|f| f.yaml));
     names.extend(desc.fields.iter().filter_map(|f| f.param));
-    names.extend(
-        OUTPUT_NAMES
-            .iter()
-            .filter(|(k, _, _)| *k == kind)
-            .map(|(_, out, _)| *out),
-    );
+    names.extend(desc.fields.iter().filter_map(|f| f.property));
     if kind == Kind::Principal {
         names.push(USER_POLICY);
     }

@@ -276,14 +276,8 @@ fn property(kind: Kind, field: &str) -> Option<String> {
     if field.starts_with("lifecycle") || field == "name" {
         return None;
     }
-    Some(match (kind, field) {
-        (Kind::Category, "invitations") => "Invites".into(),
-        (Kind::PolicyGrant, "policyName") => "PersistentChatPolicy".into(),
-        _ => match kind.desc().fields.iter().find(|f| f.yaml == field)?.param {
-            Some(p) => p.to_string(),
-            None => return None,
-        },
-    })
+    let f = kind.desc().fields.iter().find(|f| f.yaml == field)?;
+    f.output_property().map(str::to_string)
 }
 
 /// The Get- call that finds an object of `kind` by `identity` (`None`: the kind has none).
@@ -401,12 +395,11 @@ fn array_or_empty(items: &[String]) -> String {
 
 /// The output property a Set- parameter changes (`None`: not a property).
 fn output_property(kind: Kind, param: &str) -> Option<&str> {
-    match (kind, param) {
-        (_, "Identity" | "Instance" | "Name" | "Force" | "Confirm" | "Swap" | "AsObject") => None,
-        (Kind::Category, "Invitations") => Some("Invites"),
-        (Kind::PolicyGrant, "PolicyName") => Some("PersistentChatPolicy"),
-        (_, p) => Some(p),
+    if let "Identity" | "Instance" | "Name" | "Force" | "Confirm" | "Swap" | "AsObject" = param {
+        return None;
     }
+    let field = kind.desc().fields.iter().find(|f| f.param == Some(param));
+    Some(field.and_then(|f| f.property).unwrap_or(param))
 }
 
 /// The check that an operation is done (its after-image), as an expression; `None` when it

@@ -289,6 +289,8 @@ fn a_field_without_a_column_is_caught() {
         new_param: None,
         required: false,
         help: None,
+        property: None,
+        never_null: false,
     });
     desc.fields = Box::leak(fields.into_boxed_slice());
     let (_, sql) = &migrations()[0];

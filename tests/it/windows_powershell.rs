@@ -757,6 +757,38 @@ fn before_images_fit_each_kind() {
     ));
 }
 
+/// A category's `-Invitations` is its output's `Invites` (as the kind description says): the
+/// before- and after-images of a change of it read that property, which the object has.
+#[test]
+fn images_read_a_property_under_its_output_name() {
+    let t = TestStore::new(BACKENDS[0]);
+    let config = |invitations: bool| {
+        format!(
+            "pools:\n  - fqdn: chat.example.com\ncategories:\n  - name: General\n    \
+             persistentChatPoolFqdn: chat.example.com\n    invitations: {invitations}\n"
+        )
+    };
+    let file = t.dir.path().join("c.yaml");
+    std::fs::write(&file, config(false)).unwrap();
+    let file = file.to_str().unwrap();
+    code(&t, &["apply", file, "--yes"], 0);
+    std::fs::write(file, config(true)).unwrap();
+    let script = script_of(&t, file);
+    assert!(script.contains("Set-CsPersistentChatCategory"), "{script}");
+    assert!(
+        script.contains("Test-Same (Get-Property $o 'Invites') $False"),
+        "before-image: {script}"
+    );
+    assert!(
+        script.contains("Test-Same (Get-Property $o 'Invites') $True"),
+        "after-image: {script}"
+    );
+    assert!(
+        !script.contains("Get-Property $o 'Invitations'"),
+        "{script}"
+    );
+}
+
 /// Under `-WhatIf` nothing is created, so a call on an object whose creation was only
 /// described (its own lists, a room in a new category) is described too.
 #[test]
