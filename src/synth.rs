@@ -120,21 +120,11 @@ pub fn document(o: SynthOptions) -> Document {
         })
         .collect();
     let states = (0..2)
-        .map(|p| PersistentChatState {
-            identity: ServiceId { pool: pool_fqdn(p) },
-            pool_state: PoolState::Normal,
-            lifecycle: Lifecycle::default(),
-        })
+        .map(|p| PersistentChatState::new(&pool_fqdn(p), PoolState::Normal))
         .collect();
     let active_servers = pools
         .iter()
-        .map(|p| ActiveServers {
-            identity: ServiceId {
-                pool: p.fqdn.clone(),
-            },
-            active_servers: p.servers.clone(),
-            lifecycle: Lifecycle::default(),
-        })
+        .map(|p| ActiveServers::new(&p.fqdn, p.servers.clone()))
         .collect();
     Document {
         pools,

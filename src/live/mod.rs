@@ -278,13 +278,7 @@ pub struct LiveState {
 /// A scope as the cmdlets print an `XdsIdentity`: `Global`, `Site:Redmond`, `Tag:Name`,
 /// `Service:PersistentChatServer:POOL` (read back without regard to case).
 fn xds<S: serde::Serializer>(scope: &Scope, s: S) -> Result<S::Ok, S::Error> {
-    let text = scope.to_string();
-    let mut c = text.chars();
-    let shown: String = c
-        .next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default();
-    s.serialize_str(&shown)
+    s.serialize_str(&pascal(&scope.to_string()))
 }
 
 /// One thing wrong with a snapshot, at its JSON path.
@@ -506,14 +500,8 @@ impl Reader<'_> {
                 );
                 continue;
             };
-            self.state.active_servers.insert(
-                id.clone(),
-                ActiveServers {
-                    identity: id,
-                    active_servers: active.clone(),
-                    lifecycle: Lifecycle::default(),
-                },
-            );
+            let servers = ActiveServers::new(&id.pool, active.clone());
+            self.state.active_servers.insert(id, servers);
         }
     }
 
@@ -844,12 +832,7 @@ fn property_of(kind: Kind, field: &str) -> String {
             "Identity".to_string()
         }
         (Kind::PolicyGrant, "identity") => "SipAddress".to_string(),
-        _ => property.map(str::to_string).unwrap_or_else(|| {
-            let mut c = head.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect())
-                .unwrap_or_default()
-        }),
+        _ => property.map_or_else(|| pascal(head), str::to_string),
     };
     format!("{name}{index}")
 }

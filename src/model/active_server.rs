@@ -20,3 +20,16 @@ pub struct ActiveServers {
     #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
     pub lifecycle: Lifecycle,
 }
+
+impl ActiveServers {
+    /// A pool's active servers, not (yet) managed by pchat.
+    pub fn new(pool: &str, active_servers: Vec<String>) -> Self {
+        ActiveServers {
+            identity: ServiceId {
+                pool: pool.to_string(),
+            },
+            active_servers,
+            lifecycle: Lifecycle::default(),
+        }
+    }
+}

@@ -119,12 +119,7 @@ impl Field {
     pub fn header(&self) -> String {
         match self.param {
             Some(p) => p.to_string(),
-            None => {
-                let mut c = self.yaml.chars();
-                c.next()
-                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                    .unwrap_or_default()
-            }
+            None => pascal(self.yaml),
         }
     }
 

@@ -113,6 +113,15 @@ cmdlet_names!(PrincipalType {
     OrganizationalUnit
 });
 
+/// A name as the cmdlets' objects spell their properties and scopes: the first letter
+/// capitalized (`allowedMembers` → `AllowedMembers`, `site:Redmond` → `Site:Redmond`).
+pub fn pascal(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn yes() -> bool {
     true
 }

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{DesiredState, Kind, Object};
+use super::{pascal, DesiredState, Kind, Object};
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,14 +302,6 @@ pub fn narrow_with<X, T: Object>(
     f.check_properties(property_names(T::KIND))?;
     items.retain(|item| f.matches(&listed(object(item), state)));
     Ok(items)
-}
-
-/// A field's name as the cmdlets' objects spell their properties.
-fn pascal(field: &str) -> String {
-    let mut c = field.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 impl Comparison {

@@ -21,6 +21,19 @@ pub struct PersistentChatState {
     pub lifecycle: Lifecycle,
 }
 
+impl PersistentChatState {
+    /// A pool's state, not (yet) managed by pchat.
+    pub fn new(pool: &str, pool_state: PoolState) -> Self {
+        PersistentChatState {
+            identity: ServiceId {
+                pool: pool.to_string(),
+            },
+            pool_state,
+            lifecycle: Lifecycle::default(),
+        }
+    }
+}
+
 /// Which databases a pool uses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum PoolState {

@@ -580,45 +580,36 @@ pub fn apply(state: &mut DesiredState, op: &Operation) -> Result<Vec<Touched>, R
 
 fn set_pool(state: &mut DesiredState, pool: &Pool) -> Vec<Touched> {
     let key = pool.fqdn.to_ascii_lowercase();
-    let effect = if state.pools.contains_key(&key) {
-        Effect::Updated
-    } else {
-        Effect::Created
-    };
-    state.pools.insert(key.clone(), pool.clone());
+    let effect = upsert(&mut state.pools, key.clone(), pool.clone());
     if effect == Effect::Created {
+        // A pool comes with its state and its active servers (all of them), as the service's do.
         let id = ServiceId {
             pool: pool.fqdn.clone(),
         };
         state
             .states
             .entry(id.clone())
-            .or_insert_with(|| PersistentChatState {
-                identity: id.clone(),
-                pool_state: PoolState::Normal,
-                lifecycle: Lifecycle::default(),
-            });
+            .or_insert_with(|| PersistentChatState::new(&pool.fqdn, PoolState::Normal));
         state
             .active_servers
-            .entry(id.clone())
-            .or_insert_with(|| ActiveServers {
-                identity: id,
-                active_servers: pool.servers.clone(),
-                lifecycle: Lifecycle::default(),
-            });
+            .entry(id)
+            .or_insert_with(|| ActiveServers::new(&pool.fqdn, pool.servers.clone()));
     }
     vec![Touched::Pool(key, effect)]
+}
+
+/// Puts `value` under `key`: `Created` when nothing was there, else `Updated`.
+fn upsert<K: Ord, V>(map: &mut std::collections::BTreeMap<K, V>, key: K, value: V) -> Effect {
+    match map.insert(key, value) {
+        Some(_) => Effect::Updated,
+        None => Effect::Created,
+    }
 }
 
 fn set_principal(state: &mut DesiredState, principal: &Principal) -> Vec<Touched> {
     let key = principal_key(principal.identity())
         .map_or_else(|_| principal.identity().to_string(), |(_, k)| k);
-    let effect = if state.principals.contains_key(&key) {
-        Effect::Updated
-    } else {
-        Effect::Created
-    };
-    state.principals.insert(key.clone(), principal.clone());
+    let effect = upsert(&mut state.principals, key.clone(), principal.clone());
     vec![Touched::Principal(key, effect)]
 }
 
@@ -1012,17 +1003,12 @@ fn set_state(
     identity: &ServiceId,
     pool_state: PoolState,
 ) -> Result<Vec<Touched>, Refusal> {
-    let id = ServiceId {
-        pool: service_pool(state, Kind::State, identity)?.fqdn,
-    };
+    let fqdn = service_pool(state, Kind::State, identity)?.fqdn;
+    let id = ServiceId { pool: fqdn.clone() };
     state
         .states
         .entry(id.clone())
-        .or_insert_with(|| PersistentChatState {
-            identity: id.clone(),
-            pool_state: PoolState::Normal,
-            lifecycle: Lifecycle::default(),
-        })
+        .or_insert_with(|| PersistentChatState::new(&fqdn, PoolState::Normal))
         .pool_state = pool_state;
     Ok(vec![Touched::State(id)])
 }
@@ -1040,11 +1026,7 @@ fn set_active_servers(
     let entry = state
         .active_servers
         .entry(id.clone())
-        .or_insert_with(|| ActiveServers {
-            identity: id.clone(),
-            active_servers: vec![],
-            lifecycle: Lifecycle::default(),
-        });
+        .or_insert_with(|| ActiveServers::new(&pool.fqdn, vec![]));
     if swap {
         let active: HashSet<String> = entry
             .active_servers

@@ -856,17 +856,8 @@ impl Tx<'_> {
             .await?;
         // Every pool has an active-server list, empty or not, as the service has.
         for p in s.pools.values() {
-            let id = ServiceId {
-                pool: p.fqdn.clone(),
-            };
-            s.active_servers.insert(
-                id.clone(),
-                ActiveServers {
-                    identity: id,
-                    active_servers: vec![],
-                    lifecycle: Lifecycle::default(),
-                },
-            );
+            let servers = ActiveServers::new(&p.fqdn, vec![]);
+            s.active_servers.insert(servers.identity.clone(), servers);
         }
         for (pool, server) in active {
             if let Some(a) = s.active_servers.get_mut(&ServiceId { pool }) {
