@@ -341,12 +341,13 @@ impl Tx<'_> {
             .await
     }
 
-    pub async fn delete_category(&mut self, id: &ObjectId) -> Result<u64> {
-        self.simple(
-            "DELETE FROM categories WHERE pool = $1 AND name = $2",
-            &[&id.pool, &id.name],
-        )
-        .await
+    /// Removes a category, room or add-in; the rows that belong to it (its lists, a room's
+    /// messages) go with it by `ON DELETE CASCADE`.
+    pub async fn delete_pooled(&mut self, kind: Kind, id: &ObjectId) -> Result<u64> {
+        debug_assert_eq!(kind.desc().naming, crate::model::Naming::Pooled);
+        let table = kind.desc().table;
+        let sql = format!("DELETE FROM {table} WHERE pool = $1 AND name = $2");
+        self.simple(&sql, &[&id.pool, &id.name]).await
     }
 
     pub async fn insert_addins(&mut self, addins: &[Addin]) -> Result<()> {
@@ -375,11 +376,7 @@ impl Tx<'_> {
             &[&id.pool, &id.name],
         )
         .await?;
-        self.simple(
-            "DELETE FROM addins WHERE pool = $1 AND name = $2",
-            &[&id.pool, &id.name],
-        )
-        .await
+        self.delete_pooled(Kind::Addin, id).await
     }
 
     /// Ids of the named objects of a pool-scoped table, for references.
@@ -483,14 +480,6 @@ impl Tx<'_> {
         .collect();
         self.replace_lists("room_principals", "room_id", row, rows)
             .await
-    }
-
-    pub async fn delete_room(&mut self, id: &ObjectId) -> Result<u64> {
-        self.simple(
-            "DELETE FROM rooms WHERE pool = $1 AND name = $2",
-            &[&id.pool, &id.name],
-        )
-        .await
     }
 
     pub async fn upsert_policy(&mut self, p: &PersistentChatPolicy) -> Result<()> {
@@ -756,7 +745,7 @@ impl Tx<'_> {
                     self.update_category(id, &state.categories[id]).await?
                 }
                 Touched::Category(id, Effect::Removed) => {
-                    self.delete_category(id).await?;
+                    self.delete_pooled(Kind::Category, id).await?;
                 }
                 Touched::Room(id, Effect::Created) => {
                     self.insert_rooms(std::slice::from_ref(&state.rooms[id]))
@@ -766,7 +755,7 @@ impl Tx<'_> {
                     self.update_room(id, &state.rooms[id]).await?
                 }
                 Touched::Room(id, Effect::Removed) => {
-                    self.delete_room(id).await?;
+                    self.delete_pooled(Kind::Room, id).await?;
                 }
                 Touched::Addin(id, Effect::Created) => {
                     self.insert_addins(std::slice::from_ref(&state.addins[id]))

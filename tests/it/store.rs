@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use pchat::config;
-use pchat::model::{DesiredState, Scope};
+use pchat::model::{DesiredState, Kind, Scope};
 use pchat::store::{Store, StoreError, DEFAULT_LOCK_TIMEOUT};
 
 use crate::common::db::{Backend, TestStore, BACKENDS};
@@ -77,13 +77,13 @@ fn litware_round_trips_through_the_store_and_each_write_bumps_the_revision() {
             // A change, then a rollback: the revision moves only for what commits.
             let room = live.rooms.keys().next().unwrap().clone();
             let mut tx = store.write().await.unwrap();
-            tx.delete_room(&room).await.unwrap();
+            tx.delete_pooled(Kind::Room, &room).await.unwrap();
             drop(tx);
             let (after, revision) = store.snapshot().await.unwrap();
             assert_eq!(revision, 1);
             assert!(after.rooms.contains_key(&room));
             let mut tx = store.write().await.unwrap();
-            assert_eq!(tx.delete_room(&room).await.unwrap(), 1);
+            assert_eq!(tx.delete_pooled(Kind::Room, &room).await.unwrap(), 1);
             assert_eq!(tx.commit_write().await.unwrap(), 2);
             let (after, _) = store.snapshot().await.unwrap();
             assert!(!after.rooms.contains_key(&room));
