@@ -44,22 +44,13 @@ pub enum Level {
     Content,
 }
 
-impl std::str::FromStr for Level {
-    type Err = String;
-
-    /// `-Level` as the cmdlet takes it, in any case.
-    fn from_str(s: &str) -> Result<Self, String> {
-        use Level::*;
-        let levels = [
-            ("All", All),
-            ("User", User),
-            ("Category", Category),
-            ("RoomDirectory", RoomDirectory),
-            ("Content", Content),
-        ];
-        crate::model::identity::one_of(s, &levels)
-    }
-}
+crate::model::cmdlet_names!(Level {
+    All,
+    User,
+    Category,
+    RoomDirectory,
+    Content
+});
 
 /// The cmdlets' `-DBInstance` and `-DBName` as a store: a store URL is used, a SQL Server
 /// instance (`atl-sql-001.litwareinc.com\rtc`) cannot be reached and `default` is used

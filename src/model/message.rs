@@ -43,15 +43,7 @@ pub enum MatchClause {
     Exact,
 }
 
-impl std::str::FromStr for MatchClause {
-    type Err = String;
-
-    /// `-MatchClause` as the cmdlet takes it, in any case.
-    fn from_str(s: &str) -> Result<Self, String> {
-        use MatchClause::*;
-        super::identity::one_of(s, &[("All", All), ("Or", Or), ("Exact", Exact)])
-    }
-}
+crate::model::cmdlet_names!(MatchClause { All, Or, Exact });
 
 /// Which messages of a room an administrator means.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -281,6 +273,23 @@ mod tests {
             posted_at: parse_time(at, DayEnd::Start).unwrap(),
             body: body.into(),
         }
+    }
+
+    #[test]
+    fn a_match_clause_is_read_in_any_case_and_a_wrong_one_lists_the_right_ones() {
+        for m in [MatchClause::All, MatchClause::Or, MatchClause::Exact] {
+            assert_eq!(m.as_str().to_uppercase().parse::<MatchClause>(), Ok(m));
+            assert_eq!(MatchClause::from_name(m.as_str()), Some(m));
+        }
+        assert_eq!(
+            MatchClause::from_name("exact"),
+            None,
+            "the store's names are exact"
+        );
+        assert_eq!(
+            "Any".parse::<MatchClause>(),
+            Err("expected one of All, Or, Exact".to_string())
+        );
     }
 
     #[test]

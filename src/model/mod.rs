@@ -97,8 +97,19 @@ macro_rules! cmdlet_names {
                 [$($t::$v),*].into_iter().find(|v| v.as_str() == s)
             }
         }
+
+        impl std::str::FromStr for $t {
+            type Err = String;
+
+            /// The value as a parameter takes it, in any case.
+            fn from_str(s: &str) -> Result<Self, String> {
+                let names = [$(($t::$v.as_str(), $t::$v)),*];
+                $crate::model::identity::one_of(s, &names)
+            }
+        }
     };
 }
+pub(crate) use cmdlet_names;
 
 cmdlet_names!(RoomType { Normal, Auditorium });
 cmdlet_names!(Privacy {
