@@ -12,18 +12,9 @@ pub enum Ci {
     Azure,
 }
 
+crate::model::value_names!(Ci { Github = "github", Gitlab = "gitlab", Azure = "azure" });
+
 impl Ci {
-    const CHOICES: [(&'static str, Ci); 3] = [
-        ("github", Ci::Github),
-        ("gitlab", Ci::Gitlab),
-        ("azure", Ci::Azure),
-    ];
-
-    /// How `--ci` names them, in order.
-    pub fn names() -> impl Iterator<Item = &'static str> {
-        Self::CHOICES.iter().map(|(name, _)| *name)
-    }
-
     /// Where the service looks for its pipeline, and the template.
     fn file(self) -> (&'static str, &'static str) {
         match self {
@@ -40,14 +31,6 @@ impl Ci {
                 include_str!("../examples/ci/azure-pipelines.yml"),
             ),
         }
-    }
-}
-
-impl std::str::FromStr for Ci {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        crate::model::identity::one_of(s, &Self::CHOICES)
     }
 }
 

@@ -44,7 +44,7 @@ pub enum Level {
     Content,
 }
 
-crate::model::cmdlet_names!(Level {
+crate::model::value_names!(Level {
     All,
     User,
     Category,

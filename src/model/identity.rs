@@ -47,7 +47,10 @@ pub fn one_of<T: Copy>(s: &str, choices: &[(&str, T)]) -> Result<T, String> {
         Some((_, value)) => Ok(*value),
         None => {
             let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
-            Err(format!("expected one of {}", names.join(", ")))
+            let hint = crate::suggest::nearest(s, names.iter().copied())
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            Err(format!("expected one of {}{hint}", names.join(", ")))
         }
     }
 }

@@ -43,7 +43,7 @@ pub enum MatchClause {
     Exact,
 }
 
-crate::model::cmdlet_names!(MatchClause { All, Or, Exact });
+crate::model::value_names!(MatchClause { All, Or, Exact });
 
 /// Which messages of a room an administrator means.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -289,6 +289,10 @@ mod tests {
         assert_eq!(
             "Any".parse::<MatchClause>(),
             Err("expected one of All, Or, Exact".to_string())
+        );
+        assert_eq!(
+            "Exakt".parse::<MatchClause>(),
+            Err("expected one of All, Or, Exact (did you mean `Exact`?)".to_string())
         );
     }
 

@@ -81,44 +81,54 @@ pub use rules::{Severity, Violation};
 pub use state::{PersistentChatState, PoolState};
 pub use timespan::TimeSpan;
 
-/// `as_str` for an enum whose variants are written as the cmdlets write them.
-macro_rules! cmdlet_names {
+/// The names of an enum's values, stated once: `as_str`, `from_name` (exact, as a cmdlet or the
+/// store wrote it), `names` (in order) and `FromStr` (in any case; otherwise "expected one of
+/// …"). Without `= "name"`, a value is named as its variant, as the cmdlets write it.
+macro_rules! value_names {
     ($t:ident { $($v:ident),* }) => {
+        $crate::model::value_names!($t { $($v = stringify!($v)),* });
+    };
+    ($t:ident { $($v:ident = $name:expr),* }) => {
         impl $t {
-            /// The value as the cmdlets write it.
+            /// The value's name.
             pub fn as_str(self) -> &'static str {
                 match self {
-                    $($t::$v => stringify!($v),)*
+                    $($t::$v => $name,)*
                 }
             }
 
-            /// The value a cmdlet (or the store) wrote as `s`.
+            /// The value named exactly `s`.
             pub fn from_name(s: &str) -> Option<Self> {
                 [$($t::$v),*].into_iter().find(|v| v.as_str() == s)
+            }
+
+            /// Every value's name, in order.
+            pub fn names() -> impl Iterator<Item = &'static str> {
+                [$($name),*].into_iter()
             }
         }
 
         impl std::str::FromStr for $t {
             type Err = String;
 
-            /// The value as a parameter takes it, in any case.
+            /// The value as a parameter or flag takes it, in any case.
             fn from_str(s: &str) -> Result<Self, String> {
-                let names = [$(($t::$v.as_str(), $t::$v)),*];
+                let names = [$(($name, $t::$v)),*];
                 $crate::model::identity::one_of(s, &names)
             }
         }
     };
 }
-pub(crate) use cmdlet_names;
+pub(crate) use value_names;
 
-cmdlet_names!(RoomType { Normal, Auditorium });
-cmdlet_names!(Privacy {
+value_names!(RoomType { Normal, Auditorium });
+value_names!(Privacy {
     Open,
     Closed,
     Secret
 });
-cmdlet_names!(PoolState { Normal, FailedOver });
-cmdlet_names!(PrincipalType {
+value_names!(PoolState { Normal, FailedOver });
+value_names!(PrincipalType {
     User,
     Group,
     OrganizationalUnit

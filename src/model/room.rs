@@ -126,13 +126,9 @@ impl RoomInvitations {
     pub fn is_default(&self) -> bool {
         *self == Self::default()
     }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RoomInvitations::Inherit => "Inherit",
-            RoomInvitations::False => "False",
-        }
-    }
 }
+
+super::value_names!(RoomInvitations { Inherit, False });
 
 impl Serialize for RoomInvitations {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -158,11 +154,8 @@ impl<'de> Deserialize<'de> for RoomInvitations {
                 }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                match v {
-                    "Inherit" => Ok(RoomInvitations::Inherit),
-                    "False" => Ok(RoomInvitations::False),
-                    _ => Err(E::unknown_variant(v, RoomInvitations::VARIANTS)),
-                }
+                RoomInvitations::from_name(v)
+                    .ok_or_else(|| E::unknown_variant(v, RoomInvitations::VARIANTS))
             }
         }
         d.deserialize_any(V)

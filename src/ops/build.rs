@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
-use crate::suggest::nearest;
 
 /// What a cmdlet does to an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,15 +15,7 @@ pub enum Verb {
     Remove,
 }
 
-impl Verb {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verb::New => "new",
-            Verb::Set => "set",
-            Verb::Remove => "remove",
-        }
-    }
-}
+crate::model::value_names!(Verb { New = "new", Set = "set", Remove = "remove" });
 
 /// The parameters a command was given, by the cmdlet's names (`Privacy`, `Members`, `Force`).
 #[derive(Debug, Default, Clone)]
@@ -97,45 +88,8 @@ pub fn boolean(s: &str) -> Result<bool, String> {
 
 /// One of `options`, matched without regard to case, in its own spelling.
 pub fn choice(options: &[&'static str], s: &str) -> Result<&'static str, String> {
-    if let Some(o) = options.iter().find(|o| o.eq_ignore_ascii_case(s)) {
-        return Ok(o);
-    }
-    let hint = nearest(s, options.iter().copied())
-        .map(|n| format!(" (did you mean `{n}`?)"))
-        .unwrap_or_default();
-    Err(format!("expected one of {}{hint}", options.join(", ")))
-}
-
-fn variant<T: Copy>(all: &[T], name: fn(T) -> &'static str, s: &str) -> Result<T, String> {
-    let names: Vec<&'static str> = all.iter().map(|v| name(*v)).collect();
-    let picked = choice(&names, s)?;
-    Ok(*all
-        .iter()
-        .find(|v| name(**v) == picked)
-        .expect("a name of one"))
-}
-
-pub fn privacy(s: &str) -> Result<Privacy, String> {
-    use Privacy::*;
-    variant(&[Open, Closed, Secret], Privacy::as_str, s)
-}
-
-pub fn room_type(s: &str) -> Result<RoomType, String> {
-    variant(
-        &[RoomType::Normal, RoomType::Auditorium],
-        RoomType::as_str,
-        s,
-    )
-}
-
-pub fn invitations(s: &str) -> Result<RoomInvitations, String> {
-    use RoomInvitations::*;
-    variant(&[Inherit, False], RoomInvitations::as_str, s)
-}
-
-pub fn pool_state(s: &str) -> Result<PoolState, String> {
-    use PoolState::*;
-    variant(&[Normal, FailedOver], PoolState::as_str, s)
+    let named: Vec<(&str, &'static str)> = options.iter().map(|o| (*o, *o)).collect();
+    crate::model::identity::one_of(s, &named)
 }
 
 pub use crate::model::identity::service_id;
@@ -214,14 +168,14 @@ pub const ROOM_FILTERS: &[Param] = &[
 pub fn room_query(g: &Given) -> Result<crate::model::query::RoomQuery, String> {
     Ok(crate::model::query::RoomQuery {
         category: g.text("Category"),
-        privacy: g.parsed("Privacy", privacy)?,
-        room_type: g.parsed("Type", room_type)?,
+        privacy: g.parsed("Privacy", str::parse::<Privacy>)?,
+        room_type: g.parsed("Type", str::parse::<RoomType>)?,
         member: g.text("Member"),
         manager: g.text("Manager"),
         presenter: g.text("Presenter"),
         disabled: g.bool("Disabled")?,
         addin: g.text("Addin"),
-        invitations: g.parsed("Invitations", invitations)?,
+        invitations: g.parsed("Invitations", str::parse::<RoomInvitations>)?,
         search_description: g.on("SearchDescription")?,
         result_size: g.parsed("ResultSize", number)?.map(|n| n as usize),
     })
@@ -326,10 +280,16 @@ pub fn operation(
             name: g.need("Name")?,
             category: g.need("Category")?,
             description: description(),
-            room_type: g.parsed("Type", room_type)?.unwrap_or_default(),
-            privacy: g.parsed("Privacy", privacy)?.unwrap_or_default(),
+            room_type: g
+                .parsed("Type", str::parse::<RoomType>)?
+                .unwrap_or_default(),
+            privacy: g
+                .parsed("Privacy", str::parse::<Privacy>)?
+                .unwrap_or_default(),
             addin: g.clearable("Addin").flatten(),
-            invitations: g.parsed("Invitations", invitations)?.unwrap_or_default(),
+            invitations: g
+                .parsed("Invitations", str::parse::<RoomInvitations>)?
+                .unwrap_or_default(),
             disabled: g.on("Disabled")?,
         },
         (Kind::Room, Verb::Set) => SetRoom {
@@ -337,10 +297,10 @@ pub fn operation(
             name: g.text("Name"),
             category: g.text("Category"),
             description: g.text("Description"),
-            room_type: g.parsed("Type", room_type)?,
-            privacy: g.parsed("Privacy", privacy)?,
+            room_type: g.parsed("Type", str::parse::<RoomType>)?,
+            privacy: g.parsed("Privacy", str::parse::<Privacy>)?,
             addin: g.clearable("Addin"),
-            invitations: g.parsed("Invitations", invitations)?,
+            invitations: g.parsed("Invitations", str::parse::<RoomInvitations>)?,
             disabled: g.bool("Disabled")?,
             members: g.changes("Members"),
             managers: g.changes("Managers"),
@@ -408,7 +368,7 @@ pub fn operation(
         (Kind::State, Verb::Set) => SetState {
             identity: service()?,
             pool_state: g
-                .parsed("PoolState", pool_state)?
+                .parsed("PoolState", str::parse::<PoolState>)?
                 .ok_or("-PoolState is required")?,
         },
         (Kind::ActiveServers, Verb::Set) => SetActiveServer {

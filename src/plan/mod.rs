@@ -33,31 +33,7 @@ pub enum Prune {
     None,
 }
 
-impl Prune {
-    const CHOICES: [(&'static str, Prune); 3] = [
-        ("managed", Prune::Managed),
-        ("all", Prune::All),
-        ("none", Prune::None),
-    ];
-
-    /// How `--prune` and a saved plan name them, in order.
-    pub fn names() -> impl Iterator<Item = &'static str> {
-        Self::CHOICES.iter().map(|(name, _)| *name)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        let named = Self::CHOICES.iter().find(|(_, p)| *p == self);
-        named.map_or("managed", |(name, _)| name)
-    }
-}
-
-impl std::str::FromStr for Prune {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        crate::model::identity::one_of(s, &Self::CHOICES)
-    }
-}
+value_names!(Prune { Managed = "managed", All = "all", None = "none" });
 
 /// The safety threshold: refuse when a plan would update or remove more than `percent` of the
 /// live objects of a kind that has at least `min_objects`, managed or not (`--prune all` reaches
