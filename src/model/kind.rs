@@ -3,8 +3,8 @@
 //!
 //! A [`KindDesc`] states a kind's YAML key and noun, the fields of its identity, its cmdlets, its
 //! fields (YAML name, cmdlet parameter, Get- output property, store column or rows, whether
-//! `New-` can set it, whether `get` shows it as a column), whether it is a setting that is reset instead of removed, its
-//! parents (which order changes take) and its store table.
+//! `New-` can set it, whether `get` shows it as a column), whether it is a setting that is reset
+//! instead of removed, its parents (which order changes take) and its store table.
 //!
 //! Invariant: adding a field to a kind touches the model struct and its description here, and
 //! nothing else that is table-driven; `tests/it/tidy.rs` fails when the two disagree, when a

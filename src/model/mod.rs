@@ -90,6 +90,9 @@ macro_rules! value_names {
     };
     ($t:ident { $($v:ident = $name:expr),* }) => {
         impl $t {
+            /// Every value's name, in order.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
             /// The value's name.
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -104,7 +107,7 @@ macro_rules! value_names {
 
             /// Every value's name, in order.
             pub fn names() -> impl Iterator<Item = &'static str> {
-                [$($name),*].into_iter()
+                Self::NAMES.iter().copied()
             }
         }
 

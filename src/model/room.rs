@@ -122,7 +122,6 @@ impl JsonSchema for RoomInvitations {
 }
 
 impl RoomInvitations {
-    pub const VARIANTS: &'static [&'static str] = &["Inherit", "False"];
     pub fn is_default(&self) -> bool {
         *self == Self::default()
     }
@@ -155,7 +154,7 @@ impl<'de> Deserialize<'de> for RoomInvitations {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 RoomInvitations::from_name(v)
-                    .ok_or_else(|| E::unknown_variant(v, RoomInvitations::VARIANTS))
+                    .ok_or_else(|| E::unknown_variant(v, RoomInvitations::NAMES))
             }
         }
         d.deserialize_any(V)
