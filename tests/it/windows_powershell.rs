@@ -672,6 +672,42 @@ fn collect_reads_each_property_it_writes_and_stops_on_a_missing_one() {
     assert!(script.contains("[System.IO.File]::WriteAllText($OutPath,"));
 }
 
+/// collect.ps1 keeps `$null` (`Set-Text`) exactly where the snapshot reader takes `null`, and
+/// writes text (`[string]`, which turns `$null` into "") where it does not: the read types it
+/// derives from the kind descriptions agree with the reader's own types (`live.schema.json`).
+#[test]
+fn collect_keeps_null_exactly_where_the_reader_takes_it() {
+    let script = pchat::live::script::collect(&[]);
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schema/live.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for (key, cmdlet, props) in pchat::live::script::properties() {
+        let item = schema["properties"][key]["items"]["$ref"].as_str().unwrap();
+        let def = &schema["$defs"][item.trim_start_matches("#/$defs/")]["properties"];
+        for p in props {
+            let ty = &def[p]["type"];
+            let nullable = ty.as_array().is_some_and(|t| t.iter().any(|t| t == "null"));
+            let as_text = script.contains(&format!("Set-Text $h '{p}' $o '{cmdlet}'"));
+            let as_string = script.contains(&format!(
+                "$h['{p}'] = [string](Read-Property $o '{cmdlet}' '{p}')"
+            ));
+            if nullable {
+                assert!(
+                    as_text,
+                    "{key}.{p}: the reader takes null, the script must keep it"
+                );
+                checked += 1;
+            } else if ty == "string" {
+                assert!(as_string && !as_text, "{key}.{p}: the reader takes no null");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} text properties checked");
+}
+
 // ---- apply.ps1 ----
 
 /// Each apply script carries its plan's digest, and a journal line of another plan stops it
